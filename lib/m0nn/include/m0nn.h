@@ -1,0 +1,115 @@
+/* m0nn: integer-only int8 neural-network layers for Cortex-M0/M0+.
+ *
+ * Semantics follow TFLite Micro's reference int8 kernels and CMSIS-NN: real value
+ * r = scale * (q - zero_point), symmetric int8 weights (zero point 0), int32 bias
+ * with scale input_scale * weight_scale and zero point 0. The requantization
+ * constants (multiplier and shift) are computed on the host by the m0nn Python
+ * package; this library only consumes them. No float, no division, no malloc.
+ */
+#ifndef M0NN_H
+#define M0NN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    M0NN_OK = 0,
+    M0NN_ERR_NULL = -1,   /* a required pointer is NULL */
+    M0NN_ERR_SIZE = -2,   /* a size is out of range or sizes do not chain */
+    M0NN_ERR_OFFSET = -3, /* a zero point or the activation range is out of range */
+    M0NN_ERR_QUANT = -4   /* a multiplier, shift or requantization mode is out of range */
+} m0nn_status_t;
+
+/* How an int32 accumulator becomes an int8 output, before the output offset.
+ *
+ * M0NN_REQUANT_Q31: TFLite's MultiplyByQuantizedMultiplier(acc, M, shift):
+ *   left = max(shift, 0), right = max(-shift, 0);
+ *   h = floor((acc * 2^left * M + 2^30) / 2^31)     (rounding doubling high multiply)
+ *   y = h / 2^right rounded half away from zero.
+ *   Legal: M in [0, 2^31 - 1], shift in [-31, 30], acc * 2^left within int32.
+ *   Uses the one 64-bit multiply of the library (m0nn_requantize_q31).
+ * M0NN_REQUANT_MUL32: a single 32-bit multiply:
+ *   y = floor((acc * M + 2^(right - 1)) / 2^right) with right = -shift (no
+ *   rounding term when right = 0): round half up. Legal: M in [0, 2^31 - 1],
+ *   shift in [-31, 0], and |acc| * M + 2^(right - 1) < 2^31 for every reachable acc
+ *   (the generator proves this from the weights and bias before choosing it).
+ */
+typedef enum {
+    M0NN_REQUANT_Q31 = 0,
+    M0NN_REQUANT_MUL32 = 1
+} m0nn_requant_t;
+
+/* One fully connected layer: output[o] = clamp(requant(acc[o]) + output_offset),
+ *   acc[o] = bias[o] + sum_i (input[i] + input_offset) * weights[o * in_size + i].
+ *
+ * in_size        [1, 65535]: elements of the input vector.
+ * out_size       [1, 65535]: elements of the output vector.
+ * input_offset   [-127, 128]: minus the input zero point (CMSIS-NN convention).
+ * output_offset  [-128, 127]: the output zero point.
+ * act_min/max    [-128, 127], act_min <= act_max: the clamp; a fused ReLU is
+ *                act_min = output zero point.
+ * weights        [out_size][in_size], row-major int8, symmetric (zero point 0).
+ * bias           out_size int32 values, or NULL for none.
+ * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1).
+ * shift          as multiplier; the power-of-two exponent (negative: right shift).
+ * requant        an m0nn_requant_t; see its ranges above.
+ * Bit-exactness additionally needs every accumulator to fit in int32:
+ * |bias| + in_size * 255 * 128 < 2^31 always suffices; the generator checks it.
+ */
+typedef struct {
+    int32_t in_size;
+    int32_t out_size;
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t act_min;
+    int32_t act_max;
+    int32_t per_channel;
+    int32_t requant;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *multiplier;
+    const int32_t *shift;
+} m0nn_fc_s8_params_t;
+
+/* Fully connected int8 layer. input: in_size values; output: out_size values
+ * (may not overlap input). Arguments are checked once, before any output is
+ * written; on an error the output is untouched. */
+m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+
+/* A model: layers run in order, each reading its predecessor's output. The
+ * activations between layers live in the caller's arena of arena_size bytes:
+ * even-numbered layers write at its start, odd-numbered ones at its end, so
+ * arena_size = the largest sum of two adjacent intermediate activations. */
+typedef struct {
+    int32_t n_layers;
+    int32_t arena_size;
+    const m0nn_fc_s8_params_t *layers;
+} m0nn_model_t;
+
+/* Called after each layer with its output (layer in [0, n_layers)). */
+typedef void (*m0nn_observer_t)(void *ctx, int32_t layer, const int8_t *output, int32_t size);
+
+/* Runs `model` on input (layers[0].in_size values) into output
+ * (layers[n-1].out_size values). arena: model->arena_size bytes, any alignment.
+ * Checks the layer chain and the arena once; then the first failing layer's
+ * status is returned. observer may be NULL (m0nn_model_run passes NULL). */
+m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output,
+                                      void *arena, m0nn_observer_t observer, void *ctx);
+m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena);
+
+/* Index of the largest of n values (the first one on ties), or -1 when
+ * values is NULL or n < 1. */
+int32_t m0nn_argmax_s8(const int8_t *values, int32_t n);
+
+/* A ReLU that is not fused into a layer: output[i] = max(input[i], zero_point).
+ * n [1, ...]; zero_point [-128, 127]; output may equal input. */
+m0nn_status_t m0nn_relu_s8(const int8_t *input, int8_t *output, int32_t n, int32_t zero_point);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* M0NN_H */

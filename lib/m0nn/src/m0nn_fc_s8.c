@@ -1,0 +1,35 @@
+#include "m0nn_internal.h"
+
+/* The portable kernel: the TFLite Micro reference loop, one output at a time.
+ * Clamping after adding the output offset is what fuses ReLU and ReLU6. */
+m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
+{
+    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    const int8_t *row;
+    int32_t o;
+
+    if (status != M0NN_OK) {
+        return status;
+    }
+    row = p->weights;
+    for (o = 0; o < p->out_size; ++o) {
+        const int32_t q = p->per_channel ? o : 0;
+        int32_t acc = p->bias ? p->bias[o] : 0;
+        int32_t i;
+        int32_t y;
+        for (i = 0; i < p->in_size; ++i) {
+            acc += ((int32_t)input[i] + p->input_offset) * (int32_t)row[i];
+        }
+        row += p->in_size;
+        if (p->requant == M0NN_REQUANT_Q31) {
+            y = m0nn_requantize_q31(acc, p->multiplier[q], p->shift[q]);
+        } else {
+            y = m0nn_requantize_mul32(acc, p->multiplier[q], -p->shift[q]);
+        }
+        y += p->output_offset;
+        y = y < p->act_min ? p->act_min : y;
+        y = y > p->act_max ? p->act_max : y;
+        output[o] = (int8_t)y;
+    }
+    return M0NN_OK;
+}

@@ -1,0 +1,42 @@
+#include "m0nn_internal.h"
+
+m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output)
+{
+    int32_t n_quant;
+    int32_t i;
+
+    if (p == 0 || input == 0 || output == 0 || p->weights == 0 || p->multiplier == 0 || p->shift == 0) {
+        return M0NN_ERR_NULL;
+    }
+    if (p->in_size < 1 || p->in_size > M0NN_MAX_SIZE || p->out_size < 1 || p->out_size > M0NN_MAX_SIZE) {
+        return M0NN_ERR_SIZE;
+    }
+    if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 || p->output_offset > 127 ||
+        p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+        return M0NN_ERR_OFFSET;
+    }
+    if (p->per_channel != 0 && p->per_channel != 1) {
+        return M0NN_ERR_QUANT;
+    }
+    /* Multipliers and shifts are data: check them all here, never in the loop. */
+    n_quant = p->per_channel ? p->out_size : 1;
+    for (i = 0; i < n_quant; ++i) {
+        const int32_t m = p->multiplier[i];
+        const int32_t s = p->shift[i];
+        if (m < 0) {
+            return M0NN_ERR_QUANT;
+        }
+        if (p->requant == M0NN_REQUANT_Q31) {
+            if (s < -31 || s > 30) {
+                return M0NN_ERR_QUANT;
+            }
+        } else if (p->requant == M0NN_REQUANT_MUL32) {
+            if (s < -31 || s > 0) {
+                return M0NN_ERR_QUANT;
+            }
+        } else {
+            return M0NN_ERR_QUANT;
+        }
+    }
+    return M0NN_OK;
+}

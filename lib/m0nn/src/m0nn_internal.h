@@ -1,0 +1,42 @@
+/* Private helpers of m0nn: argument checks and the requantization arithmetic. */
+#ifndef M0NN_INTERNAL_H
+#define M0NN_INTERNAL_H
+
+#include <stdint.h>
+
+#include "m0nn.h"
+
+#define M0NN_MAX_SIZE 65535
+
+/* The only 64-bit arithmetic in m0nn: TFLite's MultiplyByQuantizedMultiplier.
+ * Ranges (checked by the callers once per layer): m in [0, 2^31 - 1],
+ * shift in [-31, 30], acc * 2^max(shift, 0) within int32.
+ * Step 1 rounds the Q31 product half up (the +2^30 before an arithmetic shift);
+ * for m >= 0 this equals gemmlowp's sign-dependent nudge with truncation, and
+ * CMSIS-NN's arm_nn_doubling_high_mult_no_sat. Step 2 rounds half away from zero
+ * (gemmlowp's RoundingDivideByPOT). ARMv6-M has no 32x32->64 multiply, so on the
+ * M0 the product is a call to __aeabi_lmul. */
+static inline int32_t m0nn_requantize_q31(int32_t acc, int32_t m, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int64_t prod = (int64_t)(acc * (1 << left)) * m;
+    const int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t remainder = high & mask;
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + (remainder > threshold ? 1 : 0);
+}
+
+/* M0NN_REQUANT_MUL32: one 32-bit multiply, round half up; no 64-bit math. The
+ * generator guarantees |acc| * m + 2^(right-1) < 2^31. */
+static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t right)
+{
+    const int32_t round = right > 0 ? (int32_t)(1u << (right - 1)) : 0;
+    return (acc * m + round) >> right;
+}
+
+/* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
+m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
+
+#endif /* M0NN_INTERNAL_H */

@@ -1,0 +1,57 @@
+#include <stddef.h>
+
+#include "m0nn_internal.h"
+
+m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output,
+                                      void *arena, m0nn_observer_t observer, void *ctx)
+{
+    int8_t *const base = (int8_t *)arena;
+    const int8_t *x = input;
+    int32_t l;
+
+    if (model == 0 || model->layers == 0 || input == 0 || output == 0) {
+        return M0NN_ERR_NULL;
+    }
+    if (model->n_layers < 1) {
+        return M0NN_ERR_SIZE;
+    }
+    if (model->n_layers > 1 && base == 0) {
+        return M0NN_ERR_NULL;
+    }
+    /* The chain and the arena are checked once, before any layer runs. */
+    for (l = 1; l < model->n_layers; ++l) {
+        const int32_t a = model->layers[l - 1].out_size;
+        if (model->layers[l].in_size != a || a < 0 || a > model->arena_size) {
+            return M0NN_ERR_SIZE;
+        }
+        if (l + 1 < model->n_layers && a + model->layers[l].out_size > model->arena_size) {
+            return M0NN_ERR_SIZE;
+        }
+    }
+    for (l = 0; l < model->n_layers; ++l) {
+        const m0nn_fc_s8_params_t *p = &model->layers[l];
+        int8_t *y;
+        m0nn_status_t status;
+        if (l == model->n_layers - 1) {
+            y = output;
+        } else if ((l & 1) == 0) {
+            y = base;
+        } else {
+            y = base + (model->arena_size - p->out_size);
+        }
+        status = m0nn_fc_s8(p, x, y);
+        if (status != M0NN_OK) {
+            return status;
+        }
+        if (observer != NULL) {
+            observer(ctx, l, y, p->out_size);
+        }
+        x = y;
+    }
+    return M0NN_OK;
+}
+
+m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena)
+{
+    return m0nn_model_run_observed(model, input, output, arena, NULL, NULL);
+}

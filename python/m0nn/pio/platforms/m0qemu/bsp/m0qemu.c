@@ -1,0 +1,104 @@
+/* Startup, vector table and semihosting for the emulated Cortex-M0. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "m0qemu.h"
+
+#define SYS_WRITE0 0x04
+#define SYS_EXIT_EXTENDED 0x20
+#define ADP_STOPPED_APPLICATION_EXIT 0x20026
+
+extern uint32_t __stack_top;
+extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end;
+extern int main(void);
+
+void m0qemu_reset(void) __attribute__((noreturn));
+void m0qemu_fault(void) __attribute__((noreturn));
+
+static int32_t semihost(int32_t op, const void *arg)
+{
+    register int32_t r0 __asm__("r0") = op;
+    register const void *r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+
+void m0qemu_puts(const char *s)
+{
+    (void)semihost(SYS_WRITE0, s);
+}
+
+void m0qemu_exit(int32_t code)
+{
+    /* The extended call carries the exit code; plain SYS_EXIT loses it on AArch32. */
+    const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
+    for (;;) {
+        (void)semihost(SYS_EXIT_EXTENDED, block);
+    }
+}
+
+/* A fault is reported in the test runner's line format, so it fails the test run. */
+void m0qemu_fault(void)
+{
+    m0qemu_puts("m0qemu:0:hardfault:FAIL: HardFault (ARMv6-M fault or illegal instruction)\n");
+    m0qemu_exit(3);
+}
+
+void m0qemu_reset(void)
+{
+    uint32_t *dst = &__data_start;
+    const uint32_t *src = &__data_load;
+    while (dst < &__data_end) {
+        *dst++ = *src++;
+    }
+    for (dst = &__bss_start; dst < &__bss_end; ++dst) {
+        *dst = 0;
+    }
+    m0qemu_exit(main());
+}
+
+__attribute__((section(".vectors"), used)) static const void *const vectors[16] = {
+    &__stack_top, (const void *)m0qemu_reset, (const void *)m0qemu_fault, (const void *)m0qemu_fault,
+    0, 0, 0, 0, 0, 0, 0, (const void *)m0qemu_fault, 0, 0, (const void *)m0qemu_fault,
+    (const void *)m0qemu_fault,
+};
+
+/* -nostdlib leaves these out; gcc may still emit calls to them for struct copies
+ * and zero-initialised locals. Byte loops: small, and never on a hot path of m0nn.
+ * The attribute keeps gcc from turning each loop back into a call to itself. */
+#define M0QEMU_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+M0QEMU_NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--) {
+        *d++ = *s++;
+    }
+    return dst;
+}
+
+M0QEMU_NO_LIBCALL void *memset(void *dst, int c, size_t n)
+{
+    uint8_t *d = dst;
+    while (n--) {
+        *d++ = (uint8_t)c;
+    }
+    return dst;
+}
+
+M0QEMU_NO_LIBCALL void *memmove(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (d < s) {
+        while (n--) {
+            *d++ = *s++;
+        }
+    } else {
+        while (n--) {
+            d[n] = s[n];
+        }
+    }
+    return dst;
+}

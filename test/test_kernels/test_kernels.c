@@ -1,0 +1,169 @@
+/* Hand-written cases for the small kernels and for argument checking. The
+ * fully connected arithmetic is checked against Python golden vectors in
+ * test_fc_s8; these cases pin behaviour that is easiest to state by hand. */
+#include <stddef.h>
+
+#include "m0nn.h"
+#include "m0nn_unit.h"
+
+static const int8_t w_identity[4] = {1, 0, 0, 1};
+static const int32_t m_half[1] = {1073741824}; /* 0.5 in Q31 */
+static const int32_t s_one[1] = {1};           /* 0.5 * 2^1 = 1.0 */
+static const int32_t s_zero[1] = {0};
+
+static m0nn_fc_s8_params_t identity_layer(void)
+{
+    m0nn_fc_s8_params_t p = {2, 2, 0, 0, -128, 127, 0, M0NN_REQUANT_Q31, w_identity, NULL, m_half, s_one};
+    return p;
+}
+
+static void test_identity_layer_passes_values_through(void)
+{
+    const m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[2] = {-128, 127};
+    int8_t y[2] = {0, 0};
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+    M0NN_ASSERT_EQ_S8(x, y, 2);
+}
+
+static void test_high_multiply_rounds_ties_up(void)
+{
+    /* Step 1 of Q31 requantization: 1.5 -> 2 and -1.5 -> -1 (half up). */
+    m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[2] = {3, -3};
+    const int8_t want[2] = {2, -1};
+    int8_t y[2];
+    p.shift = s_zero;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+    M0NN_ASSERT_EQ_S8(want, y, 2);
+}
+
+static void test_right_shift_rounds_ties_away_from_zero(void)
+{
+    /* Step 2: multiplier 0.25 as 0.5 * 2^-1; 0.5 -> 1 and -0.5 -> -1. */
+    static const int32_t s_minus_one[1] = {-1};
+    m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[2] = {2, -2};
+    const int8_t want[2] = {1, -1};
+    int8_t y[2];
+    p.shift = s_minus_one;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+    M0NN_ASSERT_EQ_S8(want, y, 2);
+}
+
+static void test_null_and_size_errors_leave_output_untouched(void)
+{
+    m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[2] = {1, 2};
+    int8_t y[2] = {55, 55};
+    const int8_t untouched[2] = {55, 55};
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_fc_s8(NULL, x, y));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_fc_s8(&p, NULL, y));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_fc_s8(&p, x, NULL));
+    p.in_size = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.out_size = 70000;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_fc_s8(&p, x, y));
+    M0NN_ASSERT_EQ_S8(untouched, y, 2);
+}
+
+static void test_offset_and_quant_errors(void)
+{
+    static const int32_t s_bad_high[1] = {31};
+    static const int32_t s_bad_low[1] = {-32};
+    static const int32_t m_negative[1] = {-1};
+    m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[2] = {1, 2};
+    int8_t y[2];
+    p.input_offset = 129;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.act_min = 10;
+    p.act_max = 9;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.shift = s_bad_high;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+    p.shift = s_bad_low;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.multiplier = m_negative;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.requant = 7;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+    p = identity_layer();
+    p.requant = M0NN_REQUANT_MUL32;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y)); /* MUL32 forbids a left shift */
+}
+
+static void test_argmax_first_of_ties(void)
+{
+    const int8_t v[5] = {-3, 7, 2, 7, -128};
+    M0NN_ASSERT_EQ_INT(1, m0nn_argmax_s8(v, 5));
+    M0NN_ASSERT_EQ_INT(0, m0nn_argmax_s8(v, 1));
+    M0NN_ASSERT_EQ_INT(-1, m0nn_argmax_s8(v, 0));
+    M0NN_ASSERT_EQ_INT(-1, m0nn_argmax_s8(NULL, 3));
+}
+
+static void test_relu_clamps_at_zero_point(void)
+{
+    const int8_t x[4] = {-128, -6, -5, 127};
+    const int8_t want[4] = {-5, -5, -5, 127};
+    int8_t y[4];
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_relu_s8(x, y, 4, -5));
+    M0NN_ASSERT_EQ_S8(want, y, 4);
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_relu_s8(x, y, 4, 128));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_relu_s8(x, y, 0, 0));
+}
+
+static void count_layers(void *ctx, int32_t layer, const int8_t *output, int32_t size)
+{
+    (void)output;
+    (void)size;
+    *(int32_t *)ctx += layer + 1;
+}
+
+static void test_model_chains_layers_through_arena(void)
+{
+    const m0nn_fc_s8_params_t layers[3] = {identity_layer(), identity_layer(), identity_layer()};
+    const m0nn_model_t model = {3, 4, layers};
+    const int8_t x[2] = {-7, 9};
+    int8_t y[2];
+    int8_t arena[4];
+    int32_t seen = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, arena, count_layers, &seen));
+    M0NN_ASSERT_EQ_S8(x, y, 2);
+    M0NN_ASSERT_EQ_INT(1 + 2 + 3, seen);
+}
+
+static void test_model_rejects_small_arena_and_broken_chain(void)
+{
+    m0nn_fc_s8_params_t layers[3] = {identity_layer(), identity_layer(), identity_layer()};
+    const m0nn_model_t small = {3, 3, layers};
+    m0nn_model_t model = {3, 4, layers};
+    const int8_t x[2] = {1, 2};
+    int8_t y[2];
+    int8_t arena[4];
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, x, y, arena));
+    layers[2].in_size = 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&model, x, y, arena));
+    model.n_layers = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&model, x, y, arena));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run(NULL, x, y, arena));
+}
+
+int main(void)
+{
+    M0NN_RUN_TEST(test_identity_layer_passes_values_through);
+    M0NN_RUN_TEST(test_high_multiply_rounds_ties_up);
+    M0NN_RUN_TEST(test_right_shift_rounds_ties_away_from_zero);
+    M0NN_RUN_TEST(test_null_and_size_errors_leave_output_untouched);
+    M0NN_RUN_TEST(test_offset_and_quant_errors);
+    M0NN_RUN_TEST(test_argmax_first_of_ties);
+    M0NN_RUN_TEST(test_relu_clamps_at_zero_point);
+    M0NN_RUN_TEST(test_model_chains_layers_through_arena);
+    M0NN_RUN_TEST(test_model_rejects_small_arena_and_broken_chain);
+    return m0nn_unit_end();
+}
