@@ -1,0 +1,120 @@
+"""The typed, integer form of a model: what the importer produces and the
+reference, the code generator and the checks consume."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from m0nn.quant import Requant
+
+C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto if inline int "
+    "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
+    "volatile while _Bool _Complex _Imaginary".split()
+)
+
+
+@dataclass
+class FCLayer:
+    """One int8 fully connected layer with its fused activation.
+
+    weights [out, in] int8 symmetric; bias [out] int32 with the input zero point
+    already folded in (bias - input_zero_point * sum(weights[o])), so the kernel
+    runs with input_offset = 0. act_min/act_max is the fused activation's clamp.
+    """
+
+    name: str
+    weights: NDArray[np.int8]
+    bias: NDArray[np.int32]
+    requant: Requant
+    act_min: int
+    act_max: int
+    input_scale: float
+    input_zero_point: int
+    output_scale: float
+    output_zero_point: int
+    weight_scale: NDArray[np.float64]
+    bias_float: NDArray[np.float64]
+    activation: str = "none"  # "none", "relu" or "clip"
+    real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def in_size(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def out_size(self) -> int:
+        return int(self.weights.shape[0])
+
+
+@dataclass
+class QModel:
+    """A chain of layers with the model's input and output quantization."""
+
+    name: str
+    layers: list[FCLayer]
+    source: str = ""
+    sha256: str = ""
+    producer: str = ""
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].in_size
+
+    @property
+    def output_size(self) -> int:
+        return self.layers[-1].out_size
+
+    @property
+    def input_scale(self) -> float:
+        return self.layers[0].input_scale
+
+    @property
+    def input_zero_point(self) -> int:
+        return self.layers[0].input_zero_point
+
+    @property
+    def output_scale(self) -> float:
+        return self.layers[-1].output_scale
+
+    @property
+    def output_zero_point(self) -> int:
+        return self.layers[-1].output_zero_point
+
+    def arena_size(self) -> int:
+        """Bytes of the ping-pong arena: the largest adjacent pair of intermediate
+        activations (a single one when there is no pair); 0 for one layer."""
+        inner = [layer.out_size for layer in self.layers[:-1]]
+        if not inner:
+            return 0
+        pairs = [a + b for a, b in zip(inner, inner[1:], strict=False)]
+        return max(pairs + inner)
+
+
+def c_identifier(stem: str) -> str:
+    """A model file's stem as a C identifier (lower case).
+
+    >>> c_identifier("digits")
+    'digits'
+    >>> c_identifier("9-axis imu.v2")
+    'm_9_axis_imu_v2'
+    >>> c_identifier("int")
+    'int_model'
+    """
+    ident = re.sub(r"[^0-9a-zA-Z_]", "_", stem).lower()
+    ident = re.sub(r"_+", "_", ident).strip("_") or "model"
+    if ident[0].isdigit():
+        ident = "m_" + ident
+    if ident in C_KEYWORDS or ident.startswith("m0nn_"):
+        ident += "_model"
+    return ident
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,71 @@
+"""The integer reference (exactly what lib/m0nn computes) and the float paths
+it is measured against. numpy only."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from m0nn.errors import ModelError
+from m0nn.model import FCLayer, QModel
+from m0nn.quant import INT32_MAX, INT32_MIN, dequantize, quantize, requantize
+
+I64 = NDArray[np.int64]
+
+
+def fc_accumulators(layer: FCLayer, x: NDArray[np.integer], input_offset: int = 0) -> I64:
+    """acc[n, o] = bias[o] + sum_i (x[n, i] + input_offset) * w[o, i], checked to fit int32."""
+    x64 = np.asarray(x, dtype=np.int64) + input_offset
+    acc = x64 @ layer.weights.astype(np.int64).T + layer.bias.astype(np.int64)
+    if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
+        raise ModelError(f"layer {layer.name}: accumulator overflows int32 on this input")
+    return acc
+
+
+def fc_s8(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int8]:
+    """One layer of the integer path, bit-exact with m0nn_fc_s8 (input_offset 0)."""
+    acc = fc_accumulators(layer, x)
+    y = requantize(acc, layer.requant) + layer.output_zero_point
+    return np.clip(y, layer.act_min, layer.act_max).astype(np.int8)
+
+
+def run_int(model: QModel, x_q: NDArray[np.integer]) -> list[NDArray[np.int8]]:
+    """Every layer's int8 output for int8 inputs shaped [N, input_size]."""
+    outputs = []
+    h = np.asarray(x_q)
+    for layer in model.layers:
+        h = fc_s8(layer, h)
+        outputs.append(h)
+    return outputs
+
+
+def quantize_input(model: QModel, x: NDArray[np.floating]) -> NDArray[np.int8]:
+    return quantize(x, model.input_scale, model.input_zero_point).astype(np.int8)
+
+
+def dequantize_output(model: QModel, y_q: NDArray[np.integer]) -> NDArray[np.float64]:
+    return dequantize(y_q, model.output_scale, model.output_zero_point)
+
+
+def fake_quant_layer(layer: FCLayer, x_q: NDArray[np.integer]) -> NDArray[np.int64]:
+    """The QDQ graph's arithmetic for one layer, in float64: dequantize input and
+    weights, float matmul and bias, activation, quantize (half to even). The
+    integer path approximates this; the difference is the requantization error."""
+    x = dequantize(x_q, layer.input_scale, layer.input_zero_point)
+    w = layer.weights.astype(np.float64) * layer.weight_scale[:, None]
+    y = x @ w.T + layer.bias_float
+    if layer.activation == "relu":
+        y = np.maximum(y, 0.0)
+    q = quantize(y, layer.output_scale, layer.output_zero_point)
+    return np.clip(q, layer.act_min, layer.act_max)
+
+
+def run_fake_quant(model: QModel, x: NDArray[np.floating]) -> list[NDArray[np.int64]]:
+    """Every layer's output on the float (fake-quant) path; each layer is fed the
+    float path's previous output, so errors compound as they would in float."""
+    outputs = []
+    h: NDArray[np.integer] = quantize_input(model, x)
+    for layer in model.layers:
+        h = fake_quant_layer(layer, h)
+        outputs.append(h)
+    return outputs

@@ -1,0 +1,212 @@
+"""Quantization-aware training on torch.ao.quantization, and QDQ ONNX export.
+
+The supported flow (see ../../docs/numerics.md): an MLP of Linear layers with
+ReLU between them, wrapped in QuantStub/DeQuantStub; fp32 training with Adam;
+Linear+ReLU fused; QAT with non-fused FakeQuantize modules (the fused default
+does not export to ONNX in torch 2.13); observers frozen; export with opset 13
+and the TorchScript exporter. Weights: int8 symmetric per output channel in
+[-127, 127]; activations: int8 per tensor, affine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+from torch.ao import quantization as tq
+
+from m0nn.errors import ModelError
+
+SUPPORTED_MODULES = (nn.Linear, nn.ReLU, nn.Identity, nn.Flatten, nn.Sequential, tq.QuantStub, tq.DeQuantStub)
+
+
+class MLP(nn.Module):
+    """QuantStub -> (Linear -> ReLU) * len(hidden) -> Linear -> DeQuantStub."""
+
+    def __init__(self, in_features: int, hidden: Sequence[int], out_features: int) -> None:
+        super().__init__()
+        self.quant = tq.QuantStub()
+        layers: list[nn.Module] = []
+        width = in_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, out_features))
+        self.body = nn.Sequential(*layers)
+        self.dequant = tq.DeQuantStub()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dequant(self.body(self.quant(x)))
+
+    def fuse_pairs(self) -> list[list[str]]:
+        names = [n for n, _ in self.body.named_children()]
+        mods = list(self.body.children())
+        return [
+            [f"body.{names[i]}", f"body.{names[i + 1]}"]
+            for i in range(len(mods) - 1)
+            if isinstance(mods[i], nn.Linear) and isinstance(mods[i + 1], nn.ReLU)
+        ]
+
+
+def qconfig(weight_bits: int = 8) -> tq.QConfig:
+    """Non-fused fake quantization: int8 affine activations, symmetric per-channel weights."""
+    # ONNX's QuantizeLinear (opset 13) knows only the full int8 range, so the
+    # exported range is [-128, 127]; narrower weights keep their coarser scale.
+    wmax = 2 ** (weight_bits - 1) - 1
+    wmin = -wmax - 1 if weight_bits == 8 else -wmax
+    activation = tq.FakeQuantize.with_args(
+        observer=tq.MovingAverageMinMaxObserver,
+        quant_min=-128,
+        quant_max=127,
+        dtype=torch.qint8,
+        qscheme=torch.per_tensor_affine,
+    )
+    weight = tq.FakeQuantize.with_args(
+        observer=tq.MovingAveragePerChannelMinMaxObserver,
+        quant_min=wmin,
+        quant_max=wmax,
+        dtype=torch.qint8,
+        qscheme=torch.per_channel_symmetric,
+        ch_axis=0,
+    )
+    return tq.QConfig(activation=activation, weight=weight)
+
+
+def check_supported(model: nn.Module) -> None:
+    """Raise ModelError naming the first module m0nn cannot quantize or export."""
+    for name, module in model.named_modules():
+        if not isinstance(module, SUPPORTED_MODULES) and module is not model:
+            kinds = ", ".join(c.__name__ for c in SUPPORTED_MODULES)
+            raise ModelError(f"module '{name}' ({type(module).__name__}) is not supported; supported: {kinds}")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 60
+    qat_epochs: int = 30
+    lr: float = 3e-3
+    qat_lr: float = 5e-4
+    batch_size: int = 64
+    loss: str = "ce"  # "ce" (classification) or "mse" (regression)
+    seed: int = 0
+    weight_bits: int = 8
+
+
+def _loss_fn(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    if kind == "ce":
+        return nn.functional.cross_entropy
+    if kind == "mse":
+        return nn.functional.mse_loss
+    raise ModelError(f"unknown loss {kind!r} (ce, mse)")
+
+
+def _fit(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epochs: int,
+    lr: float,
+    cfg: TrainConfig,
+    label: str,
+    generator: torch.Generator,
+) -> None:
+    loss_fn = _loss_fn(cfg.loss)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    n = x.shape[0]
+    start = time.monotonic()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(n, generator=generator)
+        total = 0.0
+        for i in range(0, n, cfg.batch_size):
+            idx = perm[i : i + cfg.batch_size]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        if epoch == 1 or epoch == epochs or epoch % max(1, epochs // 5) == 0:
+            print(
+                f"  {label} epoch {epoch:3d}/{epochs}  loss {total / n:.4f}  ({time.monotonic() - start:.1f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def to_tensors(x: NDArray[np.floating], y: NDArray[np.generic], loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    yt = torch.as_tensor(np.asarray(y)).long() if loss == "ce" else torch.as_tensor(np.asarray(y, dtype=np.float32))
+    return xt, yt
+
+
+def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
+    check_supported(model)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    xt, yt = to_tensors(x, y, cfg.loss)
+    _fit(model, xt, yt, cfg.epochs, cfg.lr, cfg, "fp32", gen)
+    return model.eval()
+
+
+def prepare_qat(model: MLP, cfg: TrainConfig) -> nn.Module:
+    """A fused, fake-quantized copy of a trained fp32 MLP, ready for QAT."""
+    import copy
+
+    check_supported(model)
+    qat = copy.deepcopy(model).train()
+    pairs = qat.fuse_pairs()
+    if pairs:
+        qat = tq.fuse_modules_qat(qat, pairs)
+    qat.qconfig = qconfig(cfg.weight_bits)
+    return tq.prepare_qat(qat)
+
+
+def train_qat(qat: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
+    torch.manual_seed(cfg.seed + 1)
+    gen = torch.Generator().manual_seed(cfg.seed + 1)
+    xt, yt = to_tensors(x, y, cfg.loss)
+    _fit(qat, xt, yt, cfg.qat_epochs, cfg.qat_lr, cfg, "qat ", gen)
+    qat.apply(tq.disable_observer)
+    return qat.eval()
+
+
+def predict(model: nn.Module, x: NDArray[np.floating]) -> NDArray[np.float32]:
+    model.eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(np.asarray(x, dtype=np.float32))).numpy()
+
+
+def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:
+    """Write the QAT model as QDQ ONNX (opset 13). Written to a temporary file
+    and renamed, so a failed export leaves no partial model behind."""
+    qat = qat.eval()
+    qat.apply(tq.disable_observer)
+    for _, module in qat.named_modules():
+        if isinstance(module, tq.FusedMovingAvgObsFakeQuantize):
+            raise ModelError("fused fake-quant modules do not export to ONNX; use m0nn.train.qconfig()")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        torch.onnx.export(
+            qat,
+            (torch.zeros(1, in_features),),
+            str(tmp),
+            input_names=["input"],
+            output_names=["output"],
+            opset_version=13,
+            dynamo=False,
+            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        )
+        tmp.replace(path)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, ModelError):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise ModelError(f"ONNX export failed: {first}") from exc
