@@ -98,24 +98,41 @@ int m0nn_unit_eq_s8(const int8_t *expected, const int8_t *actual, int32_t n, int
     return 1;
 }
 
-void m0nn_unit_run(void (*test)(void), const char *file, int32_t line, const char *name)
+static void begin_case(const char *file, int32_t line, const char *name)
 {
     current_file = file;
     current_name = name;
     current_line = line;
     current_failed = 0;
-    test();
+}
+
+static void end_case(void)
+{
     ++tests_run;
     if (current_failed) {
         ++tests_failed;
-    } else {
-        UNIT_PUTS(current_file);
-        UNIT_PUTS(":");
-        m0nn_unit_print_int(current_line);
-        UNIT_PUTS(":");
-        UNIT_PUTS(current_name);
-        UNIT_PUTS(":PASS\n");
+        return;
     }
+    UNIT_PUTS(current_file);
+    UNIT_PUTS(":");
+    m0nn_unit_print_int(current_line);
+    UNIT_PUTS(":");
+    UNIT_PUTS(current_name);
+    UNIT_PUTS(":PASS\n");
+}
+
+void m0nn_unit_run(void (*test)(void), const char *file, int32_t line, const char *name)
+{
+    begin_case(file, line, name);
+    test();
+    end_case();
+}
+
+void m0nn_unit_run_case(void (*test)(int32_t), int32_t index, const char *file, int32_t line, const char *name)
+{
+    begin_case(file, line, name);
+    test(index);
+    end_case();
 }
 
 int m0nn_unit_end(void)

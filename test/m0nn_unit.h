@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 void m0nn_unit_run(void (*test)(void), const char *file, int32_t line, const char *name);
+/* Runs test(index) as its own case named `name` (test cases as data). */
+void m0nn_unit_run_case(void (*test)(int32_t), int32_t index, const char *file, int32_t line, const char *name);
 /* Prints the summary and returns the process exit status (0: all passed). */
 int m0nn_unit_end(void);
 void m0nn_unit_print(const char *s);

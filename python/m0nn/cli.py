@@ -1,9 +1,12 @@
-"""The `m0nn` command line: one subcommand per job; errors are one line and exit 1."""
+"""m0nn: PyTorch models to integer-only int8 C for Cortex-M0/M0+.
+
+Every subcommand reports bad input as one line on stderr and exits 1."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _cmd_pio_setup(args: argparse.Namespace) -> int:
@@ -14,9 +17,90 @@ def _cmd_pio_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gen(args: argparse.Namespace) -> int:
+    from m0nn.generate import generate
+
+    for path in generate(Path(args.model), Path(args.output)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from m0nn.check import check, format_result, load_data, run_fp32
+    from m0nn.onnx_import import import_model
+
+    model_path = Path(args.model)
+    model = import_model(model_path)
+    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
+    fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
+    fp32 = run_fp32(fp32_path, x) if fp32_path.is_file() else None
+    if args.fp32 and fp32 is None:
+        print(f"m0nn check: error: {fp32_path}: no such file", file=sys.stderr)
+        return 1
+    result = check(model, x, y, fp32, args.tol)
+    print(format_result(model, result, args.tol))
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    models_dir = Path(args.models_dir)
+    if args.example == "digits":
+        from m0nn import digits
+
+        digits.train(models_dir, seed=args.seed)
+    else:
+        from m0nn import tilt
+
+        tilt.train(models_dir, seed=args.seed)
+    return 0
+
+
+def _cmd_golden(args: argparse.Namespace) -> int:
+    from m0nn import golden
+    from m0nn.codegen import write_atomic
+
+    write_atomic(Path(args.output), golden.render(golden.cases()))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from m0nn import demo
+
+    return demo.run(Path(args.project), retrain=args.retrain)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="m0nn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("gen", help="write the C headers of a QDQ ONNX model")
+    p.add_argument("model", help="QDQ ONNX file; test vectors are read from <stem>.test.npz beside it if present")
+    p.add_argument("-o", "--output", required=True, help="output folder (e.g. lib/m0nn/generated)")
+    p.set_defaults(func=_cmd_gen)
+
+    p = sub.add_parser("check", help="compare the int8 path with the float path, layer by layer")
+    p.add_argument("model", help="QDQ ONNX file")
+    p.add_argument("--data", required=True, help=".npy inputs [N, features] or .npz with x (and y)")
+    p.add_argument("--labels", help=".npy labels (class indices) or targets")
+    p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
+    p.add_argument("--tol", type=int, default=1, help="tolerated difference per layer, in LSBs (default 1)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("train", help="train an example model with QAT and write it to models/")
+    p.add_argument("example", choices=["digits", "tilt"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--models-dir", default="models")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
+    p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
+    p.set_defaults(func=_cmd_golden)
+
+    p = sub.add_parser("demo", help="the main job: example model -> headers -> Cortex-M0 firmware on QEMU")
+    p.add_argument("--project", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("--retrain", action="store_true", help="train the example again instead of reusing it")
+    p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("pio-setup", help="provide PlatformIO packages locally when its registry is unreachable")
     p.add_argument("--offline", action="store_true", help="install the local packages even if the registry answers")
@@ -26,15 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from m0nn.errors import M0nnError
+
     try:
         return int(args.func(args))
-    except Exception as exc:  # noqa: BLE001 - the CLI's contract: one line, no traceback
-        from m0nn.errors import M0nnError
-
-        if isinstance(exc, M0nnError | OSError):
-            print(f"m0nn {args.command}: error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except (M0nnError, OSError) as exc:
+        print(f"m0nn {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"m0nn {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

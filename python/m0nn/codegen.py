@@ -157,11 +157,20 @@ def render_model_header(model: QModel) -> str:
     return "\n".join(parts)
 
 
+TRACE_VECTORS = 8
+
+
 def render_testdata_header(
-    model: QModel, x_q: NDArray[np.int8], labels: NDArray[np.integer] | None, expected: NDArray[np.int8]
+    model: QModel, x_q: NDArray[np.int8], labels: NDArray[np.integer] | None, layer_outputs: list[NDArray[np.int8]]
 ) -> str:
     """Test vectors for the firmware and the end-to-end tests: int8 inputs, labels
-    (or -1), and the integer reference's outputs the C code must equal exactly."""
+    (or -1), the integer reference's outputs the C code must equal exactly, and
+    every layer's output for the first vectors (so a test can name the first
+    layer where C and the reference part)."""
+    expected = layer_outputs[-1]
+    k = min(TRACE_VECTORS, int(x_q.shape[0]))
+    trace = np.concatenate([o[:k] for o in layer_outputs], axis=1)
+    sizes = ", ".join(str(layer.out_size) for layer in model.layers)
     p = model.name
     up = p.upper()
     n = int(x_q.shape[0])
@@ -186,6 +195,13 @@ def render_testdata_header(
             "};",
             f"static const int16_t {p}_test_labels[{up}_N_TESTS] = {{",
             c_array_rows(labels_arr, 16),
+            "};",
+            "",
+            f"/* Every layer's output, concatenated, for the first {k} vectors; layer sizes {sizes}. */",
+            f"#define {up}_TRACE_N {k}",
+            f"#define {up}_TRACE_SIZE {trace.shape[1]}",
+            f"static const int8_t {p}_test_trace[{up}_TRACE_N][{up}_TRACE_SIZE] = {{",
+            "\n".join(_wide_row(i, trace[i], braces=True) for i in range(k)),
             "};",
             "",
             f"#endif /* {guard} */",

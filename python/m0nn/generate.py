@@ -46,8 +46,9 @@ def generate(model_path: Path, out_dir: Path) -> list[Path]:
     if data_path.is_file():
         x, y = load_test_data(data_path, model)
         x_q = quantize_input(model, x)
-        expected = run_int(model, x_q)[-1]
-        text = render_testdata_header(model, x_q, y, expected)
+        outputs = run_int(model, x_q)
+        labels = y if y is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else None
+        text = render_testdata_header(model, x_q, labels, outputs)
         texts[test_header] = text.replace(
             f" * sha256: {model.sha256}\n",
             f" * sha256: {model.sha256}\n * test data: {data_path.name} sha256 {file_sha256(data_path)}\n",

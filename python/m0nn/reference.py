@@ -8,25 +8,40 @@ from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
 from m0nn.model import FCLayer, QModel
-from m0nn.quant import INT32_MAX, INT32_MIN, dequantize, quantize, requantize
+from m0nn.quant import INT32_MAX, INT32_MIN, Requant, dequantize, quantize, requantize
 
 I64 = NDArray[np.int64]
 
 
-def fc_accumulators(layer: FCLayer, x: NDArray[np.integer], input_offset: int = 0) -> I64:
-    """acc[n, o] = bias[o] + sum_i (x[n, i] + input_offset) * w[o, i], checked to fit int32."""
+def fc_s8_raw(
+    x: NDArray[np.integer],
+    weights: NDArray[np.integer],
+    bias: NDArray[np.integer] | None,
+    input_offset: int,
+    output_offset: int,
+    act_min: int,
+    act_max: int,
+    requant: Requant,
+    name: str = "fc",
+) -> NDArray[np.int8]:
+    """m0nn_fc_s8 with every parameter explicit (the C API's full range):
+    acc = bias + sum_i (x_i + input_offset) w_i, checked to fit int32, then
+    requantized, offset and clamped."""
     x64 = np.asarray(x, dtype=np.int64) + input_offset
-    acc = x64 @ layer.weights.astype(np.int64).T + layer.bias.astype(np.int64)
+    acc = x64 @ np.asarray(weights, dtype=np.int64).T
+    if bias is not None:
+        acc = acc + np.asarray(bias, dtype=np.int64)
     if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
-        raise ModelError(f"layer {layer.name}: accumulator overflows int32 on this input")
-    return acc
+        raise ModelError(f"layer {name}: accumulator overflows int32 on this input")
+    y = requantize(acc, requant) + output_offset
+    return np.clip(y, act_min, act_max).astype(np.int8)
 
 
 def fc_s8(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int8]:
-    """One layer of the integer path, bit-exact with m0nn_fc_s8 (input_offset 0)."""
-    acc = fc_accumulators(layer, x)
-    y = requantize(acc, layer.requant) + layer.output_zero_point
-    return np.clip(y, layer.act_min, layer.act_max).astype(np.int8)
+    """One layer of the integer path, bit-exact with m0nn_fc_s8 (input zero point folded)."""
+    return fc_s8_raw(
+        x, layer.weights, layer.bias, 0, layer.output_zero_point, layer.act_min, layer.act_max, layer.requant, layer.name
+    )
 
 
 def run_int(model: QModel, x_q: NDArray[np.integer]) -> list[NDArray[np.int8]]:

@@ -1,0 +1,5 @@
+import sys
+
+from m0nn.cli import main
+
+sys.exit(main())

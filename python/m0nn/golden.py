@@ -1,0 +1,170 @@
+"""Golden vectors for the C tests of m0nn_fc_s8, from the integer reference.
+
+Cases are data: each names what it pins down. The header is deterministic (a
+fixed seed), starts with its provenance, and a pytest check keeps the committed
+copy equal to a fresh rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from m0nn import __version__
+from m0nn.quant import Requant, quantize_multiplier, quantize_multiplier_narrow, accumulator_bound
+from m0nn.reference import fc_s8_raw
+
+SEED = 20261129
+
+
+@dataclass
+class FCCase:
+    name: str
+    x: NDArray[np.int8]
+    weights: NDArray[np.int8]
+    bias: NDArray[np.int32] | None
+    input_offset: int
+    output_offset: int
+    act_min: int
+    act_max: int
+    requant: Requant
+
+    def expected(self) -> NDArray[np.int8]:
+        return fc_s8_raw(
+            self.x, self.weights, self.bias, self.input_offset, self.output_offset,
+            self.act_min, self.act_max, self.requant, self.name,
+        )  # fmt: skip
+
+
+def _q31(reals: list[float]) -> Requant:
+    pairs = [quantize_multiplier(r) for r in reals]
+    return Requant("q31", np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
+
+
+def _raw(mode: str, m: list[int], s: list[int]) -> Requant:
+    return Requant(mode, np.array(m, np.int32), np.array(s, np.int32))
+
+
+def cases() -> list[FCCase]:
+    rng = np.random.default_rng(SEED)
+
+    def r8(*shape: int, lo: int = -128, hi: int = 127) -> NDArray[np.int8]:
+        return rng.integers(lo, hi + 1, size=shape).astype(np.int8)
+
+    def r32(n: int, mag: int) -> NDArray[np.int32]:
+        return rng.integers(-mag, mag + 1, size=n).astype(np.int32)
+
+    out: list[FCCase] = []
+    add = out.append
+    # Zero-point extremes: input zero point -128 and 127, output zero point -128 and 127.
+    add(FCCase("input_zp_min", r8(24), r8(8, 24), r32(8, 5000), 128, 0, -128, 127, _q31([0.0007])))
+    add(FCCase("input_zp_max", r8(24), r8(8, 24), r32(8, 5000), -127, 0, -128, 127, _q31([0.0007])))
+    add(FCCase("output_zp_min", r8(16), r8(6, 16), r32(6, 500), 0, -128, -128, 127, _q31([0.002])))
+    add(FCCase("output_zp_max", r8(16), r8(6, 16), r32(6, 500), 0, 127, -128, 127, _q31([0.002])))
+    # Saturation: large products clamp at both ends.
+    add(FCCase("saturate_high", np.full(32, 127, np.int8), np.full((4, 32), 127, np.int8), None, 0, 0,
+               -128, 127, _q31([0.01])))  # fmt: skip
+    add(FCCase("saturate_low", np.full(32, 127, np.int8), np.full((4, 32), -128, np.int8), None, 0, 0,
+               -128, 127, _q31([0.01])))  # fmt: skip
+    add(FCCase("saturate_both", r8(32), r8(16, 32), r32(16, 100000), 0, 0, -128, 127, _q31([0.05])))
+    # Fused activations: ReLU at the zero point, a ReLU6-like upper clamp.
+    add(FCCase("relu_clamp", r8(20), r8(12, 20), r32(12, 2000), 3, -20, -20, 127, _q31([0.003])))
+    add(FCCase("relu6_clamp", r8(20), r8(12, 20), r32(12, 2000), 3, -128, -128, -60, _q31([0.003])))
+    # Extreme shifts: -31 (largest right shift) and +30 (largest left shift, tiny accumulators).
+    add(FCCase("shift_min", r8(64), r8(8, 64), r32(8, 2**31 - 2**21), 0, 0, -128, 127, _raw("q31", [2**31 - 1], [-31])))
+    add(FCCase("shift_max", r8(1, lo=-1, hi=1), r8(4, 1, lo=-1, hi=1), np.array([0, 0, 1, -1], np.int32), 0, 0,
+               -128, 127, _raw("q31", [3], [30])))  # fmt: skip
+    add(FCCase("multiplier_zero", r8(8), r8(3, 8), r32(3, 100), 0, 5, -128, 127, _raw("q31", [0], [0])))
+    # Rounding ties of both steps, with negative and positive accumulators.
+    add(FCCase("ties", np.array([1], np.int8), np.arange(-8, 8, dtype=np.int8).reshape(16, 1), None, 0, 0,
+               -128, 127, _raw("q31", [2**30], [-2])))  # fmt: skip
+    # Depth 1, odd sizes, no bias.
+    add(FCCase("depth_1", r8(1), r8(5, 1), r32(5, 300), 7, 1, -128, 127, _q31([0.4])))
+    add(FCCase("odd_7x3", r8(7), r8(3, 7), r32(3, 999), -3, 2, -128, 127, _q31([0.01])))
+    add(FCCase("odd_33x5", r8(33), r8(5, 33), r32(5, 9999), 11, -7, -128, 127, _q31([0.0013])))
+    add(FCCase("no_bias", r8(16), r8(9, 16), None, 0, 0, -128, 127, _q31([0.004])))
+    # Per-channel multipliers and shifts.
+    add(FCCase("per_channel", r8(40), r8(10, 40), r32(10, 30000), 5, -3, -128, 127,
+               _q31([float(v) for v in rng.uniform(1e-4, 5e-3, 10)])))  # fmt: skip
+    add(FCCase("per_channel_left_shift", r8(4, lo=-2, hi=2), r8(6, 4, lo=-3, hi=3), r32(6, 4), 0, 0, -128, 127,
+               _q31([1.5, 2.0, 3.7, 1.1, 0.9, 12.0])))  # fmt: skip
+    # The single 32-bit multiply path, with multipliers narrow enough to be exact.
+    for i in range(3):
+        w, b = r8(24, 48), r32(24, 4000)
+        bound = int(accumulator_bound(w, b).max())
+        bits = max(1, (2**31 - 1).bit_length() - 1 - bound.bit_length())
+        reals = [float(v) for v in rng.uniform(2e-4, 3e-3, 24)]
+        pairs = [quantize_multiplier_narrow(r, bits) for r in reals]
+        rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
+        add(FCCase(f"mul32_{i}", r8(48), w, b, 0, int(rng.integers(-20, 20)), -128, 127, rq))
+    # Random cases over sizes, offsets and scales.
+    for i in range(12):
+        n_in, n_out = int(rng.integers(1, 80)), int(rng.integers(1, 40))
+        per_channel = bool(rng.integers(0, 2))
+        # Multipliers that map a typical accumulator onto tens of LSBs, so most
+        # outputs land inside the int8 range rather than at the clamps.
+        typical = 128 * 74 * np.sqrt(n_in)
+        reals = [float(v) * 40 / typical for v in rng.uniform(0.3, 1.5, n_out if per_channel else 1)]
+        add(FCCase(f"random_{i}", r8(n_in), r8(n_out, n_in), r32(n_out, 20000) if i % 3 else None,
+                   int(rng.integers(-127, 129)), int(rng.integers(-128, 128)), -128, 127, _q31(reals)))  # fmt: skip
+    return out
+
+
+def _c_list(values: NDArray[np.integer]) -> str:
+    vals = [str(int(v)) for v in np.asarray(values).reshape(-1)]
+    rows = [", ".join(vals[i : i + 16]) for i in range(0, len(vals), 16)]
+    return "{\n    " + ",\n    ".join(rows) + ",\n}"
+
+
+def render(all_cases: list[FCCase]) -> str:
+    lines = [
+        "/* Golden vectors for m0nn_fc_s8 -- do not edit.",
+        f" * Generated by m0nn {__version__} (python -m m0nn golden), numpy {np.__version__} rng seed {SEED};",
+        " * expected outputs from m0nn.reference.fc_s8_raw (the Python integer reference). */",
+        "#ifndef GOLDEN_FC_S8_H",
+        "#define GOLDEN_FC_S8_H",
+        "",
+        "#include <stddef.h>",
+        "",
+        '#include "m0nn.h"',
+        "",
+    ]
+    table = []
+    for i, c in enumerate(all_cases):
+        p = f"c{i}"
+        exp = c.expected()
+        lines.append(f"/* {c.name} */")
+        lines.append(f"static const int8_t {p}_x[{c.x.size}] = {_c_list(c.x)};")
+        lines.append(f"static const int8_t {p}_w[{c.weights.size}] = {_c_list(c.weights)};")
+        if c.bias is not None:
+            lines.append(f"static const int32_t {p}_b[{c.bias.size}] = {_c_list(c.bias)};")
+        lines.append(f"static const int32_t {p}_m[{c.requant.multiplier.size}] = {_c_list(c.requant.multiplier)};")
+        lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
+        lines.append(f"static const int8_t {p}_y[{exp.size}] = {_c_list(exp)};")
+        mode = "M0NN_REQUANT_Q31" if c.requant.mode == "q31" else "M0NN_REQUANT_MUL32"
+        bias = f"{p}_b" if c.bias is not None else "NULL"
+        table.append(
+            f'    {{"{c.name}", {{{c.weights.shape[1]}, {c.weights.shape[0]}, {c.input_offset}, {c.output_offset}, '
+            f"{c.act_min}, {c.act_max}, {int(c.requant.per_channel)}, {mode}, {p}_w, {bias}, {p}_m, {p}_s}}, "
+            f"{p}_x, {p}_y}},"
+        )
+    lines += [
+        "",
+        "typedef struct {",
+        "    const char *name;",
+        "    m0nn_fc_s8_params_t params;",
+        "    const int8_t *input;",
+        "    const int8_t *expected;",
+        "} golden_fc_case_t;",
+        "",
+        f"#define GOLDEN_FC_N_CASES {len(all_cases)}",
+        "static const golden_fc_case_t golden_fc_cases[GOLDEN_FC_N_CASES] = {",
+        *table,
+        "};",
+        "",
+        "#endif",
+        "",
+    ]
+    return "\n".join(lines)

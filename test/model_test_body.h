@@ -1,0 +1,109 @@
+/* The end-to-end test of one generated model, shared by every test_model_<name>
+ * suite: define M0NN_TEST_MODEL (the model's C name) and M0NN_TEST_MODEL_UP
+ * (its upper-case prefix), include the model's two headers, then this file.
+ *
+ * Checks, against the Python integer reference: the first vectors layer by
+ * layer (a mismatch names the first layer that differs), then every vector's
+ * output exactly; the arena is exactly large enough and nothing around it is
+ * touched. */
+#include "m0nn.h"
+#include "m0nn_unit.h"
+
+#define M0NN_CAT2(a, b) a##b
+#define M0NN_CAT(a, b) M0NN_CAT2(a, b)
+#define MODEL_(suffix) M0NN_CAT(M0NN_TEST_MODEL, suffix)
+#define MODEL_UP_(suffix) M0NN_CAT(M0NN_TEST_MODEL_UP, suffix)
+
+#define GUARD 8
+
+typedef struct {
+    int32_t vector;
+    int32_t offset;
+    int32_t first_bad_layer;
+    int32_t first_bad_index;
+} trace_check_t;
+
+static void compare_layer(void *ctx, int32_t layer, const int8_t *output, int32_t size)
+{
+    trace_check_t *t = (trace_check_t *)ctx;
+    int32_t i;
+    for (i = 0; i < size && t->first_bad_layer < 0; ++i) {
+        if (output[i] != MODEL_(_test_trace)[t->vector][t->offset + i]) {
+            t->first_bad_layer = layer;
+            t->first_bad_index = i;
+        }
+    }
+    t->offset += size;
+}
+
+static void test_layers_equal_the_reference(void)
+{
+    static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1];
+    int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
+    int32_t n;
+    for (n = 0; n < MODEL_UP_(_TRACE_N); ++n) {
+        trace_check_t t = {0, 0, -1, -1};
+        t.vector = n;
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&MODEL_(_model), MODEL_(_test_inputs)[n], out, arena,
+                                                            compare_layer, &t));
+        if (t.first_bad_layer >= 0) {
+            m0nn_unit_eq_int(-1, t.first_bad_layer, __LINE__, "first layer that differs from the reference");
+            m0nn_unit_print("  (test vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(", output index ");
+            m0nn_unit_print_int(t.first_bad_index);
+            m0nn_unit_print(")\n");
+            return;
+        }
+    }
+}
+
+static void test_every_output_equals_the_reference(void)
+{
+    static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1];
+    int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
+    int32_t n;
+    for (n = 0; n < MODEL_UP_(_N_TESTS); ++n) {
+        M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_run)(MODEL_(_test_inputs)[n], out, arena));
+        if (!m0nn_unit_eq_s8(MODEL_(_test_expected)[n], out, MODEL_UP_(_OUTPUT_SIZE), __LINE__, "output")) {
+            m0nn_unit_print("  (test vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(")\n");
+            return;
+        }
+    }
+}
+
+static void test_arena_is_enough_and_respected(void)
+{
+    static int8_t buf[GUARD + MODEL_UP_(_ARENA_SIZE) + GUARD];
+    int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
+    int32_t i;
+    for (i = 0; i < (int32_t)sizeof buf; ++i) {
+        buf[i] = 0x3c;
+    }
+    M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_run)(MODEL_(_test_inputs)[0], out, buf + GUARD));
+    M0NN_ASSERT_EQ_S8(MODEL_(_test_expected)[0], out, MODEL_UP_(_OUTPUT_SIZE));
+    for (i = 0; i < GUARD; ++i) {
+        M0NN_ASSERT_EQ_INT(0x3c, buf[i]);
+        M0NN_ASSERT_EQ_INT(0x3c, buf[GUARD + MODEL_UP_(_ARENA_SIZE) + i]);
+    }
+}
+
+static void test_arena_one_byte_short_is_rejected(void)
+{
+    static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1];
+    int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
+    m0nn_model_t small = MODEL_(_model);
+    small.arena_size = MODEL_UP_(_ARENA_SIZE) - 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, MODEL_(_test_inputs)[0], out, arena));
+}
+
+int main(void)
+{
+    M0NN_RUN_TEST(test_layers_equal_the_reference);
+    M0NN_RUN_TEST(test_every_output_equals_the_reference);
+    M0NN_RUN_TEST(test_arena_is_enough_and_respected);
+    M0NN_RUN_TEST(test_arena_one_byte_short_is_rejected);
+    return m0nn_unit_end();
+}
