@@ -20,8 +20,8 @@ if not env.IsIntegrationDump():  # noqa: F821 - keep IDE project indexing quick
             from m0nn import prebuild
         except ImportError as exc:
             sys.stderr.write(
-                "m0nn: error: the m0nn package is missing from PlatformIO's Python (%s): %s\n"
-                "  Install it with: %s -m pip install -e %s\n" % (sys.executable, exc, sys.executable, project_dir)
+                f"m0nn: error: the m0nn package is missing from PlatformIO's Python ({sys.executable}): {exc}\n"
+                f"  Install it with: {sys.executable} -m pip install -e {project_dir}\n"
             )
             env.Exit(1)  # noqa: F821
     from pathlib import Path

@@ -20,19 +20,19 @@ int m0nn_unit_eq_s8(const int8_t *expected, const int8_t *actual, int32_t n, int
 
 #define M0NN_RUN_TEST(fn) m0nn_unit_run(fn, __FILE__, __LINE__, #fn)
 
-#define M0NN_ASSERT_EQ_INT(expected, actual)                                       \
-    do {                                                                           \
-        if (!m0nn_unit_eq_int((int32_t)(expected), (int32_t)(actual), __LINE__, #actual)) { \
-            return;                                                                \
-        }                                                                          \
+#define M0NN_ASSERT_EQ_INT(expected, actual)                                                                           \
+    do {                                                                                                               \
+        if (!m0nn_unit_eq_int((int32_t)(expected), (int32_t)(actual), __LINE__, #actual)) {                            \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* Compares n int8 values; a mismatch names the first differing index. */
-#define M0NN_ASSERT_EQ_S8(expected, actual, n)                                     \
-    do {                                                                           \
-        if (!m0nn_unit_eq_s8((expected), (actual), (n), __LINE__, #actual)) {      \
-            return;                                                                \
-        }                                                                          \
+#define M0NN_ASSERT_EQ_S8(expected, actual, n)                                                                         \
+    do {                                                                                                               \
+        if (!m0nn_unit_eq_s8((expected), (actual), (n), __LINE__, #actual)) {                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 #endif

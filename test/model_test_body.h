@@ -44,8 +44,8 @@ static void test_layers_equal_the_reference(void)
     for (n = 0; n < MODEL_UP_(_TRACE_N); ++n) {
         trace_check_t t = {0, 0, -1, -1};
         t.vector = n;
-        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&MODEL_(_model), MODEL_(_test_inputs)[n], out, arena,
-                                                            compare_layer, &t));
+        M0NN_ASSERT_EQ_INT(
+            M0NN_OK, m0nn_model_run_observed(&MODEL_(_model), MODEL_(_test_inputs)[n], out, arena, compare_layer, &t));
         if (t.first_bad_layer >= 0) {
             m0nn_unit_eq_int(-1, t.first_bad_layer, __LINE__, "first layer that differs from the reference");
             m0nn_unit_print("  (test vector ");

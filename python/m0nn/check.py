@@ -90,7 +90,9 @@ def check(
     for i, (layer, yi, yf) in enumerate(zip(model.layers, ints, floats, strict=True)):
         iso = np.abs(yi.astype(np.int64) - fake_quant_layer(layer, prev))
         comp = np.abs(yi.astype(np.int64) - yf)
-        layers.append(LayerDiff(i, layer.name, layer.out_size, int(iso.max()), float((iso > 0).mean()), int(comp.max())))
+        layers.append(
+            LayerDiff(i, layer.name, layer.out_size, int(iso.max()), float((iso > 0).mean()), int(comp.max()))
+        )
         if first is None and iso.max() > tolerance:
             first = i
         prev = yi

@@ -129,7 +129,7 @@ def render_model_header(model: QModel) -> str:
         f"#define {up}_OUTPUT_SIZE {model.output_size}",
         f"#define {up}_INPUT_ZERO_POINT ({model.input_zero_point})",
         f"#define {up}_OUTPUT_ZERO_POINT ({model.output_zero_point})",
-        f"/* Bytes of the activation arena: the largest adjacent pair of intermediate activations. */",
+        "/* Bytes of the activation arena: the largest adjacent pair of intermediate activations. */",
         f"#define {up}_ARENA_SIZE {model.arena_size()}",
         f"#define {up}_N_LAYERS {len(model.layers)}",
         "",

@@ -22,12 +22,21 @@ def load_split(seed: int = 0, test_fraction: float = 0.2) -> tuple[np.ndarray, .
     return tuple(train_test_split(x, d.target, test_size=test_fraction, random_state=seed, stratify=d.target))
 
 
-def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 30) -> dict[str, float]:
+def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 30) -> dict[str, object]:
     """Train fp32 then QAT; write models/digits.onnx (QDQ), models/digits.test.npz,
     models/fp32/digits.onnx and models/digits.json (seed and accuracies)."""
     import torch
 
-    from m0nn.train import MLP, TrainConfig, export_qdq_onnx, predict, prepare_qat, train_fp32, train_qat
+    from m0nn.train import (
+        MLP,
+        TrainConfig,
+        export_fp32_onnx,
+        export_qdq_onnx,
+        predict,
+        prepare_qat,
+        train_fp32,
+        train_qat,
+    )
 
     x_tr, x_te, y_tr, y_te = load_split(seed)
     cfg = TrainConfig(epochs=epochs, qat_epochs=qat_epochs, seed=seed, loss="ce")
@@ -41,8 +50,7 @@ def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 3
     (models_dir / "fp32").mkdir(exist_ok=True)
     export_qdq_onnx(qat, 64, models_dir / "digits.onnx")
     fp32_path = models_dir / "fp32" / "digits.onnx"
-    torch.onnx.export(fp32, (torch.zeros(1, 64),), str(fp32_path), input_names=["input"], output_names=["output"],
-                      opset_version=13, dynamo=False, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})  # fmt: skip
+    export_fp32_onnx(fp32, 64, fp32_path)
     np.savez(models_dir / "digits.test.npz", x=x_te.astype(np.float32), y=y_te.astype(np.int16))
     meta = {"seed": seed, "epochs": epochs, "qat_epochs": qat_epochs, "hidden": list(HIDDEN),
             "test_samples": int(len(y_te)), "fp32_accuracy": acc_fp32, "fake_quant_accuracy": acc_qat}  # fmt: skip

@@ -8,7 +8,8 @@ import numpy as np
 
 from m0nn.codegen import render_model_header, render_testdata_header, write_atomic
 from m0nn.errors import ModelError
-from m0nn.model import QModel, c_identifier, file_sha256
+from m0nn.model import QModel, file_sha256
+from m0nn.names import c_identifier
 from m0nn.onnx_import import import_model
 from m0nn.reference import quantize_input, run_int
 

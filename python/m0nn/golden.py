@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn import __version__
-from m0nn.quant import Requant, quantize_multiplier, quantize_multiplier_narrow, accumulator_bound
+from m0nn.quant import Requant, accumulator_bound, quantize_multiplier, quantize_multiplier_narrow
 from m0nn.reference import fc_s8_raw
 
 SEED = 20261129

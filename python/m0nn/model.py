@@ -4,7 +4,6 @@ reference, the code generator and the checks consume."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,12 +11,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn.quant import Requant
-
-C_KEYWORDS = frozenset(
-    "auto break case char const continue default do double else enum extern float for goto if inline int "
-    "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
-    "volatile while _Bool _Complex _Imaginary".split()
-)
 
 
 @dataclass
@@ -95,25 +88,6 @@ class QModel:
             return 0
         pairs = [a + b for a, b in zip(inner, inner[1:], strict=False)]
         return max(pairs + inner)
-
-
-def c_identifier(stem: str) -> str:
-    """A model file's stem as a C identifier (lower case).
-
-    >>> c_identifier("digits")
-    'digits'
-    >>> c_identifier("9-axis imu.v2")
-    'm_9_axis_imu_v2'
-    >>> c_identifier("int")
-    'int_model'
-    """
-    ident = re.sub(r"[^0-9a-zA-Z_]", "_", stem).lower()
-    ident = re.sub(r"_+", "_", ident).strip("_") or "model"
-    if ident[0].isdigit():
-        ident = "m_" + ident
-    if ident in C_KEYWORDS or ident.startswith("m0nn_"):
-        ident += "_model"
-    return ident
 
 
 def file_sha256(path: Path) -> str:

@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from onnx import numpy_helper
 
 from m0nn.errors import ModelError
-from m0nn.model import FCLayer, QModel, c_identifier, file_sha256
+from m0nn.model import FCLayer, QModel, file_sha256
+from m0nn.names import c_identifier
 from m0nn.quant import INT32_MAX, INT32_MIN, Requant, quantize, quantize_multiplier
 
 SUPPORTED_OPS = "QuantizeLinear, DequantizeLinear, Gemm, MatMul+Add, Relu, Clip, Flatten, Reshape, Identity"
@@ -72,7 +73,7 @@ class Pending:
     clip: tuple[float, float] | None = None
 
 
-_INT_TYPES = {
+_INT_TYPES: dict[int, str] = {
     onnx.TensorProto.INT8: "int8",
     onnx.TensorProto.UINT8: "uint8",
     onnx.TensorProto.INT32: "int32",

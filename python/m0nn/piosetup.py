@@ -42,9 +42,7 @@ def registry_reachable(timeout: float = 3.0) -> bool:
 
 
 def _pio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "platformio", *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "platformio", *args], capture_output=True, text=True, check=False)
 
 
 def _packages_dir() -> Path:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from m0nn import __version__
+from m0nn.names import c_identifier
 
 MODEL_SUFFIXES = (".onnx",)
 GENERATOR = f"m0nn {__version__}"
@@ -22,23 +23,6 @@ GENERATOR = f"m0nn {__version__}"
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _c_name(stem: str) -> str:
-    # Mirrors m0nn.model.c_identifier without importing numpy; a test keeps them equal.
-    ident = re.sub(r"[^0-9a-zA-Z_]", "_", stem).lower()
-    ident = re.sub(r"_+", "_", ident).strip("_") or "model"
-    if ident[0].isdigit():
-        ident = "m_" + ident
-    keywords = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
-        "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
-        "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-        "volatile", "while", "_Bool", "_Complex", "_Imaginary",
-    }  # fmt: skip
-    if ident in keywords or ident.startswith("m0nn_"):
-        ident += "_model"
-    return ident
 
 
 def find_models(project_dir: Path, selection: str = "") -> list[Path]:
@@ -76,7 +60,7 @@ def _provenance(header: Path) -> dict[str, str]:
 
 def stale_reason(model: Path, out_dir: Path) -> str | None:
     """Why the headers of `model` must be regenerated, or None if they are current."""
-    name = _c_name(model.stem)
+    name = c_identifier(model.stem)
     header = out_dir / f"{name}.h"
     info = _provenance(header)
     if not info:

@@ -26,6 +26,7 @@ Q31_SHIFT_MIN = -31
 Q31_SHIFT_MAX = 30
 
 I64 = NDArray[np.int64]
+Ints = NDArray[np.integer]
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -99,7 +100,7 @@ class Requant:
         return self.multiplier.size > 1
 
 
-def requantize_q31(acc: I64, multiplier: I64, shift: I64) -> I64:
+def requantize_q31(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     """TFLite's MultiplyByQuantizedMultiplier, exactly (see m0nn_requantize_q31).
 
     >>> requantize_q31(np.array([3, -3]), np.array(2**30), np.array(0)).tolist()
@@ -122,7 +123,7 @@ def requantize_q31(acc: I64, multiplier: I64, shift: I64) -> I64:
     return (high >> right) + (remainder > threshold)
 
 
-def requantize_mul32(acc: I64, multiplier: I64, shift: I64) -> I64:
+def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     """One 32-bit multiply, rounded half up: floor((acc * m + 2^(r-1)) / 2^r), r = -shift.
 
     Raises when a product would not fit int32, the condition under which the C
@@ -141,7 +142,7 @@ def requantize_mul32(acc: I64, multiplier: I64, shift: I64) -> I64:
     return total >> right
 
 
-def requantize(acc: I64, rq: Requant) -> I64:
+def requantize(acc: Ints, rq: Requant) -> I64:
     """Apply a layer's requantization to accumulators shaped [..., out]."""
     if rq.mode == "q31":
         return requantize_q31(acc, rq.multiplier, rq.shift)

@@ -40,7 +40,15 @@ def fc_s8_raw(
 def fc_s8(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int8]:
     """One layer of the integer path, bit-exact with m0nn_fc_s8 (input zero point folded)."""
     return fc_s8_raw(
-        x, layer.weights, layer.bias, 0, layer.output_zero_point, layer.act_min, layer.act_max, layer.requant, layer.name
+        x,
+        layer.weights,
+        layer.bias,
+        0,
+        layer.output_zero_point,
+        layer.act_min,
+        layer.act_max,
+        layer.requant,
+        layer.name,
     )
 
 

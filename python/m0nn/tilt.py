@@ -50,11 +50,11 @@ def quantize_with_onnxruntime(fp32_path: Path, out_path: Path, calibration: NDAr
     tmp.replace(out_path)
 
 
-def train(models_dir: Path, seed: int = 0, epochs: int = 80) -> dict[str, float]:
+def train(models_dir: Path, seed: int = 0, epochs: int = 80) -> dict[str, object]:
     import torch
     from torch import nn
 
-    from m0nn.train import TrainConfig, predict, train_fp32
+    from m0nn.train import TrainConfig, export_fp32_onnx, predict, train_fp32
 
     x_tr, y_tr = make_data(4000, seed)
     x_te, y_te = make_data(200, seed + 1000)
@@ -65,8 +65,7 @@ def train(models_dir: Path, seed: int = 0, epochs: int = 80) -> dict[str, float]
     rmse = float(np.sqrt(np.mean((predict(net, x_te) - y_te) ** 2)))
     (models_dir / "fp32").mkdir(parents=True, exist_ok=True)
     fp32_path = models_dir / "fp32" / "tilt.onnx"
-    torch.onnx.export(net, (torch.zeros(1, 3),), str(fp32_path), input_names=["input"], output_names=["output"],
-                      opset_version=13, dynamo=False, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})  # fmt: skip
+    export_fp32_onnx(net, 3, fp32_path)
     quantize_with_onnxruntime(fp32_path, models_dir / "tilt.onnx", x_tr[:500])
     np.savez(models_dir / "tilt.test.npz", x=x_te, y=y_te)
     meta = {"seed": seed, "epochs": epochs, "test_samples": len(y_te), "fp32_rmse_rad": rmse,

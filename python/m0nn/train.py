@@ -155,16 +155,16 @@ def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic]
     return model.eval()
 
 
-def prepare_qat(model: MLP, cfg: TrainConfig) -> nn.Module:
+def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     """A fused, fake-quantized copy of a trained fp32 MLP, ready for QAT."""
     import copy
 
     check_supported(model)
     qat = copy.deepcopy(model).train()
-    pairs = qat.fuse_pairs()
+    pairs = qat.fuse_pairs() if isinstance(qat, MLP) else []
     if pairs:
         qat = tq.fuse_modules_qat(qat, pairs)
-    qat.qconfig = qconfig(cfg.weight_bits)
+    qat.qconfig = qconfig(cfg.weight_bits)  # type: ignore[assignment]
     return tq.prepare_qat(qat)
 
 
@@ -181,6 +181,21 @@ def predict(model: nn.Module, x: NDArray[np.floating]) -> NDArray[np.float32]:
     model.eval()
     with torch.no_grad():
         return model(torch.as_tensor(np.asarray(x, dtype=np.float32))).numpy()
+
+
+def export_fp32_onnx(model: nn.Module, in_features: int, path: Path) -> None:
+    """The fp32 model as ONNX (the checksum the int8 path is compared with)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        model.eval(),
+        (torch.zeros(1, in_features),),
+        str(path),
+        input_names=["input"],
+        output_names=["output"],
+        opset_version=13,
+        dynamo=False,
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+    )
 
 
 def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:

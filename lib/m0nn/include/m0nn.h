@@ -37,10 +37,7 @@ typedef enum {
  *   shift in [-31, 0], and |acc| * M + 2^(right - 1) < 2^31 for every reachable acc
  *   (the generator proves this from the weights and bias before choosing it).
  */
-typedef enum {
-    M0NN_REQUANT_Q31 = 0,
-    M0NN_REQUANT_MUL32 = 1
-} m0nn_requant_t;
+typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1 } m0nn_requant_t;
 
 /* One fully connected layer: output[o] = clamp(requant(acc[o]) + output_offset),
  *   acc[o] = bias[o] + sum_i (input[i] + input_offset) * weights[o * in_size + i].
@@ -96,8 +93,8 @@ typedef void (*m0nn_observer_t)(void *ctx, int32_t layer, const int8_t *output, 
  * (layers[n-1].out_size values). arena: model->arena_size bytes, any alignment.
  * Checks the layer chain and the arena once; then the first failing layer's
  * status is returned. observer may be NULL (m0nn_model_run passes NULL). */
-m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output,
-                                      void *arena, m0nn_observer_t observer, void *ctx);
+m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
+                                      m0nn_observer_t observer, void *ctx);
 m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena);
 
 /* Index of the largest of n values (the first one on ties), or -1 when

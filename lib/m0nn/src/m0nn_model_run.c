@@ -2,8 +2,8 @@
 
 #include "m0nn_internal.h"
 
-m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output,
-                                      void *arena, m0nn_observer_t observer, void *ctx)
+m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
+                                      m0nn_observer_t observer, void *ctx)
 {
     int8_t *const base = (int8_t *)arena;
     const int8_t *x = input;

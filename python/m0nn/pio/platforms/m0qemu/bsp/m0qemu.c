@@ -58,8 +58,21 @@ void m0qemu_reset(void)
 }
 
 __attribute__((section(".vectors"), used)) static const void *const vectors[16] = {
-    &__stack_top, (const void *)m0qemu_reset, (const void *)m0qemu_fault, (const void *)m0qemu_fault,
-    0, 0, 0, 0, 0, 0, 0, (const void *)m0qemu_fault, 0, 0, (const void *)m0qemu_fault,
+    &__stack_top,
+    (const void *)m0qemu_reset,
+    (const void *)m0qemu_fault,
+    (const void *)m0qemu_fault,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    (const void *)m0qemu_fault,
+    0,
+    0,
+    (const void *)m0qemu_fault,
     (const void *)m0qemu_fault,
 };
 

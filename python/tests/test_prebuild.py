@@ -1,0 +1,131 @@
+"""The pre-build step, alone and as PlatformIO runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import MODELS, copy_project, pio
+
+from m0nn import prebuild
+
+
+def _project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    for name in ("digits.onnx", "digits.test.npz", "tilt.onnx"):
+        shutil.copy(MODELS / name, proj / "models" / name)
+    return proj
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_regenerates_only_what_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj) == 0
+    assert sorted(_snapshot(out)) == ["digits.h", "digits_test.h", "tilt.h"]
+    capsys.readouterr()
+
+    assert prebuild.run(proj) == 0
+    assert "2 model(s) up to date" in capsys.readouterr().out
+
+    os.utime(proj / "models" / "digits.onnx", (1, 1))  # timestamp only
+    assert prebuild.run(proj) == 0
+    assert "up to date" in capsys.readouterr().out
+
+    before = _snapshot(out)
+    shutil.copy(MODELS / "tilt.onnx", proj / "models" / "digits.onnx")  # new content under the digits name
+    (proj / "models" / "digits.test.npz").unlink()
+    assert prebuild.run(proj) == 0
+    log = capsys.readouterr().out
+    assert "regenerating models/digits.onnx (model changed)" in log and "tilt" not in log
+    after = _snapshot(out)
+    assert after["tilt.h"] == before["tilt.h"] and after["digits.h"] != before["digits.h"]
+
+
+def test_selection_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = _project(tmp_path)
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    assert sorted(_snapshot(proj / "lib" / "m0nn" / "generated")) == ["tilt.h"]
+    assert prebuild.run(proj, "models/missing.onnx") == 1
+    assert "custom_m0nn_models names missing files" in capsys.readouterr().err
+
+
+def test_corrupt_model_keeps_previous_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj) == 0
+    before = _snapshot(out)
+    (proj / "models" / "digits.onnx").write_bytes(b"garbage")
+    assert prebuild.run(proj) == 1
+    err = capsys.readouterr().err
+    assert "not a valid ONNX model" in err and "previous headers are left" in err
+    assert _snapshot(out) == before
+
+
+def test_other_generator_version_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    header = out / "tilt.h"
+    header.write_text(header.read_text().replace(prebuild.GENERATOR, "m0nn 0.0.1", 1))
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    assert "made by m0nn 0.0.1" in capsys.readouterr().out
+
+
+def test_no_change_path_imports_neither_numpy_nor_onnx(tmp_path: Path) -> None:
+    proj = _project(tmp_path)
+    assert prebuild.run(proj) == 0
+    code = (
+        "import sys, pathlib; from m0nn import prebuild; "
+        f"rc = prebuild.run(pathlib.Path({str(proj)!r})); "
+        "print(rc, 'numpy' in sys.modules, 'onnx' in sys.modules, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 False False False"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
+def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
+    """Through PlatformIO itself: unchanged build, changed model, corrupt model."""
+    proj = copy_project(tmp_path / "proj")
+    gen = proj / "lib" / "m0nn" / "generated"
+    first = pio("run", "-e", "native", cwd=proj)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "m0nn: 2 model(s) up to date" in first.stdout
+
+    before = _snapshot(gen)
+    # Retrained tilt model: the same graph with other weights. Stand-in: shift one weight.
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(str(proj / "models" / "tilt.onnx"))
+    for init in m.graph.initializer:
+        if init.name == "2.weight_quantized":
+            w = numpy_helper.to_array(init).copy()
+            w[0, 0] = -w[0, 0] if w[0, 0] != -128 else 127
+            init.CopyFrom(numpy_helper.from_array(w, init.name))
+    onnx.save(m, str(proj / "models" / "tilt.onnx"))
+    second = pio("run", "-e", "native", cwd=proj)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "m0nn: regenerating models/tilt.onnx (model changed)" in second.stdout
+    assert "regenerating models/digits.onnx" not in second.stdout
+    after = _snapshot(gen)
+    assert after["digits.h"] == before["digits.h"] and after["digits_test.h"] == before["digits_test.h"]
+    assert after["tilt.h"] != before["tilt.h"]
+
+    third = pio("run", "-e", "native", cwd=proj)
+    assert "m0nn: 2 model(s) up to date" in third.stdout
+
+    (proj / "models" / "tilt.onnx").write_bytes(b"\x00corrupt")
+    fourth = pio("run", "-e", "native", cwd=proj)
+    assert fourth.returncode != 0
+    assert "not a valid ONNX model" in fourth.stdout + fourth.stderr
+    assert _snapshot(gen) == after
