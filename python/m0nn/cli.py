@@ -19,8 +19,10 @@ def _cmd_pio_setup(args: argparse.Namespace) -> int:
 
 def _cmd_gen(args: argparse.Namespace) -> int:
     from m0nn.generate import generate
+    from m0nn.settings import Settings
 
-    for path in generate(Path(args.model), Path(args.output)):
+    settings = Settings(args.kernel, args.requant, args.min_bits)
+    for path in generate(Path(args.model), Path(args.output), settings):
         print(f"wrote {path}")
     return 0
 
@@ -64,10 +66,27 @@ def _cmd_golden(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from m0nn import bench
+
+    return bench.run(Path(args.project), Path(args.output))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from m0nn import demo
 
     return demo.run(Path(args.project), retrain=args.retrain)
+
+
+def _settings_args(p: argparse.ArgumentParser) -> None:
+    from m0nn.settings import KERNELS, REQUANT_MODES, Settings
+
+    d = Settings()
+    p.add_argument("--kernel", choices=KERNELS, default=d.kernel, help=f"C kernel per layer (default {d.kernel})")
+    p.add_argument("--requant", choices=REQUANT_MODES, default=d.requant, help=f"requantization (default {d.requant})")
+    p.add_argument(
+        "--min-bits", type=int, default=d.min_bits, help=f"narrowest mul32 multiplier (default {d.min_bits})"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gen", help="write the C headers of a QDQ ONNX model")
     p.add_argument("model", help="QDQ ONNX file; test vectors are read from <stem>.test.npz beside it if present")
     p.add_argument("-o", "--output", required=True, help="output folder (e.g. lib/m0nn/generated)")
+    _settings_args(p)
     p.set_defaults(func=_cmd_gen)
 
     p = sub.add_parser("check", help="compare the int8 path with the float path, layer by layer")
@@ -101,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", default=".", help="the PlatformIO project (default: .)")
     p.add_argument("--retrain", action="store_true", help="train the example again instead of reusing it")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("bench", help="cycle-exact Cortex-M0/M0+ benchmark against the reference kernel")
+    p.add_argument("--project", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("-o", "--output", default="docs", help="folder of benchmarks.md and benchmarks.json")
+    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("pio-setup", help="provide PlatformIO packages locally when its registry is unreachable")
     p.add_argument("--offline", action="store_true", help="install the local packages even if the registry answers")

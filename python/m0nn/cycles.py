@@ -139,7 +139,9 @@ def trace_pcs(elf: Path, workdir: Path, timeout: int = 300) -> list[int]:
     return pcs
 
 
-def count_region(elf: Path, pcs: list[int], core: str = "M0", mul_cycles: int = 1) -> Count:
+def count_region(
+    elf: Path, pcs: list[int], core: str = "M0", mul_cycles: int = 1, only: set[int] | None = None
+) -> Count:
     instrs, symbols = disassemble(elf)
     start, stop = symbols.get("m0nn_bench_start"), symbols.get("m0nn_bench_stop")
     if start is None or stop is None:
@@ -153,7 +155,7 @@ def count_region(elf: Path, pcs: list[int], core: str = "M0", mul_cycles: int = 
     total = Count(0, 0)
     for k in range(first, last):
         pc = pcs[k]
-        if pc in marker_body:
+        if pc in marker_body or (only is not None and pc not in only):
             continue
         ins = instrs.get(pc)
         if ins is None:
@@ -186,12 +188,20 @@ def compile_image(
         raise M0nnError("arm-none-eabi-gcc not found: apt-get install gcc-arm-none-eabi")
     objs = []
     flags = CFLAGS + (extra_flags or []) + [f"-I{d}" for d in include_dirs + [PLATFORM / "bsp"]]
-    for i, src in enumerate(sources + [PLATFORM / "bsp" / "m0qemu.c"]):
-        obj = out.parent / f"{i:02d}_{src.stem}.o"
-        subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(src), "-o", str(obj)], check=True)
-        objs.append(str(obj))
-    subprocess.run(["arm-none-eabi-gcc", *LDFLAGS, *objs, "-lgcc", "-o", str(out)], check=True)
+    try:
+        for i, src in enumerate(sources + [PLATFORM / "bsp" / "m0qemu.c"]):
+            obj = out.parent / f"{i:02d}_{src.stem}.o"
+            subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(src), "-o", str(obj)], check=True)
+            objs.append(str(obj))
+        subprocess.run(["arm-none-eabi-gcc", *LDFLAGS, *objs, "-lgcc", "-o", str(out)], check=True)
+    except subprocess.CalledProcessError as exc:
+        raise M0nnError(f"building {out.name} failed: {' '.join(exc.cmd[:1] + exc.cmd[-3:])}") from exc
     return out
+
+
+def library_sources(lib: Path) -> list[Path]:
+    """lib/m0nn's C and assembly sources."""
+    return sorted([*(lib / "src").glob("*.c"), *(lib / "src").glob("*.S")])
 
 
 MODEL_BENCH = """#include "m0nn.h"
@@ -227,9 +237,38 @@ def count_inference_cycles(project: Path, name: str = "digits", core: str = "M0"
         work = Path(tmp)
         main = work / "bench_main.c"
         main.write_text(MODEL_BENCH.format(name=name, up=name.upper()))
-        sources = sorted((lib / "src").glob("*.c")) + [main]
+        sources = library_sources(lib) + [main]
         elf = compile_image(sources, [lib / "include", lib / "src", lib / "generated"], work / "bench.elf")
         return count_region(elf, trace_pcs(elf, work), core, mul_cycles)
+
+
+def section_sizes_detail(elf: Path) -> dict[str, int]:
+    """.text (code only), .rodata and .bss, from the symbol table (the linker
+    script folds .rodata into the flash .text output section)."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    sizes = {"text": 0, "rodata": 0, "bss": 0}
+    kinds = {"t": "text", "T": "text", "r": "rodata", "R": "rodata", "b": "bss", "B": "bss"}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in kinds:
+            sizes[kinds[parts[2]]] += int(parts[1], 16)
+    return sizes
+
+
+def m0nn_code_size(elf: Path) -> int:
+    """Bytes of lib/m0nn's functions in the image, plus the libgcc helpers linked."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    total = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if (
+            len(parts) == 4
+            and parts[2] in "tT"
+            and parts[3].startswith(("m0nn_", "__aeabi_", "__mul"))
+            and parts[3] not in ("m0nn_bench_start", "m0nn_bench_stop")
+        ):
+            total += int(parts[1], 16)
+    return total
 
 
 def section_sizes(elf: Path) -> dict[str, int]:

@@ -11,7 +11,9 @@ from m0nn.errors import ModelError
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier
 from m0nn.onnx_import import import_model
+from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
+from m0nn.settings import Settings
 
 
 def test_data_path(model_path: Path) -> Path:
@@ -36,20 +38,21 @@ def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | 
     return x, y
 
 
-def generate(model_path: Path, out_dir: Path) -> list[Path]:
+def generate(model_path: Path, out_dir: Path, settings: Settings | None = None) -> list[Path]:
     """Write <name>.h (and <name>_test.h when test data exists); return the paths.
     Everything is computed before the first file is written, so a bad model
     leaves the folder as it was."""
-    model = import_model(model_path)
+    settings = settings or Settings()
+    model = configure(import_model(model_path), settings)
     header, test_header = header_paths(model_path, out_dir)
-    texts = {header: render_model_header(model)}
+    texts = {header: render_model_header(model, settings.line())}
     data_path = test_data_path(model_path)
     if data_path.is_file():
         x, y = load_test_data(data_path, model)
         x_q = quantize_input(model, x)
         outputs = run_int(model, x_q)
         labels = y if y is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else None
-        text = render_testdata_header(model, x_q, labels, outputs)
+        text = render_testdata_header(model, x_q, labels, outputs, settings.line())
         texts[test_header] = text.replace(
             f" * sha256: {model.sha256}\n",
             f" * sha256: {model.sha256}\n * test data: {data_path.name} sha256 {file_sha256(data_path)}\n",

@@ -36,6 +36,8 @@ class FCLayer:
     bias_float: NDArray[np.float64]
     activation: str = "none"  # "none", "relu" or "clip"
     real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    kernel: str = "ref"  # "ref" (m0nn_fc_s8) or "b8" (m0nn_fc_s8_b8); see m0nn.plan
+    multiplier_bits: int = 31  # precision of the requantization multiplier
 
     @property
     def in_size(self) -> int:

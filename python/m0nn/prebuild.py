@@ -16,6 +16,7 @@ from pathlib import Path
 
 from m0nn import __version__
 from m0nn.names import c_identifier
+from m0nn.settings import Settings
 
 MODEL_SUFFIXES = (".onnx",)
 GENERATOR = f"m0nn {__version__}"
@@ -52,13 +53,16 @@ def _provenance(header: Path) -> dict[str, str]:
     m = re.search(r" \* sha256: ([0-9a-f]{64})", head)
     if m:
         info["sha256"] = m.group(1)
+    m = re.search(r" \* settings: (.+)", head)
+    if m:
+        info["settings"] = m.group(1).strip()
     m = re.search(r" \* test data: \S+ sha256 ([0-9a-f]{64})", head)
     if m:
         info["data_sha256"] = m.group(1)
     return info
 
 
-def stale_reason(model: Path, out_dir: Path) -> str | None:
+def stale_reason(model: Path, out_dir: Path, settings: Settings) -> str | None:
     """Why the headers of `model` must be regenerated, or None if they are current."""
     name = c_identifier(model.stem)
     header = out_dir / f"{name}.h"
@@ -70,27 +74,39 @@ def stale_reason(model: Path, out_dir: Path) -> str | None:
     digest = _sha256(model)
     if info.get("sha256") != digest:
         return "model changed"
+    if info.get("settings") != settings.line():
+        return f"settings changed ({info.get('settings')} -> {settings.line()})"
     data = model.with_name(model.stem + ".test.npz")
     test_header = out_dir / f"{name}_test.h"
     if data.is_file():
         tinfo = _provenance(test_header)
-        if tinfo.get("sha256") != digest or tinfo.get("generator") != GENERATOR:
+        if (
+            tinfo.get("sha256") != digest
+            or tinfo.get("generator") != GENERATOR
+            or tinfo.get("settings") != settings.line()
+        ):
             return "test-data header missing or stale"
         if tinfo.get("data_sha256") != _sha256(data):
             return "test data changed"
     return None
 
 
-def run(project_dir: Path, selection: str = "", out_dir: Path | None = None) -> int:
+def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, settings: Settings | None = None) -> int:
     """Regenerate what is stale; print one line when nothing is. Returns an exit status."""
     start = time.perf_counter()
+    settings = settings or Settings()
+    try:
+        settings.check()
+    except ValueError as exc:
+        print(f"m0nn: error: {exc}", file=sys.stderr)
+        return 1
     out_dir = out_dir or project_dir / "lib" / "m0nn" / "generated"
     try:
         models = find_models(project_dir, selection)
     except FileNotFoundError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
-    stale = [(m, r) for m in models if (r := stale_reason(m, out_dir))]
+    stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, settings))]
     if not stale:
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
@@ -108,9 +124,16 @@ def run(project_dir: Path, selection: str = "", out_dir: Path | None = None) -> 
     for model, reason in stale:
         print(f"m0nn: regenerating {model.relative_to(project_dir)} ({reason})", flush=True)
         try:
-            written = generate(model, out_dir)
+            written = generate(model, out_dir, settings)
         except M0nnError as exc:
             print(f"m0nn: error: {exc}; the previous headers are left as they were", file=sys.stderr)
+            return 1
+        except Exception as exc:  # a bug in m0nn: still one clear line, and the build stops
+            print(
+                f"m0nn: internal error while generating {model.name} ({type(exc).__name__}: {exc}); "
+                "the previous headers are left as they were. Please report it with the model.",
+                file=sys.stderr,
+            )
             return 1
         for path in written:
             print(f"m0nn:   wrote {path.relative_to(project_dir)}")

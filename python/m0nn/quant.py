@@ -167,3 +167,20 @@ def accumulator_bound(weights: NDArray[np.integer], bias: NDArray[np.integer], i
     into the bias, so inputs span [-128, 127])."""
     w = np.abs(np.asarray(weights, dtype=np.int64)).sum(axis=1)
     return np.abs(np.asarray(bias, dtype=np.int64)) + input_max_abs * w
+
+
+def narrow_multiplier_for_bound(real: float, bound: int) -> tuple[int, int, int]:
+    """The most precise (m, shift, bits) for the single 32-bit multiply such that
+    bound * m + 2^(r-1) < 2^31 (r = -shift): no reachable accumulator overflows.
+
+    >>> narrow_multiplier_for_bound(0.001, 2**20)
+    (1049, -20, 11)
+    """
+    for bits in range(31, 0, -1):
+        if real >= 2.0**bits:
+            continue
+        m, shift = quantize_multiplier_narrow(real, bits)
+        rounding = 1 << (-shift - 1) if shift < 0 else 0
+        if bound * m + rounding <= INT32_MAX:
+            return m, shift, bits
+    raise ModelError(f"no multiplier width keeps |acc| <= {bound} times the multiplier within int32")

@@ -49,7 +49,7 @@ def test_overflowing_model_is_refused() -> None:
     layer.weights = np.full_like(layer.weights, 127)
     layer.bias = np.full_like(layer.bias, 2**31 - 101)
     with pytest.raises(ModelError, match=r"layer 1 \(.*\): the int32 accumulator can overflow"):
-        render_model_header(model)
+        render_model_header(model, "test")
 
 
 def test_arena_is_the_largest_adjacent_pair() -> None:

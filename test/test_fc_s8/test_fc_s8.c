@@ -1,27 +1,49 @@
-/* m0nn_fc_s8 against golden vectors from the Python integer reference
- * (golden_fc_s8.h, written by `m0nn golden`): every output must be equal. */
+/* m0nn_fc_s8 and m0nn_fc_s8_b8 against golden vectors from the Python integer
+ * reference (golden_fc_s8.h, written by `m0nn golden`): every output must be
+ * equal, for both kernels, and neither may write past out_size. */
 #include "golden_fc_s8.h"
 #include "m0nn.h"
 #include "m0nn_unit.h"
 
 #define MAX_OUT 64
 
-static void check_case(int32_t index)
+static void check_kernel(m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *params, const golden_fc_case_t *c)
 {
-    const golden_fc_case_t *c = &golden_fc_cases[index];
     int8_t out[MAX_OUT + 1];
-    M0NN_ASSERT_EQ_INT(1, c->params.out_size <= MAX_OUT);
-    out[c->params.out_size] = 0x5a; /* the kernel must not write past out_size */
-    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&c->params, c->input, out));
-    M0NN_ASSERT_EQ_S8(c->expected, out, c->params.out_size);
-    M0NN_ASSERT_EQ_INT(0x5a, out[c->params.out_size]);
+    M0NN_ASSERT_EQ_INT(1, params->out_size <= MAX_OUT);
+    out[params->out_size] = 0x5a;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, kernel(params, c->input, out));
+    M0NN_ASSERT_EQ_S8(c->expected, out, params->out_size);
+    M0NN_ASSERT_EQ_INT(0x5a, out[params->out_size]);
+}
+
+static void check_reference_kernel(int32_t index)
+{
+    check_kernel(m0nn_fc_s8, &golden_fc_cases[index].params, &golden_fc_cases[index]);
+}
+
+static void check_blocked_kernel(int32_t index)
+{
+    check_kernel(m0nn_fc_s8_b8, &golden_fc_cases[index].params_b8, &golden_fc_cases[index]);
+}
+
+static void test_blocked_kernel_rejects_input_offset(void)
+{
+    m0nn_fc_s8_params_t p = golden_fc_cases[0].params_b8;
+    int8_t out[MAX_OUT];
+    p.input_offset = 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_b8(&p, golden_fc_cases[0].input, out));
 }
 
 int main(void)
 {
     int32_t i;
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
-        m0nn_unit_run_case(check_case, i, __FILE__, __LINE__, golden_fc_cases[i].name);
+        m0nn_unit_run_case(check_reference_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        m0nn_unit_run_case(check_blocked_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
+    }
+    M0NN_RUN_TEST(test_blocked_kernel_rejects_input_offset);
     return m0nn_unit_end();
 }

@@ -127,12 +127,18 @@ static void count_layers(void *ctx, int32_t layer, const int8_t *output, int32_t
 
 static void test_model_chains_layers_through_arena(void)
 {
-    const m0nn_fc_s8_params_t layers[3] = {identity_layer(), identity_layer(), identity_layer()};
-    const m0nn_model_t model = {3, 4, layers};
+    m0nn_layer_t layers[3];
+    m0nn_model_t model = {3, 4, NULL};
     const int8_t x[2] = {-7, 9};
     int8_t y[2];
     int8_t arena[4];
     int32_t seen = 0;
+    int32_t l;
+    for (l = 0; l < 3; ++l) {
+        layers[l].run = m0nn_fc_s8;
+        layers[l].params = identity_layer();
+    }
+    model.layers = layers;
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, arena, count_layers, &seen));
     M0NN_ASSERT_EQ_S8(x, y, 2);
     M0NN_ASSERT_EQ_INT(1 + 2 + 3, seen);
@@ -140,14 +146,24 @@ static void test_model_chains_layers_through_arena(void)
 
 static void test_model_rejects_small_arena_and_broken_chain(void)
 {
-    m0nn_fc_s8_params_t layers[3] = {identity_layer(), identity_layer(), identity_layer()};
-    const m0nn_model_t small = {3, 3, layers};
-    m0nn_model_t model = {3, 4, layers};
+    m0nn_layer_t layers[3];
+    m0nn_model_t small = {3, 3, NULL};
+    m0nn_model_t model = {3, 4, NULL};
     const int8_t x[2] = {1, 2};
     int8_t y[2];
     int8_t arena[4];
+    int32_t l;
+    for (l = 0; l < 3; ++l) {
+        layers[l].run = m0nn_fc_s8;
+        layers[l].params = identity_layer();
+    }
+    small.layers = layers;
+    model.layers = layers;
+    layers[1].run = NULL;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run(&model, x, y, arena));
+    layers[1].run = m0nn_fc_s8;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, x, y, arena));
-    layers[2].in_size = 1;
+    layers[2].params.in_size = 1;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&model, x, y, arena));
     model.n_layers = 0;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&model, x, y, arena));

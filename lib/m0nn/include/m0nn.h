@@ -48,7 +48,11 @@ typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1 } m0nn_requant_t;
  * output_offset  [-128, 127]: the output zero point.
  * act_min/max    [-128, 127], act_min <= act_max: the clamp; a fused ReLU is
  *                act_min = output zero point.
- * weights        [out_size][in_size], row-major int8, symmetric (zero point 0).
+ * weights        m0nn_fc_s8: [out_size][in_size], row-major int8, symmetric (zero point 0).
+ *                m0nn_fc_s8_b8: blocks of 8 output rows (the last block padded with
+ *                zero weights): block b holds, for each input i, the 8 bytes
+ *                w[8b + r][i] + 128 as uint8 (r = 0..7); ceil(out_size / 8) * 8 * in_size
+ *                bytes. The m0nn Python package writes this layout.
  * bias           out_size int32 values, or NULL for none.
  * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1).
  * shift          as multiplier; the power-of-two exponent (negative: right shift).
@@ -65,7 +69,7 @@ typedef struct {
     int32_t act_max;
     int32_t per_channel;
     int32_t requant;
-    const int8_t *weights;
+    const void *weights;
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
@@ -76,6 +80,21 @@ typedef struct {
  * written; on an error the output is untouched. */
 m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
+/* The same layer on 8-row blocked, biased weights (see `weights` above): each
+ * activation is loaded once for 8 rows, weights with immediate offsets; on
+ * ARMv6-M the inner loop is assembly (m0nn_dot8_s8_armv6m.S), elsewhere C. Requires
+ * input_offset = 0 (the generator folds the input zero point into the bias). */
+m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+
+typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+
+/* One layer of a model: the kernel that runs it and its parameters. Naming the
+ * kernel here links only the kernels a model uses. */
+typedef struct {
+    m0nn_fc_fn_t run;
+    m0nn_fc_s8_params_t params;
+} m0nn_layer_t;
+
 /* A model: layers run in order, each reading its predecessor's output. The
  * activations between layers live in the caller's arena of arena_size bytes:
  * even-numbered layers write at its start, odd-numbered ones at its end, so
@@ -83,7 +102,7 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input,
 typedef struct {
     int32_t n_layers;
     int32_t arena_size;
-    const m0nn_fc_s8_params_t *layers;
+    const m0nn_layer_t *layers;
 } m0nn_model_t;
 
 /* Called after each layer with its output (layer in [0, n_layers)). */

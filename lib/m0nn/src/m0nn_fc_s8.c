@@ -11,7 +11,7 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8
     if (status != M0NN_OK) {
         return status;
     }
-    row = p->weights;
+    row = (const int8_t *)p->weights;
     for (o = 0; o < p->out_size; ++o) {
         const int32_t q = p->per_channel ? o : 0;
         int32_t acc = p->bias ? p->bias[o] : 0;

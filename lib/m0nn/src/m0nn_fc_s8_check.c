@@ -2,6 +2,8 @@
 
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output)
 {
+    uint32_t span;
+    uint32_t bad = 0;
     int32_t n_quant;
     int32_t i;
 
@@ -18,25 +20,22 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     if (p->per_channel != 0 && p->per_channel != 1) {
         return M0NN_ERR_QUANT;
     }
-    /* Multipliers and shifts are data: check them all here, never in the loop. */
+    /* Multipliers and shifts are data: check them all here, never in the loop.
+     * One unsigned compare per range keeps this loop short: s + 31 must lie in
+     * [0, 61] (Q31: shift in [-31, 30]) or [0, 31] (MUL32: shift in [-31, 0]). */
+    if (p->requant == M0NN_REQUANT_Q31) {
+        span = 61u;
+    } else if (p->requant == M0NN_REQUANT_MUL32) {
+        span = 31u;
+    } else {
+        return M0NN_ERR_QUANT;
+    }
     n_quant = p->per_channel ? p->out_size : 1;
     for (i = 0; i < n_quant; ++i) {
-        const int32_t m = p->multiplier[i];
-        const int32_t s = p->shift[i];
-        if (m < 0) {
-            return M0NN_ERR_QUANT;
-        }
-        if (p->requant == M0NN_REQUANT_Q31) {
-            if (s < -31 || s > 30) {
-                return M0NN_ERR_QUANT;
-            }
-        } else if (p->requant == M0NN_REQUANT_MUL32) {
-            if (s < -31 || s > 0) {
-                return M0NN_ERR_QUANT;
-            }
-        } else {
-            return M0NN_ERR_QUANT;
-        }
+        bad |= ((uint32_t)(p->shift[i] + 31) > span) | ((uint32_t)p->multiplier[i] >> 31);
+    }
+    if (bad) {
+        return M0NN_ERR_QUANT;
     }
     return M0NN_OK;
 }

@@ -32,9 +32,15 @@ static inline int32_t m0nn_requantize_q31(int32_t acc, int32_t m, int32_t shift)
  * generator guarantees |acc| * m + 2^(right-1) < 2^31. */
 static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t right)
 {
-    const int32_t round = right > 0 ? (int32_t)(1u << (right - 1)) : 0;
-    return (acc * m + round) >> right;
+    /* (2^right) / 2 is the rounding term, and 0 when right = 0: no branch. */
+    return (acc * m + (int32_t)((1u << right) >> 1)) >> right;
 }
+
+/* acc[r] += sum_{i < n} (w[8 i + r] - 128 + 128) * x[i] for r = 0..7, i.e. the dot
+ * products of 8 biased-uint8 weight rows with x, WITHOUT removing the bias:
+ * the caller subtracts 128 * sum(x) once per layer. n >= 1. ARMv6-M assembly
+ * in m0nn_dot8_s8_armv6m.S; portable C in m0nn_dot8_s8.c. */
+void m0nn_dot8_s8(const int8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);

@@ -20,16 +20,17 @@ m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *i
     }
     /* The chain and the arena are checked once, before any layer runs. */
     for (l = 1; l < model->n_layers; ++l) {
-        const int32_t a = model->layers[l - 1].out_size;
-        if (model->layers[l].in_size != a || a < 0 || a > model->arena_size) {
+        const int32_t a = model->layers[l - 1].params.out_size;
+        if (model->layers[l].params.in_size != a || a < 0 || a > model->arena_size) {
             return M0NN_ERR_SIZE;
         }
-        if (l + 1 < model->n_layers && a + model->layers[l].out_size > model->arena_size) {
+        if (l + 1 < model->n_layers && a + model->layers[l].params.out_size > model->arena_size) {
             return M0NN_ERR_SIZE;
         }
     }
     for (l = 0; l < model->n_layers; ++l) {
-        const m0nn_fc_s8_params_t *p = &model->layers[l];
+        const m0nn_layer_t *layer = &model->layers[l];
+        const m0nn_fc_s8_params_t *p = &layer->params;
         int8_t *y;
         m0nn_status_t status;
         if (l == model->n_layers - 1) {
@@ -39,7 +40,10 @@ m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *i
         } else {
             y = base + (model->arena_size - p->out_size);
         }
-        status = m0nn_fc_s8(p, x, y);
+        if (layer->run == NULL) {
+            return M0NN_ERR_NULL;
+        }
+        status = layer->run(p, x, y);
         if (status != M0NN_OK) {
             return status;
         }

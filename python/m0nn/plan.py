@@ -1,0 +1,60 @@
+"""Deployment choices per layer: which C kernel runs it and which requantization.
+
+Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly inner loop on
+ARMv6-M) or "ref" (m0nn_fc_s8: the TFLite Micro-style reference loop).
+Requantization: "q31" (TFLite's, 64-bit product), "mul32" (one 32-bit
+multiply with a narrower multiplier, allowed only where the accumulator bound
+proves it exact), or "auto" (mul32 where its multiplier keeps at least
+`min_bits` bits in every channel, else q31).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from m0nn.errors import ModelError
+from m0nn.model import FCLayer, QModel
+from m0nn.quant import Requant, accumulator_bound, narrow_multiplier_for_bound, quantize_multiplier
+from m0nn.settings import Settings
+
+
+def q31(layer: FCLayer) -> Requant:
+    pairs = [quantize_multiplier(float(r)) for r in layer.real_multiplier]
+    return Requant("q31", np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
+
+
+def mul32(layer: FCLayer) -> tuple[Requant, int]:
+    """Per channel, the widest multiplier the channel's own bound allows; returns
+    the requantization and the narrowest width used."""
+    bounds = accumulator_bound(layer.weights, layer.bias)
+    reals = layer.real_multiplier
+    if reals.size == 1:
+        bounds = np.array([bounds.max()])
+    triples = [narrow_multiplier_for_bound(float(r), int(b)) for r, b in zip(reals, bounds, strict=True)]
+    rq = Requant("mul32", np.array([t[0] for t in triples], np.int32), np.array([t[1] for t in triples], np.int32))
+    return rq, min(t[2] for t in triples)
+
+
+def configure(model: QModel, settings: Settings) -> QModel:
+    """Set every layer's kernel and requantization (in place; returns the model)."""
+    try:
+        settings.check()
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
+    kernel, requant, min_bits = settings.kernel, settings.requant, settings.min_bits
+    for i, layer in enumerate(model.layers):
+        layer.kernel = kernel
+        if requant == "q31":
+            layer.requant, layer.multiplier_bits = q31(layer), 31
+            continue
+        rq, bits = mul32(layer)
+        if bits >= min_bits:
+            layer.requant, layer.multiplier_bits = rq, bits
+        elif requant == "mul32":
+            raise ModelError(
+                f"layer {i} ({layer.name}): the single 32-bit multiply leaves only {bits} multiplier bits "
+                f"(minimum {min_bits}); use q31"
+            )
+        else:
+            layer.requant, layer.multiplier_bits = q31(layer), 31
+    return model

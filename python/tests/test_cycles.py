@@ -1,0 +1,53 @@
+"""The cycle counter on code whose cost is known by hand, and the committed
+benchmark results against a fresh run (cycle counts are deterministic)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import ROOT, needs_arm
+
+from m0nn import bench, cycles
+
+LOOP = """
+void __attribute__((noinline)) m0nn_bench_start(void) { __asm__ volatile(""); }
+void __attribute__((noinline)) m0nn_bench_stop(void) { __asm__ volatile(""); }
+int main(void)
+{
+    m0nn_bench_start();
+    __asm__ volatile(
+        ".syntax unified\\n"
+        "movs r0, #5\\n"
+        "1: subs r0, #1\\n"
+        "bne 1b\\n"
+        "ldr r1, [sp]\\n"
+        "muls r1, r0, r1\\n"
+        "push {r1, r2}\\n"
+        "pop {r1, r2}\\n"
+        ::: "r0", "r1", "r2", "cc", "memory");
+    m0nn_bench_stop();
+    return 0;
+}
+"""
+
+
+@needs_arm
+def test_hand_counted_loop(tmp_path: Path) -> None:
+    src = tmp_path / "loop.c"
+    src.write_text(LOOP)
+    elf = cycles.compile_image([src], [], tmp_path / "loop.elf")
+    pcs = cycles.trace_pcs(elf, tmp_path)
+    # movs 1 + 5 subs + 4 taken bne x 3 + 1 untaken + ldr 2 + muls 1 + push{2} 3 + pop{2} 3 + bl stop 4
+    m0 = cycles.count_region(elf, pcs, "M0", 1)
+    assert m0.cycles == 1 + 5 + 12 + 1 + 2 + 1 + 3 + 3 + 4, m0.by_class
+    # M0+: taken branches 2, BL 3; 32-cycle multiplier
+    assert cycles.count_region(elf, pcs, "M0+", 32).cycles == 1 + 5 + 8 + 1 + 2 + 32 + 3 + 3 + 3
+
+
+@needs_arm
+def test_committed_benchmark_results_match_a_fresh_run() -> None:
+    committed = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
+    fresh = bench.run_all(ROOT)
+    assert [bench.asdict(r) for r in fresh] == committed, "run: m0nn bench"
+    assert (ROOT / "docs" / "benchmarks.md").read_text() == bench.render_markdown(fresh)
