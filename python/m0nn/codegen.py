@@ -87,7 +87,7 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
         f"clamp [{layer.act_min}, {layer.act_max}]",
         f" *   requantization {rq.mode}, {'per channel' if rq.per_channel else 'per tensor'}, "
         f"multiplier bits {layer.multiplier_bits}; proven |accumulator| <= {int(bound.max())}",
-        f" *   kernel {KERNEL_FN[layer.kernel]} */",
+        f" *   kernel {kernel_fn(layer)} */",
     ]
     lines += _weights_block(n, layer)
     lines.append(f"static const int32_t {n}_bias[{layer.out_size}] = {{\n{c_array_rows(layer.bias, 8)}\n}};")
@@ -113,7 +113,11 @@ def _wide_row(o: int, row: NDArray[np.integer], braces: bool = False) -> str:
     return text + (" }," if braces else ",")
 
 
-KERNEL_FN = {"ref": "m0nn_fc_s8", "b8": "m0nn_fc_s8_b8"}
+def kernel_fn(layer: FCLayer) -> str:
+    """The C function that runs a layer (its kernel and requantization)."""
+    if layer.kernel == "ref":
+        return "m0nn_fc_s8"
+    return "m0nn_fc_s8_b8" if layer.requant.mode == "mul32" else "m0nn_fc_s8_b8_q31"
 
 
 def render_model_header(model: QModel, settings: str) -> str:
@@ -131,7 +135,7 @@ def render_model_header(model: QModel, settings: str) -> str:
     for i, layer in enumerate(model.layers):
         n = f"{p}_l{i}"
         table.append(
-            f"    {{{KERNEL_FN[layer.kernel]},\n"
+            f"    {{{kernel_fn(layer)},\n"
             f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point}, {layer.act_min}, "
             f"{layer.act_max}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
             f"{n}_bias, {n}_multiplier, {n}_shift}}}},"

@@ -258,7 +258,7 @@ def section_sizes_detail(elf: Path) -> dict[str, int]:
 def m0nn_code_size(elf: Path) -> int:
     """Bytes of lib/m0nn's functions in the image, plus the libgcc helpers linked."""
     out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
-    total = 0
+    sizes: dict[int, int] = {}  # by address: __aeabi_lmul and __muldi3 are one function
     for line in out.splitlines():
         parts = line.split()
         if (
@@ -267,8 +267,8 @@ def m0nn_code_size(elf: Path) -> int:
             and parts[3].startswith(("m0nn_", "__aeabi_", "__mul"))
             and parts[3] not in ("m0nn_bench_start", "m0nn_bench_stop")
         ):
-            total += int(parts[1], 16)
-    return total
+            sizes[int(parts[0], 16)] = int(parts[1], 16)
+    return sum(sizes.values())
 
 
 def section_sizes(elf: Path) -> dict[str, int]:

@@ -24,15 +24,21 @@ static void check_reference_kernel(int32_t index)
 
 static void check_blocked_kernel(int32_t index)
 {
-    check_kernel(m0nn_fc_s8_b8, &golden_fc_cases[index].params_b8, &golden_fc_cases[index]);
+    const golden_fc_case_t *c = &golden_fc_cases[index];
+    check_kernel(c->params_b8.requant == M0NN_REQUANT_MUL32 ? m0nn_fc_s8_b8 : m0nn_fc_s8_b8_q31, &c->params_b8, c);
 }
 
-static void test_blocked_kernel_rejects_input_offset(void)
+static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
 {
-    m0nn_fc_s8_params_t p = golden_fc_cases[0].params_b8;
+    m0nn_fc_s8_params_t p = golden_fc_cases[0].params_b8; /* a Q31 case */
     int8_t out[MAX_OUT];
+    M0NN_ASSERT_EQ_INT(M0NN_REQUANT_Q31, p.requant);
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8(&p, golden_fc_cases[0].input, out));
     p.input_offset = 1;
-    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_b8(&p, golden_fc_cases[0].input, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_b8_q31(&p, golden_fc_cases[0].input, out));
+    p.input_offset = 0;
+    p.requant = M0NN_REQUANT_MUL32;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8_q31(&p, golden_fc_cases[0].input, out));
 }
 
 int main(void)
@@ -44,6 +50,6 @@ int main(void)
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
         m0nn_unit_run_case(check_blocked_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
-    M0NN_RUN_TEST(test_blocked_kernel_rejects_input_offset);
+    M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     return m0nn_unit_end();
 }

@@ -42,7 +42,60 @@ static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t righ
  * in m0nn_dot8_s8_armv6m.S; portable C in m0nn_dot8_s8.c. */
 void m0nn_dot8_s8(const int8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 
+/* Requantizes, offsets, clamps and stores `rows` accumulators (one 8-row block). */
+typedef void (*m0nn_store_fn_t)(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
+                                const int32_t *s, int32_t step, int8_t *out);
+
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
+
+/* The block walk shared by m0nn_fc_s8_b8 (MUL32) and m0nn_fc_s8_b8_q31 (Q31):
+ * one file each, so a model links only the requantization it uses. Inline, so
+ * each kernel gets its own copy with its store function inlined.
+ * Blocked weights are stored as w + 128 so the M0 can load them with LDRB and an
+ * immediate offset (LDRSB has no immediate form on ARMv6-M); the +128 adds
+ * 128 * sum(x) to every accumulator, removed here once per layer. */
+static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                                            m0nn_store_fn_t store)
+{
+    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    const uint8_t *block = (const uint8_t *)p->weights;
+    const int32_t step = p->per_channel ? 1 : 0;
+    const int32_t *m = p->multiplier;
+    const int32_t *s = p->shift;
+    int32_t correction = 0;
+    int32_t o0;
+    int32_t i;
+
+    if (status != M0NN_OK) {
+        return status;
+    }
+    if (p->input_offset != 0) {
+        return M0NN_ERR_OFFSET;
+    }
+    for (i = 0; i < p->in_size; ++i) {
+        correction -= input[i];
+    }
+    correction *= 128;
+    for (o0 = 0; o0 < p->out_size; o0 += 8) {
+        const int32_t rows = p->out_size - o0 < 8 ? p->out_size - o0 : 8;
+        int32_t acc[8];
+        int32_t r;
+        for (r = 0; r < 8; ++r) {
+            acc[r] = correction;
+        }
+        if (p->bias != 0) {
+            for (r = 0; r < rows; ++r) {
+                acc[r] += p->bias[o0 + r];
+            }
+        }
+        m0nn_dot8_s8(input, block, p->in_size, acc);
+        block += 8 * p->in_size;
+        store(p, acc, rows, m, s, step, output + o0);
+        m += 8 * step;
+        s += 8 * step;
+    }
+    return M0NN_OK;
+}
 
 #endif /* M0NN_INTERNAL_H */
