@@ -91,9 +91,10 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
     ]
     lines += _weights_block(n, layer)
     lines.append(f"static const int32_t {n}_bias[{layer.out_size}] = {{\n{c_array_rows(layer.bias, 8)}\n}};")
-    lines.append(
-        f"static const int32_t {n}_multiplier[{rq.multiplier.size}] = {{\n{c_array_rows(rq.multiplier, 8)}\n}};"
-    )
+    if rq.mode != "shift":  # the shift-only path reads no multiplier
+        lines.append(
+            f"static const int32_t {n}_multiplier[{rq.multiplier.size}] = {{\n{c_array_rows(rq.multiplier, 8)}\n}};"
+        )
     lines.append(f"static const int32_t {n}_shift[{rq.shift.size}] = {{\n{c_array_rows(rq.shift, 16)}\n}};")
     return "\n".join(lines)
 
@@ -117,7 +118,7 @@ def kernel_fn(layer: FCLayer) -> str:
     """The C function that runs a layer (its kernel and requantization)."""
     if layer.kernel == "ref":
         return "m0nn_fc_s8"
-    return "m0nn_fc_s8_b8" if layer.requant.mode == "mul32" else "m0nn_fc_s8_b8_q31"
+    return "m0nn_fc_s8_b8_q31" if layer.requant.mode == "q31" else "m0nn_fc_s8_b8"
 
 
 def render_model_header(model: QModel, settings: str) -> str:
@@ -130,7 +131,7 @@ def render_model_header(model: QModel, settings: str) -> str:
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
-    mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32"}
+    mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}
     table = []
     for i, layer in enumerate(model.layers):
         n = f"{p}_l{i}"
@@ -138,12 +139,14 @@ def render_model_header(model: QModel, settings: str) -> str:
             f"    {{{kernel_fn(layer)},\n"
             f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point}, {layer.act_min}, "
             f"{layer.act_max}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
-            f"{n}_bias, {n}_multiplier, {n}_shift}}}},"
+            f"{n}_bias, {n + '_multiplier' if layer.requant.mode != 'shift' else 'NULL'}, {n}_shift}}}},"
         )
     parts = [
         header_banner(model, f"{p}: int8 model for lib/m0nn.", settings),
         f"#ifndef {guard}",
         f"#define {guard}",
+        "",
+        "#include <stddef.h>",
         "",
         '#include "m0nn.h"',
         "",

@@ -105,6 +105,13 @@ def cases() -> list[FCCase]:
         pairs = [quantize_multiplier_narrow(r, bits) for r in reals]
         rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
         add(FCCase(f"mul32_{i}", r8(48), w, b, 0, int(rng.integers(-20, 20)), -128, 127, rq))
+    # Shift-only requantization (power-of-two scales), no multiplier array.
+    for i, shifts in enumerate(([-9], list(rng.integers(-14, -5, 12)), [0])):
+        n_out = len(shifts) if len(shifts) > 1 else 6
+        sh = np.array(shifts, np.int32)
+        rq = Requant("shift", np.ones_like(sh), sh)
+        add(FCCase(f"shift_{i}", r8(20), r8(n_out, 20, lo=-40, hi=40), r32(n_out, 3000), 0, int(rng.integers(-9, 9)),
+                   -128, 127, rq))  # fmt: skip
     # Random cases over sizes, offsets and scales.
     for i in range(12):
         n_in, n_out = int(rng.integers(1, 80)), int(rng.integers(1, 40))
@@ -147,19 +154,22 @@ def render(all_cases: list[FCCase]) -> str:
         lines.append(f"static const int8_t {p}_w[{c.weights.size}] = {_c_list(c.weights)};")
         if c.bias is not None:
             lines.append(f"static const int32_t {p}_b[{c.bias.size}] = {_c_list(c.bias)};")
-        lines.append(f"static const int32_t {p}_m[{c.requant.multiplier.size}] = {_c_list(c.requant.multiplier)};")
+        mult = "NULL"
+        if c.requant.mode != "shift":
+            mult = f"{p}_m"
+            lines.append(f"static const int32_t {p}_m[{c.requant.multiplier.size}] = {_c_list(c.requant.multiplier)};")
         lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
         lines.append(f"static const int8_t {p}_y[{exp.size}] = {_c_list(exp)};")
         lines.append(f"static const uint8_t {p}_wb[{block8(c.weights).size}] = {_c_list(block8(c.weights))};")
         lines.append(f"static const int32_t {p}_bf[{c.weights.shape[0]}] = {_c_list(c.folded_bias())};")
-        mode = "M0NN_REQUANT_Q31" if c.requant.mode == "q31" else "M0NN_REQUANT_MUL32"
+        mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}[c.requant.mode]
         bias = f"{p}_b" if c.bias is not None else "NULL"
         dims = f"{c.weights.shape[1]}, {c.weights.shape[0]}"
         tail = f"{c.act_min}, {c.act_max}, {int(c.requant.per_channel)}, {mode}"
         table.append(
             f'    {{"{c.name}",\n'
-            f"     {{{dims}, {c.input_offset}, {c.output_offset}, {tail}, {p}_w, {bias}, {p}_m, {p}_s}},\n"
-            f"     {{{dims}, 0, {c.output_offset}, {tail}, {p}_wb, {p}_bf, {p}_m, {p}_s}},\n"
+            f"     {{{dims}, {c.input_offset}, {c.output_offset}, {tail}, {p}_w, {bias}, {mult}, {p}_s}},\n"
+            f"     {{{dims}, 0, {c.output_offset}, {tail}, {p}_wb, {p}_bf, {mult}, {p}_s}},\n"
             f"     {p}_x, {p}_y}},"
         )
     lines += [

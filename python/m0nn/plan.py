@@ -14,7 +14,13 @@ import numpy as np
 
 from m0nn.errors import ModelError
 from m0nn.model import FCLayer, QModel
-from m0nn.quant import Requant, accumulator_bound, narrow_multiplier_for_bound, quantize_multiplier
+from m0nn.quant import (
+    Requant,
+    accumulator_bound,
+    narrow_multiplier_for_bound,
+    power_of_two_shift,
+    quantize_multiplier,
+)
 from m0nn.settings import Settings
 
 
@@ -23,16 +29,29 @@ def q31(layer: FCLayer) -> Requant:
     return Requant("q31", np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
 
 
-def mul32(layer: FCLayer) -> tuple[Requant, int]:
-    """Per channel, the widest multiplier the channel's own bound allows; returns
-    the requantization and the narrowest width used."""
+def _bounds(layer: FCLayer) -> np.ndarray:
     bounds = accumulator_bound(layer.weights, layer.bias)
-    reals = layer.real_multiplier
-    if reals.size == 1:
-        bounds = np.array([bounds.max()])
-    triples = [narrow_multiplier_for_bound(float(r), int(b)) for r, b in zip(reals, bounds, strict=True)]
+    return np.array([bounds.max()]) if layer.real_multiplier.size == 1 else bounds
+
+
+def mul32(layer: FCLayer, max_bits: int = 31) -> tuple[Requant, int]:
+    """Per channel, the widest multiplier (at most `max_bits`) the channel's own
+    bound allows; returns the requantization and the narrowest width used."""
+    triples = [
+        narrow_multiplier_for_bound(float(r), int(b), max_bits)
+        for r, b in zip(layer.real_multiplier, _bounds(layer), strict=True)
+    ]
     rq = Requant("mul32", np.array([t[0] for t in triples], np.int32), np.array([t[1] for t in triples], np.int32))
     return rq, min(t[2] for t in triples)
+
+
+def pow2(layer: FCLayer) -> Requant:
+    """Every multiplier rounded to the nearest power of two: a shift, no multiply."""
+    shifts = np.array([power_of_two_shift(float(r)) for r in layer.real_multiplier], np.int32)
+    for s, b in zip(shifts, _bounds(layer), strict=True):
+        if int(b) + ((1 << (-int(s) - 1)) if s < 0 else 0) > 2**31 - 1:
+            raise ModelError(f"layer {layer.name}: the shift-only path can overflow (|acc| up to {int(b)})")
+    return Requant("shift", np.ones_like(shifts), shifts)
 
 
 def configure(model: QModel, settings: Settings) -> QModel:
@@ -46,6 +65,9 @@ def configure(model: QModel, settings: Settings) -> QModel:
         layer.kernel = kernel
         if requant == "q31":
             layer.requant, layer.multiplier_bits = q31(layer), 31
+            continue
+        if requant == "pow2":
+            layer.requant, layer.multiplier_bits = pow2(layer), 1
             continue
         rq, bits = mul32(layer)
         if bits >= min_bits:

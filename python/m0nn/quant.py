@@ -91,7 +91,7 @@ def quantize_multiplier_narrow(real: float, bits: int) -> tuple[int, int]:
 class Requant:
     """Per-layer requantization constants, as the C kernel consumes them."""
 
-    mode: str  # "q31" or "mul32"
+    mode: str  # "q31", "mul32" or "shift" (multiplier unused, all ones)
     multiplier: NDArray[np.int32]
     shift: NDArray[np.int32]
 
@@ -148,7 +148,9 @@ def requantize(acc: Ints, rq: Requant) -> I64:
         return requantize_q31(acc, rq.multiplier, rq.shift)
     if rq.mode == "mul32":
         return requantize_mul32(acc, rq.multiplier, rq.shift)
-    raise ModelError(f"unknown requantization mode {rq.mode!r} (q31, mul32)")
+    if rq.mode == "shift":
+        return requantize_shift(acc, rq.shift)
+    raise ModelError(f"unknown requantization mode {rq.mode!r} (q31, mul32, shift)")
 
 
 def quantize(x: NDArray[np.floating], scale: float, zero_point: int, qmin: int = -128, qmax: int = 127) -> I64:
@@ -169,14 +171,14 @@ def accumulator_bound(weights: NDArray[np.integer], bias: NDArray[np.integer], i
     return np.abs(np.asarray(bias, dtype=np.int64)) + input_max_abs * w
 
 
-def narrow_multiplier_for_bound(real: float, bound: int) -> tuple[int, int, int]:
+def narrow_multiplier_for_bound(real: float, bound: int, max_bits: int = 31) -> tuple[int, int, int]:
     """The most precise (m, shift, bits) for the single 32-bit multiply such that
     bound * m + 2^(r-1) < 2^31 (r = -shift): no reachable accumulator overflows.
 
     >>> narrow_multiplier_for_bound(0.001, 2**20)
     (1049, -20, 11)
     """
-    for bits in range(31, 0, -1):
+    for bits in range(max_bits, 0, -1):
         if real >= 2.0**bits:
             continue
         m, shift = quantize_multiplier_narrow(real, bits)
@@ -184,3 +186,31 @@ def narrow_multiplier_for_bound(real: float, bound: int) -> tuple[int, int, int]
         if bound * m + rounding <= INT32_MAX:
             return m, shift, bits
     raise ModelError(f"no multiplier width keeps |acc| <= {bound} times the multiplier within int32")
+
+
+def requantize_shift(acc: Ints, shift: Ints) -> I64:
+    """A power-of-two scale, no multiply: floor((acc + 2^(r-1)) / 2^r), r = -shift.
+
+    >>> requantize_shift(np.array([3, -3, 4]), np.array(-1)).tolist()
+    [2, -1, 2]
+    """
+    acc = np.asarray(acc, dtype=np.int64)
+    right = -np.asarray(shift, dtype=np.int64)
+    total = acc + np.where(right > 0, np.int64(1) << np.maximum(right - 1, 0), 0)
+    if np.any((total < INT32_MIN) | (total > INT32_MAX)):
+        raise ModelError("accumulator plus rounding overflows int32 on the shift-only requantization path")
+    return total >> right
+
+
+def power_of_two_shift(real: float) -> int:
+    """The shift of the power of two nearest to `real` in the log domain, in [-31, 0].
+
+    >>> power_of_two_shift(0.3), power_of_two_shift(0.36), power_of_two_shift(2.0**-40)
+    (-2, -1, -31)
+    """
+    if not math.isfinite(real) or real <= 0:
+        raise ModelError(f"requantization multiplier {real!r} is not a finite positive number")
+    shift = round(math.log2(real))
+    if shift > 0:
+        raise ModelError(f"requantization multiplier {real:g} needs a left shift; shift-only supports <= 1")
+    return max(shift, -31)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KERNELS = ("b8", "ref")
-REQUANT_MODES = ("auto", "q31", "mul32")
+REQUANT_MODES = ("auto", "q31", "mul32", "pow2")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """kernel: "b8" (m0nn_fc_s8_b8) or "ref" (m0nn_fc_s8); requant: "auto", "q31"
-    or "mul32"; min_bits: the narrowest multiplier "auto" accepts for mul32."""
+    """kernel: "b8" (m0nn_fc_s8_b8) or "ref" (m0nn_fc_s8); requant: "auto", "q31",
+    "mul32" or "pow2" (each multiplier rounded to a power of two: shift only);
+    min_bits: the narrowest multiplier "auto" accepts for mul32."""
 
     kernel: str = "b8"
     requant: str = "auto"

@@ -25,7 +25,7 @@ static void check_reference_kernel(int32_t index)
 static void check_blocked_kernel(int32_t index)
 {
     const golden_fc_case_t *c = &golden_fc_cases[index];
-    check_kernel(c->params_b8.requant == M0NN_REQUANT_MUL32 ? m0nn_fc_s8_b8 : m0nn_fc_s8_b8_q31, &c->params_b8, c);
+    check_kernel(c->params_b8.requant == M0NN_REQUANT_Q31 ? m0nn_fc_s8_b8_q31 : m0nn_fc_s8_b8, &c->params_b8, c);
 }
 
 static void test_blocked_kernels_reject_input_offset_and_other_requant(void)

@@ -11,6 +11,8 @@
 #ifndef M0NN_MODEL_DIGITS_H
 #define M0NN_MODEL_DIGITS_H
 
+#include <stddef.h>
+
 #include "m0nn.h"
 
 /* Input: 64 int8 values, real = 0.003921568859368563 * (q - (-128)).

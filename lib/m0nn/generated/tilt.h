@@ -11,6 +11,8 @@
 #ifndef M0NN_MODEL_TILT_H
 #define M0NN_MODEL_TILT_H
 
+#include <stddef.h>
+
 #include "m0nn.h"
 
 /* Input: 3 int8 values, real = 0.00759946508333087 * (q - (-10)).

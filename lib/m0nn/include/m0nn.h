@@ -36,8 +36,12 @@ typedef enum {
  *   rounding term when right = 0): round half up. Legal: M in [0, 2^31 - 1],
  *   shift in [-31, 0], and |acc| * M + 2^(right - 1) < 2^31 for every reachable acc
  *   (the generator proves this from the weights and bias before choosing it).
+ * M0NN_REQUANT_SHIFT: a power-of-two scale, no multiply at all:
+ *   y = floor((acc + 2^(right - 1)) / 2^right) with right = -shift: round half up.
+ *   The multiplier is not read (may be NULL). Legal: shift in [-31, 0] and
+ *   |acc| + 2^(right - 1) < 2^31 (proven by the generator).
  */
-typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1 } m0nn_requant_t;
+typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1, M0NN_REQUANT_SHIFT = 2 } m0nn_requant_t;
 
 /* One fully connected layer: output[o] = clamp(requant(acc[o]) + output_offset),
  *   acc[o] = bias[o] + sum_i (input[i] + input_offset) * weights[o * in_size + i].
@@ -54,7 +58,8 @@ typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1 } m0nn_requant_t;
  *                w[8b + r][i] + 128 as uint8 (r = 0..7); ceil(out_size / 8) * 8 * in_size
  *                bytes. The m0nn Python package writes this layout.
  * bias           out_size int32 values, or NULL for none.
- * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1).
+ * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1);
+ *                NULL allowed with M0NN_REQUANT_SHIFT.
  * shift          as multiplier; the power-of-two exponent (negative: right shift).
  * requant        an m0nn_requant_t; see its ranges above.
  * Bit-exactness additionally needs every accumulator to fit in int32:
@@ -84,7 +89,7 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input,
  * activation is loaded once for 8 rows, weights with immediate offsets; on
  * ARMv6-M the inner loop is assembly (m0nn_dot8_s8_armv6m.S), elsewhere C.
  * Requires input_offset = 0 (the generator folds the input zero point into the
- * bias). m0nn_fc_s8_b8 takes requant = M0NN_REQUANT_MUL32 only and
+ * bias). m0nn_fc_s8_b8 takes requant = M0NN_REQUANT_MUL32 or M0NN_REQUANT_SHIFT,
  * m0nn_fc_s8_b8_q31 M0NN_REQUANT_Q31 only (else M0NN_ERR_QUANT), so a model
  * without Q31 layers links no 64-bit multiply. */
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);

@@ -23,8 +23,10 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8
         row += p->in_size;
         if (p->requant == M0NN_REQUANT_Q31) {
             y = m0nn_requantize_q31(acc, p->multiplier[q], p->shift[q]);
-        } else {
+        } else if (p->requant == M0NN_REQUANT_MUL32) {
             y = m0nn_requantize_mul32(acc, p->multiplier[q], -p->shift[q]);
+        } else {
+            y = m0nn_requantize_shift(acc, -p->shift[q]);
         }
         y += p->output_offset;
         y = y < p->act_min ? p->act_min : y;

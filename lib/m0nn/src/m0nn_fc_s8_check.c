@@ -7,7 +7,8 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     int32_t n_quant;
     int32_t i;
 
-    if (p == 0 || input == 0 || output == 0 || p->weights == 0 || p->multiplier == 0 || p->shift == 0) {
+    if (p == 0 || input == 0 || output == 0 || p->weights == 0 || p->shift == 0 ||
+        (p->multiplier == 0 && p->requant != M0NN_REQUANT_SHIFT)) {
         return M0NN_ERR_NULL;
     }
     if (p->in_size < 1 || p->in_size > M0NN_MAX_SIZE || p->out_size < 1 || p->out_size > M0NN_MAX_SIZE) {
@@ -25,14 +26,17 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
      * [0, 61] (Q31: shift in [-31, 30]) or [0, 31] (MUL32: shift in [-31, 0]). */
     if (p->requant == M0NN_REQUANT_Q31) {
         span = 61u;
-    } else if (p->requant == M0NN_REQUANT_MUL32) {
+    } else if (p->requant == M0NN_REQUANT_MUL32 || p->requant == M0NN_REQUANT_SHIFT) {
         span = 31u;
     } else {
         return M0NN_ERR_QUANT;
     }
     n_quant = p->per_channel ? p->out_size : 1;
     for (i = 0; i < n_quant; ++i) {
-        bad |= ((uint32_t)(p->shift[i] + 31) > span) | ((uint32_t)p->multiplier[i] >> 31);
+        bad |= (uint32_t)(p->shift[i] + 31) > span;
+    }
+    for (i = 0; p->multiplier != 0 && i < n_quant; ++i) {
+        bad |= (uint32_t)p->multiplier[i] >> 31;
     }
     if (bad) {
         return M0NN_ERR_QUANT;

@@ -42,6 +42,13 @@ static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t righ
  * in m0nn_dot8_s8_armv6m.S; portable C in m0nn_dot8_s8.c. */
 void m0nn_dot8_s8(const int8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 
+/* M0NN_REQUANT_SHIFT: a power-of-two scale, round half up; the generator
+ * guarantees |acc| + 2^(right-1) < 2^31. */
+static inline int32_t m0nn_requantize_shift(int32_t acc, int32_t right)
+{
+    return (acc + (int32_t)((1u << right) >> 1)) >> right;
+}
+
 /* Requantizes, offsets, clamps and stores `rows` accumulators (one 8-row block). */
 typedef void (*m0nn_store_fn_t)(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
                                 const int32_t *s, int32_t step, int8_t *out);
@@ -92,7 +99,7 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
         m0nn_dot8_s8(input, block, p->in_size, acc);
         block += 8 * p->in_size;
         store(p, acc, rows, m, s, step, output + o0);
-        m += 8 * step;
+        m = m != 0 ? m + 8 * step : m; /* NULL with M0NN_REQUANT_SHIFT */
         s += 8 * step;
     }
     return M0NN_OK;
