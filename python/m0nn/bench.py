@@ -156,11 +156,17 @@ def _requant_pcs(elf: Path) -> set[int]:
 
 
 def measure(label: str, variant: str, model: QModel, settings: Settings, work: Path) -> Result:
+    """Configure `model` with `settings`, then measure it."""
     configure(model, settings)
+    return measure_configured(label, variant, model, settings.line(), work)
+
+
+def measure_configured(label: str, variant: str, model: QModel, settings_line: str, work: Path) -> Result:
+    """Build, run and count one inference of an already configured model."""
     rng = np.random.default_rng(SEED)
     x = rng.integers(-128, 128, (1, model.input_size)).astype(np.int8)
     expected = run_int(model, x)[-1][0]
-    (work / "bench.h").write_text(render_model_header(model, settings.line()))
+    (work / "bench.h").write_text(render_model_header(model, settings_line))
     (work / "bench_main.c").write_text(
         MAIN.format(inputs=", ".join(map(str, x[0])), expected=", ".join(map(str, expected)))
     )

@@ -72,6 +72,30 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench.run(Path(args.project), Path(args.output))
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from m0nn import report
+    from m0nn.check import load_data, run_fp32
+    from m0nn.onnx_import import import_model
+
+    model_path = Path(args.model)
+    model = import_model(model_path)
+    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
+    fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
+    fp32 = run_fp32(fp32_path, x) if fp32_path.is_file() else None
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    rep = report.build_report(model, x, y, fp32, variants, cycles=not args.no_cycles)
+    print(report.table(rep))
+    for path in report.write(rep, Path(args.output)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from m0nn import study
+
+    return study.run(args.task, args.seeds, Path(args.output))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from m0nn import demo
 
@@ -106,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
     p.add_argument("--tol", type=int, default=1, help="tolerated difference per layer, in LSBs (default 1)")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("report", help="what each requantization precision costs on a model (table, plots)")
+    p.add_argument("model", help="QDQ ONNX file")
+    p.add_argument("--data", required=True, help=".npy inputs [N, features] or .npz with x (and y)")
+    p.add_argument("--labels", help=".npy labels (class indices) or regression targets")
+    p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
+    variants = "q31,mul32,mul32:12,mul32:8,mul32:6,mul32:4,pow2"
+    p.add_argument("--variants", default=variants, help="comma-separated: q31, mul32, mul32:BITS, pow2")
+    p.add_argument("--no-cycles", action="store_true", help="skip the Cortex-M0 cycle counts")
+    p.add_argument("-o", "--output", default="report", help="folder for the Markdown summary and PNG plots")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("study", help="PTQ vs QAT vs LSQ vs power-of-two scales, 8/4-bit weights, over seeds")
+    p.add_argument("task", choices=["digits", "tilt"])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("-o", "--output", default="docs/study")
+    p.set_defaults(func=_cmd_study)
 
     p = sub.add_parser("train", help="train an example model with QAT and write it to models/")
     p.add_argument("example", choices=["digits", "tilt"])

@@ -13,6 +13,26 @@ from m0nn.quant import INT32_MAX, INT32_MIN, Requant, dequantize, quantize, requ
 I64 = NDArray[np.int64]
 
 
+def accumulators(
+    x: NDArray[np.integer],
+    weights: NDArray[np.integer],
+    bias: NDArray[np.integer] | None,
+    input_offset: int = 0,
+    name: str = "fc",
+) -> NDArray[np.int64]:
+    """acc = bias + sum_i (x_i + input_offset) w_i, checked to fit int32."""
+    acc = (np.asarray(x, dtype=np.int64) + input_offset) @ np.asarray(weights, dtype=np.int64).T
+    if bias is not None:
+        acc = acc + np.asarray(bias, dtype=np.int64)
+    if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
+        raise ModelError(f"layer {name}: accumulator overflows int32 on this input")
+    return acc
+
+
+def fc_accumulators(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int64]:
+    return accumulators(x, layer.weights, layer.bias, 0, layer.name)
+
+
 def fc_s8_raw(
     x: NDArray[np.integer],
     weights: NDArray[np.integer],
@@ -27,12 +47,7 @@ def fc_s8_raw(
     """m0nn_fc_s8 with every parameter explicit (the C API's full range):
     acc = bias + sum_i (x_i + input_offset) w_i, checked to fit int32, then
     requantized, offset and clamped."""
-    x64 = np.asarray(x, dtype=np.int64) + input_offset
-    acc = x64 @ np.asarray(weights, dtype=np.int64).T
-    if bias is not None:
-        acc = acc + np.asarray(bias, dtype=np.int64)
-    if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
-        raise ModelError(f"layer {name}: accumulator overflows int32 on this input")
+    acc = accumulators(x, weights, bias, input_offset, name)
     y = requantize(acc, requant) + output_offset
     return np.clip(y, act_min, act_max).astype(np.int8)
 

@@ -55,20 +55,32 @@ class MLP(nn.Module):
         ]
 
 
-def qconfig(weight_bits: int = 8) -> tq.QConfig:
-    """Non-fused fake quantization: int8 affine activations, symmetric per-channel weights."""
+SCALE_MODES = ("observed", "lsq", "pow2")
+
+
+def qconfig(weight_bits: int = 8, scale_mode: str = "observed") -> tq.QConfig:
+    """Non-fused fake quantization: int8 affine activations, symmetric per-channel
+    weights of `weight_bits` bits, scales observed (moving-average min/max),
+    learned (LSQ) or observed and rounded to powers of two."""
+    from m0nn.scales import LSQFakeQuantize, PowerOfTwoFakeQuantize
+
+    if scale_mode not in SCALE_MODES:
+        raise ModelError(f"unknown scale mode {scale_mode!r} ({', '.join(SCALE_MODES)})")
+    if not 2 <= weight_bits <= 8:
+        raise ModelError(f"weight width {weight_bits} is outside [2, 8] bits")
     # ONNX's QuantizeLinear (opset 13) knows only the full int8 range, so the
     # exported range is [-128, 127]; narrower weights keep their coarser scale.
     wmax = 2 ** (weight_bits - 1) - 1
     wmin = -wmax - 1 if weight_bits == 8 else -wmax
-    activation = tq.FakeQuantize.with_args(
+    fake_quant = {"observed": tq.FakeQuantize, "lsq": LSQFakeQuantize, "pow2": PowerOfTwoFakeQuantize}[scale_mode]
+    activation = fake_quant.with_args(  # type: ignore[attr-defined]
         observer=tq.MovingAverageMinMaxObserver,
         quant_min=-128,
         quant_max=127,
         dtype=torch.qint8,
         qscheme=torch.per_tensor_affine,
     )
-    weight = tq.FakeQuantize.with_args(
+    weight = fake_quant.with_args(  # type: ignore[attr-defined]
         observer=tq.MovingAveragePerChannelMinMaxObserver,
         quant_min=wmin,
         quant_max=wmax,
@@ -97,6 +109,7 @@ class TrainConfig:
     loss: str = "ce"  # "ce" (classification) or "mse" (regression)
     seed: int = 0
     weight_bits: int = 8
+    scale_mode: str = "observed"  # "observed", "lsq" or "pow2" (see qconfig)
 
 
 def _loss_fn(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -164,8 +177,19 @@ def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     pairs = qat.fuse_pairs() if isinstance(qat, MLP) else []
     if pairs:
         qat = tq.fuse_modules_qat(qat, pairs)
-    qat.qconfig = qconfig(cfg.weight_bits)  # type: ignore[assignment]
+    qat.qconfig = qconfig(cfg.weight_bits, cfg.scale_mode)  # type: ignore[assignment]
     return tq.prepare_qat(qat)
+
+
+def calibrate(qat: nn.Module, x: NDArray[np.floating], batch_size: int = 256) -> nn.Module:
+    """Post-training quantization: observe ranges on data, train nothing."""
+    qat.train()
+    with torch.no_grad():
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        for i in range(0, len(xt), batch_size):
+            qat(xt[i : i + batch_size])
+    qat.apply(tq.disable_observer)
+    return qat.eval()
 
 
 def train_qat(qat: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
@@ -181,6 +205,21 @@ def predict(model: nn.Module, x: NDArray[np.floating]) -> NDArray[np.float32]:
     model.eval()
     with torch.no_grad():
         return model(torch.as_tensor(np.asarray(x, dtype=np.float32))).numpy()
+
+
+@torch.no_grad()
+def _widen_narrow_weights(qat: nn.Module) -> None:
+    """ONNX's QuantizeLinear knows only the full int8 range. Weights trained on a
+    narrower grid (e.g. 4 bits) are snapped to that grid and exported with the
+    same scales and the int8 range: the exported integers are the narrow ones."""
+    for module in qat.modules():
+        fq = getattr(module, "weight_fake_quant", None)
+        if fq is None or (fq.quant_min, fq.quant_max) == (-128, 127):
+            continue
+        module.weight.copy_(fq(module.weight))  # type: ignore[operator]  # on the narrow grid (eval: no rounding noise)
+        fq.quant_min, fq.quant_max = -128, 127
+        if hasattr(fq, "activation_post_process"):
+            fq.activation_post_process.quant_min, fq.activation_post_process.quant_max = -128, 127
 
 
 def export_fp32_onnx(model: nn.Module, in_features: int, path: Path) -> None:
@@ -201,13 +240,19 @@ def export_fp32_onnx(model: nn.Module, in_features: int, path: Path) -> None:
 def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:
     """Write the QAT model as QDQ ONNX (opset 13). Written to a temporary file
     and renamed, so a failed export leaves no partial model behind."""
-    qat = qat.eval()
+    import copy
+
+    qat = copy.deepcopy(qat).eval()
     qat.apply(tq.disable_observer)
     for _, module in qat.named_modules():
         if isinstance(module, tq.FusedMovingAvgObsFakeQuantize):
             raise ModelError("fused fake-quant modules do not export to ONNX; use m0nn.train.qconfig()")
+    _widen_narrow_weights(qat)
     tmp = path.with_name(path.name + ".tmp")
     try:
+        import warnings
+
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
             qat,
             (torch.zeros(1, in_features),),
