@@ -121,9 +121,10 @@ def check(
 
 
 def format_result(model: QModel, r: CheckResult, tolerance: int) -> str:
+    rq = ", ".join(f"{layer.requant.mode}/{layer.multiplier_bits}b" for layer in model.layers)
     lines = [
-        f"model {model.name}: {len(model.layers)} layers, {r.n} samples; differences in output LSBs "
-        f"(int8 path vs float fake-quant path)",
+        f"model {model.name}: {len(model.layers)} layers, {r.n} samples; requantization (mode/multiplier bits): {rq}",
+        "differences in output LSBs (int8 path vs float fake-quant path)",
         f"{'layer':>5}  {'name':<28} {'out':>4}  {'isolated max':>12}  {'differ':>7}  {'compound max':>12}",
     ]
     for d in r.layers:

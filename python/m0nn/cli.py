@@ -30,9 +30,12 @@ def _cmd_gen(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from m0nn.check import check, format_result, load_data, run_fp32
     from m0nn.onnx_import import import_model
+    from m0nn.plan import configure
+    from m0nn.settings import Settings
 
     model_path = Path(args.model)
-    model = import_model(model_path)
+    # The integer path as the device runs it: the same settings as `m0nn gen`.
+    model = configure(import_model(model_path), Settings(args.kernel, args.requant, args.min_bits))
     x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
     fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
     fp32 = run_fp32(fp32_path, x) if fp32_path.is_file() else None
@@ -129,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", help=".npy labels (class indices) or targets")
     p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
     p.add_argument("--tol", type=int, default=1, help="tolerated difference per layer, in LSBs (default 1)")
+    _settings_args(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("report", help="what each requantization precision costs on a model (table, plots)")

@@ -118,7 +118,7 @@ def kernel_fn(layer: FCLayer) -> str:
     """The C function that runs a layer (its kernel and requantization)."""
     if layer.kernel == "ref":
         return "m0nn_fc_s8"
-    return "m0nn_fc_s8_b8_q31" if layer.requant.mode == "q31" else "m0nn_fc_s8_b8"
+    return {"q31": "m0nn_fc_s8_b8_q31", "mul32": "m0nn_fc_s8_b8", "shift": "m0nn_fc_s8_b8_shift"}[layer.requant.mode]
 
 
 def render_model_header(model: QModel, settings: str) -> str:

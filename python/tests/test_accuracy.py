@@ -10,12 +10,14 @@ from conftest import MODELS
 
 from m0nn.check import check, format_result, run_fp32
 from m0nn.onnx_import import import_model
+from m0nn.plan import configure
+from m0nn.settings import Settings
 
 pytest.importorskip("onnxruntime")
 
 
 def test_digits_int8_accuracy_within_one_point_of_fp32() -> None:
-    model = import_model(MODELS / "digits.onnx")
+    model = configure(import_model(MODELS / "digits.onnx"), Settings())  # as generated for the device
     data = np.load(MODELS / "digits.test.npz")
     x, y = data["x"].astype(np.float64), data["y"]
     result = check(model, x, y, run_fp32(MODELS / "fp32" / "digits.onnx", x))
@@ -27,7 +29,7 @@ def test_digits_int8_accuracy_within_one_point_of_fp32() -> None:
 
 
 def test_tilt_int8_error_close_to_fp32() -> None:
-    model = import_model(MODELS / "tilt.onnx")
+    model = configure(import_model(MODELS / "tilt.onnx"), Settings())
     data = np.load(MODELS / "tilt.test.npz")
     x, y = data["x"].astype(np.float64), data["y"].astype(np.float64)
     result = check(model, x, y, run_fp32(MODELS / "fp32" / "tilt.onnx", x))

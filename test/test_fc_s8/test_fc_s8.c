@@ -25,7 +25,8 @@ static void check_reference_kernel(int32_t index)
 static void check_blocked_kernel(int32_t index)
 {
     const golden_fc_case_t *c = &golden_fc_cases[index];
-    check_kernel(c->params_b8.requant == M0NN_REQUANT_Q31 ? m0nn_fc_s8_b8_q31 : m0nn_fc_s8_b8, &c->params_b8, c);
+    const m0nn_fc_fn_t kernels[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
+    check_kernel(kernels[c->params_b8.requant], &c->params_b8, c);
 }
 
 static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
@@ -39,6 +40,7 @@ static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
     p.input_offset = 0;
     p.requant = M0NN_REQUANT_MUL32;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8_q31(&p, golden_fc_cases[0].input, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8_shift(&p, golden_fc_cases[0].input, out));
 }
 
 int main(void)

@@ -89,11 +89,13 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input,
  * activation is loaded once for 8 rows, weights with immediate offsets; on
  * ARMv6-M the inner loop is assembly (m0nn_dot8_s8_armv6m.S), elsewhere C.
  * Requires input_offset = 0 (the generator folds the input zero point into the
- * bias). m0nn_fc_s8_b8 takes requant = M0NN_REQUANT_MUL32 or M0NN_REQUANT_SHIFT,
- * m0nn_fc_s8_b8_q31 M0NN_REQUANT_Q31 only (else M0NN_ERR_QUANT), so a model
- * without Q31 layers links no 64-bit multiply. */
+ * bias). One function per requantization, each rejecting the others with
+ * M0NN_ERR_QUANT, so a model links only what it uses (no 64-bit multiply
+ * without Q31 layers): m0nn_fc_s8_b8 (M0NN_REQUANT_MUL32), m0nn_fc_s8_b8_q31
+ * (M0NN_REQUANT_Q31), m0nn_fc_s8_b8_shift (M0NN_REQUANT_SHIFT). */
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
