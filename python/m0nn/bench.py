@@ -125,7 +125,8 @@ class Result:
 
 def _requant_pcs(elf: Path) -> set[int]:
     """Addresses of requantization code: the inlined helpers of m0nn_internal.h
-    (by debug line info) and the 64-bit multiply helper they call."""
+    (by debug line info), the 64-bit multiply helper they call, and the
+    assembly requantization loop between its two local symbols."""
     internal = Path(__file__).resolve().parents[2] / "lib" / "m0nn" / "src" / "m0nn_internal.h"
     text = internal.read_text().splitlines()
     ranges = []
@@ -135,6 +136,9 @@ def _requant_pcs(elf: Path) -> set[int]:
             ranges.append((i, end))
     out = subprocess.run(["arm-none-eabi-objdump", "-d", "-l", str(elf)], capture_output=True, text=True, check=True)
     pcs: set[int] = set()
+    _, symbols = cycles.disassemble(elf)
+    if "m0nn_b8_requant" in symbols:
+        pcs.update(range(symbols["m0nn_b8_requant"], symbols["m0nn_b8_requant_end"], 2))
     in_requant = False
     func = ""
     for line in out.stdout.splitlines():
@@ -216,8 +220,10 @@ def render_markdown(results: list[Result]) -> str:
         "Written by `m0nn bench` (do not edit). Cycles from an exact QEMU instruction trace and the",
         "ARMv6-M timing tables (m0nn/cycles.py): zero-wait-state memory; `M0/1` is a Cortex-M0 with the",
         "1-cycle multiplier, `/32` the 32-cycle one. One inference, all-in (call, checks, loops,",
-        "requantization, clamping, stores). Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop,",
-        "64-bit Q31 requantization) built with the same `-O2` flags. Sizes: the whole benchmark image",
+        "requantization, clamping, stores); `requant cycles/output` counts the requantization arithmetic",
+        "only (multiply, shifts, rounding, and for Q31 the 64-bit multiply helper; loads excluded).",
+        "Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop, 64-bit Q31 requantization) built",
+        "with the same `-O2` flags. Sizes: the whole benchmark image",
         "(`m0nn code` = lib/m0nn functions plus the libgcc helpers they pull in).",
         "",
         "| case | variant | MACs | M0/1 cycles | cycles/MAC | speed-up | requant cycles/output | M0/32 | M0+/1 "

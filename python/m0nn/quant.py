@@ -63,7 +63,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 def quantize_multiplier_narrow(real: float, bits: int) -> tuple[int, int]:
     """A multiplier of at most `bits` bits for the single 32-bit multiply:
-    real ~= m * 2^shift with m < 2^bits and shift in [-31, 0], m rounded half up.
+    real ~= m * 2^shift with m < 2^bits and shift in [-31, -1], m rounded half up.
 
     >>> quantize_multiplier_narrow(0.3, 8)
     (154, -9)
@@ -76,8 +76,8 @@ def quantize_multiplier_narrow(real: float, bits: int) -> tuple[int, int]:
         raise ModelError(f"requantization multiplier {real!r} is not a finite non-negative number")
     if real == 0.0:
         return 0, 0
-    if real >= 2.0**bits:
-        raise ModelError(f"requantization multiplier {real:g} does not fit {bits} bits without a left shift")
+    if real >= 2.0 ** (bits - 1):
+        raise ModelError(f"requantization multiplier {real:g} does not fit {bits} bits with a right shift")
     # The largest right shift whose rounded multiplier still fits `bits` bits.
     right = min(31, bits - math.frexp(real)[1])
     m = math.floor(real * 2.0**right + 0.5)
@@ -124,7 +124,7 @@ def requantize_q31(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
 
 
 def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
-    """One 32-bit multiply, rounded half up: floor((acc * m + 2^(r-1)) / 2^r), r = -shift.
+    """One 32-bit multiply, rounded half up: floor((acc * m + 2^(r-1)) / 2^r), r = -shift in [1, 31].
 
     Raises when a product would not fit int32, the condition under which the C
     kernel's 32-bit arithmetic equals this one.
@@ -135,8 +135,9 @@ def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     acc = np.asarray(acc, dtype=np.int64)
     multiplier = np.asarray(multiplier, dtype=np.int64)
     right = -np.asarray(shift, dtype=np.int64)
-    rounding = np.where(right > 0, np.int64(1) << np.maximum(right - 1, 0), 0)
-    total = acc * multiplier + rounding
+    if np.any((right < 1) | (right > 31)):
+        raise ModelError("the 32-bit requantization needs a right shift in [1, 31]")
+    total = acc * multiplier + (np.int64(1) << (right - 1))
     if np.any((total < INT32_MIN) | (total > INT32_MAX)):
         raise ModelError("accumulator times multiplier overflows int32 on the 32-bit requantization path")
     return total >> right
@@ -179,7 +180,7 @@ def narrow_multiplier_for_bound(real: float, bound: int, max_bits: int = 31) -> 
     (1049, -20, 11)
     """
     for bits in range(max_bits, 0, -1):
-        if real >= 2.0**bits:
+        if real >= 2.0 ** (bits - 1):
             continue
         m, shift = quantize_multiplier_narrow(real, bits)
         rounding = 1 << (-shift - 1) if shift < 0 else 0

@@ -80,10 +80,14 @@ def test_mul32_is_round_half_up_of_the_exact_product() -> None:
     for _ in range(2000):
         acc = int(rng.integers(-(2**15), 2**15))
         m = int(rng.integers(0, 2**15))
-        r = int(rng.integers(0, 31))
-        exact = Fraction(acc * m, 2**r)
-        want = math.floor(exact + Fraction(1, 2)) if r > 0 else acc * m
+        r = int(rng.integers(1, 32))
+        want = math.floor(Fraction(acc * m, 2**r) + Fraction(1, 2))
         assert int(requantize_mul32(np.array([acc]), np.array(m), np.array(-r))[0]) == want
+
+
+def test_mul32_needs_a_right_shift() -> None:
+    with pytest.raises(ModelError, match=r"right shift in \[1, 31\]"):
+        requantize_mul32(np.array([5]), np.array(3), np.array(0))
 
 
 def test_mul32_refuses_overflow() -> None:

@@ -96,6 +96,8 @@ static void test_offset_and_quant_errors(void)
     p = identity_layer();
     p.requant = M0NN_REQUANT_MUL32;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y)); /* MUL32 forbids a left shift */
+    p.shift = s_zero;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y)); /* ... and needs a right shift */
 }
 
 static void test_argmax_first_of_ties(void)

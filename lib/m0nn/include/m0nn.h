@@ -32,10 +32,10 @@ typedef enum {
  *   Legal: M in [0, 2^31 - 1], shift in [-31, 30], acc * 2^left within int32.
  *   Uses the one 64-bit multiply of the library (m0nn_requantize_q31).
  * M0NN_REQUANT_MUL32: a single 32-bit multiply:
- *   y = floor((acc * M + 2^(right - 1)) / 2^right) with right = -shift (no
- *   rounding term when right = 0): round half up. Legal: M in [0, 2^31 - 1],
- *   shift in [-31, 0], and |acc| * M + 2^(right - 1) < 2^31 for every reachable acc
- *   (the generator proves this from the weights and bias before choosing it).
+ *   y = floor((acc * M + 2^(right - 1)) / 2^right) with right = -shift: round
+ *   half up. Legal: M in [0, 2^31 - 1], shift in [-31, -1], and
+ *   |acc| * M + 2^(right - 1) < 2^31 for every reachable acc (the generator
+ *   proves this from the weights and bias before choosing it).
  * M0NN_REQUANT_SHIFT: a power-of-two scale, no multiply at all:
  *   y = floor((acc + 2^(right - 1)) / 2^right) with right = -shift: round half up.
  *   The multiplier is not read (may be NULL). Legal: shift in [-31, 0] and

@@ -9,6 +9,7 @@
  *   = 4.56 cycles per multiply-accumulate on a Cortex-M0 with a 1-cycle multiplier.
  */
 #if defined(__ARM_ARCH_6M__)
+#include "m0nn_armv6m_mac8.inc"
     .syntax unified
     .thumb
     .text
@@ -40,34 +41,6 @@ m0nn_dot8_s8:
     cmp r0, r2
     beq 2f
 
-    .macro MAC8 k, step
-    ldrb r2, [r0, #\k]
-    sxtb r2, r2
-    ldrb r3, [r1, #(\step * \k + 0)]
-    muls r3, r2, r3
-    adds r4, r4, r3
-    ldrb r3, [r1, #(\step * \k + 1)]
-    muls r3, r2, r3
-    adds r5, r5, r3
-    ldrb r3, [r1, #(\step * \k + 2)]
-    muls r3, r2, r3
-    adds r6, r6, r3
-    ldrb r3, [r1, #(\step * \k + 3)]
-    muls r3, r2, r3
-    adds r7, r7, r3
-    ldrb r3, [r1, #(\step * \k + 4)]
-    muls r3, r2, r3
-    add r8, r3
-    ldrb r3, [r1, #(\step * \k + 5)]
-    muls r3, r2, r3
-    add r9, r3
-    ldrb r3, [r1, #(\step * \k + 6)]
-    muls r3, r2, r3
-    add r10, r3
-    ldrb r3, [r1, #(\step * \k + 7)]
-    muls r3, r2, r3
-    add r11, r3
-    .endm
 
 1:  MAC8 0, 8
     MAC8 1, 8

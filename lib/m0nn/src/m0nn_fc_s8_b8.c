@@ -1,30 +1,57 @@
 #include "m0nn_internal.h"
 
-/* Requantizes, offsets, clamps and stores `rows` accumulators; the multiplier
- * and shift pointers advance by `step` (1 per channel, 0 per tensor). The
- * parameters are copied to locals: an int8 store may alias anything, so the
- * compiler would otherwise reload them after every output. */
-static void store_mul32(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
-                        const int32_t *s, int32_t step, int8_t *out)
-{
-    const int32_t offset = p->output_offset;
-    const int32_t lo = p->act_min;
-    const int32_t hi = p->act_max;
-    int32_t r;
-    for (r = 0; r < rows; ++r) {
-        int32_t y = m0nn_requantize_mul32(acc[r], *m, -*s) + offset;
-        y = y < lo ? lo : y;
-        y = y > hi ? hi : y;
-        out[r] = (int8_t)y;
-        m += step;
-        s += step;
-    }
-}
+static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 
+/* The block loop runs in m0nn_b8_mul32_blocks (assembly on ARMv6-M); this
+ * wrapper checks the arguments, removes the weights' +128 bias once per layer
+ * (128 * sum(x)), and feeds a last partial block from a padded copy of its
+ * biases so that no block reads past the caller's arrays. */
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    if (p != 0 && p->requant != M0NN_REQUANT_MUL32) {
+    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    m0nn_b8_job_t job;
+    int32_t sum = 0;
+    int32_t i;
+
+    if (status != M0NN_OK) {
+        return status;
+    }
+    if (p->requant != M0NN_REQUANT_MUL32) {
         return M0NN_ERR_QUANT;
     }
-    return m0nn_fc_b8_walk(p, input, output, store_mul32);
+    if (p->input_offset != 0) {
+        return M0NN_ERR_OFFSET;
+    }
+    for (i = 0; i < p->in_size; ++i) {
+        sum += input[i];
+    }
+    job.input = input;
+    job.weights = (const uint8_t *)p->weights;
+    job.in_size = p->in_size;
+    job.correction = -128 * sum;
+    job.bias = p->bias != 0 ? p->bias : zero_bias;
+    job.bias_step = p->bias != 0 ? 32 : 0;
+    job.multiplier = p->multiplier;
+    job.shift = p->shift;
+    job.step = p->per_channel ? 4 : 0;
+    job.output = output;
+    job.output_offset = p->output_offset;
+    job.act_min = p->act_min;
+    job.act_max = p->act_max;
+    job.rows = 8;
+    job.n_blocks = p->out_size >> 3;
+    if (job.n_blocks > 0) {
+        m0nn_b8_mul32_blocks(&job);
+    }
+    if ((p->out_size & 7) != 0) {
+        int32_t tail_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        job.rows = p->out_size & 7;
+        for (i = 0; p->bias != 0 && i < job.rows; ++i) {
+            tail_bias[i] = job.bias[i];
+        }
+        job.bias = tail_bias;
+        job.n_blocks = 1;
+        m0nn_b8_mul32_blocks(&job);
+    }
+    return M0NN_OK;
 }

@@ -5,7 +5,6 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     uint32_t span;
     uint32_t bad = 0;
     int32_t n_quant;
-    int32_t i;
 
     if (p == 0 || input == 0 || output == 0 || p->weights == 0 || p->shift == 0 ||
         (p->multiplier == 0 && p->requant != M0NN_REQUANT_SHIFT)) {
@@ -23,22 +22,38 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     }
     /* Multipliers and shifts are data: check them all here, never in the loop.
      * One unsigned compare per range keeps this loop short: s + 31 must lie in
-     * [0, 61] (Q31: shift in [-31, 30]) or [0, 31] (MUL32: shift in [-31, 0]). */
+     * [0, 61] (Q31: shift in [-31, 30]), [0, 30] (MUL32: shift in [-31, -1]) or
+     * [0, 31] (SHIFT: shift in [-31, 0]). */
     if (p->requant == M0NN_REQUANT_Q31) {
         span = 61u;
-    } else if (p->requant == M0NN_REQUANT_MUL32 || p->requant == M0NN_REQUANT_SHIFT) {
+    } else if (p->requant == M0NN_REQUANT_MUL32) {
+        span = 30u;
+    } else if (p->requant == M0NN_REQUANT_SHIFT) {
         span = 31u;
     } else {
         return M0NN_ERR_QUANT;
     }
+    /* Branch-free: t = s + 31 is in range iff neither t nor span - t is negative
+     * (|s| is far below 2^30), and a multiplier is legal iff it is not negative;
+     * OR every value and test the sign bit once. */
     n_quant = p->per_channel ? p->out_size : 1;
-    for (i = 0; i < n_quant; ++i) {
-        bad |= (uint32_t)(p->shift[i] + 31) > span;
+    {
+        const int32_t *s = p->shift;
+        const int32_t *m = p->multiplier;
+        const int32_t *end = s + n_quant;
+        if (m != 0) {
+            while (s != end) {
+                const int32_t t = *s++ + 31;
+                bad |= (uint32_t)(t | ((int32_t)span - t) | *m++);
+            }
+        } else {
+            while (s != end) {
+                const int32_t t = *s++ + 31;
+                bad |= (uint32_t)(t | ((int32_t)span - t));
+            }
+        }
     }
-    for (i = 0; p->multiplier != 0 && i < n_quant; ++i) {
-        bad |= (uint32_t)p->multiplier[i] >> 31;
-    }
-    if (bad) {
+    if (bad >> 31) {
         return M0NN_ERR_QUANT;
     }
     return M0NN_OK;

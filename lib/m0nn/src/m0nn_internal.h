@@ -28,12 +28,11 @@ static inline int32_t m0nn_requantize_q31(int32_t acc, int32_t m, int32_t shift)
     return (high >> right) + (remainder > threshold ? 1 : 0);
 }
 
-/* M0NN_REQUANT_MUL32: one 32-bit multiply, round half up; no 64-bit math. The
- * generator guarantees |acc| * m + 2^(right-1) < 2^31. */
+/* M0NN_REQUANT_MUL32: one 32-bit multiply, round half up; no 64-bit math.
+ * right in [1, 31]; the generator guarantees |acc| * m + 2^(right-1) < 2^31. */
 static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t right)
 {
-    /* (2^right) / 2 is the rounding term, and 0 when right = 0: no branch. */
-    return (acc * m + (int32_t)((1u << right) >> 1)) >> right;
+    return (acc * m + (int32_t)(1u << (right - 1))) >> right;
 }
 
 /* acc[r] += sum_{i < n} (w[8 i + r] - 128 + 128) * x[i] for r = 0..7, i.e. the dot
@@ -52,6 +51,32 @@ static inline int32_t m0nn_requantize_shift(int32_t acc, int32_t right)
 /* Requantizes, offsets, clamps and stores `rows` accumulators (one 8-row block). */
 typedef void (*m0nn_store_fn_t)(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
                                 const int32_t *s, int32_t step, int8_t *out);
+
+/* The state of m0nn_fc_s8_b8's block loop, updated in place as blocks are done. */
+typedef struct {
+    const int8_t *input;       /* 0: in_size activations */
+    const uint8_t *weights;    /* 4: the next block's weights (advances) */
+    int32_t in_size;           /* 8 */
+    int32_t correction;        /* 12: -128 * sum(input) */
+    const int32_t *bias;       /* 16: the next block's 8 biases (advances by bias_step) */
+    const int32_t *multiplier; /* 20: advances by step bytes per output */
+    const int32_t *shift;      /* 24: advances by step bytes per output; values in [-31, -1] */
+    int32_t step;              /* 28: 4 (per channel) or 0 (per tensor), in bytes */
+    int8_t *output;            /* 32: advances by rows per block */
+    int32_t n_blocks;          /* 36: blocks to do (>= 1) */
+    int32_t output_offset;     /* 40 */
+    int32_t act_min;           /* 44 */
+    int32_t act_max;           /* 48 */
+    int32_t rows;              /* 52: outputs stored per block, 1..8 */
+    int32_t bias_step;         /* 56: 32 or 0 (bytes) */
+} m0nn_b8_job_t;
+
+/* For each of job->n_blocks blocks of 8 rows: accumulators = bias + correction,
+ * the dot products of the block with the input, then MUL32 requantization,
+ * output offset and clamp of the first job->rows of them, stored to the output.
+ * ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S; portable C in
+ * m0nn_b8_mul32_blocks.c. */
+void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
 
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
