@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _cmd_pio_setup(args: argparse.Namespace) -> int:
@@ -27,21 +28,30 @@ def _cmd_gen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from m0nn.check import check, format_result, load_data, run_fp32
+def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """The imported model, the data (x, y) and the fp32 model's outputs (or None),
+    from the arguments `check` and `report` share."""
+    from m0nn.check import load_data, run_fp32
+    from m0nn.errors import M0nnError
     from m0nn.onnx_import import import_model
+
+    model_path = Path(args.model)
+    model = import_model(model_path)
+    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
+    fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
+    if args.fp32 and not fp32_path.is_file():
+        raise M0nnError(f"{fp32_path}: no such file")
+    return model, x, y, run_fp32(fp32_path, x) if fp32_path.is_file() else None
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from m0nn.check import check, format_result
     from m0nn.plan import configure
     from m0nn.settings import Settings
 
-    model_path = Path(args.model)
+    imported, x, y, fp32 = _model_and_data(args)
     # The integer path as the device runs it: the same settings as `m0nn gen`.
-    model = configure(import_model(model_path), Settings(args.kernel, args.requant, args.min_bits))
-    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
-    fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
-    fp32 = run_fp32(fp32_path, x) if fp32_path.is_file() else None
-    if args.fp32 and fp32 is None:
-        print(f"m0nn check: error: {fp32_path}: no such file", file=sys.stderr)
-        return 1
+    model = configure(imported, Settings(args.kernel, args.requant, args.min_bits))
     result = check(model, x, y, fp32, args.tol)
     print(format_result(model, result, args.tol))
     return 0
@@ -52,7 +62,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.example == "digits":
         from m0nn import digits
 
-        digits.train(models_dir, seed=args.seed)
+        digits.train(models_dir, seed=args.seed, scale_mode=args.scale_mode, weight_bits=args.weight_bits)
     else:
         from m0nn import tilt
 
@@ -77,14 +87,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from m0nn import report
-    from m0nn.check import load_data, run_fp32
-    from m0nn.onnx_import import import_model
 
-    model_path = Path(args.model)
-    model = import_model(model_path)
-    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
-    fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
-    fp32 = run_fp32(fp32_path, x) if fp32_path.is_file() else None
+    model, x, y, fp32 = _model_and_data(args)
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
     rep = report.build_report(model, x, y, fp32, variants, cycles=not args.no_cycles)
     print(report.table(rep))
@@ -156,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("example", choices=["digits", "tilt"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--models-dir", default="models")
+    p.add_argument("--scale-mode", choices=["observed", "lsq", "pow2"], default="observed",
+                   help="QAT scales (digits): observed ranges, learned (LSQ) or powers of two")  # fmt: skip
+    p.add_argument("--weight-bits", type=int, default=8, help="weight width for QAT (digits; 2..8)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")

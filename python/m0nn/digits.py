@@ -22,7 +22,14 @@ def load_split(seed: int = 0, test_fraction: float = 0.2) -> tuple[np.ndarray, .
     return tuple(train_test_split(x, d.target, test_size=test_fraction, random_state=seed, stratify=d.target))
 
 
-def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 30) -> dict[str, object]:
+def train(
+    models_dir: Path,
+    seed: int = 0,
+    epochs: int = 60,
+    qat_epochs: int = 30,
+    scale_mode: str = "observed",
+    weight_bits: int = 8,
+) -> dict[str, object]:
     """Train fp32 then QAT; write models/digits.onnx (QDQ), models/digits.test.npz,
     models/fp32/digits.onnx and models/digits.json (seed and accuracies)."""
     import torch
@@ -39,7 +46,9 @@ def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 3
     )
 
     x_tr, x_te, y_tr, y_te = load_split(seed)
-    cfg = TrainConfig(epochs=epochs, qat_epochs=qat_epochs, seed=seed, loss="ce")
+    cfg = TrainConfig(
+        epochs=epochs, qat_epochs=qat_epochs, seed=seed, loss="ce", scale_mode=scale_mode, weight_bits=weight_bits
+    )
     torch.manual_seed(seed)
     print(f"m0nn: training the digits MLP 64-{'-'.join(map(str, HIDDEN))}-10 (seed {seed})", file=sys.stderr)
     fp32 = train_fp32(MLP(64, HIDDEN, 10), x_tr, y_tr, cfg)
@@ -52,8 +61,17 @@ def train(models_dir: Path, seed: int = 0, epochs: int = 60, qat_epochs: int = 3
     fp32_path = models_dir / "fp32" / "digits.onnx"
     export_fp32_onnx(fp32, 64, fp32_path)
     np.savez(models_dir / "digits.test.npz", x=x_te.astype(np.float32), y=y_te.astype(np.int16))
-    meta = {"seed": seed, "epochs": epochs, "qat_epochs": qat_epochs, "hidden": list(HIDDEN),
-            "test_samples": int(len(y_te)), "fp32_accuracy": acc_fp32, "fake_quant_accuracy": acc_qat}  # fmt: skip
+    meta = {
+        "seed": seed,
+        "epochs": epochs,
+        "qat_epochs": qat_epochs,
+        "hidden": list(HIDDEN),
+        "scale_mode": scale_mode,
+        "weight_bits": weight_bits,
+        "test_samples": int(len(y_te)),
+        "fp32_accuracy": acc_fp32,
+        "fake_quant_accuracy": acc_qat,
+    }
     (models_dir / "digits.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"m0nn: fp32 accuracy {acc_fp32:.4f}, fake-quant accuracy {acc_qat:.4f}", file=sys.stderr)
     return meta

@@ -129,3 +129,35 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
     assert fourth.returncode != 0
     assert "not a valid ONNX model" in fourth.stdout + fourth.stderr
     assert _snapshot(gen) == after
+
+
+def test_missing_dependencies_say_how_to_install(tmp_path: Path) -> None:
+    proj = _project(tmp_path)
+    code = (
+        "import sys, pathlib\n"
+        "sys.modules['m0nn.generate'] = None  # as if numpy/onnx were missing\n"
+        "from m0nn import prebuild\n"
+        f"sys.exit(prebuild.run(pathlib.Path({str(proj)!r})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "needs numpy and onnx in PlatformIO's Python" in result.stderr
+    assert f"{sys.executable} -m pip install -e {proj}" in result.stderr
+    assert not (proj / "lib" / "m0nn" / "generated").exists() or not any(
+        (proj / "lib" / "m0nn" / "generated").iterdir()
+    )
+
+
+def test_two_builds_regenerating_at_once_leave_whole_headers(tmp_path: Path) -> None:
+    proj = _project(tmp_path)
+    code = f"import pathlib, sys; from m0nn import prebuild; sys.exit(prebuild.run(pathlib.Path({str(proj)!r})))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL) for _ in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    out = proj / "lib" / "m0nn" / "generated"
+    assert sorted(p.name for p in out.iterdir()) == ["digits.h", "digits_test.h", "tilt.h"]  # no temporary files
+    reference = tmp_path / "ref"
+    from m0nn.generate import generate
+
+    for model in ("digits", "tilt"):
+        generate(proj / "models" / f"{model}.onnx", reference)
+    assert _snapshot(out) == _snapshot(reference)

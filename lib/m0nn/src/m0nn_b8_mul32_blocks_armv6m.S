@@ -55,34 +55,9 @@ m0nn_b8_mul32_blocks:
     ldr r1, [r0, #4]            /* weights */
     ldr r2, [r0, #8]            /* n */
     ldr r0, [r0, #0]            /* input */
-    lsrs r3, r2, #2
-    lsls r3, r3, #2
-    adds r3, r3, r0             /* end of the 4-input part */
-    mov r12, r3
-    cmp r0, r3
-    beq 2f
-1:  MAC8 0, 8
-    MAC8 1, 8
-    MAC8 2, 8
-    MAC8 3, 8
-    adds r0, #4
-    adds r1, #32
-    cmp r0, r12
-    bne 1b
-2:  ldr r2, [sp, #32]           /* the remaining n % 4 inputs */
-    ldr r2, [r2, #8]
-    lsls r2, r2, #30
-    lsrs r2, r2, #30
-    beq 4f
-    adds r2, r2, r0
-    mov r12, r2
-3:  MAC8 0, 8
-    adds r0, #1
-    adds r1, #8
-    cmp r0, r12
-    bne 3b
-
-4:  ldr r0, [sp, #32]
+    str r2, [sp]                /* n for DOT8_LOOP (the accumulator scratch is free now) */
+    DOT8_LOOP
+    ldr r0, [sp, #32]
     str r1, [r0, #4]            /* the next block's weights */
     mov r0, sp
     stmia r0!, {r4-r7}

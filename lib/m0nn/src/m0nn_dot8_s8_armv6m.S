@@ -3,7 +3,7 @@
  * Eight accumulators stay in registers for the whole dot product: r4-r7 and
  * r8-r11 (ADD accepts high registers; MULS needs low ones). Each activation is
  * loaded once (LDRB + SXTB) and multiplied with 8 weights read by LDRB with
- * immediate offsets, 4 inputs per iteration:
+ * immediate offsets, 4 inputs per iteration (DOT8_LOOP in m0nn_armv6m_mac8.inc):
  *   per input 3 + 8 x (LDRB 2 + MULS 1 + ADD 1) = 35 cycles,
  *   per iteration 4 x 35 + 6 (pointers, compare, taken branch) = 146 cycles
  *   = 4.56 cycles per multiply-accumulate on a Cortex-M0 with a 1-cycle multiplier.
@@ -34,36 +34,8 @@ m0nn_dot8_s8:
     ldr r4, [r3, #28]
     mov r11, r4
     ldmia r3!, {r4-r7}
-    lsrs r2, r2, #2
-    lsls r2, r2, #2
-    adds r2, r2, r0             /* end of the 4-input part */
-    mov r12, r2
-    cmp r0, r2
-    beq 2f
-
-
-1:  MAC8 0, 8
-    MAC8 1, 8
-    MAC8 2, 8
-    MAC8 3, 8
-    adds r0, #4
-    adds r1, #32
-    cmp r0, r12
-    bne 1b
-
-2:  ldr r2, [sp]                /* the remaining n % 4 inputs, one at a time */
-    lsls r2, r2, #30
-    lsrs r2, r2, #30
-    beq 4f
-    adds r2, r2, r0
-    mov r12, r2
-3:  MAC8 0, 8
-    adds r0, #1
-    adds r1, #8
-    cmp r0, r12
-    bne 3b
-
-4:  ldr r3, [sp, #4]
+    DOT8_LOOP
+    ldr r3, [sp, #4]
     stmia r3!, {r4-r7}
     mov r4, r8
     mov r5, r9
