@@ -48,6 +48,9 @@ def run_seed(task: str, seed: int, work: Path) -> dict[str, dict[str, float]]:
     hidden = (32, 32)
     epochs, qat_epochs = (60, 30) if task == "digits" else (60, 20)
     base = TrainConfig(epochs=epochs, qat_epochs=qat_epochs, seed=seed, loss=loss)
+    import torch
+
+    torch.manual_seed(seed)  # the initial weights too: every number below depends on the seed alone
     fp32 = train_fp32(MLP(n_in, hidden, n_out), x_tr, y_tr, base)
     out: dict[str, dict[str, float]] = {"fp32": {"fp32": metric(predict(fp32, x_te).astype(np.float64), y_te)[1]}}
     for how, scales in METHODS:
