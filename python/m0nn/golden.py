@@ -97,6 +97,8 @@ def cases() -> list[FCCase]:
     add(FCCase("per_channel_left_shift", r8(4, lo=-2, hi=2), r8(6, 4, lo=-3, hi=3), r32(6, 4), 0, 0, -128, 127,
                _q31([1.5, 2.0, 3.7, 1.1, 0.9, 12.0])))  # fmt: skip
     # The single 32-bit multiply path, with multipliers narrow enough to be exact.
+    # Output counts cover full 8-row blocks and last blocks of 1-4 rows (the
+    # blocked kernel's 4-row loop) and of 5-7 rows.
     for i in range(3):
         w, b = r8(24, 48), r32(24, 4000)
         bound = int(accumulator_bound(w, b).max())
@@ -105,6 +107,12 @@ def cases() -> list[FCCase]:
         pairs = [quantize_multiplier_narrow(r, bits) for r in reals]
         rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
         add(FCCase(f"mul32_{i}", r8(48), w, b, 0, int(rng.integers(-20, 20)), -128, 127, rq))
+    for n_out, n_in in ((1, 5), (3, 7), (12, 33), (13, 2)):
+        w, b = r8(n_out, n_in), r32(n_out, 4000)
+        bits = max(1, (2**31 - 1).bit_length() - 1 - int(accumulator_bound(w, b).max()).bit_length())
+        pairs = [quantize_multiplier_narrow(float(r), bits) for r in rng.uniform(2e-4, 3e-3, n_out)]
+        rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
+        add(FCCase(f"mul32_rows_{n_out}", r8(n_in), w, b, 0, 3, -128, 127, rq))
     # Shift-only requantization (power-of-two scales), no multiplier array.
     for i, shifts in enumerate(([-9], list(rng.integers(-14, -5, 12)), [0])):
         n_out = len(shifts) if len(shifts) > 1 else 6

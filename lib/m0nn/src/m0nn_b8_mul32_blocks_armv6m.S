@@ -1,7 +1,8 @@
 /* m0nn_b8_mul32_blocks for ARMv6-M (Cortex-M0/M0+): see m0nn_internal.h.
  *
  * Per block: accumulators = bias + correction straight into r4-r11, the dot
- * loop of m0nn_dot8_s8 (4.56 cycles per MAC), then the MUL32 requantization of
+ * loop of m0nn_dot8_s8 (4.56 cycles per MAC; a last block of at most 4 rows
+ * runs the 4-row loop), then the MUL32 requantization of
  * each stored row in about 26 cycles: MULS, ASRS by the right shift, and ADCS
  * of the carry, which is the last bit shifted out: floor(v / 2^r) + bit r-1 of
  * v equals floor((v + 2^(r-1)) / 2^r), the rounding of m0nn_requantize_mul32
@@ -55,8 +56,15 @@ m0nn_b8_mul32_blocks:
     ldr r1, [r0, #4]            /* weights */
     ldr r2, [r0, #8]            /* n */
     ldr r0, [r0, #0]            /* input */
-    str r2, [sp]                /* n for DOT8_LOOP (the accumulator scratch is free now) */
-    DOT8_LOOP
+    str r2, [sp]                /* n for the loop (the accumulator scratch is free now) */
+    ldr r3, [sp, #32]
+    ldr r3, [r3, #52]           /* rows */
+    cmp r3, #4
+    bgt 10f
+    DOT4_LOOP                   /* a last block of 1-4 rows: half the work */
+    b 11f
+10: DOT8_LOOP
+11:
     ldr r0, [sp, #32]
     str r1, [r0, #4]            /* the next block's weights */
     mov r0, sp
