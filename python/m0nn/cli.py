@@ -120,6 +120,14 @@ def _settings_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _model_and_data_args(p: argparse.ArgumentParser) -> None:
+    """The arguments _model_and_data reads."""
+    p.add_argument("model", help="QDQ ONNX file")
+    p.add_argument("--data", required=True, help=".npy inputs [N, features] or .npz with x (and y)")
+    p.add_argument("--labels", help=".npy labels (class indices) or regression targets")
+    p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="m0nn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,19 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_gen)
 
     p = sub.add_parser("check", help="compare the int8 path with the float path, layer by layer")
-    p.add_argument("model", help="QDQ ONNX file")
-    p.add_argument("--data", required=True, help=".npy inputs [N, features] or .npz with x (and y)")
-    p.add_argument("--labels", help=".npy labels (class indices) or targets")
-    p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
+    _model_and_data_args(p)
     p.add_argument("--tol", type=int, default=1, help="tolerated difference per layer, in LSBs (default 1)")
     _settings_args(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("report", help="what each requantization precision costs on a model (table, plots)")
-    p.add_argument("model", help="QDQ ONNX file")
-    p.add_argument("--data", required=True, help=".npy inputs [N, features] or .npz with x (and y)")
-    p.add_argument("--labels", help=".npy labels (class indices) or regression targets")
-    p.add_argument("--fp32", help="the fp32 ONNX model (default: fp32/<model name> beside the model, if present)")
+    _model_and_data_args(p)
     variants = "q31,mul32,mul32:12,mul32:8,mul32:6,mul32:4,pow2"
     p.add_argument("--variants", default=variants, help="comma-separated: q31, mul32, mul32:BITS, pow2")
     p.add_argument("--no-cycles", action="store_true", help="skip the Cortex-M0 cycle counts")
