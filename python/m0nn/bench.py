@@ -24,7 +24,6 @@ import numpy as np
 
 from m0nn import cycles
 from m0nn.codegen import render_model_header
-from m0nn.errors import M0nnError
 from m0nn.model import FCLayer, QModel
 from m0nn.plan import configure
 from m0nn.reference import run_int
@@ -74,34 +73,6 @@ def cases(project: Path) -> list[tuple[str, QModel]]:
     ]
     digits = import_model(project / "models" / "digits.onnx", name="bench")
     return out + [("digits 64-32-32-10", digits)]
-
-
-MAIN = """#include "m0nn.h"
-#include "bench.h"
-
-static const int8_t input[BENCH_INPUT_SIZE] = {{{inputs}}};
-static const int8_t expected[BENCH_OUTPUT_SIZE] = {{{expected}}};
-
-void __attribute__((noinline)) m0nn_bench_start(void) {{ __asm__ volatile(""); }}
-void __attribute__((noinline)) m0nn_bench_stop(void) {{ __asm__ volatile(""); }}
-
-int main(void)
-{{
-    static int8_t arena[BENCH_ARENA_SIZE + 1];
-    int8_t out[BENCH_OUTPUT_SIZE];
-    m0nn_status_t status;
-    int32_t i;
-    m0nn_bench_start();
-    status = bench_run(input, out, arena);
-    m0nn_bench_stop();
-    for (i = 0; i < BENCH_OUTPUT_SIZE; ++i) {{
-        if (out[i] != expected[i]) {{
-            return 1;
-        }}
-    }}
-    return status == M0NN_OK ? 0 : 2;
-}}
-"""
 
 
 @dataclass
@@ -172,7 +143,14 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
     expected = run_int(model, x)[-1][0]
     (work / "bench.h").write_text(render_model_header(model, settings_line))
     (work / "bench_main.c").write_text(
-        MAIN.format(inputs=", ".join(map(str, x[0])), expected=", ".join(map(str, expected)))
+        cycles.bench_main(
+            "bench",
+            '#include "bench.h"\n\n'
+            f"static const int8_t input[BENCH_INPUT_SIZE] = {{{', '.join(map(str, x[0]))}}};\n"
+            f"static const int8_t expected[BENCH_OUTPUT_SIZE] = {{{', '.join(map(str, expected))}}};",
+            "input",
+            "expected",
+        )
     )
     lib = Path(__file__).resolve().parents[2] / "lib" / "m0nn"
     elf = cycles.compile_image(
@@ -257,6 +235,3 @@ def run(project: Path, out_dir: Path) -> int:
     print(render_markdown(results))
     print(f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.json'}", file=sys.stderr)
     return 0
-
-
-__all__ = ["M0nnError", "asdict", "render_markdown", "run", "run_all"]

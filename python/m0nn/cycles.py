@@ -204,9 +204,8 @@ def library_sources(lib: Path) -> list[Path]:
     return sorted([*(lib / "src").glob("*.c"), *(lib / "src").glob("*.S")])
 
 
-MODEL_BENCH = """#include "m0nn.h"
-#include "{name}.h"
-#include "{name}_test.h"
+BENCH_MAIN = """#include "m0nn.h"
+{includes}
 
 void __attribute__((noinline)) m0nn_bench_start(void) {{ __asm__ volatile(""); }}
 void __attribute__((noinline)) m0nn_bench_stop(void) {{ __asm__ volatile(""); }}
@@ -218,10 +217,10 @@ int main(void)
     int32_t i;
     m0nn_status_t status;
     m0nn_bench_start();
-    status = {name}_run({name}_test_inputs[0], out, arena);
+    status = {name}_run({inputs}, out, arena);
     m0nn_bench_stop();
     for (i = 0; i < {up}_OUTPUT_SIZE; ++i) {{
-        if (out[i] != {name}_test_expected[0][i]) {{
+        if (out[i] != {expected}[i]) {{
             return 1;
         }}
     }}
@@ -230,13 +229,20 @@ int main(void)
 """
 
 
+def bench_main(name: str, includes: str, inputs: str, expected: str) -> str:
+    """The C main of a benchmark image: one inference of model `name` between the
+    two markers, then an exit status that says whether the output was `expected`."""
+    return BENCH_MAIN.format(name=name, up=name.upper(), includes=includes, inputs=inputs, expected=expected)
+
+
 def count_inference_cycles(project: Path, name: str = "digits", core: str = "M0", mul_cycles: int = 1) -> Count:
     """Cycles of one inference of the generated model `name` (its first test vector)."""
     lib = project / "lib" / "m0nn"
     with tempfile.TemporaryDirectory(prefix="m0nn_cycles_") as tmp:
         work = Path(tmp)
         main = work / "bench_main.c"
-        main.write_text(MODEL_BENCH.format(name=name, up=name.upper()))
+        includes = f'#include "{name}.h"\n#include "{name}_test.h"'
+        main.write_text(bench_main(name, includes, f"{name}_test_inputs[0]", f"{name}_test_expected[0]"))
         sources = library_sources(lib) + [main]
         elf = compile_image(sources, [lib / "include", lib / "src", lib / "generated"], work / "bench.elf")
         return count_region(elf, trace_pcs(elf, work), core, mul_cycles)

@@ -99,7 +99,6 @@ class _Importer:
         self.acts: dict[str, Act] = {}
         self.pending: dict[str, Pending] = {}
         self.layers: list[FCLayer] = []
-        self.last_qp: QParams | None = None
         for init in self.graph.initializer:
             self.consts[init.name] = numpy_helper.to_array(init)
             self.const_types[init.name] = init.data_type
@@ -397,7 +396,6 @@ class _Importer:
                 real_multiplier=np.asarray(real, dtype=np.float64),
             )
         )
-        self.last_qp = out_qp
 
 
 def _as_int8(qp: QParams) -> QParams:

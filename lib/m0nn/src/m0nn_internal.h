@@ -48,9 +48,27 @@ static inline int32_t m0nn_requantize_shift(int32_t acc, int32_t right)
     return (acc + (int32_t)((1u << right) >> 1)) >> right;
 }
 
-/* Requantizes, offsets, clamps and stores `rows` accumulators (one 8-row block). */
-typedef void (*m0nn_store_fn_t)(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
-                                const int32_t *s, int32_t step, int8_t *out);
+/* Requantizes (Q31 or SHIFT; `requant` is a constant in each caller, so the
+ * branch folds away), offsets, clamps and stores `rows` accumulators of one
+ * 8-row block; m and s advance by `step` (1 per channel, 0 per tensor; m may be
+ * NULL for SHIFT). The parameters are copied to locals: an int8 store may alias
+ * anything, so the compiler would otherwise reload them after every output. */
+static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t *acc, int32_t rows, const int32_t *m,
+                                    const int32_t *s, int32_t step, int8_t *out, int32_t requant)
+{
+    const int32_t offset = p->output_offset;
+    const int32_t lo = p->act_min;
+    const int32_t hi = p->act_max;
+    int32_t r;
+    for (r = 0; r < rows; ++r) {
+        int32_t y = (requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+                                                 : m0nn_requantize_shift(acc[r], -s[r * step])) +
+                    offset;
+        y = y < lo ? lo : y;
+        y = y > hi ? hi : y;
+        out[r] = (int8_t)y;
+    }
+}
 
 /* The state of m0nn_fc_s8_b8's block loop, updated in place as blocks are done. */
 typedef struct {
@@ -81,14 +99,15 @@ void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
 
-/* The block walk shared by m0nn_fc_s8_b8 (MUL32) and m0nn_fc_s8_b8_q31 (Q31):
- * one file each, so a model links only the requantization it uses. Inline, so
- * each kernel gets its own copy with its store function inlined.
+/* The C block walk of m0nn_fc_s8_b8_q31 (Q31) and m0nn_fc_s8_b8_shift (SHIFT);
+ * MUL32 has its own loop (m0nn_b8_mul32_blocks). One file per kernel, so a
+ * model links only the requantization it uses; inline with a constant
+ * `requant`, so each kernel gets only its own store code.
  * Blocked weights are stored as w + 128 so the M0 can load them with LDRB and an
  * immediate offset (LDRSB has no immediate form on ARMv6-M); the +128 adds
  * 128 * sum(x) to every accumulator, removed here once per layer. */
 static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                                            m0nn_store_fn_t store)
+                                            int32_t requant)
 {
     const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
     const uint8_t *block = (const uint8_t *)p->weights;
@@ -123,7 +142,7 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
         }
         m0nn_dot8_s8(input, block, p->in_size, acc);
         block += 8 * p->in_size;
-        store(p, acc, rows, m, s, step, output + o0);
+        m0nn_store_block(p, acc, rows, m, s, step, output + o0, requant);
         m = m != 0 ? m + 8 * step : m; /* NULL with M0NN_REQUANT_SHIFT */
         s += 8 * step;
     }
