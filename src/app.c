@@ -61,7 +61,7 @@ static void print_percent(int32_t num, int32_t den)
 
 int app_run(void)
 {
-    static int8_t arena[DIGITS_ARENA_SIZE > 0 ? DIGITS_ARENA_SIZE : 1];
+    static int8_t arena[DIGITS_ARENA_SIZE > 0 ? DIGITS_ARENA_SIZE : 1] M0NN_ALIGN4;
     int8_t out[DIGITS_OUTPUT_SIZE];
     int32_t correct = 0;
     int32_t exact = 0;

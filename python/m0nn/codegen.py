@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from m0nn import __version__
 from m0nn.errors import ModelError
-from m0nn.layout import BLOCK, block8
+from m0nn.layout import BLOCK, HALF, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import accumulator_bound
 
@@ -63,16 +63,34 @@ def _weights_block(n: str, layer: FCLayer) -> list[str]:
         lines = [f"static const int8_t {n}_weights[{w.shape[0]} * {w.shape[1]}] = {{"]
         lines += [_wide_row(o, w[o]) for o in range(w.shape[0])]
         return lines + ["};"]
-    packed = block8(w).reshape(-1, w.shape[1], BLOCK)
+    packed = block8(w)
+    rows = block_rows(w.shape[0])
     lines = [
-        f"/* m0nn_fc_s8_b8 layout: {packed.shape[0]} blocks of 8 rows; one line per (block, input), w + 128. */",
-        f"static const uint8_t {n}_weights[{packed.shape[0]} * {w.shape[1]} * {BLOCK}] = {{",
+        f"/* m0nn_fc_s8_b8 layout: {len(rows)} block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);",
+        " * one line per (block, input), w + 128. */",
+        f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
     ]
-    for b in range(packed.shape[0]):
+    at = 0
+    for b, r in enumerate(rows):
+        width = HALF if r <= HALF else BLOCK
         for i in range(w.shape[1]):
-            vals = ", ".join(str(int(v)) for v in packed[b, i])
-            lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + BLOCK - 1:3d}, input {i:3d} */ {vals},")
+            vals = ", ".join(str(int(v)) for v in packed[at : at + width])
+            lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + width - 1:3d}, input {i:3d} */ {vals},")
+            at += width
     return lines + ["};"]
+
+
+def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
+    """The bias the layer's kernel reads: as imported for the reference kernel;
+    with the offset-binary input's 128 folded in for the blocked one."""
+    if layer.kernel == "ref":
+        return np.asarray(layer.bias, dtype=np.int64)
+    return block8_bias(layer.bias, layer.weights, 0)
+
+
+def output_u8(model: QModel, index: int) -> bool:
+    """Whether layer `index` writes offset-binary output (its consumer is blocked)."""
+    return index + 1 < len(model.layers) and model.layers[index + 1].kernel == "b8"
 
 
 def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
@@ -90,7 +108,7 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
         f" *   kernel {kernel_fn(layer)} */",
     ]
     lines += _weights_block(n, layer)
-    lines.append(f"static const int32_t {n}_bias[{layer.out_size}] = {{\n{c_array_rows(layer.bias, 8)}\n}};")
+    lines.append(f"static const int32_t {n}_bias[{layer.out_size}] = {{\n{c_array_rows(kernel_bias(layer), 8)}\n}};")
     if rq.mode != "shift":  # the shift-only path reads no multiplier
         lines.append(
             f"static const int32_t {n}_multiplier[{rq.multiplier.size}] = {{\n{c_array_rows(rq.multiplier, 8)}\n}};"
@@ -128,6 +146,9 @@ def render_model_header(model: QModel, settings: str) -> str:
             raise ModelError(
                 f"layer {i} ({layer.name}): the int32 accumulator can overflow (|acc| up to {bound} > 2^31 - 1)"
             )
+        folded = np.abs(kernel_bias(layer)).max()
+        if folded > 2**31 - 1:
+            raise ModelError(f"layer {i} ({layer.name}): the folded bias does not fit int32 ({int(folded)})")
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
@@ -135,10 +156,11 @@ def render_model_header(model: QModel, settings: str) -> str:
     table = []
     for i, layer in enumerate(model.layers):
         n = f"{p}_l{i}"
+        u8 = 128 if output_u8(model, i) else 0
         table.append(
-            f"    {{{kernel_fn(layer)},\n"
-            f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point}, {layer.act_min}, "
-            f"{layer.act_max}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
+            f"    {{{kernel_fn(layer)}, {int(layer.kernel == 'b8')},\n"
+            f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point + u8}, {layer.act_min + u8}, "
+            f"{layer.act_max + u8}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
             f"{n}_bias, {n + '_multiplier' if layer.requant.mode != 'shift' else 'NULL'}, {n}_shift}}}},"
         )
     parts = [
@@ -158,15 +180,17 @@ def render_model_header(model: QModel, settings: str) -> str:
         f"#define {up}_OUTPUT_SIZE {model.output_size}",
         f"#define {up}_INPUT_ZERO_POINT ({model.input_zero_point})",
         f"#define {up}_OUTPUT_ZERO_POINT ({model.output_zero_point})",
-        "/* Bytes of the activation arena: the largest adjacent pair of intermediate activations. */",
+        "/* Bytes of the activation arena: the largest pair of activations held at once (with a blocked",
+        " * first layer, the model input converted to offset-binary counts). */",
         f"#define {up}_ARENA_SIZE {model.arena_size()}",
         f"#define {up}_N_LAYERS {len(model.layers)}",
         "",
     ]
     parts += [_layer_block(p, i, layer) + "\n" for i, layer in enumerate(model.layers)]
     parts += [
-        "/* kernel, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant, weights,",
-        " * bias, multiplier, shift} */",
+        "/* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,",
+        " * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output",
+        " * (its zero point and clamp + 128). */",
         f"static const m0nn_layer_t {p}_layers[{up}_N_LAYERS] = {{",
         *table,
         "};",
@@ -174,7 +198,8 @@ def render_model_header(model: QModel, settings: str) -> str:
         f"static const m0nn_model_t {p}_model = {{{up}_N_LAYERS, {up}_ARENA_SIZE, {p}_layers}};",
         "",
         f"/* Runs the model: input {up}_INPUT_SIZE values, output {up}_OUTPUT_SIZE values, arena",
-        f" * {up}_ARENA_SIZE bytes of scratch (any alignment). Returns M0NN_OK or an m0nn_status_t. */",
+        f" * {up}_ARENA_SIZE bytes of scratch (any alignment; M0NN_ALIGN4 makes the input conversion faster).",
+        " * Returns M0NN_OK or an m0nn_status_t. */",
         f"static inline m0nn_status_t {p}_run(const int8_t *input, int8_t *output, void *arena)",
         "{",
         f"    return m0nn_model_run(&{p}_model, input, output, arena);",

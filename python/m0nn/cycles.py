@@ -73,6 +73,8 @@ def instruction_class(ins: Instr) -> str:
         return "bx"
     if mn == "b" or (mn.startswith("b") and len(mn) == 3 and mn not in ("bic", "bkp")):
         return "branch"
+    if mn in ("mov", "add") and ins.operands.split(",")[0].strip() == "pc":
+        return "pc_write"  # MOV PC / ADD PC: a branch, always taken
     if mn in ("pop",):
         return "pop_pc" if "pc" in ins.operands else "ldm"
     if mn in ("push", "stmia", "stm", "ldmia", "ldm"):
@@ -93,6 +95,8 @@ def cycles_of(ins: Instr, taken: bool, core: str = "M0", mul_cycles: int = 1) ->
         return t["bx"], cls
     if cls == "branch":
         return (t["b_taken"] if taken else 1), cls
+    if cls == "pc_write":
+        return t["b_taken"], cls
     if cls == "pop_pc":
         return t["pop_pc"] + _reglist_len(ins.operands) - 1, cls
     if cls == "ldm":
@@ -212,7 +216,7 @@ void __attribute__((noinline)) m0nn_bench_stop(void) {{ __asm__ volatile(""); }}
 
 int main(void)
 {{
-    static int8_t arena[{up}_ARENA_SIZE + 1];
+    static int8_t arena[{up}_ARENA_SIZE + 1] M0NN_ALIGN4;
     int8_t out[{up}_OUTPUT_SIZE];
     int32_t i;
     m0nn_status_t status;

@@ -1,4 +1,5 @@
-"""Weight layouts of the C kernels (the Python side is their one definition)."""
+"""Data layouts of the blocked C kernels (the Python side is their one definition):
+weights, the folded bias and offset-binary activations."""
 
 from __future__ import annotations
 
@@ -6,18 +7,59 @@ import numpy as np
 from numpy.typing import NDArray
 
 BLOCK = 8
+HALF = 4
+
+
+def block_rows(out_size: int) -> list[int]:
+    """Rows of each block: 8, and a last block of 1-7 rows (stored 4 wide when
+    it has at most 4).
+
+    >>> block_rows(19)
+    [8, 8, 3]
+    """
+    return [min(BLOCK, out_size - o) for o in range(0, out_size, BLOCK)]
 
 
 def block8(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
-    """m0nn_fc_s8_b8's layout: rows in blocks of 8 (the last padded with zero
-    weights), each block input-major, each weight stored as w + 128 (uint8).
+    """m0nn_fc_s8_b8's layout: rows in blocks of 8, each block input-major
+    (8 bytes per input), each weight stored as w + 128 (uint8). A last block of
+    5-7 rows is padded with zero weights to 8; one of 1-4 rows to 4 (4 bytes
+    per input), which the kernels run with a 4-row loop.
 
-    >>> block8(np.array([[1, 2], [-3, -128]], dtype=np.int8)).reshape(2, 8).tolist()
-    [[129, 125, 128, 128, 128, 128, 128, 128], [130, 0, 128, 128, 128, 128, 128, 128]]
+    >>> block8(np.array([[1, 2], [-3, -128]], dtype=np.int8)).tolist()
+    [129, 125, 128, 128, 130, 0, 128, 128]
     """
     w = np.asarray(weights, dtype=np.int64)
-    out, n_in = w.shape
-    padded = np.zeros((-(-out // BLOCK) * BLOCK, n_in), dtype=np.int64)
-    padded[:out] = w
-    blocks = padded.reshape(-1, BLOCK, n_in).transpose(0, 2, 1)  # [block, input, row]
-    return (blocks.reshape(-1) + 128).astype(np.uint8)
+    n_in = w.shape[1]
+    parts = []
+    for b, rows in enumerate(block_rows(w.shape[0])):
+        width = HALF if rows <= HALF else BLOCK
+        block = np.zeros((width, n_in), dtype=np.int64)
+        block[:rows] = w[BLOCK * b : BLOCK * b + rows]
+        parts.append(block.T.reshape(-1))  # input-major: [input, row]
+    return (np.concatenate(parts) + 128).astype(np.uint8)
+
+
+def block8_bias(
+    bias: NDArray[np.integer] | None, weights: NDArray[np.integer], input_offset: int = 0
+) -> NDArray[np.int64]:
+    """The blocked kernels' bias: input_offset and the 128 of offset-binary input
+    folded in, bias + (input_offset - 128) * sum_i w[o][i], so that
+    bias' + sum_i u_i w[o][i] with u = q + 128 is the layer's accumulator.
+    int64: the caller checks that it fits int32.
+
+    >>> block8_bias(np.array([10, 0]), np.array([[1, 2], [-3, 0]]), 5).tolist()
+    [-359, 369]
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    b = np.zeros(w.shape[0], np.int64) if bias is None else np.asarray(bias, dtype=np.int64)
+    return b + (input_offset - 128) * w.sum(axis=1)
+
+
+def offset_binary(q: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """int8 values as the blocked kernels read them: q + 128 as uint8.
+
+    >>> offset_binary(np.array([-128, -1, 0, 127])).tolist()
+    [0, 127, 128, 255]
+    """
+    return (np.asarray(q, dtype=np.int64) + 128).astype(np.uint8)

@@ -83,13 +83,16 @@ class QModel:
         return self.layers[-1].output_zero_point
 
     def arena_size(self) -> int:
-        """Bytes of the ping-pong arena: the largest adjacent pair of intermediate
-        activations (a single one when there is no pair); 0 for one layer."""
+        """Bytes of the ping-pong arena: the largest pair of activations held at
+        once (a single one when there is no pair); 0 for one layer that reads
+        int8. A first layer that reads offset-binary input (the blocked kernel)
+        also holds the converted model input next to its output."""
         inner = [layer.out_size for layer in self.layers[:-1]]
-        if not inner:
-            return 0
-        pairs = [a + b for a, b in zip(inner, inner[1:], strict=False)]
-        return max(pairs + inner)
+        held = [a + b for a, b in zip(inner, inner[1:], strict=False)] + inner
+        first = self.layers[0]
+        if first.kernel == "b8":
+            held.append(first.in_size + (first.out_size if len(self.layers) > 1 else 0))
+        return max(held, default=0)
 
 
 def file_sha256(path: Path) -> str:

@@ -138,6 +138,7 @@ static void test_model_chains_layers_through_arena(void)
     int32_t l;
     for (l = 0; l < 3; ++l) {
         layers[l].run = m0nn_fc_s8;
+        layers[l].input_u8 = 0;
         layers[l].params = identity_layer();
     }
     model.layers = layers;
@@ -157,6 +158,7 @@ static void test_model_rejects_small_arena_and_broken_chain(void)
     int32_t l;
     for (l = 0; l < 3; ++l) {
         layers[l].run = m0nn_fc_s8;
+        layers[l].input_u8 = 0;
         layers[l].params = identity_layer();
     }
     small.layers = layers;

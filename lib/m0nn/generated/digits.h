@@ -22,8 +22,9 @@
 #define DIGITS_OUTPUT_SIZE 10
 #define DIGITS_INPUT_ZERO_POINT (-128)
 #define DIGITS_OUTPUT_ZERO_POINT (24)
-/* Bytes of the activation arena: the largest adjacent pair of intermediate activations. */
-#define DIGITS_ARENA_SIZE 64
+/* Bytes of the activation arena: the largest pair of activations held at once (with a blocked
+ * first layer, the model input converted to offset-binary counts). */
+#define DIGITS_ARENA_SIZE 96
 #define DIGITS_N_LAYERS 3
 
 /* layer 0: /body/body.0/Gemm: fully connected 64 -> 32, activation relu
@@ -31,8 +32,9 @@
  *   output scale 0.020308593288064003 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 11; proven |accumulator| <= 654241
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t digits_l0_weights[4 * 64 * 8] = {
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t digits_l0_weights[2048] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 127, 179, 120, 48, 106, 130, 136, 133,
     /* rows   0-  7, input   1 */ 173, 88, 137, 133, 189, 125, 18, 39,
     /* rows   0-  7, input   2 */ 14, 96, 139, 48, 123, 170, 90, 186,
@@ -291,10 +293,10 @@ static const uint8_t digits_l0_weights[4 * 64 * 8] = {
     /* rows  24- 31, input  63 */ 76, 213, 99, 134, 143, 111, 253, 92,
 };
 static const int32_t digits_l0_bias[32] = {
-    /*   0 */ -140737, -197215, 126931, -142880, 43778, 134559, 58078, -118756,
-    /*   8 */ 24525, -6011, 57500, 189951, 61816, 141178, 56102, -31354,
-    /*  16 */ 68334, -53021, 57918, 173260, -194337, 64870, 74356, 18794,
-    /*  24 */ -173161, 63079, -38015, 36204, 65521, 31978, 116041, 11362,
+    /*   0 */ -17345, -16351, 3795, 7520, 3458, 2207, 94, -9572,
+    /*   8 */ 2637, 7045, -3044, 13951, 9208, 9210, 3366, -3322,
+    /*  16 */ 5358, 5091, 3774, 8908, -25761, -154, 7412, 2282,
+    /*  24 */ -26345, 3431, 5889, 3820, 3569, 618, 9545, 1634,
 };
 static const int32_t digits_l0_multiplier[32] = {
     /*   0 */ 1832, 2174, 4596, 3578, 4548, 4487, 4208, 1974,
@@ -312,8 +314,9 @@ static const int32_t digits_l0_shift[32] = {
  *   output scale 0.04688134416937828 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 12; proven |accumulator| <= 342290
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t digits_l1_weights[4 * 32 * 8] = {
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t digits_l1_weights[1024] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 118, 127, 110, 151, 104, 129, 166, 31,
     /* rows   0-  7, input   1 */ 106, 152, 126, 130, 93, 108, 160, 27,
     /* rows   0-  7, input   2 */ 60, 137, 179, 87, 94, 54, 131, 175,
@@ -444,10 +447,10 @@ static const uint8_t digits_l1_weights[4 * 32 * 8] = {
     /* rows  24- 31, input  31 */ 60, 33, 83, 65, 217, 89, 153, 192,
 };
 static const int32_t digits_l1_bias[32] = {
-    /*   0 */ 43371, 35687, 74291, 25546, 63990, 64109, -7122, -64554,
-    /*   8 */ 106130, 46273, -93407, 38980, 59277, 60469, 11567, 73171,
-    /*  16 */ 49008, 72960, 80021, 67342, 35784, 48251, 46837, -51118,
-    /*  24 */ 46743, 38768, 37704, 48803, 58768, 34734, 42810, 37387,
+    /*   0 */ 2795, -281, 307, 1738, 758, 3053, -3922, -3498,
+    /*   8 */ -238, -703, 1313, 196, -115, 565, 2479, -1069,
+    /*  16 */ 1136, -256, 661, 1038, 2760, -517, 1013, -2478,
+    /*  24 */ 2455, 752, -1336, 547, 1040, 430, 826, 4107,
 };
 static const int32_t digits_l1_multiplier[32] = {
     /*   0 */ 9721, 6521, 4485, 5344, 4137, 4397, 9548, 6263,
@@ -465,8 +468,9 @@ static const int32_t digits_l1_shift[32] = {
  *   output scale 0.23971013724803925 zero point 24, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 13; proven |accumulator| <= 295037
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 2 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t digits_l2_weights[2 * 32 * 8] = {
+/* m0nn_fc_s8_b8 layout: 2 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t digits_l2_weights[384] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 142, 52, 71, 197, 180, 74, 70, 118,
     /* rows   0-  7, input   1 */ 149, 168, 141, 76, 77, 131, 82, 0,
     /* rows   0-  7, input   2 */ 112, 114, 110, 155, 74, 52, 185, 22,
@@ -499,42 +503,42 @@ static const uint8_t digits_l2_weights[2 * 32 * 8] = {
     /* rows   0-  7, input  29 */ 176, 103, 88, 35, 187, 125, 150, 209,
     /* rows   0-  7, input  30 */ 178, 132, 93, 71, 211, 186, 142, 69,
     /* rows   0-  7, input  31 */ 165, 54, 158, 38, 209, 64, 150, 149,
-    /* rows   8- 15, input   0 */ 87, 178, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   1 */ 169, 144, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   2 */ 164, 122, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   3 */ 145, 165, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   4 */ 142, 149, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   5 */ 137, 158, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   6 */ 128, 117, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   7 */ 147, 143, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   8 */ 140, 100, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input   9 */ 63, 179, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  10 */ 111, 122, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  11 */ 77, 155, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  12 */ 152, 130, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  13 */ 103, 112, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  14 */ 159, 21, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  15 */ 143, 79, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  16 */ 119, 161, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  17 */ 125, 130, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  18 */ 178, 104, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  19 */ 149, 48, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  20 */ 157, 161, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  21 */ 147, 123, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  22 */ 85, 86, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  23 */ 136, 123, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  24 */ 154, 128, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  25 */ 124, 142, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  26 */ 0, 0, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  27 */ 109, 20, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  28 */ 76, 133, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  29 */ 106, 96, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  30 */ 55, 126, 128, 128, 128, 128, 128, 128,
-    /* rows   8- 15, input  31 */ 100, 117, 128, 128, 128, 128, 128, 128,
+    /* rows   8- 11, input   0 */ 87, 178, 128, 128,
+    /* rows   8- 11, input   1 */ 169, 144, 128, 128,
+    /* rows   8- 11, input   2 */ 164, 122, 128, 128,
+    /* rows   8- 11, input   3 */ 145, 165, 128, 128,
+    /* rows   8- 11, input   4 */ 142, 149, 128, 128,
+    /* rows   8- 11, input   5 */ 137, 158, 128, 128,
+    /* rows   8- 11, input   6 */ 128, 117, 128, 128,
+    /* rows   8- 11, input   7 */ 147, 143, 128, 128,
+    /* rows   8- 11, input   8 */ 140, 100, 128, 128,
+    /* rows   8- 11, input   9 */ 63, 179, 128, 128,
+    /* rows   8- 11, input  10 */ 111, 122, 128, 128,
+    /* rows   8- 11, input  11 */ 77, 155, 128, 128,
+    /* rows   8- 11, input  12 */ 152, 130, 128, 128,
+    /* rows   8- 11, input  13 */ 103, 112, 128, 128,
+    /* rows   8- 11, input  14 */ 159, 21, 128, 128,
+    /* rows   8- 11, input  15 */ 143, 79, 128, 128,
+    /* rows   8- 11, input  16 */ 119, 161, 128, 128,
+    /* rows   8- 11, input  17 */ 125, 130, 128, 128,
+    /* rows   8- 11, input  18 */ 178, 104, 128, 128,
+    /* rows   8- 11, input  19 */ 149, 48, 128, 128,
+    /* rows   8- 11, input  20 */ 157, 161, 128, 128,
+    /* rows   8- 11, input  21 */ 147, 123, 128, 128,
+    /* rows   8- 11, input  22 */ 85, 86, 128, 128,
+    /* rows   8- 11, input  23 */ 136, 123, 128, 128,
+    /* rows   8- 11, input  24 */ 154, 128, 128, 128,
+    /* rows   8- 11, input  25 */ 124, 142, 128, 128,
+    /* rows   8- 11, input  26 */ 0, 0, 128, 128,
+    /* rows   8- 11, input  27 */ 109, 20, 128, 128,
+    /* rows   8- 11, input  28 */ 76, 133, 128, 128,
+    /* rows   8- 11, input  29 */ 106, 96, 128, 128,
+    /* rows   8- 11, input  30 */ 55, 126, 128, 128,
+    /* rows   8- 11, input  31 */ 100, 117, 128, 128,
 };
 static const int32_t digits_l2_bias[10] = {
-    /*   0 */ -47233, -28961, -41860, -46871, -54525, -18770, -48767, -43189,
-    /*   8 */ -26800, -41842,
+    /*   0 */ -129, -545, -132, -151, -125, -466, 1, -437,
+    /*   8 */ -48, -370,
 };
 static const int32_t digits_l2_multiplier[10] = {
     /*   0 */ 6733, 5766, 6817, 5552, 4603, 10571, 5269, 5990,
@@ -544,21 +548,23 @@ static const int32_t digits_l2_shift[10] = {
     /*   0 */ -22, -22, -22, -22, -22, -23, -22, -22, -23, -22,
 };
 
-/* kernel, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant, weights,
- * bias, multiplier, shift} */
+/* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,
+ * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output
+ * (its zero point and clamp + 128). */
 static const m0nn_layer_t digits_layers[DIGITS_N_LAYERS] = {
-    {m0nn_fc_s8_b8,
-     {64, 32, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, digits_l0_weights, digits_l0_bias, digits_l0_multiplier, digits_l0_shift}},
-    {m0nn_fc_s8_b8,
-     {32, 32, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, digits_l1_weights, digits_l1_bias, digits_l1_multiplier, digits_l1_shift}},
-    {m0nn_fc_s8_b8,
+    {m0nn_fc_s8_b8, 1,
+     {64, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l0_weights, digits_l0_bias, digits_l0_multiplier, digits_l0_shift}},
+    {m0nn_fc_s8_b8, 1,
+     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l1_weights, digits_l1_bias, digits_l1_multiplier, digits_l1_shift}},
+    {m0nn_fc_s8_b8, 1,
      {32, 10, 0, 24, -128, 127, 1, M0NN_REQUANT_MUL32, digits_l2_weights, digits_l2_bias, digits_l2_multiplier, digits_l2_shift}},
 };
 
 static const m0nn_model_t digits_model = {DIGITS_N_LAYERS, DIGITS_ARENA_SIZE, digits_layers};
 
 /* Runs the model: input DIGITS_INPUT_SIZE values, output DIGITS_OUTPUT_SIZE values, arena
- * DIGITS_ARENA_SIZE bytes of scratch (any alignment). Returns M0NN_OK or an m0nn_status_t. */
+ * DIGITS_ARENA_SIZE bytes of scratch (any alignment; M0NN_ALIGN4 makes the input conversion faster).
+ * Returns M0NN_OK or an m0nn_status_t. */
 static inline m0nn_status_t digits_run(const int8_t *input, int8_t *output, void *arena)
 {
     return m0nn_model_run(&digits_model, input, output, arena);

@@ -22,7 +22,8 @@
 #define TILT_OUTPUT_SIZE 2
 #define TILT_INPUT_ZERO_POINT (-10)
 #define TILT_OUTPUT_ZERO_POINT (0)
-/* Bytes of the activation arena: the largest adjacent pair of intermediate activations. */
+/* Bytes of the activation arena: the largest pair of activations held at once (with a blocked
+ * first layer, the model input converted to offset-binary counts). */
 #define TILT_ARENA_SIZE 64
 #define TILT_N_LAYERS 3
 
@@ -31,8 +32,9 @@
  *   output scale 0.0054072723723948 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 14; proven |accumulator| <= 131821
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t tilt_l0_weights[4 * 3 * 8] = {
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t tilt_l0_weights[96] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 130, 1, 125, 239, 23, 41, 1, 187,
     /* rows   0-  7, input   1 */ 214, 106, 255, 1, 1, 209, 61, 117,
     /* rows   0-  7, input   2 */ 1, 208, 114, 45, 76, 1, 47, 255,
@@ -47,10 +49,10 @@ static const uint8_t tilt_l0_weights[4 * 3 * 8] = {
     /* rows  24- 31, input   2 */ 249, 1, 1, 1, 16, 1, 255, 29,
 };
 static const int32_t tilt_l0_bias[32] = {
-    /*   0 */ 8937, 11925, -15342, -32832, 13938, 47662, -10720, 4438,
-    /*   8 */ -17470, -7445, -14816, -16604, 5670, 5145, -10818, 19179,
-    /*  16 */ -3266, 17216, 19619, -22836, -7148, 10854, 13085, 14543,
-    /*  24 */ 12371, 3863, -10739, 9069, -86637, -18153, 3677, -1911,
+    /*   0 */ 13929, 20757, -29422, -20160, 50290, 64686, 24480, -17962,
+    /*   8 */ -32702, 32619, -11616, 19748, -8922, 17817, 17342, 6507,
+    /*  16 */ -12610, -4160, 12707, 19788, -18284, -5914, -3427, 21967,
+    /*  24 */ -26797, 8087, 14733, 4333, -73965, 151, -31523, 18441,
 };
 static const int32_t tilt_l0_multiplier[32] = {
     /*   0 */ 35624, 42078, 42496, 16197, 30399, 13170, 35218, 57478,
@@ -68,8 +70,9 @@ static const int32_t tilt_l0_shift[32] = {
  *   output scale 0.005094117950648069 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 12; proven |accumulator| <= 421032
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t tilt_l1_weights[4 * 32 * 8] = {
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t tilt_l1_weights[1024] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 82, 255, 21, 114, 1, 147, 71, 237,
     /* rows   0-  7, input   1 */ 20, 96, 166, 241, 180, 95, 120, 186,
     /* rows   0-  7, input   2 */ 100, 78, 97, 68, 72, 73, 102, 136,
@@ -200,10 +203,10 @@ static const uint8_t tilt_l1_weights[4 * 32 * 8] = {
     /* rows  24- 31, input  31 */ 134, 134, 14, 195, 155, 167, 88, 7,
 };
 static const int32_t tilt_l1_bias[32] = {
-    /*   0 */ -64374, 49472, 33048, 93172, -62719, 25013, 35192, 23955,
-    /*   8 */ 101398, -73778, 30418, 101761, -110139, -59907, -1505, -83793,
-    /*  16 */ -74167, 1638, 94340, 87932, -67681, 50386, 42911, 8931,
-    /*  24 */ 38796, -45111, 48455, 48038, -39237, 48996, -147758, -137768,
+    /*   0 */ -20470, 2752, 11672, -1676, -11775, 19637, -1800, 6163,
+    /*   8 */ -1770, -7602, 2898, 13697, 5573, -18947, -865, -6097,
+    /*  16 */ -12983, -15258, 5764, 17020, -16865, -1582, 927, 2659,
+    /*  24 */ 2700, 713, 5319, -90, -6981, -796, 10194, -22952,
 };
 static const int32_t tilt_l1_multiplier[32] = {
     /*   0 */ 5977, 7055, 8833, 4697, 6774, 8675, 11943, 8764,
@@ -221,43 +224,44 @@ static const int32_t tilt_l1_shift[32] = {
  *   output scale 0.008338422514498234 zero point 0, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 13; proven |accumulator| <= 223221
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 1 blocks of 8 rows; one line per (block, input), w + 128. */
-static const uint8_t tilt_l2_weights[1 * 32 * 8] = {
-    /* rows   0-  7, input   0 */ 84, 151, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   1 */ 34, 183, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   2 */ 167, 25, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   3 */ 231, 131, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   4 */ 181, 163, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   5 */ 69, 156, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   6 */ 119, 99, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   7 */ 181, 172, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   8 */ 219, 149, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input   9 */ 184, 155, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  10 */ 109, 29, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  11 */ 42, 174, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  12 */ 162, 150, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  13 */ 113, 105, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  14 */ 133, 255, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  15 */ 95, 167, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  16 */ 142, 120, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  17 */ 183, 118, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  18 */ 245, 182, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  19 */ 19, 91, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  20 */ 83, 150, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  21 */ 61, 172, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  22 */ 112, 201, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  23 */ 255, 211, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  24 */ 155, 55, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  25 */ 82, 152, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  26 */ 106, 187, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  27 */ 64, 42, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  28 */ 142, 90, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  29 */ 31, 74, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  30 */ 81, 102, 128, 128, 128, 128, 128, 128,
-    /* rows   0-  7, input  31 */ 60, 103, 128, 128, 128, 128, 128, 128,
+/* m0nn_fc_s8_b8 layout: 1 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
+ * one line per (block, input), w + 128. */
+static const uint8_t tilt_l2_weights[128] M0NN_ALIGN4 = {
+    /* rows   0-  3, input   0 */ 84, 151, 128, 128,
+    /* rows   0-  3, input   1 */ 34, 183, 128, 128,
+    /* rows   0-  3, input   2 */ 167, 25, 128, 128,
+    /* rows   0-  3, input   3 */ 231, 131, 128, 128,
+    /* rows   0-  3, input   4 */ 181, 163, 128, 128,
+    /* rows   0-  3, input   5 */ 69, 156, 128, 128,
+    /* rows   0-  3, input   6 */ 119, 99, 128, 128,
+    /* rows   0-  3, input   7 */ 181, 172, 128, 128,
+    /* rows   0-  3, input   8 */ 219, 149, 128, 128,
+    /* rows   0-  3, input   9 */ 184, 155, 128, 128,
+    /* rows   0-  3, input  10 */ 109, 29, 128, 128,
+    /* rows   0-  3, input  11 */ 42, 174, 128, 128,
+    /* rows   0-  3, input  12 */ 162, 150, 128, 128,
+    /* rows   0-  3, input  13 */ 113, 105, 128, 128,
+    /* rows   0-  3, input  14 */ 133, 255, 128, 128,
+    /* rows   0-  3, input  15 */ 95, 167, 128, 128,
+    /* rows   0-  3, input  16 */ 142, 120, 128, 128,
+    /* rows   0-  3, input  17 */ 183, 118, 128, 128,
+    /* rows   0-  3, input  18 */ 245, 182, 128, 128,
+    /* rows   0-  3, input  19 */ 19, 91, 128, 128,
+    /* rows   0-  3, input  20 */ 83, 150, 128, 128,
+    /* rows   0-  3, input  21 */ 61, 172, 128, 128,
+    /* rows   0-  3, input  22 */ 112, 201, 128, 128,
+    /* rows   0-  3, input  23 */ 255, 211, 128, 128,
+    /* rows   0-  3, input  24 */ 155, 55, 128, 128,
+    /* rows   0-  3, input  25 */ 82, 152, 128, 128,
+    /* rows   0-  3, input  26 */ 106, 187, 128, 128,
+    /* rows   0-  3, input  27 */ 64, 42, 128, 128,
+    /* rows   0-  3, input  28 */ 142, 90, 128, 128,
+    /* rows   0-  3, input  29 */ 31, 74, 128, 128,
+    /* rows   0-  3, input  30 */ 81, 102, 128, 128,
+    /* rows   0-  3, input  31 */ 60, 103, 128, 128,
 };
 static const int32_t tilt_l2_bias[2] = {
-    /*   0 */ -2037, 25405,
+    /*   0 */ 17419, -2499,
 };
 static const int32_t tilt_l2_multiplier[2] = {
     /*   0 */ 6587, 8326,
@@ -266,21 +270,23 @@ static const int32_t tilt_l2_shift[2] = {
     /*   0 */ -22, -22,
 };
 
-/* kernel, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant, weights,
- * bias, multiplier, shift} */
+/* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,
+ * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output
+ * (its zero point and clamp + 128). */
 static const m0nn_layer_t tilt_layers[TILT_N_LAYERS] = {
-    {m0nn_fc_s8_b8,
-     {3, 32, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, tilt_l0_weights, tilt_l0_bias, tilt_l0_multiplier, tilt_l0_shift}},
-    {m0nn_fc_s8_b8,
-     {32, 32, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, tilt_l1_weights, tilt_l1_bias, tilt_l1_multiplier, tilt_l1_shift}},
-    {m0nn_fc_s8_b8,
+    {m0nn_fc_s8_b8, 1,
+     {3, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l0_weights, tilt_l0_bias, tilt_l0_multiplier, tilt_l0_shift}},
+    {m0nn_fc_s8_b8, 1,
+     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l1_weights, tilt_l1_bias, tilt_l1_multiplier, tilt_l1_shift}},
+    {m0nn_fc_s8_b8, 1,
      {32, 2, 0, 0, -128, 127, 1, M0NN_REQUANT_MUL32, tilt_l2_weights, tilt_l2_bias, tilt_l2_multiplier, tilt_l2_shift}},
 };
 
 static const m0nn_model_t tilt_model = {TILT_N_LAYERS, TILT_ARENA_SIZE, tilt_layers};
 
 /* Runs the model: input TILT_INPUT_SIZE values, output TILT_OUTPUT_SIZE values, arena
- * TILT_ARENA_SIZE bytes of scratch (any alignment). Returns M0NN_OK or an m0nn_status_t. */
+ * TILT_ARENA_SIZE bytes of scratch (any alignment; M0NN_ALIGN4 makes the input conversion faster).
+ * Returns M0NN_OK or an m0nn_status_t. */
 static inline m0nn_status_t tilt_run(const int8_t *input, int8_t *output, void *arena)
 {
     return m0nn_model_run(&tilt_model, input, output, arena);

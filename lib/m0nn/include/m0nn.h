@@ -20,7 +20,8 @@ typedef enum {
     M0NN_ERR_NULL = -1,   /* a required pointer is NULL */
     M0NN_ERR_SIZE = -2,   /* a size is out of range or sizes do not chain */
     M0NN_ERR_OFFSET = -3, /* a zero point or the activation range is out of range */
-    M0NN_ERR_QUANT = -4   /* a multiplier, shift or requantization mode is out of range */
+    M0NN_ERR_QUANT = -4,  /* a multiplier, shift or requantization mode is out of range */
+    M0NN_ERR_ALIGN = -5   /* blocked weights are not 4-byte aligned */
 } m0nn_status_t;
 
 /* How an int32 accumulator becomes an int8 output, before the output offset.
@@ -49,14 +50,18 @@ typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1, M0NN_REQUANT_SHIFT 
  * in_size        [1, 65535]: elements of the input vector.
  * out_size       [1, 65535]: elements of the output vector.
  * input_offset   [-127, 128]: minus the input zero point (CMSIS-NN convention).
- * output_offset  [-128, 127]: the output zero point.
- * act_min/max    [-128, 127], act_min <= act_max: the clamp; a fused ReLU is
- *                act_min = output zero point.
+ * output_offset  [-128, 255]: the output zero point.
+ * act_min/max    act_min <= act_max, both within [-128, 127] (int8 output) or
+ *                both within [0, 255] (offset-binary output: the byte holds
+ *                q + 128 as uint8, what a blocked layer reads; the generator
+ *                adds 128 to output_offset, act_min and act_max). The clamp; a
+ *                fused ReLU is act_min = output zero point.
  * weights        m0nn_fc_s8: [out_size][in_size], row-major int8, symmetric (zero point 0).
- *                m0nn_fc_s8_b8: blocks of 8 output rows (the last block padded with
- *                zero weights): block b holds, for each input i, the 8 bytes
- *                w[8b + r][i] + 128 as uint8 (r = 0..7); ceil(out_size / 8) * 8 * in_size
- *                bytes. The m0nn Python package writes this layout.
+ *                m0nn_fc_s8_b8*: blocks of 8 output rows: block b holds, for each
+ *                input i, the 8 bytes w[8b + r][i] + 128 as uint8 (r = 0..7); a
+ *                last block of 5-7 rows is padded with zero weights to 8, one
+ *                of 1-4 rows to 4 (4 bytes per input). 4-byte aligned
+ *                (M0NN_ALIGN4). The m0nn Python package writes this layout.
  * bias           out_size int32 values, or NULL for none.
  * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1);
  *                NULL allowed with M0NN_REQUANT_SHIFT.
@@ -85,38 +90,58 @@ typedef struct {
  * written; on an error the output is untouched. */
 m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
-/* The same layer on 8-row blocked, biased weights (see `weights` above): each
- * activation is loaded once for 8 rows, weights with immediate offsets; on
- * ARMv6-M the inner loop is assembly (m0nn_dot8_s8_armv6m.S), elsewhere C.
- * Requires input_offset = 0 (the generator folds the input zero point into the
- * bias). One function per requantization, each rejecting the others with
- * M0NN_ERR_QUANT, so a model links only what it uses (no 64-bit multiply
- * without Q31 layers): m0nn_fc_s8_b8 (M0NN_REQUANT_MUL32), m0nn_fc_s8_b8_q31
- * (M0NN_REQUANT_Q31), m0nn_fc_s8_b8_shift (M0NN_REQUANT_SHIFT). */
+/* The same layer on 8-row blocked, biased weights (see `weights` above) and
+ * offset-binary input: each input byte is read as uint8 u = q + 128 (q the
+ * int8 value; m0nn_to_offset_binary converts, and a model's layers write it
+ * directly). Requires input_offset = 0: the generator folds the input zero
+ * point and the 128 into the bias, bias' = bias + (input_offset - 128) *
+ * sum_i w[o][i], so that acc = bias' + sum_i u[i] * w[o][i] is the same
+ * accumulator. On ARMv6-M the loops are assembly that multiplies two products
+ * at once (m0nn_armv6m_lanes.inc), elsewhere C. One function per
+ * requantization, each rejecting the others with M0NN_ERR_QUANT, so a model
+ * links only what it uses (no 64-bit multiply without Q31 layers):
+ * m0nn_fc_s8_b8 (M0NN_REQUANT_MUL32), m0nn_fc_s8_b8_q31 (M0NN_REQUANT_Q31),
+ * m0nn_fc_s8_b8_shift (M0NN_REQUANT_SHIFT). */
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
-/* One layer of a model: the kernel that runs it and its parameters. Naming the
- * kernel here links only the kernels a model uses. */
+/* One layer of a model: the kernel that runs it, whether it reads offset-binary
+ * input (the blocked kernels), and its parameters. Naming the kernel here links
+ * only the kernels a model uses. */
 typedef struct {
     m0nn_fc_fn_t run;
+    int32_t input_u8;
     m0nn_fc_s8_params_t params;
 } m0nn_layer_t;
 
 /* A model: layers run in order, each reading its predecessor's output. The
  * activations between layers live in the caller's arena of arena_size bytes:
- * even-numbered layers write at its start, odd-numbered ones at its end, so
- * arena_size = the largest sum of two adjacent intermediate activations. */
+ * even-numbered layers write at its start, odd-numbered ones at its end. When
+ * the first layer reads offset-binary input, the model's int8 input is first
+ * converted into the end of the arena. arena_size = the largest sum of two
+ * adjacent activations held at once. */
 typedef struct {
     int32_t n_layers;
     int32_t arena_size;
     const m0nn_layer_t *layers;
 } m0nn_model_t;
 
-/* Called after each layer with its output (layer in [0, n_layers)). */
+/* out[i] = in[i] + 128 as uint8 (the offset-binary form of int8 values). */
+void m0nn_to_offset_binary(const int8_t *in, uint8_t *out, int32_t n);
+
+/* 4-byte alignment: required for blocked weight arrays (the ARMv6-M loops read
+ * them by word); for an arena it lets the input conversion work by word. */
+#if defined(__GNUC__) || defined(__clang__)
+#define M0NN_ALIGN4 __attribute__((aligned(4)))
+#else
+#define M0NN_ALIGN4
+#endif
+
+/* Called after each layer with its output (layer in [0, n_layers)), as stored:
+ * offset-binary when layers[layer + 1].input_u8. */
 typedef void (*m0nn_observer_t)(void *ctx, int32_t layer, const int8_t *output, int32_t size);
 
 /* Runs `model` on input (layers[0].in_size values) into output

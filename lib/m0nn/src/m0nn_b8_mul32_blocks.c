@@ -7,20 +7,21 @@ void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
     while (job->n_blocks > 0) {
         int32_t acc[8];
         int32_t r;
-        for (r = 0; r < 8; ++r) {
-            acc[r] = job->bias[r] + job->correction;
+        if (job->rows > 4) {
+            m0nn_b8_dot8(job->input, job->weights, job->in_size, acc);
+        } else {
+            m0nn_b8_dot4(job->input, job->weights, job->in_size, acc);
         }
-        m0nn_dot8_s8(job->input, job->weights, job->in_size, acc);
-        job->weights += 8 * job->in_size;
-        job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
+        job->weights += M0NN_B8_STRIDE(job->rows) * job->in_size;
         for (r = 0; r < job->rows; ++r) {
-            int32_t y = m0nn_requantize_mul32(acc[r], *job->multiplier, -*job->shift) + job->output_offset;
-            y = y < job->act_min ? job->act_min : y;
-            y = y > job->act_max ? job->act_max : y;
-            *job->output++ = (int8_t)y;
+            const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r] + (uint32_t)job->correction);
+            const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
+            m0nn_store_byte(job->output++, (uint32_t)y > (uint32_t)job->span ? (y < 0 ? 0 : job->span) + job->act_min
+                                                                                : y + job->act_min);
             job->multiplier = (const int32_t *)((const uint8_t *)job->multiplier + job->step);
             job->shift = (const int32_t *)((const uint8_t *)job->shift + job->step);
         }
+        job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
         --job->n_blocks;
     }
 }

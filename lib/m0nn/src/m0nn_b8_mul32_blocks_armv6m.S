@@ -1,16 +1,18 @@
 /* m0nn_b8_mul32_blocks for ARMv6-M (Cortex-M0/M0+): see m0nn_internal.h.
  *
- * Per block: accumulators = bias + correction straight into r4-r11, the dot
- * loop of m0nn_dot8_s8 (4.56 cycles per MAC; a last block of at most 4 rows
- * runs the 4-row loop), then the MUL32 requantization of
- * each stored row in about 26 cycles: MULS, ASRS by the right shift, and ADCS
- * of the carry, which is the last bit shifted out: floor(v / 2^r) + bit r-1 of
- * v equals floor((v + 2^(r-1)) / 2^r), the rounding of m0nn_requantize_mul32
- * (r >= 1, which the argument check guarantees for MUL32).
- * Stack: [sp, #0..31] accumulators, [sp, #32] the job.
+ * Per block: the accumulators start at bias + correction (in the S/H pairs of
+ * m0nn_armv6m_lanes.inc: S = low row + (high row << 16), H = high row), the
+ * lane loop (DOT8, or DOT4 for a last block of at most 4 rows), the row sums
+ * to the stack, then the MUL32 requantization of each row: MULS, ASRS by the
+ * right shift and ADCS of the carry, which is the last bit shifted out:
+ * floor(v / 2^r) + bit r-1 of v equals floor((v + 2^(r-1)) / 2^r), the
+ * rounding of m0nn_requantize_mul32 (r >= 1, which the argument check
+ * guarantees for MUL32). The clamp is one unsigned compare of
+ * y + offset - act_min against act_max - act_min on the common path.
+ * Stack: [sp, #0..31] row sums, [sp, #32] the job, [sp, #36] x + n.
  */
 #if defined(__ARM_ARCH_6M__)
-#include "m0nn_armv6m_mac8.inc"
+#include "m0nn_armv6m_lanes.inc"
     .syntax unified
     .thumb
     .text
@@ -25,95 +27,103 @@ m0nn_b8_mul32_blocks:
     mov r6, r10
     mov r7, r11
     push {r4-r7}
-    push {r0}
-    sub sp, #32
+    sub sp, #40
+    str r0, [sp, #32]
 
 .Lblock:
-    ldr r0, [sp, #32]
-    ldr r1, [r0, #16]           /* bias */
-    ldr r2, [r0, #12]           /* correction */
-    ldr r3, [r1, #16]
-    adds r3, r3, r2
-    mov r8, r3
-    ldr r3, [r1, #20]
-    adds r3, r3, r2
-    mov r9, r3
-    ldr r3, [r1, #24]
-    adds r3, r3, r2
-    mov r10, r3
-    ldr r3, [r1, #28]
-    adds r3, r3, r2
-    mov r11, r3
-    ldmia r1!, {r4-r7}
-    adds r4, r4, r2
-    adds r5, r5, r2
-    adds r6, r6, r2
-    adds r7, r7, r2
-    ldr r1, [r0, #16]
-    ldr r3, [r0, #56]           /* bias_step */
-    adds r1, r1, r3
-    str r1, [r0, #16]
-    ldr r1, [r0, #4]            /* weights */
-    ldr r2, [r0, #8]            /* n */
-    ldr r0, [r0, #0]            /* input */
-    str r2, [sp]                /* n for the loop (the accumulator scratch is free now) */
-    ldr r3, [sp, #32]
-    ldr r3, [r3, #52]           /* rows */
-    cmp r3, #4
-    bgt 10f
-    DOT4_LOOP                   /* a last block of 1-4 rows: half the work */
-    b 11f
-10: DOT8_LOOP
-11:
-    ldr r0, [sp, #32]
-    str r1, [r0, #4]            /* the next block's weights */
-    mov r0, sp
-    stmia r0!, {r4-r7}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    stmia r0!, {r4-r7}
-
     ldr r7, [sp, #32]
-    ldr r3, [r7, #40]
-    mov r8, r3                  /* output offset */
-    ldr r3, [r7, #44]
-    mov r9, r3                  /* act_min */
-    ldr r3, [r7, #48]
-    mov r10, r3                 /* act_max */
-    ldr r3, [r7, #28]
-    mov r11, r3                 /* step (bytes) */
+    ldr r0, [r7, #16]           /* bias, padded to the block */
+    ldr r1, [r7, #12]           /* correction */
+    ldm r0!, {r2-r5}
+    adds r2, r2, r1
+    adds r3, r3, r1
+    adds r4, r4, r1
+    adds r5, r5, r1
+    mov r9, r5                  /* H row 3 */
+    lsls r5, r5, #16
+    adds r5, r5, r3
+    mov r8, r5                  /* S rows 1/3 */
+    lsls r6, r4, #16
+    adds r6, r6, r2             /* S rows 0/2 */
     ldr r3, [r7, #52]           /* rows */
-    lsls r3, r3, #2
-    add r3, sp
-    mov r12, r3                 /* end of the stored accumulators */
+    mov r7, r4                  /* H row 2 */
+    cmp r3, #4
+    bhi .Leight
+    ldr r3, [sp, #32]           /* a last block of at most 4 rows */
+    ldr r0, [r3, #0]
+    ldr r1, [r3, #4]
+    ldr r2, [r3, #8]
+    ldr r5, .Lmask
+    DOT4
+    mov r0, sp
+    UNLANE4 r0
+    b .Lrequant
+.Leight:
+    ldm r0!, {r2-r5}
+    adds r2, r2, r1
+    adds r3, r3, r1
+    adds r4, r4, r1
+    adds r5, r5, r1
+    mov r11, r4                 /* H row 6 */
+    mov lr, r5                  /* H row 7 */
+    lsls r4, r4, #16
+    adds r4, r4, r2
+    mov r10, r4                 /* S rows 4/6 */
+    lsls r5, r5, #16
+    adds r5, r5, r3
+    mov r12, r5                 /* S rows 5/7 */
+    ldr r3, [sp, #32]
+    ldr r0, [r3, #0]            /* x */
+    ldr r1, [r3, #4]            /* weights */
+    ldr r2, [r3, #8]            /* n */
+    adds r4, r0, r2
+    str r4, [sp, #36]
+    ldr r5, .Lmask
+    DOT8 36
+    mov r0, sp
+    UNLANE8 r0
+
+.Lrequant:
+    ldr r7, [sp, #32]
+    str r1, [r7, #4]            /* the next block's weights */
+    ldr r3, [r7, #16]
+    ldr r4, [r7, #56]           /* bias_step */
+    adds r3, r3, r4
+    str r3, [r7, #16]
+    ldr r4, [r7, #40]
+    mov r9, r4                  /* output_offset - act_min */
+    ldr r4, [r7, #44]
+    mov r10, r4                 /* act_max - act_min */
+    ldr r4, [r7, #48]
+    mov r11, r4                 /* act_min */
+    ldr r4, [r7, #28]
+    mov r12, r4                 /* step (bytes) */
     ldr r0, [r7, #20]           /* multiplier */
     ldr r1, [r7, #24]           /* shift */
     ldr r2, [r7, #32]           /* output */
-    mov r3, sp
-    movs r6, #0
-5:  ldmia r3!, {r4}
-    ldr r5, [r0]                /* multiplier */
-    ldr r7, [r1]                /* shift */
+    ldr r4, [r7, #52]
+    adds r4, r2, r4
+    mov lr, r4                  /* end of this block's outputs */
+    movs r7, #0
+    mov r6, sp
+5:  ldm r6!, {r4}
+    ldr r5, [r0]
+    ldr r3, [r1]
 m0nn_b8_requant:                /* local symbols: m0nn bench attributes these cycles */
     muls r4, r5, r4
-    rsbs r7, r7, #0             /* right shift in [1, 31] */
-    asrs r4, r4, r7
-    adcs r4, r4, r6             /* + the rounding bit */
+    rsbs r3, r3, #0             /* right shift in [1, 31] */
+    asrs r4, r3
+    adcs r4, r7                 /* + the rounding bit */
 m0nn_b8_requant_end:
-    add r4, r8
-    cmp r4, r9
-    bge 6f
-    mov r4, r9
-6:  cmp r4, r10
-    ble 7f
-    mov r4, r10
-7:  strb r4, [r2]
+    add r4, r9
+    cmp r4, r10
+    bhi 9f
+6:  add r4, r11
+    strb r4, [r2]
     adds r2, #1
-    add r0, r11
-    add r1, r11
-    cmp r3, r12
+    add r0, r12
+    add r1, r12
+    cmp r2, lr
     bne 5b
 
     ldr r7, [sp, #32]
@@ -125,12 +135,20 @@ m0nn_b8_requant_end:
     str r3, [r7, #36]
     beq 8f
     b .Lblock
-8:  add sp, #36
+8:  add sp, #40
     pop {r4-r7}
     mov r8, r4
     mov r9, r5
     mov r10, r6
     mov r11, r7
     pop {r4-r7, pc}
+9:  blt 7f                      /* y < act_min: 0 here, act_min after the add */
+    mov r4, r10
+    b 6b
+7:  movs r4, #0
+    b 6b
+    .align 2
+.Lmask:
+    .word 0x00FF00FF
     .size m0nn_b8_mul32_blocks, . - m0nn_b8_mul32_blocks
 #endif

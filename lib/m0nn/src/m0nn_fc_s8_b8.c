@@ -3,14 +3,13 @@
 static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 
 /* The block loop runs in m0nn_b8_mul32_blocks (assembly on ARMv6-M); this
- * wrapper checks the arguments, removes the weights' +128 bias once per layer
- * (128 * sum(x)), and feeds a last partial block from a padded copy of its
- * biases so that no block reads past the caller's arrays. */
+ * wrapper checks the arguments, computes the correction for the weights' +128
+ * (-128 * sum(x)) once per layer, and feeds a last partial block from a padded
+ * copy of its biases so that no block reads past the caller's arrays. */
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
     m0nn_b8_job_t job;
-    int32_t sum = 0;
     int32_t i;
 
     if (status != M0NN_OK) {
@@ -19,25 +18,19 @@ m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, i
     if (p->requant != M0NN_REQUANT_MUL32) {
         return M0NN_ERR_QUANT;
     }
-    if (p->input_offset != 0) {
-        return M0NN_ERR_OFFSET;
-    }
-    for (i = 0; i < p->in_size; ++i) {
-        sum += input[i];
-    }
-    job.input = input;
+    job.input = (const uint8_t *)input;
     job.weights = (const uint8_t *)p->weights;
     job.in_size = p->in_size;
-    job.correction = -128 * sum;
+    job.correction = m0nn_b8_correction(job.input, p->in_size);
     job.bias = p->bias != 0 ? p->bias : zero_bias;
     job.bias_step = p->bias != 0 ? 32 : 0;
     job.multiplier = p->multiplier;
     job.shift = p->shift;
     job.step = p->per_channel ? 4 : 0;
     job.output = output;
-    job.output_offset = p->output_offset;
+    job.offset_minus_min = p->output_offset - p->act_min;
+    job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
-    job.act_max = p->act_max;
     job.rows = 8;
     job.n_blocks = p->out_size >> 3;
     if (job.n_blocks > 0) {

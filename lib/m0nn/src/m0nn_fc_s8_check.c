@@ -13,8 +13,10 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     if (p->in_size < 1 || p->in_size > M0NN_MAX_SIZE || p->out_size < 1 || p->out_size > M0NN_MAX_SIZE) {
         return M0NN_ERR_SIZE;
     }
-    if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 || p->output_offset > 127 ||
-        p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+    /* The output is int8 (clamp within [-128, 127]) or offset-binary uint8
+     * (clamp within [0, 255], the next blocked layer's input). */
+    if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 || p->output_offset > 255 ||
+        p->act_min < -128 || p->act_max > (p->act_min < 0 ? 127 : 255) || p->act_min > p->act_max) {
         return M0NN_ERR_OFFSET;
     }
     if (p->per_channel != 0 && p->per_channel != 1) {
@@ -55,6 +57,21 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     }
     if (bad >> 31) {
         return M0NN_ERR_QUANT;
+    }
+    return M0NN_OK;
+}
+
+m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output)
+{
+    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    if (status != M0NN_OK) {
+        return status;
+    }
+    if (p->input_offset != 0) {
+        return M0NN_ERR_OFFSET;
+    }
+    if (((uintptr_t)p->weights & 3u) != 0) {
+        return M0NN_ERR_ALIGN;
     }
     return M0NN_OK;
 }

@@ -35,11 +35,37 @@ static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t righ
     return (acc * m + (int32_t)(1u << (right - 1))) >> right;
 }
 
-/* acc[r] += sum_{i < n} (w[8 i + r] - 128 + 128) * x[i] for r = 0..7, i.e. the dot
- * products of 8 biased-uint8 weight rows with x, WITHOUT removing the bias:
- * the caller subtracts 128 * sum(x) once per layer. n >= 1. ARMv6-M assembly
- * in m0nn_dot8_s8_armv6m.S; portable C in m0nn_dot8_s8.c. */
-void m0nn_dot8_s8(const int8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
+/* Blocked weights (m0nn.h): blocks of 8 rows, 8 bytes w + 128 per input; a
+ * last block of at most 4 rows holds 4 bytes per input. */
+#define M0NN_B8_ROWS(out_size, o0) ((out_size) - (o0) < 8 ? (out_size) - (o0) : 8)
+#define M0NN_B8_STRIDE(rows) ((rows) <= 4 ? 4 : 8)
+
+/* acc[r] = sum_{i < n} w[S i + r] * x[i] for r < S, with S = 8 (m0nn_b8_dot8)
+ * or 4 (m0nn_b8_dot4, a last block of at most 4 rows): the dot products of the
+ * biased-uint8 weight rows of one block with the offset-binary activations,
+ * both unsigned, modulo 2^32. The caller removes the weights' +128 with
+ * -128 * sum(x) once per layer. n >= 1; w 4-byte aligned. ARMv6-M assembly in
+ * m0nn_b8_dot_armv6m.S; portable C in m0nn_b8_dot.c. */
+void m0nn_b8_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
+void m0nn_b8_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4]);
+
+/* -128 * sum(x): the correction of every accumulator of a blocked layer. */
+static inline int32_t m0nn_b8_correction(const uint8_t *x, int32_t n)
+{
+    uint32_t sum = 0;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        sum += x[i];
+    }
+    return -128 * (int32_t)sum;
+}
+
+/* An output byte: int8 (range within [-128, 127]) or offset-binary uint8
+ * (within [0, 255]); both are the low 8 bits of y. */
+static inline void m0nn_store_byte(int8_t *out, int32_t y)
+{
+    *(uint8_t *)out = (uint8_t)((uint32_t)y & 0xFFu);
+}
 
 /* M0NN_REQUANT_SHIFT: a power-of-two scale, round half up; the generator
  * guarantees |acc| + 2^(right-1) < 2^31. */
@@ -66,13 +92,13 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
                     offset;
         y = y < lo ? lo : y;
         y = y > hi ? hi : y;
-        out[r] = (int8_t)y;
+        m0nn_store_byte(out + r, y);
     }
 }
 
 /* The state of m0nn_fc_s8_b8's block loop, updated in place as blocks are done. */
 typedef struct {
-    const int8_t *input;       /* 0: in_size activations */
+    const uint8_t *input;      /* 0: in_size offset-binary activations */
     const uint8_t *weights;    /* 4: the next block's weights (advances) */
     int32_t in_size;           /* 8 */
     int32_t correction;        /* 12: -128 * sum(input) */
@@ -82,19 +108,23 @@ typedef struct {
     int32_t step;              /* 28: 4 (per channel) or 0 (per tensor), in bytes */
     int8_t *output;            /* 32: advances by rows per block */
     int32_t n_blocks;          /* 36: blocks to do (>= 1) */
-    int32_t output_offset;     /* 40 */
-    int32_t act_min;           /* 44 */
-    int32_t act_max;           /* 48 */
-    int32_t rows;              /* 52: outputs stored per block, 1..8 */
+    int32_t offset_minus_min;  /* 40: output_offset - act_min */
+    int32_t span;              /* 44: act_max - act_min */
+    int32_t act_min;           /* 48 */
+    int32_t rows;              /* 52: outputs per block: 8, or 1..7 for a last block (<= 4: a 4-row block) */
     int32_t bias_step;         /* 56: 32 or 0 (bytes) */
 } m0nn_b8_job_t;
 
-/* For each of job->n_blocks blocks of 8 rows: accumulators = bias + correction,
- * the dot products of the block with the input, then MUL32 requantization,
- * output offset and clamp of the first job->rows of them, stored to the output.
+/* For each of job->n_blocks blocks: accumulators = bias + correction plus the
+ * dot products of the block with the input, then MUL32 requantization, output
+ * offset and clamp of the first job->rows of them, stored to the output.
  * ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S; portable C in
  * m0nn_b8_mul32_blocks.c. */
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
+
+/* The checks the blocked kernels add to m0nn_fc_s8_check: input_offset 0 and
+ * 4-byte aligned weights. */
+m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
 
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
@@ -102,46 +132,37 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
 /* The C block walk of m0nn_fc_s8_b8_q31 (Q31) and m0nn_fc_s8_b8_shift (SHIFT);
  * MUL32 has its own loop (m0nn_b8_mul32_blocks). One file per kernel, so a
  * model links only the requantization it uses; inline with a constant
- * `requant`, so each kernel gets only its own store code.
- * Blocked weights are stored as w + 128 so the M0 can load them with LDRB and an
- * immediate offset (LDRSB has no immediate form on ARMv6-M); the +128 adds
- * 128 * sum(x) to every accumulator, removed here once per layer. */
+ * `requant`, so each kernel gets only its own store code. */
 static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
                                             int32_t requant)
 {
-    const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
+    const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    const uint8_t *x = (const uint8_t *)input;
     const uint8_t *block = (const uint8_t *)p->weights;
     const int32_t step = p->per_channel ? 1 : 0;
     const int32_t *m = p->multiplier;
     const int32_t *s = p->shift;
-    int32_t correction = 0;
+    int32_t correction;
     int32_t o0;
-    int32_t i;
 
     if (status != M0NN_OK) {
         return status;
     }
-    if (p->input_offset != 0) {
-        return M0NN_ERR_OFFSET;
-    }
-    for (i = 0; i < p->in_size; ++i) {
-        correction -= input[i];
-    }
-    correction *= 128;
+    correction = m0nn_b8_correction(x, p->in_size);
     for (o0 = 0; o0 < p->out_size; o0 += 8) {
-        const int32_t rows = p->out_size - o0 < 8 ? p->out_size - o0 : 8;
+        const int32_t rows = M0NN_B8_ROWS(p->out_size, o0);
         int32_t acc[8];
         int32_t r;
-        for (r = 0; r < 8; ++r) {
-            acc[r] = correction;
+        if (rows > 4) {
+            m0nn_b8_dot8(x, block, p->in_size, acc);
+        } else {
+            m0nn_b8_dot4(x, block, p->in_size, acc);
         }
-        if (p->bias != 0) {
-            for (r = 0; r < rows; ++r) {
-                acc[r] += p->bias[o0 + r];
-            }
+        block += M0NN_B8_STRIDE(rows) * p->in_size;
+        for (r = 0; r < rows; ++r) {
+            acc[r] = (int32_t)((uint32_t)acc[r] + (uint32_t)correction +
+                               (uint32_t)(p->bias != 0 ? p->bias[o0 + r] : 0));
         }
-        m0nn_dot8_s8(input, block, p->in_size, acc);
-        block += 8 * p->in_size;
         m0nn_store_block(p, acc, rows, m, s, step, output + o0, requant);
         m = m != 0 ? m + 8 * step : m; /* NULL with M0NN_REQUANT_SHIFT */
         s += 8 * step;
