@@ -15,6 +15,8 @@ from m0nn.codegen import render_model_header
 from m0nn.errors import ModelError
 from m0nn.generate import generate
 from m0nn.onnx_import import import_model
+from m0nn.plan import configure
+from m0nn.settings import Settings
 
 
 @pytest.mark.parametrize("name", ["digits", "tilt"])
@@ -53,11 +55,28 @@ def test_overflowing_model_is_refused() -> None:
         render_model_header(model, "test")
 
 
-def test_arena_is_the_largest_adjacent_pair() -> None:
-    model = import_model(MODELS / "digits.onnx")
+def test_arena_is_the_largest_pair_held_at_once() -> None:
+    model = import_model(MODELS / "digits.onnx")  # 64-32-32-10, reference kernel
     assert model.arena_size() == 32 + 32
+    model.layers[0].kernel = "b8"  # the converted 64-byte input sits beside layer 0's output
+    assert model.arena_size() == 64 + 32
     model.layers = model.layers[:1]
+    assert model.arena_size() == 64
+    model.layers[0].kernel = "ref"
     assert model.arena_size() == 0
+
+
+def test_layers_feeding_a_blocked_layer_write_offset_binary() -> None:
+    model = configure(import_model(MODELS / "digits.onnx"), Settings(kernel="b8"))
+    text = render_model_header(model, "test")
+    table = text[text.index("_layers[DIGITS_N_LAYERS]") :]
+    rows = [line for line in table.splitlines() if line.strip().startswith("{") and "m0nn_fc" not in line]
+    # layers 0 and 1 write q + 128 (zero point and clamp + 128); the last writes int8
+    l0, l1, l2 = model.layers
+    assert f"0, {l0.output_zero_point + 128}, {l0.act_min + 128}, {l0.act_max + 128}," in rows[0]
+    assert f"0, {l1.output_zero_point + 128}, {l1.act_min + 128}, {l1.act_max + 128}," in rows[1]
+    assert f"0, {l2.output_zero_point}, {l2.act_min}, {l2.act_max}," in rows[2]
+    assert "M0NN_ALIGN4" in text
 
 
 def test_gen_cli_writes_headers(tmp_path: Path) -> None:

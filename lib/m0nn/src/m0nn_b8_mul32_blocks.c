@@ -17,7 +17,7 @@ void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
             const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r] + (uint32_t)job->correction);
             const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
             m0nn_store_byte(job->output++, (uint32_t)y > (uint32_t)job->span ? (y < 0 ? 0 : job->span) + job->act_min
-                                                                                : y + job->act_min);
+                                                                             : y + job->act_min);
             job->multiplier = (const int32_t *)((const uint8_t *)job->multiplier + job->step);
             job->shift = (const int32_t *)((const uint8_t *)job->shift + job->step);
         }

@@ -37,10 +37,10 @@ m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, i
         m0nn_b8_mul32_blocks(&job);
     }
     if ((p->out_size & 7) != 0) {
-        int32_t tail_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int32_t tail_bias[8];
         job.rows = p->out_size & 7;
-        for (i = 0; p->bias != 0 && i < job.rows; ++i) {
-            tail_bias[i] = job.bias[i];
+        for (i = 0; i < 8; ++i) {
+            tail_bias[i] = p->bias != 0 && i < job.rows ? job.bias[i] : 0;
         }
         job.bias = tail_bias;
         job.n_blocks = 1;
