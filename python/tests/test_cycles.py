@@ -47,6 +47,16 @@ def test_hand_counted_loop(tmp_path: Path) -> None:
 
 
 @needs_arm
+def test_a_write_to_pc_is_a_taken_branch() -> None:
+    # The blocked kernel enters its unrolled loop with MOV PC (the entry depends on
+    # n % 4): 3 cycles on the M0 and 2 on the M0+ even when the target is the next
+    # instruction, so "taken" must not be inferred from the next PC here.
+    mov_pc = cycles.Instr(0x100, 2, "mov", "pc, r4")
+    assert cycles.cycles_of(mov_pc, taken=False, core="M0") == (3, "pc_write")
+    assert cycles.cycles_of(mov_pc, taken=False, core="M0+") == (2, "pc_write")
+    assert cycles.cycles_of(cycles.Instr(0x100, 2, "mov", "r8, r4"), taken=False) == (1, "alu")
+
+
 def test_committed_benchmark_results_match_a_fresh_run() -> None:
     committed = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
     fresh = bench.run_all(ROOT)
