@@ -78,17 +78,23 @@ static void test_every_output_equals_the_reference(void)
 
 static void test_arena_is_enough_and_respected(void)
 {
-    static int8_t buf[GUARD + MODEL_UP_(_ARENA_SIZE) + GUARD];
+    /* Twice: at a word-aligned arena and one byte off (the input conversion
+     * then works byte by byte). */
+    static int8_t buf[GUARD + MODEL_UP_(_ARENA_SIZE) + GUARD + 1] M0NN_ALIGN4;
     int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
+    int32_t shift;
     int32_t i;
-    for (i = 0; i < (int32_t)sizeof buf; ++i) {
-        buf[i] = 0x3c;
-    }
-    M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_run)(MODEL_(_test_inputs)[0], out, buf + GUARD));
-    M0NN_ASSERT_EQ_S8(MODEL_(_test_expected)[0], out, MODEL_UP_(_OUTPUT_SIZE));
-    for (i = 0; i < GUARD; ++i) {
-        M0NN_ASSERT_EQ_INT(0x3c, buf[i]);
-        M0NN_ASSERT_EQ_INT(0x3c, buf[GUARD + MODEL_UP_(_ARENA_SIZE) + i]);
+    for (shift = 0; shift < 2; ++shift) {
+        int8_t *const arena = buf + GUARD + shift;
+        for (i = 0; i < (int32_t)sizeof buf; ++i) {
+            buf[i] = 0x3c;
+        }
+        M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_run)(MODEL_(_test_inputs)[0], out, arena));
+        M0NN_ASSERT_EQ_S8(MODEL_(_test_expected)[0], out, MODEL_UP_(_OUTPUT_SIZE));
+        for (i = 0; i < GUARD; ++i) {
+            M0NN_ASSERT_EQ_INT(0x3c, arena[i - GUARD]);
+            M0NN_ASSERT_EQ_INT(0x3c, arena[MODEL_UP_(_ARENA_SIZE) + i]);
+        }
     }
 }
 
