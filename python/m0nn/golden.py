@@ -166,24 +166,27 @@ def render(all_cases: list[FCCase]) -> str:
         "",
     ]
     table = []
+    data_of: dict[int, str] = {}  # an _u8 case shares its source case's arrays
     for i, c in enumerate(all_cases):
-        p = f"c{i}"
+        y = f"c{i}"
         exp = c.expected()
         lines.append(f"/* {c.name} */")
-        lines.append(f"static const int8_t {p}_x[{c.x.size}] = {_c_list(c.x)};")
-        lines.append(f"static const int8_t {p}_w[{c.weights.size}] = {_c_list(c.weights)};")
-        if c.bias is not None:
-            lines.append(f"static const int32_t {p}_b[{c.bias.size}] = {_c_list(c.bias)};")
-        mult = "NULL"
-        if c.requant.mode != "shift":
-            mult = f"{p}_m"
-            lines.append(f"static const int32_t {p}_m[{c.requant.multiplier.size}] = {_c_list(c.requant.multiplier)};")
-        lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
-        lines.append(f"static const int8_t {p}_y[{exp.size}] = {_c_list(exp)};")
-        lines.append(f"static const uint8_t {p}_xu[{c.x.size}] = {_c_list(offset_binary(c.x))};")
-        wb = block8(c.weights)
-        lines.append(f"static const uint8_t {p}_wb[{wb.size}] M0NN_ALIGN4 = {_c_list(wb)};")
-        lines.append(f"static const int32_t {p}_bf[{c.weights.shape[0]}] = {_c_list(c.folded_bias())};")
+        p = data_of.setdefault(id(c.x), y)
+        if p == y:
+            lines.append(f"static const int8_t {p}_x[{c.x.size}] = {_c_list(c.x)};")
+            lines.append(f"static const int8_t {p}_w[{c.weights.size}] = {_c_list(c.weights)};")
+            if c.bias is not None:
+                lines.append(f"static const int32_t {p}_b[{c.bias.size}] = {_c_list(c.bias)};")
+            if c.requant.mode != "shift":
+                m = c.requant.multiplier
+                lines.append(f"static const int32_t {p}_m[{m.size}] = {_c_list(m)};")
+            lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
+            lines.append(f"static const uint8_t {p}_xu[{c.x.size}] = {_c_list(offset_binary(c.x))};")
+            wb = block8(c.weights)
+            lines.append(f"static const uint8_t {p}_wb[{wb.size}] M0NN_ALIGN4 = {_c_list(wb)};")
+            lines.append(f"static const int32_t {p}_bf[{c.weights.shape[0]}] = {_c_list(c.folded_bias())};")
+        lines.append(f"static const int8_t {y}_y[{exp.size}] = {_c_list(exp)};")
+        mult = f"{p}_m" if c.requant.mode != "shift" else "NULL"
         mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}[c.requant.mode]
         bias = f"{p}_b" if c.bias is not None else "NULL"
         dims = f"{c.weights.shape[1]}, {c.weights.shape[0]}"
@@ -194,7 +197,7 @@ def render(all_cases: list[FCCase]) -> str:
             f'    {{"{c.name}",\n'
             f"     {{{dims}, {c.input_offset}, {out}, {tail}, {p}_w, {bias}, {mult}, {p}_s}},\n"
             f"     {{{dims}, 0, {out}, {tail}, {p}_wb, {p}_bf, {mult}, {p}_s}},\n"
-            f"     {p}_x, {p}_xu, {p}_y}},"
+            f"     {p}_x, {p}_xu, {y}_y}},"
         )
     lines += [
         "",

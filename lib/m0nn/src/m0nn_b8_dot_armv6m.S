@@ -12,12 +12,7 @@
     .type m0nn_b8_dot8, %function
     .thumb_func
 m0nn_b8_dot8:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}
+    ENTER
     adds r4, r0, r2
     push {r3, r4}               /* [sp] = acc, [sp + 4] = x + n */
     ldr r5, .Ldot_mask
@@ -32,12 +27,7 @@ m0nn_b8_dot8:
     .type m0nn_b8_dot4, %function
     .thumb_func
 m0nn_b8_dot4:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}
+    ENTER
     push {r3, r4}               /* [sp] = acc */
     ldr r5, .Ldot_mask
     movs r6, #0
@@ -49,12 +39,7 @@ m0nn_b8_dot4:
     UNLANE4 r0
 .Ldot_done:
     add sp, #8
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    LEAVE
     .align 2
 .Ldot_mask:
     .word 0x00FF00FF

@@ -21,12 +21,7 @@
     .type m0nn_b8_mul32_blocks, %function
     .thumb_func
 m0nn_b8_mul32_blocks:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}
+    ENTER
     sub sp, #40
     str r0, [sp, #32]
 
@@ -34,11 +29,7 @@ m0nn_b8_mul32_blocks:
     ldr r7, [sp, #32]
     ldr r0, [r7, #16]           /* bias, padded to the block */
     ldr r1, [r7, #12]           /* correction */
-    ldm r0!, {r2-r5}
-    adds r2, r2, r1
-    adds r3, r3, r1
-    adds r4, r4, r1
-    adds r5, r5, r1
+    BIAS4
     mov r9, r5                  /* H row 3 */
     lsls r5, r5, #16
     adds r5, r5, r3
@@ -59,11 +50,7 @@ m0nn_b8_mul32_blocks:
     UNLANE4 r0
     b .Lrequant
 .Leight:
-    ldm r0!, {r2-r5}
-    adds r2, r2, r1
-    adds r3, r3, r1
-    adds r4, r4, r1
-    adds r5, r5, r1
+    BIAS4
     mov r11, r4                 /* H row 6 */
     mov lr, r5                  /* H row 7 */
     lsls r4, r4, #16
@@ -136,12 +123,7 @@ m0nn_b8_requant_end:
     beq 8f
     b .Lblock
 8:  add sp, #40
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    LEAVE
 9:  blt 7f                      /* y < act_min: 0 here, act_min after the add */
     mov r4, r10
     b 6b
