@@ -100,6 +100,48 @@ static void test_offset_and_quant_errors(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y)); /* ... and needs a right shift */
 }
 
+/* Per-channel MUL32 tables: every shift in [-31, -1] and every multiplier >= 0,
+ * checked 4 channels at a time on ARMv6-M: a bad value in the 4-wide part
+ * (channel 2) and in the rest (channel 8) of 9 channels is caught. */
+static void test_mul32_per_channel_tables(void)
+{
+    static const int8_t w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    static const int32_t bad_shifts[5] = {-32, 0, 1, (int32_t)0x80000000u, 0x7fffffff};
+    const int32_t at[2] = {2, 8};
+    int32_t m[9];
+    int32_t s[9];
+    m0nn_fc_s8_params_t p = identity_layer();
+    const int8_t x[1] = {3};
+    int8_t y[9];
+    int32_t i;
+    int32_t k;
+    int32_t b;
+    p.in_size = 1;
+    p.out_size = 9;
+    p.weights = w;
+    p.per_channel = 1;
+    p.requant = M0NN_REQUANT_MUL32;
+    p.multiplier = m;
+    p.shift = s;
+    for (i = 0; i < 9; ++i) {
+        m[i] = 1 << 20;
+        s[i] = i == 0 ? -31 : -1 - i; /* both ends of the range */
+    }
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+    for (k = 0; k < 2; ++k) {
+        for (b = 0; b < 5; ++b) {
+            const int32_t saved = s[at[k]];
+            s[at[k]] = bad_shifts[b];
+            M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+            s[at[k]] = saved;
+        }
+        m[at[k]] = -1;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8(&p, x, y));
+        m[at[k]] = 1 << 20;
+    }
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+}
+
 static void test_argmax_first_of_ties(void)
 {
     const int8_t v[5] = {-3, 7, 2, 7, -128};
@@ -181,6 +223,7 @@ int main(void)
     M0NN_RUN_TEST(test_right_shift_rounds_ties_away_from_zero);
     M0NN_RUN_TEST(test_null_and_size_errors_leave_output_untouched);
     M0NN_RUN_TEST(test_offset_and_quant_errors);
+    M0NN_RUN_TEST(test_mul32_per_channel_tables);
     M0NN_RUN_TEST(test_argmax_first_of_ties);
     M0NN_RUN_TEST(test_relu_clamps_at_zero_point);
     M0NN_RUN_TEST(test_model_chains_layers_through_arena);

@@ -21,48 +21,25 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     if (p->per_channel != 0 && p->per_channel != 1) {
         return M0NN_ERR_QUANT;
     }
-    /* Multipliers and shifts are data: check them all here, never in the loop;
-     * it runs on every call, so two operations per shift. A value has bits
-     * 5-31 all set iff it lies in [-32, -1]: MUL32 (shift in [-31, -1]) needs
-     * that of s and of s - 1, SHIFT (shift in [-31, 0]) of s - 1, so AND
-     * (s - d) & (s - 1) over all shifts (d = 0 or 1) and test bits 5-31 once.
-     * Q31 (shift in [-31, 30]) checks t = s + 31 in [0, 61]: neither t nor
-     * 61 - t may have the sign bit (unsigned arithmetic, no overflow). A
-     * multiplier is legal iff it is not negative: OR them, test the sign bit. */
+    /* Multipliers and shifts are data: check them all here, never in the loop.
+     * This runs on every call: MUL32, the fast path, in m0nn_mul32_tables_bad
+     * (assembly on ARMv6-M). Q31 checks t = s + 31 in [0, 61], SHIFT in
+     * [0, 31]: neither t nor span - t may have the sign bit (unsigned
+     * arithmetic, no overflow for any int32 s); a multiplier is legal iff it
+     * is not negative. OR every value and test the sign bit once. */
     n_quant = p->per_channel ? p->out_size : 1;
+    if (p->requant == M0NN_REQUANT_MUL32) {
+        return m0nn_mul32_tables_bad(p->shift, p->multiplier, n_quant) != 0 ? M0NN_ERR_QUANT : M0NN_OK;
+    }
+    if (p->requant != M0NN_REQUANT_Q31 && p->requant != M0NN_REQUANT_SHIFT) {
+        return M0NN_ERR_QUANT;
+    }
     {
-        const uint32_t *s = (const uint32_t *)p->shift;
-        const uint32_t *end = s + n_quant;
-        uint32_t all = ~0u;
-        if (p->requant == M0NN_REQUANT_Q31) {
-            while (s != end) {
-                const uint32_t t = *s++ + 31u;
-                bad |= t | (61u - t);
-            }
-        } else if (p->requant == M0NN_REQUANT_MUL32 || p->requant == M0NN_REQUANT_SHIFT) {
-            const uint32_t d = p->requant == M0NN_REQUANT_MUL32 ? 0u : 1u;
-            for (; end - s >= 4; s += 4) {
-                all &= (s[0] - d) & (s[0] - 1u) & (s[1] - d) & (s[1] - 1u) & (s[2] - d) & (s[2] - 1u) & (s[3] - d) &
-                       (s[3] - 1u);
-            }
-            for (; s != end; ++s) {
-                all &= (*s - d) & (*s - 1u);
-            }
-            bad = (~all >> 5) != 0 ? 1u << 31 : 0u;
-        } else {
-            return M0NN_ERR_QUANT;
-        }
-        if (p->multiplier != 0) {
-            const int32_t *m = p->multiplier;
-            const int32_t *m_end = m + n_quant;
-            int32_t ored = 0;
-            for (; m_end - m >= 4; m += 4) {
-                ored |= m[0] | m[1] | m[2] | m[3];
-            }
-            for (; m != m_end; ++m) {
-                ored |= *m;
-            }
-            bad |= (uint32_t)ored;
+        const uint32_t span = p->requant == M0NN_REQUANT_Q31 ? 61u : 31u;
+        int32_t i;
+        for (i = 0; i < n_quant; ++i) {
+            const uint32_t t = (uint32_t)p->shift[i] + 31u;
+            bad |= t | (span - t) | (p->multiplier != 0 ? (uint32_t)p->multiplier[i] : 0u);
         }
     }
     if (bad >> 31) {
@@ -70,6 +47,21 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     }
     return M0NN_OK;
 }
+
+#if !defined(__ARM_ARCH_6M__)
+uint32_t m0nn_mul32_tables_bad(const int32_t *shift, const int32_t *multiplier, int32_t n)
+{
+    uint32_t all = ~0u;
+    int32_t ored = 0;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const uint32_t s = (uint32_t)shift[i];
+        all &= s & (s - 1u);
+        ored |= multiplier[i];
+    }
+    return (~all >> 5) | ((uint32_t)ored >> 31);
+}
+#endif
 
 m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output)
 {

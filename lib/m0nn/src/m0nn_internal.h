@@ -139,6 +139,13 @@ typedef struct {
  * m0nn_b8_mul32_blocks.c. */
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
 
+/* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
+ * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
+ * lies in [-32, -1], so the AND of s & (s - 1) over all shifts has them all
+ * set iff every s and s - 1 do. ARMv6-M assembly in
+ * m0nn_mul32_tables_armv6m.S; portable C in m0nn_fc_s8_check.c. */
+uint32_t m0nn_mul32_tables_bad(const int32_t *shift, const int32_t *multiplier, int32_t n);
+
 /* The checks the blocked kernels add to m0nn_fc_s8_check: input_offset 0 and
  * 4-byte aligned weights. */
 m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
