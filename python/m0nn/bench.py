@@ -32,7 +32,8 @@ from m0nn.settings import Settings
 SEED = 7
 BASELINE = Settings(kernel="ref", requant="q31")
 FAST = Settings(kernel="b8", requant="auto")
-VARIANTS = {"baseline": BASELINE, "m0nn": FAST}
+WIDE = Settings(kernel="b8w", requant="auto")
+VARIANTS = {"baseline": BASELINE, "m0nn": FAST, "m0nn wide": WIDE}
 CORES = [("M0", 1), ("M0", 32), ("M0+", 1), ("M0+", 32)]
 
 
@@ -108,8 +109,9 @@ def _requant_pcs(elf: Path) -> set[int]:
     out = subprocess.run(["arm-none-eabi-objdump", "-d", "-l", str(elf)], capture_output=True, text=True, check=True)
     pcs: set[int] = set()
     _, symbols = cycles.disassemble(elf)
-    if "m0nn_b8_requant" in symbols:
-        pcs.update(range(symbols["m0nn_b8_requant"], symbols["m0nn_b8_requant_end"], 2))
+    for name, start in symbols.items():
+        if name.endswith("_requant") and f"{name}_end" in symbols:
+            pcs.update(range(start, symbols[f"{name}_end"], 2))
     in_requant = False
     func = ""
     for line in out.stdout.splitlines():

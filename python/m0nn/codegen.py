@@ -20,6 +20,7 @@ from m0nn.errors import ModelError
 from m0nn.layout import BLOCK, HALF, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import accumulator_bound
+from m0nn.settings import BLOCKED
 
 GENERATOR = f"m0nn {__version__}"
 WIDTH = 100
@@ -63,20 +64,22 @@ def _weights_block(n: str, layer: FCLayer) -> list[str]:
         lines = [f"static const int8_t {n}_weights[{w.shape[0]} * {w.shape[1]}] = {{"]
         lines += [_wide_row(o, w[o]) for o in range(w.shape[0])]
         return lines + ["};"]
-    packed = block8(w)
+    layout_bytes = 2 if layer.kernel == "b8w" else 1
+    packed = block8(w, wide=layout_bytes == 2)
     rows = block_rows(w.shape[0])
+    what = "16-bit lanes in the row order 0 2 1 3 4 6 5 7" if layout_bytes == 2 else "one byte each"
     lines = [
-        f"/* m0nn_fc_s8_b8 layout: {len(rows)} block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);",
-        " * one line per (block, input), w + 128. */",
+        f"/* m0nn_fc_s8_{layer.kernel} layout: {len(rows)} block(s) of up to 8 rows (a last one of <= 4 rows",
+        f" * is 4 wide); one line per (block, input), w + 128, {what}. */",
         f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
     ]
     at = 0
     for b, r in enumerate(rows):
         width = HALF if r <= HALF else BLOCK
         for i in range(w.shape[1]):
-            vals = ", ".join(str(int(v)) for v in packed[at : at + width])
+            vals = ", ".join(str(int(v)) for v in packed[at : at + width * layout_bytes])
             lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + width - 1:3d}, input {i:3d} */ {vals},")
-            at += width
+            at += width * layout_bytes
     return lines + ["};"]
 
 
@@ -90,7 +93,7 @@ def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
 
 def output_u8(model: QModel, index: int) -> bool:
     """Whether layer `index` writes offset-binary output (its consumer is blocked)."""
-    return index + 1 < len(model.layers) and model.layers[index + 1].kernel == "b8"
+    return index + 1 < len(model.layers) and model.layers[index + 1].kernel in BLOCKED
 
 
 def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
@@ -136,7 +139,8 @@ def kernel_fn(layer: FCLayer) -> str:
     """The C function that runs a layer (its kernel and requantization)."""
     if layer.kernel == "ref":
         return "m0nn_fc_s8"
-    return {"q31": "m0nn_fc_s8_b8_q31", "mul32": "m0nn_fc_s8_b8", "shift": "m0nn_fc_s8_b8_shift"}[layer.requant.mode]
+    base = f"m0nn_fc_s8_{layer.kernel}"
+    return {"q31": f"{base}_q31", "mul32": base, "shift": f"{base}_shift"}[layer.requant.mode]
 
 
 def render_model_header(model: QModel, settings: str) -> str:
@@ -158,7 +162,7 @@ def render_model_header(model: QModel, settings: str) -> str:
         n = f"{p}_l{i}"
         u8 = 128 if output_u8(model, i) else 0
         table.append(
-            f"    {{{kernel_fn(layer)}, {int(layer.kernel == 'b8')},\n"
+            f"    {{{kernel_fn(layer)}, {int(layer.kernel in BLOCKED)},\n"
             f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point + u8}, {layer.act_min + u8}, "
             f"{layer.act_max + u8}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
             f"{n}_bias, {n + '_multiplier' if layer.requant.mode != 'shift' else 'NULL'}, {n}_shift}}}},"

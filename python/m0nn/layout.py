@@ -8,6 +8,8 @@ from numpy.typing import NDArray
 
 BLOCK = 8
 HALF = 4
+# Row of each 16-bit lane of the wide layout: words E = (0, 2), O = (1, 3), then rows 4-7.
+WIDE_ORDER = [0, 2, 1, 3, 4, 6, 5, 7]
 
 
 def block_rows(out_size: int) -> list[int]:
@@ -20,14 +22,20 @@ def block_rows(out_size: int) -> list[int]:
     return [min(BLOCK, out_size - o) for o in range(0, out_size, BLOCK)]
 
 
-def block8(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
+def block8(weights: NDArray[np.integer], wide: bool = False) -> NDArray[np.uint8]:
     """m0nn_fc_s8_b8's layout: rows in blocks of 8, each block input-major
     (8 bytes per input), each weight stored as w + 128 (uint8). A last block of
     5-7 rows is padded with zero weights to 8; one of 1-4 rows to 4 (4 bytes
     per input), which the kernels run with a 4-row loop.
 
+    wide (m0nn_fc_s8_b8w): each weight in a little-endian 16-bit lane, rows in
+    the order 0, 2, 1, 3, 4, 6, 5, 7 of the ARMv6-M loop's words E = v0 | v2 << 16,
+    O = v1 | v3 << 16 (and the same for rows 4-7): twice the bytes, no split.
+
     >>> block8(np.array([[1, 2], [-3, -128]], dtype=np.int8)).tolist()
     [129, 125, 128, 128, 130, 0, 128, 128]
+    >>> block8(np.array([[1], [-3]], dtype=np.int8), wide=True).tolist()
+    [129, 0, 128, 0, 125, 0, 128, 0]
     """
     w = np.asarray(weights, dtype=np.int64)
     n_in = w.shape[1]
@@ -36,8 +44,12 @@ def block8(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
         width = HALF if rows <= HALF else BLOCK
         block = np.zeros((width, n_in), dtype=np.int64)
         block[:rows] = w[BLOCK * b : BLOCK * b + rows]
-        parts.append(block.T.reshape(-1))  # input-major: [input, row]
-    return (np.concatenate(parts) + 128).astype(np.uint8)
+        v = block.T + 128  # [input, row]
+        if wide:
+            v = v[:, WIDE_ORDER[:width]]
+            v = np.stack([v, np.zeros_like(v)], axis=-1)  # little-endian 16-bit lanes
+        parts.append(v.reshape(-1))
+    return np.concatenate(parts).astype(np.uint8)
 
 
 def block8_bias(

@@ -36,7 +36,7 @@ class FCLayer:
     bias_float: NDArray[np.float64]
     activation: str = "none"  # "none", "relu" or "clip"
     real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    kernel: str = "ref"  # "ref" (m0nn_fc_s8) or "b8" (m0nn_fc_s8_b8); see m0nn.plan
+    kernel: str = "ref"  # "ref" (m0nn_fc_s8), "b8" or "b8w" (m0nn_fc_s8_b8*); see m0nn.plan
     multiplier_bits: int = 31  # precision of the requantization multiplier
 
     @property
@@ -90,7 +90,7 @@ class QModel:
         inner = [layer.out_size for layer in self.layers[:-1]]
         held = [a + b for a, b in zip(inner, inner[1:], strict=False)] + inner
         first = self.layers[0]
-        if first.kernel == "b8":
+        if first.kernel in ("b8", "b8w"):
             held.append(first.in_size + (first.out_size if len(self.layers) > 1 else 0))
         return max(held, default=0)
 

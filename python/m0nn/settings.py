@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KERNELS = ("b8", "ref")
+KERNELS = ("b8", "b8w", "ref")
+BLOCKED = ("b8", "b8w")  # kernels that read offset-binary input
 REQUANT_MODES = ("auto", "q31", "mul32", "pow2")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """kernel: "b8" (m0nn_fc_s8_b8) or "ref" (m0nn_fc_s8); requant: "auto", "q31",
+    """kernel: "b8" (m0nn_fc_s8_b8), "b8w" (m0nn_fc_s8_b8w: the wide layout, twice
+    the weight bytes, faster on ARMv6-M) or "ref" (m0nn_fc_s8); requant: "auto", "q31",
     "mul32" or "pow2" (each multiplier rounded to a power of two: shift only);
     min_bits: the narrowest multiplier "auto" accepts for mul32."""
 

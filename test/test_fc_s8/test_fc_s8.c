@@ -31,6 +31,13 @@ static void check_blocked_kernel(int32_t index)
     check_kernel(kernels[c->params_b8.requant], &c->params_b8, c, (const int8_t *)c->input_u8);
 }
 
+static void check_wide_kernel(int32_t index)
+{
+    const golden_fc_case_t *c = &golden_fc_cases[index];
+    const m0nn_fc_fn_t kernels[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
+    check_kernel(kernels[c->params_b8w.requant], &c->params_b8w, c, (const int8_t *)c->input_u8);
+}
+
 static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
 {
     m0nn_fc_s8_params_t p = golden_fc_cases[0].params_b8; /* a Q31 case */
@@ -45,6 +52,7 @@ static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8_shift(&p, golden_fc_cases[0].input, out));
     p.weights = (const uint8_t *)p.weights + 1; /* the assembly reads weights by word */
     M0NN_ASSERT_EQ_INT(M0NN_ERR_ALIGN, m0nn_fc_s8_b8(&p, golden_fc_cases[0].input, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_ALIGN, m0nn_fc_s8_b8w(&p, golden_fc_cases[0].input, out));
     p.requant = M0NN_REQUANT_Q31;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_ALIGN, m0nn_fc_s8_b8_q31(&p, golden_fc_cases[0].input, out));
     p = golden_fc_cases[0].params_b8;
@@ -64,6 +72,9 @@ int main(void)
     }
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
         m0nn_unit_run_case(check_blocked_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
+    }
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        m0nn_unit_run_case(check_wide_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     return m0nn_unit_end();

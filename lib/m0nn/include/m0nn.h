@@ -62,6 +62,10 @@ typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1, M0NN_REQUANT_SHIFT 
  *                last block of 5-7 rows is padded with zero weights to 8, one
  *                of 1-4 rows to 4 (4 bytes per input). 4-byte aligned
  *                (M0NN_ALIGN4). The m0nn Python package writes this layout.
+ *                m0nn_fc_s8_b8w*: the wide layout, the same with each byte in a
+ *                little-endian 16-bit lane and the rows of each block in the
+ *                order 0, 2, 1, 3, 4, 6, 5, 7 (twice the bytes; the ARMv6-M loop
+ *                then needs no unpacking: 3.16 instead of 3.72 cycles per MAC).
  * bias           out_size int32 values, or NULL for none.
  * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1);
  *                NULL allowed with M0NN_REQUANT_SHIFT.
@@ -105,6 +109,10 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input,
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+/* The same three on the wide layout (see `weights`). */
+m0nn_status_t m0nn_fc_s8_b8w(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b8w_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b8w_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 

@@ -1,18 +1,19 @@
 #include "m0nn_internal.h"
 
-/* Portable version for every target but ARMv6-M (m0nn_b8_mul32_blocks_armv6m.S). */
+/* Portable versions for every target but ARMv6-M (m0nn_b8_mul32_blocks_armv6m.S);
+ * job->wide selects the layout. */
 #if !defined(__ARM_ARCH_6M__)
-void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
+static void m0nn_b8_blocks(m0nn_b8_job_t *job)
 {
     while (job->n_blocks > 0) {
         int32_t acc[8];
         int32_t r;
         if (job->rows > 4) {
-            m0nn_b8_dot8(job->input, job->weights, job->in_size, acc);
+            (job->wide ? m0nn_b8w_dot8 : m0nn_b8_dot8)(job->input, job->weights, job->in_size, acc);
         } else {
-            m0nn_b8_dot4(job->input, job->weights, job->in_size, acc);
+            (job->wide ? m0nn_b8w_dot4 : m0nn_b8_dot4)(job->input, job->weights, job->in_size, acc);
         }
-        job->weights += M0NN_B8_STRIDE(job->rows) * job->in_size;
+        job->weights += M0NN_B8_STRIDE(job->rows) * job->in_size * (job->wide ? 2 : 1);
         for (r = 0; r < job->rows; ++r) {
             const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r] + (uint32_t)job->correction);
             const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
@@ -24,5 +25,15 @@ void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
         job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
         --job->n_blocks;
     }
+}
+
+void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
+{
+    m0nn_b8_blocks(job);
+}
+
+void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job)
+{
+    m0nn_b8_blocks(job);
 }
 #endif

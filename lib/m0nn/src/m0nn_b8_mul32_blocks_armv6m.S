@@ -1,4 +1,5 @@
-/* m0nn_b8_mul32_blocks for ARMv6-M (Cortex-M0/M0+): see m0nn_internal.h.
+/* m0nn_b8_mul32_blocks (byte layout) and m0nn_b8w_mul32_blocks (wide layout)
+ * for ARMv6-M (Cortex-M0/M0+): see m0nn_internal.h. Each in its own section.
  *
  * Per block: the accumulators start at bias + correction (in the S/H pairs of
  * m0nn_armv6m_lanes.inc: S = low row + (high row << 16), H = high row), the
@@ -9,23 +10,27 @@
  * rounding of m0nn_requantize_mul32 (r >= 1, which the argument check
  * guarantees for MUL32). The clamp is one unsigned compare of
  * y + offset - act_min against act_max - act_min on the common path.
- * Stack: [sp, #0..31] row sums, [sp, #32] the job, [sp, #36] x + n.
+ * Stack: [sp, #0..31] row sums, [sp, #32] the job, [sp, #36] x + n (byte
+ * layout; the wide loop keeps it in r5, which needs no mask).
  */
 #if defined(__ARM_ARCH_6M__)
 #include "m0nn_armv6m_lanes.inc"
     .syntax unified
     .thumb
-    .text
+
+/* MUL32_BLOCKS name, wide */
+    .macro MUL32_BLOCKS name, wide
+    .section .text.\name, "ax", %progbits
     .align 2
-    .global m0nn_b8_mul32_blocks
-    .type m0nn_b8_mul32_blocks, %function
+    .global \name
+    .type \name, %function
     .thumb_func
-m0nn_b8_mul32_blocks:
+\name:
     ENTER
     sub sp, #40
     str r0, [sp, #32]
 
-.Lblock:
+.Lblock\@:
     ldr r7, [sp, #32]
     ldr r0, [r7, #16]           /* bias, padded to the block */
     ldr r1, [r7, #12]           /* correction */
@@ -39,17 +44,17 @@ m0nn_b8_mul32_blocks:
     ldr r3, [r7, #52]           /* rows */
     mov r7, r4                  /* H row 2 */
     cmp r3, #4
-    bhi .Leight
+    bhi .Leight\@
     ldr r3, [sp, #32]           /* a last block of at most 4 rows */
     ldr r0, [r3, #0]
     ldr r1, [r3, #4]
     ldr r2, [r3, #8]
-    ldr r5, .Lmask
-    DOT4
+    ldr r5, .Lmask\@
+    DOT4 \wide
     mov r0, sp
     UNLANE4 r0
-    b .Lrequant
-.Leight:
+    b .Lrequant\@
+.Leight\@:
     BIAS4
     mov r11, r4                 /* H row 6 */
     mov lr, r5                  /* H row 7 */
@@ -63,14 +68,18 @@ m0nn_b8_mul32_blocks:
     ldr r0, [r3, #0]            /* x */
     ldr r1, [r3, #4]            /* weights */
     ldr r2, [r3, #8]            /* n */
+    .if \wide
+    adds r5, r0, r2
+    .else
     adds r4, r0, r2
     str r4, [sp, #36]
-    ldr r5, .Lmask
-    DOT8 36
+    ldr r5, .Lmask\@
+    .endif
+    DOT8 36, \wide
     mov r0, sp
     UNLANE8 r0
 
-.Lrequant:
+.Lrequant\@:
     ldr r7, [sp, #32]
     str r1, [r7, #4]            /* the next block's weights */
     ldr r3, [r7, #16]
@@ -83,36 +92,60 @@ m0nn_b8_mul32_blocks:
     mov r10, r4                 /* act_max - act_min */
     ldr r4, [r7, #48]
     mov r11, r4                 /* act_min */
-    ldr r4, [r7, #28]
-    mov r12, r4                 /* step (bytes) */
     ldr r0, [r7, #20]           /* multiplier */
     ldr r1, [r7, #24]           /* shift */
     ldr r2, [r7, #32]           /* output */
     ldr r4, [r7, #52]
     adds r4, r2, r4
     mov lr, r4                  /* end of this block's outputs */
+    ldr r4, [r7, #28]           /* step: 4 per channel, 0 per tensor */
     movs r7, #0
     mov r6, sp
-5:  ldm r6!, {r4}
-    ldr r5, [r0]
-    ldr r3, [r1]
-m0nn_b8_requant:                /* local symbols: m0nn bench attributes these cycles */
+    cmp r4, #0
+    beq .Lper_tensor\@
+5:  ldm r6!, {r4}               /* per channel: M and shift advance with the rows */
+    ldm r0!, {r5}
+    ldm r1!, {r3}
+\name\()_requant:                /* local symbols: m0nn bench attributes these cycles */
     muls r4, r5, r4
     rsbs r3, r3, #0             /* right shift in [1, 31] */
     asrs r4, r3
     adcs r4, r7                 /* + the rounding bit */
-m0nn_b8_requant_end:
+\name\()_requant_end:
     add r4, r9
     cmp r4, r10
     bhi 9f
 6:  add r4, r11
     strb r4, [r2]
     adds r2, #1
-    add r0, r12
-    add r1, r12
+    cmp r2, lr
+    bne 5b
+    b .Lblock_end\@
+9:  mov r4, r7                  /* clamp (flags of the CMP): below act_min -> 0 ... */
+    blt 6b
+    mov r4, r10                 /* ... above act_max -> the span */
+    b 6b
+
+.Lper_tensor\@:
+    ldr r5, [r0]
+    ldr r3, [r1]
+    rsbs r3, r3, #0
+5:  ldm r6!, {r4}
+\name\()_pt_requant:
+    muls r4, r5, r4
+    asrs r4, r3
+    adcs r4, r7
+\name\()_pt_requant_end:
+    add r4, r9
+    cmp r4, r10
+    bhi 9f
+6:  add r4, r11
+    strb r4, [r2]
+    adds r2, #1
     cmp r2, lr
     bne 5b
 
+.Lblock_end\@:
     ldr r7, [sp, #32]
     str r0, [r7, #20]
     str r1, [r7, #24]
@@ -121,16 +154,19 @@ m0nn_b8_requant_end:
     subs r3, #1
     str r3, [r7, #36]
     beq 8f
-    b .Lblock
+    b .Lblock\@
 8:  add sp, #40
     LEAVE
-9:  blt 7f                      /* y < act_min: 0 here, act_min after the add */
+9:  mov r4, r7
+    blt 6b
     mov r4, r10
     b 6b
-7:  movs r4, #0
-    b 6b
     .align 2
-.Lmask:
+.Lmask\@:
     .word 0x00FF00FF
-    .size m0nn_b8_mul32_blocks, . - m0nn_b8_mul32_blocks
+    .size \name, . - \name
+    .endm
+
+    MUL32_BLOCKS m0nn_b8_mul32_blocks, 0
+    MUL32_BLOCKS m0nn_b8w_mul32_blocks, 1
 #endif

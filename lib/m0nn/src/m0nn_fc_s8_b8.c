@@ -2,11 +2,9 @@
 
 static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 
-/* The block loop runs in m0nn_b8_mul32_blocks (assembly on ARMv6-M); this
- * wrapper checks the arguments, computes the correction for the weights' +128
- * (-128 * sum(x)) once per layer, and feeds a last partial block from a padded
- * copy of its biases so that no block reads past the caller's arrays. */
-m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
+/* The block loop runs in `blocks` (assembly on ARMv6-M); see m0nn_internal.h. */
+m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                               m0nn_b8_blocks_fn_t blocks, int32_t wide)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
     m0nn_b8_job_t job;
@@ -32,9 +30,10 @@ m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, i
     job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
     job.rows = 8;
+    job.wide = wide;
     job.n_blocks = p->out_size >> 3;
     if (job.n_blocks > 0) {
-        m0nn_b8_mul32_blocks(&job);
+        blocks(&job);
     }
     if ((p->out_size & 7) != 0) {
         int32_t tail_bias[8];
@@ -44,7 +43,12 @@ m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, i
         }
         job.bias = tail_bias;
         job.n_blocks = 1;
-        m0nn_b8_mul32_blocks(&job);
+        blocks(&job);
     }
     return M0NN_OK;
+}
+
+m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
+{
+    return m0nn_fc_b8_mul32(p, input, output, m0nn_b8_mul32_blocks, 0);
 }

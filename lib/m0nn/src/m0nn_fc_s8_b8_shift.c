@@ -6,5 +6,5 @@ m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *p, const int8_t *in
     if (p != 0 && p->requant != M0NN_REQUANT_SHIFT) {
         return M0NN_ERR_QUANT;
     }
-    return m0nn_fc_b8_walk(p, input, output, M0NN_REQUANT_SHIFT);
+    return m0nn_fc_b8_walk(p, input, output, M0NN_REQUANT_SHIFT, 0);
 }

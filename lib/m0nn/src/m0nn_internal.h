@@ -39,6 +39,10 @@ static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t righ
  * last block of at most 4 rows holds 4 bytes per input. */
 #define M0NN_B8_ROWS(out_size, o0) ((out_size) - (o0) < 8 ? (out_size) - (o0) : 8)
 #define M0NN_B8_STRIDE(rows) ((rows) <= 4 ? 4 : 8)
+/* The wide layout (m0nn_fc_s8_b8w) stores each weight in a 16-bit lane (two
+ * bytes) with the rows of a block in this order: words E = rows 0, 2 and O =
+ * rows 1, 3 of the ARMv6-M loop, then rows 4-7 likewise. */
+#define M0NN_B8W_LANE(r) ((r) == 1 ? 2 : (r) == 2 ? 1 : (r) == 5 ? 6 : (r) == 6 ? 5 : (r))
 
 /* acc[r] = sum_{i < n} w[S i + r] * x[i] for r < S, with S = 8 (m0nn_b8_dot8)
  * or 4 (m0nn_b8_dot4, a last block of at most 4 rows): the dot products of the
@@ -48,6 +52,9 @@ static inline int32_t m0nn_requantize_mul32(int32_t acc, int32_t m, int32_t righ
  * m0nn_b8_dot_armv6m.S; portable C in m0nn_b8_dot.c. */
 void m0nn_b8_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 void m0nn_b8_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4]);
+/* The same on the wide layout (16 or 8 bytes per input). */
+void m0nn_b8w_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
+void m0nn_b8w_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4]);
 
 /* -128 * sum(x): the correction of every accumulator of a blocked layer. */
 static inline int32_t m0nn_b8_correction(const uint8_t *x, int32_t n)
@@ -130,6 +137,7 @@ typedef struct {
     int32_t act_min;           /* 48 */
     int32_t rows;              /* 52: outputs per block: 8, or 1..7 for a last block (<= 4: a 4-row block) */
     int32_t bias_step;         /* 56: 32 or 0 (bytes) */
+    int32_t wide;              /* 60: the wide layout (read by the portable C only) */
 } m0nn_b8_job_t;
 
 /* For each of job->n_blocks blocks: accumulators = bias + correction plus the
@@ -138,6 +146,15 @@ typedef struct {
  * ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S; portable C in
  * m0nn_b8_mul32_blocks.c. */
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
+void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
+
+/* m0nn_fc_s8_b8 and m0nn_fc_s8_b8w: checks, the correction for the weights'
+ * +128 (-128 * sum(x)) once per layer, and a last partial block fed from a
+ * padded copy of its biases so that no block reads past the caller's arrays.
+ * m0nn_fc_s8_b8.c. */
+typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
+m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                               m0nn_b8_blocks_fn_t blocks, int32_t wide);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
  * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
@@ -155,10 +172,10 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
 
 /* The C block walk of m0nn_fc_s8_b8_q31 (Q31) and m0nn_fc_s8_b8_shift (SHIFT);
  * MUL32 has its own loop (m0nn_b8_mul32_blocks). One file per kernel, so a
- * model links only the requantization it uses; inline with a constant
- * `requant`, so each kernel gets only its own store code. */
+ * model links only the requantization and layout it uses; inline with
+ * constant `requant` and `wide`, so each kernel gets only its own code. */
 static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                                            int32_t requant)
+                                            int32_t requant, int32_t wide)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
     const uint8_t *x = (const uint8_t *)input;
@@ -178,11 +195,11 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
         int32_t acc[8];
         int32_t r;
         if (rows > 4) {
-            m0nn_b8_dot8(x, block, p->in_size, acc);
+            (wide ? m0nn_b8w_dot8 : m0nn_b8_dot8)(x, block, p->in_size, acc);
         } else {
-            m0nn_b8_dot4(x, block, p->in_size, acc);
+            (wide ? m0nn_b8w_dot4 : m0nn_b8_dot4)(x, block, p->in_size, acc);
         }
-        block += M0NN_B8_STRIDE(rows) * p->in_size;
+        block += M0NN_B8_STRIDE(rows) * p->in_size * (wide ? 2 : 1);
         for (r = 0; r < rows; ++r) {
             acc[r] =
                 (int32_t)((uint32_t)acc[r] + (uint32_t)correction + (uint32_t)(p->bias != 0 ? p->bias[o0 + r] : 0));
