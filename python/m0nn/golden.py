@@ -111,8 +111,9 @@ def cases() -> list[FCCase]:
         pairs = [quantize_multiplier_narrow(r, bits) for r in reals]
         rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
         add(FCCase(f"mul32_{i}", r8(48), w, b, 0, int(rng.integers(-20, 20)), -128, 127, rq))
-    # Inputs 5, 7, 33, 2, 7 and 1 enter the unrolled 4-input loop at every slot.
-    for n_out, n_in in ((1, 5), (3, 7), (12, 33), (13, 2), (9, 7), (16, 1)):
+    # The 8-row loops enter their unrolled body (4 inputs, 8 in the wide layout)
+    # at slot (-n) mod 4 or 8: every slot occurs (n = 48, 7, 6, 5, 20, 3, 2, 1).
+    for n_out, n_in in ((1, 5), (3, 7), (12, 33), (13, 2), (9, 7), (16, 1), (10, 6), (11, 5), (14, 3)):
         w, b = r8(n_out, n_in), r32(n_out, 4000)
         bits = max(1, (2**31 - 1).bit_length() - 1 - int(accumulator_bound(w, b).max()).bit_length())
         pairs = [quantize_multiplier_narrow(float(r), bits) for r in rng.uniform(2e-4, 3e-3, n_out)]
