@@ -18,6 +18,26 @@
     .syntax unified
     .thumb
 
+/* ROW_PC name, k: one row of the per-channel requantization, up to the
+ * unsigned compare of v = y + offset - act_min with act_max - act_min (the
+ * caller branches on it); a negative v is cleared without a branch (a ReLU
+ * clamps half its rows). 15 cycles. */
+    .macro ROW_PC name, k
+    ldm r6!, {r4}
+    ldm r0!, {r5}
+    ldm r1!, {r3}
+\name\()_r\k\()_requant:           /* local symbols: m0nn bench attributes these cycles */
+    muls r4, r5, r4
+    rsbs r3, r3, #0             /* right shift in [1, 31] */
+    asrs r4, r3
+    adcs r4, r7                 /* + the rounding bit */
+\name\()_r\k\()_requant_end:
+    add r4, r9
+    asrs r5, r4, #31
+    bics r4, r5
+    cmp r4, r10
+    .endm
+
 /* MUL32_BLOCKS name, wide */
     .macro MUL32_BLOCKS name, wide
     .section .text.\name, "ax", %progbits
@@ -46,9 +66,7 @@
     cmp r3, #4
     bhi .Leight\@
     ldr r3, [sp, #32]           /* a last block of at most 4 rows */
-    ldr r0, [r3, #0]
-    ldr r1, [r3, #4]
-    ldr r2, [r3, #8]
+    ldm r3!, {r0-r2}
     ldr r5, .Lmask\@
     DOT4 \wide
     mov r0, sp
@@ -65,9 +83,7 @@
     adds r5, r5, r3
     mov r12, r5                 /* S rows 5/7 */
     ldr r3, [sp, #32]
-    ldr r0, [r3, #0]            /* x */
-    ldr r1, [r3, #4]            /* weights */
-    ldr r2, [r3, #8]            /* n */
+    ldm r3!, {r0-r2}            /* x, weights, n */
     .if \wide
     adds r5, r0, r2
     .else
@@ -103,28 +119,28 @@
     mov r6, sp
     cmp r4, #0
     beq .Lper_tensor\@
-5:  ldm r6!, {r4}               /* per channel: M and shift advance with the rows */
-    ldm r0!, {r5}
-    ldm r1!, {r3}
-\name\()_requant:                /* local symbols: m0nn bench attributes these cycles */
-    muls r4, r5, r4
-    rsbs r3, r3, #0             /* right shift in [1, 31] */
-    asrs r4, r3
-    adcs r4, r7                 /* + the rounding bit */
-\name\()_requant_end:
-    add r4, r9
-    cmp r4, r10
-    bhi 9f
-6:  add r4, r11
+    mov r3, lr                  /* per channel: M and shift advance with the rows, */
+    subs r3, r3, r2             /* two rows per pass; an odd count enters at the */
+    lsrs r3, r3, #1             /* second row with the output pointer one back */
+    bcc 5f
+    subs r2, #1
+    b 55f
+5:  ROW_PC \name, 0
+    bhi 91f
+61: add r4, r11
     strb r4, [r2]
-    adds r2, #1
+55: ROW_PC \name, 1
+    bhi 92f
+62: add r4, r11
+    strb r4, [r2, #1]
+    adds r2, #2
     cmp r2, lr
     bne 5b
     b .Lblock_end\@
-9:  mov r4, r7                  /* clamp (flags of the CMP): below act_min -> 0 ... */
-    blt 6b
-    mov r4, r10                 /* ... above act_max -> the span */
-    b 6b
+91: mov r4, r10                 /* v > act_max - act_min (rare) */
+    b 61b
+92: mov r4, r10
+    b 62b
 
 .Lper_tensor\@:
     ldr r5, [r0]
