@@ -147,6 +147,8 @@ def cases() -> list[FCCase]:
         reals = [float(v) * 40 / typical for v in rng.uniform(0.3, 1.5, n_out if per_channel else 1)]
         add(FCCase(f"random_{i}", r8(n_in), r8(n_out, n_in), r32(n_out, 20000) if i % 3 else None,
                    int(rng.integers(-127, 129)), int(rng.integers(-128, 128)), -128, 127, _q31(reals)))  # fmt: skip
+    # A long input: the blocked kernels' input sum folds its 16-bit lanes every 512 bytes.
+    add(FCCase("long_input", r8(1100), r8(5, 1100), r32(5, 20000), 9, 3, -128, 127, _q31([2e-5])))
     # Offset-binary output (what a layer feeding a blocked layer writes), with
     # each requantization, a ReLU clamp, and the blocked kernels' long loops
     # (full 8-row blocks, a 4-row last block, inputs not a multiple of 4).
@@ -202,7 +204,7 @@ def render(all_cases: list[FCCase]) -> str:
                 m = c.requant.multiplier
                 lines.append(f"static const int32_t {p}_m[{m.size}] = {_c_list(m)};")
             lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
-            lines.append(f"static const uint8_t {p}_xu[{c.x.size}] = {_c_list(offset_binary(c.x))};")
+            lines.append(f"static const uint8_t {p}_xu[{c.x.size}] M0NN_ALIGN4 = {_c_list(offset_binary(c.x))};")
             wb = block8(c.weights)
             lines.append(f"static const uint8_t {p}_wb[{wb.size}] M0NN_ALIGN4 = {_c_list(wb)};")
             ww = block8(c.weights, wide=True)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "m0nn.h"
+#include "m0nn_internal.h" /* m0nn_sum_u8 */
 #include "m0nn_unit.h"
 
 static const int8_t w_identity[4] = {1, 0, 0, 1};
@@ -142,6 +143,35 @@ static void test_mul32_per_channel_tables(void)
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
 }
 
+/* The blocked kernels' input sum (internal): every length from 0 to 40 at
+ * every alignment (the word path, its tail, the byte path), and 1,100 bytes of
+ * 255 (the 16-bit lanes fold every 512 bytes, before they overflow). */
+static void test_sum_u8(void)
+{
+    static uint8_t buf[1104] M0NN_ALIGN4;
+    uint32_t want;
+    int32_t offset;
+    int32_t n;
+    int32_t i;
+    for (i = 0; i < (int32_t)sizeof buf; ++i) {
+        buf[i] = (uint8_t)(i * 37 + 11);
+    }
+    for (offset = 0; offset < 4; ++offset) {
+        for (n = 0; n <= 40; ++n) {
+            want = 0;
+            for (i = 0; i < n; ++i) {
+                want += buf[offset + i];
+            }
+            M0NN_ASSERT_EQ_INT((int32_t)want, (int32_t)m0nn_sum_u8(buf + offset, n));
+        }
+    }
+    for (i = 0; i < (int32_t)sizeof buf; ++i) {
+        buf[i] = 255;
+    }
+    M0NN_ASSERT_EQ_INT(255 * 1100, (int32_t)m0nn_sum_u8(buf, 1100));
+    M0NN_ASSERT_EQ_INT(255 * 1101, (int32_t)m0nn_sum_u8(buf + 1, 1101));
+}
+
 static void test_argmax_first_of_ties(void)
 {
     const int8_t v[5] = {-3, 7, 2, 7, -128};
@@ -224,6 +254,7 @@ int main(void)
     M0NN_RUN_TEST(test_null_and_size_errors_leave_output_untouched);
     M0NN_RUN_TEST(test_offset_and_quant_errors);
     M0NN_RUN_TEST(test_mul32_per_channel_tables);
+    M0NN_RUN_TEST(test_sum_u8);
     M0NN_RUN_TEST(test_argmax_first_of_ties);
     M0NN_RUN_TEST(test_relu_clamps_at_zero_point);
     M0NN_RUN_TEST(test_model_chains_layers_through_arena);

@@ -56,32 +56,15 @@ void m0nn_b8_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4])
 void m0nn_b8w_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 void m0nn_b8w_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4]);
 
+/* sum_i x[i] for n >= 0 bytes, modulo 2^32. ARMv6-M assembly in
+ * m0nn_sum_u8_armv6m.S (8 bytes per pass where x is word-aligned); portable C
+ * in m0nn_b8_dot.c. */
+uint32_t m0nn_sum_u8(const uint8_t *x, int32_t n);
+
 /* -128 * sum(x): the correction of every accumulator of a blocked layer. */
 static inline int32_t m0nn_b8_correction(const uint8_t *x, int32_t n)
 {
-    uint32_t sum = 0;
-    int32_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    typedef uint32_t __attribute__((may_alias)) word_t;
-    if (((uintptr_t)x & 3u) == 0) {
-        /* By word where aligned: bytes 0 and 2, and 1 and 3, summed in two
-         * 16-bit lanes (at most 2 * 255 per word; 128 words cannot overflow
-         * a lane, so fold every 128 words). */
-        while (i + 4 <= n) {
-            uint32_t lanes = 0;
-            const int32_t stop = n - i >= 512 ? i + 512 : n - ((n - i) & 3);
-            for (; i < stop; i += 4) {
-                const uint32_t w = *(const word_t *)(const void *)(x + i);
-                lanes += (w & 0x00FF00FFu) + ((w >> 8) & 0x00FF00FFu);
-            }
-            sum += (lanes & 0xFFFFu) + (lanes >> 16);
-        }
-    }
-#endif
-    for (; i < n; ++i) {
-        sum += x[i];
-    }
-    return -128 * (int32_t)sum;
+    return -128 * (int32_t)m0nn_sum_u8(x, n);
 }
 
 /* An output byte: int8 (range within [-128, 127]) or offset-binary uint8
