@@ -3,7 +3,7 @@
 Thin by design: the work is in the m0nn package (python/m0nn/prebuild.py).
 Options (platformio.ini), all optional:
   custom_m0nn_models = models/a.onnx, models/b.onnx   (default: every model in models/)
-  custom_m0nn_kernel = b8 | ref                         (default b8)
+  custom_m0nn_kernel = b8 | b8w | ref                   (default b8; b8w: faster, weights take 2x flash)
   custom_m0nn_requant = auto | q31 | mul32              (default auto)
   custom_m0nn_min_bits = 10                             (narrowest multiplier auto accepts)
 """

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn.quant import Requant
+from m0nn.settings import BLOCKED
 
 
 @dataclass
@@ -90,7 +91,7 @@ class QModel:
         inner = [layer.out_size for layer in self.layers[:-1]]
         held = [a + b for a, b in zip(inner, inner[1:], strict=False)] + inner
         first = self.layers[0]
-        if first.kernel in ("b8", "b8w"):
+        if first.kernel in BLOCKED:
             held.append(first.in_size + (first.out_size if len(self.layers) > 1 else 0))
         return max(held, default=0)
 

@@ -1,7 +1,9 @@
 """Deployment choices per layer: which C kernel runs it and which requantization.
 
-Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly inner loop on
-ARMv6-M) or "ref" (m0nn_fc_s8: the TFLite Micro-style reference loop).
+Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly loops on
+ARMv6-M), "b8w" (m0nn_fc_s8_b8w: the same with each weight in a 16-bit lane,
+twice the flash, no unpacking in the loop) or "ref" (m0nn_fc_s8: the TFLite
+Micro-style reference loop).
 Requantization: "q31" (TFLite's, 64-bit product), "mul32" (one 32-bit
 multiply with a narrower multiplier, allowed only where the accumulator bound
 proves it exact), or "auto" (mul32 where its multiplier keeps at least
