@@ -1,9 +1,11 @@
 """`m0nn bench`: cycle-exact Cortex-M0/M0+ benchmark of lib/m0nn against a baseline.
 
-For each case, two builds with the same compiler and flags (-O2): the baseline
+For each case, three builds with the same compiler and flags (-O2): the baseline
 (m0nn_fc_s8: the TFLite Micro-style reference loop with the 64-bit Q31
-requantization) and m0nn's fast path (m0nn_fc_s8_b8 with the ARMv6-M assembly
-inner loop and, where the accumulator bound allows, the single 32-bit multiply).
+requantization), m0nn's blocked kernel (m0nn_fc_s8_b8: ARMv6-M assembly with two
+products per multiply and, where the accumulator bound allows, the single 32-bit
+multiply) and its wide layout (m0nn_fc_s8_b8w: weights in 16-bit lanes, twice the
+flash, no unpacking).
 Each runs once on QEMU's micro:bit under an instruction trace; cycles follow
 from the ARMv6-M timing tables (m0nn.cycles), for a Cortex-M0 and an M0+, with
 a 1-cycle and a 32-cycle multiplier, zero wait states. The output equals the
@@ -203,7 +205,9 @@ def render_markdown(results: list[Result]) -> str:
         "requantization, clamping, stores); `requant cycles/output` counts the requantization arithmetic",
         "only (multiply, shifts, rounding, and for Q31 the 64-bit multiply helper; loads excluded).",
         "Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop, 64-bit Q31 requantization) built",
-        "with the same `-O2` flags. Sizes: the whole benchmark image",
+        "with the same `-O2` flags. `m0nn`: the default blocked kernel (`kernel=b8`, one byte per weight);",
+        "`m0nn wide`: `kernel=b8w` (weights in 16-bit lanes: twice the weight bytes in `.rodata`).",
+        "Sizes: the whole benchmark image",
         "(`m0nn code` = lib/m0nn functions plus the libgcc helpers they pull in).",
         "",
         "| case | variant | MACs | M0/1 cycles | cycles/MAC | speed-up | requant cycles/output | M0/32 | M0+/1 "
