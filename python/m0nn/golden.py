@@ -129,7 +129,10 @@ def cases() -> list[FCCase]:
     bits = max(1, (2**31 - 1).bit_length() - 1 - int(accumulator_bound(w, b).max()).bit_length())
     pairs = [quantize_multiplier_narrow(float(r), bits) for r in rng.uniform(0.01, 0.03, 13)]
     add(FCCase("mul32_clamp", r8(20), w, b, 0, 4, -20, 30, _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])))
-    add(FCCase("mul32_clamp_per_tensor", r8(20), w, b, 0, 4, -20, 30, _raw("mul32", [pairs[0][0]], [pairs[0][1]])))
+    w, b = r8(11, 20), r32(11, 4000)
+    bits = max(1, (2**31 - 1).bit_length() - 1 - int(accumulator_bound(w, b).max()).bit_length())
+    m, s = quantize_multiplier_narrow(0.02, bits)
+    add(FCCase("mul32_clamp_per_tensor", r8(20), w, b, 0, 4, -20, 30, _raw("mul32", [m], [s])))
     # Shift-only requantization (power-of-two scales), no multiplier array.
     for i, shifts in enumerate(([-9], list(rng.integers(-14, -5, 12)), [0])):
         n_out = len(shifts) if len(shifts) > 1 else 6
