@@ -1,7 +1,7 @@
 #include "m0nn_internal.h"
 
-/* Portable versions for every target but ARMv6-M (m0nn_b8_dot_armv6m.S,
- * m0nn_sum_u8_armv6m.S). The sums wrap modulo 2^32 like the assembly's. */
+/* Portable versions for every target but ARMv6-M (m0nn_b8_dot_armv6m.S). The
+ * sums wrap modulo 2^32 like the assembly's. */
 #if !defined(__ARM_ARCH_6M__)
 static void m0nn_b8_dot(const uint8_t *x, const uint8_t *w, int32_t n, int32_t rows, int32_t wide, int32_t *acc)
 {
@@ -20,16 +20,6 @@ static void m0nn_b8_dot(const uint8_t *x, const uint8_t *w, int32_t n, int32_t r
     for (r = 0; r < rows; ++r) {
         acc[r] = (int32_t)sum[r];
     }
-}
-
-uint32_t m0nn_sum_u8(const uint8_t *x, int32_t n)
-{
-    uint32_t sum = 0;
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        sum += x[i];
-    }
-    return sum;
 }
 
 void m0nn_b8_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8])

@@ -58,7 +58,7 @@ void m0nn_b8w_dot4(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[4]
 
 /* sum_i x[i] for n >= 0 bytes, modulo 2^32. ARMv6-M assembly in
  * m0nn_sum_u8_armv6m.S (8 bytes per pass where x is word-aligned); portable C
- * in m0nn_b8_dot.c. */
+ * in m0nn_sum_u8.c. */
 uint32_t m0nn_sum_u8(const uint8_t *x, int32_t n);
 
 /* -128 * sum(x): the correction of every accumulator of a blocked layer. */
@@ -143,7 +143,7 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
  * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
  * lies in [-32, -1], so the AND of s & (s - 1) over all shifts has them all
  * set iff every s and s - 1 do. ARMv6-M assembly in
- * m0nn_mul32_tables_armv6m.S; portable C in m0nn_fc_s8_check.c. */
+ * m0nn_mul32_tables_armv6m.S; portable C in m0nn_mul32_tables.c. */
 uint32_t m0nn_mul32_tables_bad(const int32_t *shift, const int32_t *multiplier, int32_t n);
 
 /* The checks the blocked kernels add to m0nn_fc_s8_check: input_offset 0 and
