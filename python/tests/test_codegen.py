@@ -19,12 +19,22 @@ from m0nn.plan import configure
 from m0nn.settings import Settings
 
 
+def same_text(fresh: str, committed: str, what: str, fix: str) -> None:
+    """Fail with the first differing line (pytest's own diff of two large files
+    takes minutes)."""
+    if fresh != committed:
+        a, b = fresh.splitlines(), committed.splitlines()
+        line = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        pytest.fail(f"{what} is stale from line {line + 1}: run {fix}", pytrace=False)
+
+
 @pytest.mark.parametrize("name", ["digits", "tilt"])
 def test_committed_headers_are_what_the_generator_writes(tmp_path: Path, name: str) -> None:
     written = generate(MODELS / f"{name}.onnx", tmp_path)
     assert [p.name for p in written] == [f"{name}.h", f"{name}_test.h"]
     for path in written:
-        assert path.read_bytes() == (GENERATED / path.name).read_bytes(), f"{path.name} is stale: run pio run"
+        fix = f"m0nn gen models/{name}.onnx -o lib/m0nn/generated"
+        same_text(path.read_text(), (GENERATED / path.name).read_text(), path.name, fix)
 
 
 def test_generation_is_deterministic(tmp_path: Path) -> None:
@@ -42,7 +52,7 @@ def test_header_starts_with_provenance() -> None:
 
 def test_golden_header_is_current() -> None:
     committed = (ROOT / "test" / "test_fc_s8" / "golden_fc_s8.h").read_text()
-    assert committed == golden.render(golden.cases()), "run: m0nn golden"
+    same_text(golden.render(golden.cases()), committed, "golden_fc_s8.h", "m0nn golden")
 
 
 def test_overflowing_model_is_refused() -> None:

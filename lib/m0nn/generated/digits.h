@@ -32,8 +32,8 @@
  *   output scale 0.020308593288064003 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 11; proven |accumulator| <= 654241
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t digits_l0_weights[2048] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 127, 179, 120, 48, 106, 130, 136, 133,
     /* rows   0-  7, input   1 */ 173, 88, 137, 133, 189, 125, 18, 39,
@@ -314,8 +314,8 @@ static const int32_t digits_l0_shift[32] = {
  *   output scale 0.04688134416937828 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 12; proven |accumulator| <= 342290
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t digits_l1_weights[1024] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 118, 127, 110, 151, 104, 129, 166, 31,
     /* rows   0-  7, input   1 */ 106, 152, 126, 130, 93, 108, 160, 27,
@@ -468,8 +468,8 @@ static const int32_t digits_l1_shift[32] = {
  *   output scale 0.23971013724803925 zero point 24, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 13; proven |accumulator| <= 295037
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 2 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 2 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t digits_l2_weights[384] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 142, 52, 71, 197, 180, 74, 70, 118,
     /* rows   0-  7, input   1 */ 149, 168, 141, 76, 77, 131, 82, 0,

@@ -32,8 +32,8 @@
  *   output scale 0.0054072723723948 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 14; proven |accumulator| <= 131821
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t tilt_l0_weights[96] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 130, 1, 125, 239, 23, 41, 1, 187,
     /* rows   0-  7, input   1 */ 214, 106, 255, 1, 1, 209, 61, 117,
@@ -70,8 +70,8 @@ static const int32_t tilt_l0_shift[32] = {
  *   output scale 0.005094117950648069 zero point -128, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 12; proven |accumulator| <= 421032
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 4 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t tilt_l1_weights[1024] M0NN_ALIGN4 = {
     /* rows   0-  7, input   0 */ 82, 255, 21, 114, 1, 147, 71, 237,
     /* rows   0-  7, input   1 */ 20, 96, 166, 241, 180, 95, 120, 186,
@@ -224,8 +224,8 @@ static const int32_t tilt_l1_shift[32] = {
  *   output scale 0.008338422514498234 zero point 0, clamp [-128, 127]
  *   requantization mul32, per channel, multiplier bits 13; proven |accumulator| <= 223221
  *   kernel m0nn_fc_s8_b8 */
-/* m0nn_fc_s8_b8 layout: 1 block(s) of up to 8 rows (a last one of <= 4 rows is 4 wide);
- * one line per (block, input), w + 128. */
+/* m0nn_fc_s8_b8 layout: 1 block(s) of up to 8 rows (a last one of <= 4 rows
+ * is 4 wide); one line per (block, input), w + 128, one byte each. */
 static const uint8_t tilt_l2_weights[128] M0NN_ALIGN4 = {
     /* rows   0-  3, input   0 */ 84, 151, 128, 128,
     /* rows   0-  3, input   1 */ 34, 183, 128, 128,
