@@ -8,8 +8,10 @@
  * right shift and ADCS of the carry, which is the last bit shifted out:
  * floor(v / 2^r) + bit r-1 of v equals floor((v + 2^(r-1)) / 2^r), the
  * rounding of m0nn_requantize_mul32 (r >= 1, which the argument check
- * guarantees for MUL32). The clamp is one unsigned compare of
- * y + offset - act_min against act_max - act_min on the common path.
+ * guarantees for MUL32). Per channel two rows per pass (M and shift by LDM),
+ * a negative v = y + offset - act_min cleared without a branch; per tensor M
+ * and the shift stay in registers and both clamps branch. Either way the
+ * upper clamp is one unsigned compare of v against act_max - act_min.
  * Stack: [sp, #0..31] row sums, [sp, #32] the job, [sp, #36] x + n (byte
  * layout; the wide loop keeps it in r5, which needs no mask).
  */
@@ -21,7 +23,7 @@
 /* ROW_PC name, k: one row of the per-channel requantization, up to the
  * unsigned compare of v = y + offset - act_min with act_max - act_min (the
  * caller branches on it); a negative v is cleared without a branch (a ReLU
- * clamps half its rows). 15 cycles. */
+ * clamps half its rows). 14 cycles; 18 with the caller's branch, add and store. */
     .macro ROW_PC name, k
     ldm r6!, {r4}
     ldm r0!, {r5}
