@@ -31,7 +31,7 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8
         y += p->output_offset;
         y = y < p->act_min ? p->act_min : y;
         y = y > p->act_max ? p->act_max : y;
-        output[o] = (int8_t)y;
+        m0nn_store_byte(output + o, y); /* int8, or offset-binary uint8 for a blocked consumer */
     }
     return M0NN_OK;
 }
