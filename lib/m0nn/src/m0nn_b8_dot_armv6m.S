@@ -36,7 +36,9 @@
 \prefix\()_dot4:
     ENTER
     push {r3, r4}               /* [sp] = acc */
+    .if !\wide
     ldr r5, .Ldot_mask\@
+    .endif
     movs r6, #0
     movs r7, #0
     mov r8, r6

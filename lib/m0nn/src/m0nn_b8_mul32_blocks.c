@@ -1,19 +1,19 @@
 #include "m0nn_internal.h"
 
 /* Portable versions for every target but ARMv6-M (m0nn_b8_mul32_blocks_armv6m.S);
- * job->wide selects the layout. */
+ * one per layout, like the assembly. */
 #if !defined(__ARM_ARCH_6M__)
-static void m0nn_b8_blocks(m0nn_b8_job_t *job)
+static void m0nn_b8_blocks(m0nn_b8_job_t *job, int32_t wide)
 {
     while (job->n_blocks > 0) {
         int32_t acc[8];
         int32_t r;
         if (job->rows > 4) {
-            (job->wide ? m0nn_b8w_dot8 : m0nn_b8_dot8)(job->input, job->weights, job->in_size, acc);
+            (wide ? m0nn_b8w_dot8 : m0nn_b8_dot8)(job->input, job->weights, job->in_size, acc);
         } else {
-            (job->wide ? m0nn_b8w_dot4 : m0nn_b8_dot4)(job->input, job->weights, job->in_size, acc);
+            (wide ? m0nn_b8w_dot4 : m0nn_b8_dot4)(job->input, job->weights, job->in_size, acc);
         }
-        job->weights += M0NN_B8_STRIDE(job->rows) * job->in_size * (job->wide ? 2 : 1);
+        job->weights += M0NN_B8_STRIDE(job->rows) * job->in_size * (wide ? 2 : 1);
         for (r = 0; r < job->rows; ++r) {
             const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r] + (uint32_t)job->correction);
             const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
@@ -29,11 +29,11 @@ static void m0nn_b8_blocks(m0nn_b8_job_t *job)
 
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
 {
-    m0nn_b8_blocks(job);
+    m0nn_b8_blocks(job, 0);
 }
 
 void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job)
 {
-    m0nn_b8_blocks(job);
+    m0nn_b8_blocks(job, 1);
 }
 #endif

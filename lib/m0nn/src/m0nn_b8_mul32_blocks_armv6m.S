@@ -69,7 +69,9 @@
     bhi .Leight\@
     ldr r3, [sp, #32]           /* a last block of at most 4 rows */
     ldm r3!, {r0-r2}
-    ldr r5, .Lmask\@
+    .if !\wide
+    ldr r5, .Lmask\@           /* the wide loop needs no mask */
+    .endif
     DOT4 \wide
     mov r0, sp
     UNLANE4 r0

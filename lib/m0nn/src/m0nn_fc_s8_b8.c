@@ -4,7 +4,7 @@ static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 
 /* The block loop runs in `blocks` (assembly on ARMv6-M); see m0nn_internal.h. */
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                               m0nn_b8_blocks_fn_t blocks, int32_t wide)
+                               m0nn_b8_blocks_fn_t blocks)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
     m0nn_b8_job_t job;
@@ -30,7 +30,6 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
     job.rows = 8;
-    job.wide = wide;
     job.n_blocks = p->out_size >> 3;
     if (job.n_blocks > 0) {
         blocks(&job);
@@ -50,5 +49,5 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
 
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    return m0nn_fc_b8_mul32(p, input, output, m0nn_b8_mul32_blocks, 0);
+    return m0nn_fc_b8_mul32(p, input, output, m0nn_b8_mul32_blocks);
 }

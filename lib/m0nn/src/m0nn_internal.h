@@ -120,7 +120,6 @@ typedef struct {
     int32_t act_min;           /* 48 */
     int32_t rows;              /* 52: outputs per block: 8, or 1..7 for a last block (<= 4: a 4-row block) */
     int32_t bias_step;         /* 56: 32 or 0 (bytes) */
-    int32_t wide;              /* 60: the wide layout (read by the portable C only) */
 } m0nn_b8_job_t;
 
 /* For each of job->n_blocks blocks: accumulators = bias + correction plus the
@@ -137,7 +136,7 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
  * m0nn_fc_s8_b8.c. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                               m0nn_b8_blocks_fn_t blocks, int32_t wide);
+                               m0nn_b8_blocks_fn_t blocks);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
  * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
