@@ -1,48 +1,87 @@
-"""PlatformIO pre-build step: regenerate lib/m0nn/generated/ from models/.
+"""PlatformIO pre-build step of m0nn (`m0nn init` writes and updates this file).
 
-Thin by design: the work is in the m0nn package (python/m0nn/prebuild.py).
+Thin by design: it finds the m0nn package and hands the build to m0nn.plugin.build,
+which regenerates the headers of the models in models/ when they changed and adds
+m0nn's C library to the build. PlatformIO's Python finds m0nn (1) installed in it,
+(2) through <core dir>/m0nn/install.json, written by `m0nn init` / `m0nn pio-setup`
+on this machine, or (3) through the `m0nn` command on PATH. Nothing machine-specific
+is kept in the project.
+
 Options (platformio.ini), all optional:
   custom_m0nn_models = models/a.onnx, models/b.onnx   (default: every model in models/)
   custom_m0nn_kernel = b8 | b8w | ref                   (default b8; b8w: faster, weights take 2x flash)
   custom_m0nn_requant = auto | q31 | mul32              (default auto)
   custom_m0nn_min_bits = 10                             (narrowest multiplier auto accepts)
+  custom_m0nn_fp_gate = m0nn | strict | off             (emulated M0: the zero-FP gate, default m0nn)
 """
 
+import importlib.util
+import json
 import os
+import shlex
+import shutil
+import subprocess
 import sys
 
 Import("env")  # noqa: F821 (SCons)
 
-if not env.IsIntegrationDump():  # noqa: F821 - keep IDE project indexing quick
-    project_dir = env.subst("$PROJECT_DIR")  # noqa: F821
+
+def _load_package(folder):
+    spec = importlib.util.spec_from_file_location(
+        "m0nn", os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["m0nn"] = module
+    spec.loader.exec_module(module)
+
+
+def _elsewhere(core_dir):
+    """(m0nn's package folder, its Python) of an m0nn installed in another Python."""
     try:
-        from m0nn import prebuild
+        with open(os.path.join(core_dir, "m0nn", "install.json"), encoding="utf-8") as f:
+            note = json.load(f)
+        if os.path.isfile(os.path.join(note["package"], "__init__.py")):
+            return note["package"], note["python"]
+    except (OSError, ValueError, KeyError):
+        pass
+    command = shutil.which("m0nn")
+    if command:
+        with open(command, encoding="utf-8", errors="replace") as f:
+            first = f.readline()
+        python = shlex.split(first[2:]) if first.startswith("#!") else []
+        if python:
+            code = "import os, sys, m0nn; print(os.path.dirname(m0nn.__file__)); print(sys.executable)"
+            done = subprocess.run([*python, "-c", code], capture_output=True, text=True)
+            if done.returncode == 0:
+                package, executable = done.stdout.split("\n")[:2]
+                return package, executable
+    return None, None
+
+
+def _m0nn_build():
+    """m0nn.plugin.build and the Python that generates headers (None: this one)."""
+    try:
+        from m0nn.plugin import build
+
+        return build, None
     except ImportError:
-        # A checkout without `pip install`: the package sits in python/.
-        sys.path.insert(0, os.path.join(project_dir, "python"))
+        sys.modules.pop("m0nn", None)
+    package, python = _elsewhere(env.subst("$PROJECT_CORE_DIR"))  # noqa: F821
+    if package:
         try:
-            from m0nn import prebuild
-        except ImportError as exc:
-            sys.stderr.write(
-                f"m0nn: error: the m0nn package is missing from PlatformIO's Python ({sys.executable}): {exc}\n"
-                f"  Install it with: {sys.executable} -m pip install -e {project_dir}\n"
-            )
+            _load_package(package)
+            from m0nn.plugin import build
+
+            return build, python
+        except Exception as exc:  # an m0nn that does not load in this Python: say which
+            sys.stderr.write(f"m0nn: error: cannot load m0nn from {package} in {sys.executable}: {exc}\n")
             env.Exit(1)  # noqa: F821
-    from pathlib import Path
+    sys.stderr.write(
+        f"m0nn: error: PlatformIO's Python ({sys.executable}) cannot find m0nn. "
+        f"Install it there: {sys.executable} -m pip install m0nn\n"
+    )
+    env.Exit(1)  # noqa: F821
 
-    from m0nn.settings import Settings
 
-    option = env.GetProjectOption  # noqa: F821
-    defaults = Settings()
-    try:
-        settings = Settings(
-            kernel=option("custom_m0nn_kernel", defaults.kernel),
-            requant=option("custom_m0nn_requant", defaults.requant),
-            min_bits=int(option("custom_m0nn_min_bits", str(defaults.min_bits))),
-        )
-    except ValueError as exc:
-        sys.stderr.write(f"m0nn: error: custom_m0nn_min_bits: {exc}\n")
-        env.Exit(1)  # noqa: F821
-    status = prebuild.run(Path(project_dir), option("custom_m0nn_models", ""), settings=settings)
-    if status:
-        env.Exit(status)  # noqa: F821
+_build, _python = _m0nn_build()
+_build.configure(env, python=_python)  # noqa: F821

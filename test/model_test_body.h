@@ -1,6 +1,8 @@
 /* The end-to-end test of one generated model, shared by every test_model_<name>
  * suite: define M0NN_TEST_MODEL (the model's C name) and M0NN_TEST_MODEL_UP
  * (its upper-case prefix), include the model's two headers, then this file.
+ * It defines run_tests_<name>() and, unless M0NN_TEST_NO_MAIN is defined, main();
+ * with M0NN_TEST_NO_MAIN it can be included once per model (m0nn_models_test.h).
  *
  * Checks, against the Python integer reference: the first vectors layer by
  * layer (a mismatch names the first layer that differs), then every vector's
@@ -9,10 +11,18 @@
 #include "m0nn.h"
 #include "m0nn_unit.h"
 
+#ifndef M0NN_MODEL_TEST_BODY_ONCE
+#define M0NN_MODEL_TEST_BODY_ONCE
+
 #define M0NN_CAT2(a, b) a##b
 #define M0NN_CAT(a, b) M0NN_CAT2(a, b)
+#define M0NN_STR2(a) #a
+#define M0NN_STR(a) M0NN_STR2(a)
 #define MODEL_(suffix) M0NN_CAT(M0NN_TEST_MODEL, suffix)
 #define MODEL_UP_(suffix) M0NN_CAT(M0NN_TEST_MODEL_UP, suffix)
+/* test_<name><suffix>: each model's cases have their own names. */
+#define TEST_(suffix) M0NN_CAT(M0NN_CAT(test_, M0NN_TEST_MODEL), suffix)
+#define RUN_TEST_(suffix) m0nn_unit_run(TEST_(suffix), __FILE__, __LINE__, M0NN_STR(TEST_(suffix)))
 
 #define GUARD 8
 
@@ -38,7 +48,9 @@ static void compare_layer(void *ctx, int32_t layer, const int8_t *output, int32_
     t->offset += size;
 }
 
-static void test_layers_equal_the_reference(void)
+#endif /* M0NN_MODEL_TEST_BODY_ONCE */
+
+static void TEST_(_layers_equal_the_reference)(void)
 {
     static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1] M0NN_ALIGN4;
     int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
@@ -60,7 +72,7 @@ static void test_layers_equal_the_reference(void)
     }
 }
 
-static void test_every_output_equals_the_reference(void)
+static void TEST_(_every_output_equals_the_reference)(void)
 {
     static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1] M0NN_ALIGN4;
     int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
@@ -76,7 +88,7 @@ static void test_every_output_equals_the_reference(void)
     }
 }
 
-static void test_arena_is_enough_and_respected(void)
+static void TEST_(_arena_is_enough_and_respected)(void)
 {
     /* Twice: at a word-aligned arena and one byte off (the input conversion
      * then works byte by byte). */
@@ -98,7 +110,7 @@ static void test_arena_is_enough_and_respected(void)
     }
 }
 
-static void test_arena_one_byte_short_is_rejected(void)
+static void TEST_(_arena_one_byte_short_is_rejected)(void)
 {
     static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1] M0NN_ALIGN4;
     int8_t out[MODEL_UP_(_OUTPUT_SIZE)];
@@ -107,11 +119,18 @@ static void test_arena_one_byte_short_is_rejected(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, MODEL_(_test_inputs)[0], out, arena));
 }
 
+static void M0NN_CAT(run_tests_, M0NN_TEST_MODEL)(void)
+{
+    RUN_TEST_(_layers_equal_the_reference);
+    RUN_TEST_(_every_output_equals_the_reference);
+    RUN_TEST_(_arena_is_enough_and_respected);
+    RUN_TEST_(_arena_one_byte_short_is_rejected);
+}
+
+#ifndef M0NN_TEST_NO_MAIN
 int main(void)
 {
-    M0NN_RUN_TEST(test_layers_equal_the_reference);
-    M0NN_RUN_TEST(test_every_output_equals_the_reference);
-    M0NN_RUN_TEST(test_arena_is_enough_and_respected);
-    M0NN_RUN_TEST(test_arena_one_byte_short_is_rejected);
+    M0NN_CAT(run_tests_, M0NN_TEST_MODEL)();
     return m0nn_unit_end();
 }
+#endif

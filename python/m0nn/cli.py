@@ -14,8 +14,29 @@ def _cmd_pio_setup(args: argparse.Namespace) -> int:
     from m0nn import piosetup
 
     for line in piosetup.setup(force_offline=args.offline):
-        print(f"m0nn pio-setup: {line}")
+        print(f"m0nn pio-setup: {line}", file=sys.stderr if line.startswith("warning:") else sys.stdout)
     return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from m0nn.plugin import init
+
+    return init.run(Path(args.project), setup=not args.no_setup)
+
+
+def _cmd_prebuild(args: argparse.Namespace) -> int:
+    from m0nn import prebuild
+    from m0nn.plugin import build
+
+    options = dict(o.split("=", 1) for o in args.option)
+    try:
+        selection, settings = build.read_options(lambda key, default: options.get(key, default))
+    except ValueError as exc:
+        print(f"m0nn: error: {exc}", file=sys.stderr)
+        return 1
+    project = Path(args.project).resolve()
+    out = Path(args.out) if args.out else build.generated_dir(project / "lib")
+    return prebuild.run(project, selection, out, settings)
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
@@ -129,7 +150,10 @@ def _model_and_data_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from m0nn import __version__
+
     parser = argparse.ArgumentParser(prog="m0nn", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"m0nn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("gen", help="write the C headers of a QDQ ONNX model")
@@ -180,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", default=".", help="the PlatformIO project (default: .)")
     p.add_argument("-o", "--output", default="docs", help="folder of benchmarks.md and benchmarks.json")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("init", help="add m0nn to a PlatformIO project (pre-build step, environments, model tests)")
+    p.add_argument("project", nargs="?", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("--no-setup", action="store_true", help="only edit the project; skip `m0nn pio-setup`")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("prebuild", help="the pre-build step outside PlatformIO: regenerate stale model headers")
+    p.add_argument("project", nargs="?", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("--out", help="header folder (default: lib/m0nn/generated or lib/m0nn_models)")
+    p.add_argument("--option", action="append", default=[], metavar="custom_m0nn_X=VALUE",
+                   help="a platformio.ini option of the environment")  # fmt: skip
+    p.set_defaults(func=_cmd_prebuild)
 
     p = sub.add_parser("pio-setup", help="provide PlatformIO packages locally when its registry is unreachable")
     p.add_argument("--offline", action="store_true", help="install the local packages even if the registry answers")

@@ -1,38 +1,96 @@
-"""Provide locally what PlatformIO would download, when its registry is unreachable.
+"""Give PlatformIO what m0nn needs on this machine, offline too.
 
-Three things: the `tool-scons` core package (built from PyPI's `scons`), m0nn's
-stand-in for the `native` platform, and a check that Debian's Cortex-M0 toolchain
-and QEMU are on PATH. The emulated-M0 platform needs no install: platformio.ini
-points at it inside this package. Unity is never needed (test/test_custom_runner.py).
+Always: the emulated-M0 platform `m0qemu`, installed into PlatformIO's core dir as a
+versioned platform (its version is m0nn's; a changed copy is reinstalled), and a
+note in the core dir saying where this m0nn lives (<core dir>/m0nn/install.json),
+so the pre-build script finds it from PlatformIO's own Python.
 
-Idempotent: what is installed already is left alone. When the registry answers,
-nothing is installed at all, so such a user sees standard PlatformIO behaviour.
+When PlatformIO's registry is unreachable: the `tool-scons` core package (built from
+PyPI's `scons`) and m0nn's stand-in for the `native` platform. With the registry
+reachable nothing of PlatformIO's own is installed or replaced.
+
+PlatformIO is driven as a program (`python -m platformio` of this Python when it has
+it, else `pio` on PATH, else ~/.platformio/penv), so it may live in another Python
+than m0nn. Idempotent: what is installed and current is left alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from m0nn import __version__
 from m0nn.errors import SetupError
+from m0nn.plugin import resources
 
-PLATFORMS = Path(__file__).resolve().parent / "pio" / "platforms"
+PLATFORMS = resources.PIO / "platforms"
 DEBIAN_TOOLS = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
     "qemu-system-arm": "qemu-system-arm",
 }
+INSTALL_NOTE = "install.json"  # in <core dir>/m0nn/
+PLATFORM_STAMP = "m0nn.json"  # in the installed m0qemu platform: the source tree's digest
 
 
-def registry_reachable(timeout: float = 3.0) -> bool:
+@dataclass(frozen=True)
+class Pio:
+    """One PlatformIO installation: how to run it, its Python, its core dir."""
+
+    command: tuple[str, ...]
+    python: str
+    core_dir: Path
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.command, *args], capture_output=True, text=True, check=False)
+
+    def query(self, code: str) -> str:
+        """Run Python code in PlatformIO's Python; its stdout."""
+        result = subprocess.run([self.python, "-c", code], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SetupError(f"PlatformIO's Python ({self.python}) failed: {result.stderr.strip()}")
+        return result.stdout
+
+
+def _pio_candidates() -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    try:
+        import platformio  # noqa: F401
+
+        found.append((sys.executable, "-m", "platformio"))
+    except ImportError:
+        pass
+    for name in ("pio", "platformio"):
+        path = shutil.which(name)
+        if path:
+            found.append((path,))
+    penv = Path(os.environ.get("PLATFORMIO_CORE_DIR", Path.home() / ".platformio")) / "penv" / "bin" / "pio"
+    if penv.is_file():
+        found.append((str(penv),))
+    return found
+
+
+def find_pio() -> Pio:
+    """The PlatformIO a user's `pio run` most likely is; SetupError when there is none."""
+    for command in _pio_candidates():
+        result = subprocess.run([*command, "system", "info", "--json-output"], capture_output=True, text=True)
+        if result.returncode == 0:
+            info = json.loads(result.stdout)
+            return Pio(command, info["python_exe"]["value"], Path(info["core_dir"]["value"]))
+    raise SetupError("PlatformIO not found: install it (`python3 -m pip install platformio`) or put `pio` on PATH")
+
+
+def registry_reachable(pio: Pio, timeout: float = 3.0) -> bool:
     """True when a TCP connection to one of PlatformIO's registry hosts opens."""
-    import platformio
+    import socket
 
-    for host in platformio.__registry_mirror_hosts__:
+    hosts = json.loads(pio.query("import json, platformio; print(json.dumps(platformio.__registry_mirror_hosts__))"))
+    for host in hosts:
         try:
             with socket.create_connection((host, 443), timeout=timeout):
                 return True
@@ -41,35 +99,38 @@ def registry_reachable(timeout: float = 3.0) -> bool:
     return False
 
 
-def _pio(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "platformio", *args], capture_output=True, text=True, check=False)
+def _scons_module() -> Path:
+    try:
+        import SCons
+    except ImportError as exc:
+        raise SetupError(
+            "PlatformIO's registry is unreachable and this Python has no `scons` to build tool-scons from: "
+            f"{sys.executable} -m pip install scons==4.11.1"
+        ) from exc
+    return Path(SCons.__file__).parent
 
 
-def _packages_dir() -> Path:
-    from platformio.project.config import ProjectConfig
-
-    return Path(ProjectConfig.get_instance().get("platformio", "packages_dir"))
-
-
-def _scons_requirement() -> str:
-    from platformio.dependencies import get_core_dependencies
-
-    return str(get_core_dependencies()["tool-scons"]).lstrip("~^=")
-
-
-def install_tool_scons() -> str:
+def install_tool_scons(pio: Pio) -> str:
     """Install tool-scons from the `scons` module of this Python; return a status line."""
-    import SCons
-
-    version = _scons_requirement()
-    from platformio.package.manager.core import get_core_package_dir
-
-    if get_core_package_dir("tool-scons", auto_install=False):
+    state = json.loads(
+        pio.query(
+            "import json\n"
+            "from platformio.dependencies import get_core_dependencies\n"
+            "from platformio.package.manager.core import get_core_package_dir\n"
+            "from platformio.project.config import ProjectConfig\n"
+            "print(json.dumps([str(get_core_dependencies()['tool-scons']),"
+            " bool(get_core_package_dir('tool-scons', auto_install=False)),"
+            " ProjectConfig.get_instance().get('platformio', 'packages_dir')]))\n"
+        )
+    )
+    version, installed, packages_dir = state[0].lstrip("~^="), state[1], Path(state[2])
+    if installed:
         return "tool-scons: already installed"
+    scons = _scons_module()
     with tempfile.TemporaryDirectory() as tmp:
         pkg = Path(tmp) / "tool-scons"
         pkg.mkdir()
-        shutil.copytree(Path(SCons.__file__).parent, pkg / "SCons")
+        shutil.copytree(scons, pkg / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
         (pkg / "scons.py").write_text(
             "import os, sys\n"
             "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
@@ -78,29 +139,79 @@ def install_tool_scons() -> str:
         )
         manifest = {"name": "tool-scons", "version": version, "description": "SCons from PyPI (m0nn offline setup)"}
         (pkg / "package.json").write_text(json.dumps(manifest, indent=2))
-        result = _pio("pkg", "install", "-g", "-t", f"file://{pkg}")
+        result = pio.run("pkg", "install", "-g", "-t", f"file://{pkg}")
         if result.returncode != 0:
             raise SetupError(f"installing tool-scons failed:\n{result.stdout}{result.stderr}")
     # PlatformIO looks its core packages up as platformio/tool-scons.
-    piopm = _packages_dir() / "tool-scons" / ".piopm"
+    piopm = packages_dir / "tool-scons" / ".piopm"
     data = json.loads(piopm.read_text())
     data["spec"]["owner"] = "platformio"
     piopm.write_text(json.dumps(data))
-    if not get_core_package_dir("tool-scons", auto_install=False):
-        raise SetupError(f"tool-scons installed but PlatformIO does not find it ({piopm})")
-    return f"tool-scons: installed {version} from SCons {SCons.__version__}"
+    return f"tool-scons: installed {version} from SCons in {scons.parent}"
 
 
-def install_native_platform() -> str:
+def _installed_platform(pio: Pio, name: str) -> Path | None:
+    out = pio.query(
+        "from platformio.package.manager.platform import PlatformPackageManager\n"
+        f"pkg = PlatformPackageManager().get_package({name!r})\n"
+        "print(pkg.path if pkg else '')\n"
+    ).strip()
+    return Path(out) if out else None
+
+
+def install_native_platform(pio: Pio) -> str:
     """Install the `native` stand-in unless a `native` platform is installed."""
-    from platformio.package.manager.platform import PlatformPackageManager
-
-    if PlatformPackageManager().get_package("native"):
+    if _installed_platform(pio, "native"):
         return "platform native: already installed"
-    result = _pio("pkg", "install", "-g", "-p", f"file://{PLATFORMS / 'native'}")
+    result = pio.run("pkg", "install", "-g", "-p", f"file://{PLATFORMS / 'native'}")
     if result.returncode != 0:
         raise SetupError(f"installing the native platform failed:\n{result.stdout}{result.stderr}")
     return "platform native: installed m0nn's offline stand-in"
+
+
+def platform_current(installed: Path | None, name: str = "m0qemu") -> bool:
+    """True when `installed` is this m0nn's copy of the platform (digest of its source)."""
+    if installed is None:
+        return False
+    try:
+        stamp = json.loads((installed / PLATFORM_STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return stamp.get("sha256") == resources.tree_sha256(resources.platform_dir(name))
+
+
+def install_m0qemu(pio: Pio) -> str:
+    """Install (or replace a different copy of) the m0qemu platform, versioned as m0nn."""
+    source = resources.platform_dir("m0qemu")
+    installed = _installed_platform(pio, "m0qemu")
+    if platform_current(installed):
+        return f"platform m0qemu: {__version__} already installed"
+    with tempfile.TemporaryDirectory() as tmp:
+        pkg = Path(tmp) / "m0qemu"
+        shutil.copytree(source, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        manifest = json.loads((pkg / "platform.json").read_text())
+        manifest["version"] = __version__
+        (pkg / "platform.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        (pkg / PLATFORM_STAMP).write_text(json.dumps({"m0nn": __version__, "sha256": resources.tree_sha256(source)}))
+        if installed is not None:
+            pio.run("pkg", "uninstall", "-g", "-p", "m0qemu")
+        result = pio.run("pkg", "install", "-g", "-p", f"file://{pkg}")
+        if result.returncode != 0:
+            raise SetupError(f"installing the m0qemu platform failed:\n{result.stdout}{result.stderr}")
+    return f"platform m0qemu: installed {__version__}" + (" (replaced a different copy)" if installed else "")
+
+
+def write_install_note(pio: Pio) -> str:
+    """<core dir>/m0nn/install.json: this m0nn's package folder and Python, for the
+    pre-build script when PlatformIO's Python cannot import m0nn itself."""
+    note = pio.core_dir / "m0nn" / INSTALL_NOTE
+    data = {"version": __version__, "package": str(resources.PACKAGE), "python": sys.executable}
+    text = json.dumps(data, indent=2) + "\n"
+    if note.is_file() and note.read_text() == text:
+        return f"m0nn location for PlatformIO's Python: {note} (current)"
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(text)
+    return f"m0nn location for PlatformIO's Python: wrote {note}"
 
 
 def check_debian_tools() -> list[str]:
@@ -108,17 +219,24 @@ def check_debian_tools() -> list[str]:
     return [f"{tool} (apt-get install {pkgs})" for tool, pkgs in DEBIAN_TOOLS.items() if shutil.which(tool) is None]
 
 
-def setup(force_offline: bool = False) -> list[str]:
-    """Run every step; return one status line per step. Raises SetupError."""
-    lines = []
+def setup(force_offline: bool = False, pio: Pio | None = None) -> list[str]:
+    """Run every step; return one status line per step (warnings start with
+    "warning:"). Raises SetupError."""
+    pio = pio or find_pio()
+    lines = [f"PlatformIO: {' '.join(pio.command)} (core dir {pio.core_dir})"]
     missing = check_debian_tools()
     if missing:
-        raise SetupError("missing Debian tools: " + "; ".join(missing))
-    lines.append("toolchain: arm-none-eabi-gcc and qemu-system-arm found")
-    if not force_offline and registry_reachable():
+        lines.append(
+            "warning: only `native` can build and test here; the m0_qemu environment needs " + "; ".join(missing)
+        )
+    else:
+        lines.append("toolchain: arm-none-eabi-gcc and qemu-system-arm found")
+    lines.append(install_m0qemu(pio))
+    lines.append(write_install_note(pio))
+    if not force_offline and registry_reachable(pio):
         lines.append("PlatformIO registry reachable: using PlatformIO's own packages")
         return lines
     lines.append("PlatformIO registry unreachable: providing local packages")
-    lines.append(install_tool_scons())
-    lines.append(install_native_platform())
+    lines.append(install_tool_scons(pio))
+    lines.append(install_native_platform(pio))
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -91,6 +92,18 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings) -> str | None:
     return None
 
 
+def install_command() -> str:
+    """The pip command that gives this Python m0nn's dependencies (from m0nn's metadata)."""
+    from importlib import metadata
+
+    try:
+        requires = [r.split(";")[0].strip() for r in metadata.requires("m0nn") or [] if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        requires = []
+    requires = requires or ["numpy>=1.24", "onnx>=1.15"]
+    return " ".join([shlex.quote(sys.executable), "-m", "pip", "install", *(shlex.quote(r) for r in requires)])
+
+
 def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, settings: Settings | None = None) -> int:
     """Regenerate what is stale; print one line when nothing is. Returns an exit status."""
     start = time.perf_counter()
@@ -117,7 +130,7 @@ def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, set
     except ImportError as exc:
         print(
             f"m0nn: error: regenerating needs numpy and onnx in PlatformIO's Python ({sys.executable}): {exc}.\n"
-            f"  Install them with: {sys.executable} -m pip install -e {project_dir}",
+            f"  Install them with: {install_command()}",
             file=sys.stderr,
         )
         return 1
