@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[train,pio,dev]'
 	touch $@
 
-.pio-setup.stamp: $(VENV)/.installed
+.pio-setup.stamp: $(VENV)/.installed $(shell git ls-files python/m0nn/pio/platforms 2>/dev/null)
 	$(VENV)/bin/m0nn pio-setup
 	touch $@
 

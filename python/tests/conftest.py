@@ -35,11 +35,15 @@ def copy_project(dst: Path) -> Path:
             shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dst / name)
-    # The emulated-M0 platform is referenced relative to the project.
-    (dst / "python").mkdir()
-    (dst / "python" / "m0nn").mkdir()
-    (dst / "python" / "m0nn" / "pio").symlink_to(ROOT / "python" / "m0nn" / "pio")
     return dst
+
+
+@pytest.fixture(scope="session")
+def m0qemu() -> None:
+    """The m0qemu platform of this checkout, installed in PlatformIO's core dir (idempotent)."""
+    from m0nn import piosetup
+
+    piosetup.install_m0qemu(piosetup.find_pio())
 
 
 needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs gcc-arm-none-eabi")

@@ -15,27 +15,25 @@ from conftest import ROOT, needs_arm, pio
 PLATFORM = ROOT / "python" / "m0nn" / "pio" / "platforms" / "m0qemu"
 FPGATE = PLATFORM / "builder" / "fpgate.py"
 
-INI = f"""
-[env:m0]
-platform = symlink://{PLATFORM}
-board = microbit_qemu
+INI = """
+[env]
 test_framework = custom
+
+[env:m0]
+platform = m0qemu
+board = microbit_qemu
 build_flags = -O2
-test_testing_command =
-    timeout
-    10
-    qemu-system-arm
-    -M
-    microbit
-    -nographic
-    -monitor
-    none
-    -serial
-    none
-    -semihosting-config
-    enable=on,target=native
-    -kernel
-    ${{platformio.build_dir}}/${{this.__env__}}/program.elf
+custom_m0qemu_timeout = 10
+
+[env:m0_strict]
+platform = m0qemu
+board = microbit_qemu
+custom_m0nn_fp_gate = strict
+
+[env:m0_off]
+platform = m0qemu
+board = microbit_qemu
+custom_m0nn_fp_gate = off
 """
 
 SUITES = {
@@ -51,7 +49,7 @@ SUITES = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, m0qemu: None) -> Path:
     proj = tmp_path_factory.mktemp("m0runner")
     (proj / "platformio.ini").write_text(INI)
     (proj / "test").mkdir()
@@ -85,13 +83,44 @@ def test_outcomes(project: Path, suite: str, passed: bool, evidence: str) -> Non
 
 
 @needs_arm
-def test_zero_fp_gate_fails_a_float_build(project: Path) -> None:
-    result = pio("run", "-e", "m0", cwd=project, timeout=120)
+@pytest.mark.parametrize(
+    ("env", "passes", "evidence"),
+    [
+        # default (m0nn): the project's own float and `/` are allowed, and named
+        ("m0", True, "the project's own code links __aeabi_idiv pulled in by .pio/build/m0/src/main.o"),
+        ("m0_strict", False, "__aeabi_fmul pulled in by .pio/build/m0_strict/src/main.o"),
+        ("m0_off", True, None),
+    ],
+)
+def test_zero_fp_gate_modes_on_the_projects_own_code(project: Path, env: str, passes: bool, evidence: str) -> None:
+    result = pio("run", "-e", env, cwd=project, timeout=120)
     log = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "links float/division helpers" in log
-    for helper in ("__aeabi_fmul", "__aeabi_idiv"):
-        assert helper in log
+    assert (result.returncode == 0) is passes, log
+    if evidence is None:
+        assert "__aeabi" not in log, log
+    else:
+        assert evidence in log, log
+    if not passes:
+        assert "links float/division helpers" in log and "__aeabi_idiv" in log, log
+
+
+@needs_arm
+def test_zero_fp_gate_names_m0nns_own_object(tmp_path: Path, m0qemu: None) -> None:
+    """A division inside a library called m0nn fails the default gate, naming its object."""
+    lib = tmp_path / "lib" / "m0nn"
+    (lib / "src").mkdir(parents=True)
+    (lib / "library.json").write_text('{"name": "m0nn", "version": "0.0.0"}')
+    (lib / "src" / "m0nn_scale.c").write_text("int m0nn_scale(int a, int b) { return a / b; }\n")
+    (lib / "src" / "m0nn_scale.h").write_text("int m0nn_scale(int a, int b);\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.c").write_text(
+        '#include "m0nn_scale.h"\nvolatile int n = 7;\nint main(void) { return m0nn_scale(n, 3); }\n'
+    )
+    (tmp_path / "platformio.ini").write_text("[env:m0]\nplatform = m0qemu\nboard = microbit_qemu\n")
+    result = pio("run", "-e", "m0", cwd=tmp_path, timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "__aeabi_idiv pulled in by m0nn's .pio/build/m0/" in log and "libm0nn.a(m0nn_scale.o)" in log, log
 
 
 @needs_arm

@@ -14,6 +14,9 @@
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "digits.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 64 int8 values, real = 0.003921568859368563 * (q - (-128)).
  * Output: 10 int8 values, real = 0.23971013724803925 * (q - (24)).

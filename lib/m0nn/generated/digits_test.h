@@ -14,6 +14,11 @@
 
 #include <stdint.h>
 
+#include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "digits_test.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
+
 #define DIGITS_N_TESTS 360
 static const int8_t digits_test_inputs[DIGITS_N_TESTS][64] = {
     { /*   0 */ -128, -128, -96, 79, 127, 15, -128, -128, -128, -128, 63, 63, -16, 127, -80, -128,

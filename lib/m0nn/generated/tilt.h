@@ -14,6 +14,9 @@
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "tilt.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 3 int8 values, real = 0.00759946508333087 * (q - (-10)).
  * Output: 2 int8 values, real = 0.008338422514498234 * (q - (0)).

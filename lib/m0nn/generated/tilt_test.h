@@ -14,6 +14,11 @@
 
 #include <stdint.h>
 
+#include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "tilt_test.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
+
 #define TILT_N_TESTS 200
 static const int8_t tilt_test_inputs[TILT_N_TESTS][3] = {
     { /*   0 */ -12, -126, 59 },

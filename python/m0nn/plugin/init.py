@@ -73,7 +73,7 @@ def _read_project(project: Path) -> tuple[Path, str]:
         raise InitError(f"{project}: no such folder")
     if not ini.is_file():
         raise InitError(f"{project}: not a PlatformIO project (no platformio.ini; create one with `pio project init`)")
-    if not os.access(ini, os.W_OK):
+    if not os.access(ini, os.W_OK) or not ini.stat().st_mode & 0o222:  # root may write anything: ask the mode too
         raise InitError(f"{ini}: read-only; make it writable to add m0nn")
     text = ini.read_text(encoding="utf-8")
     error = syntax_error(text)

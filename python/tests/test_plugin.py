@@ -1,0 +1,282 @@
+"""m0nn in a user's own PlatformIO project: `m0nn init`, then `pio run` / `pio test`,
+with a fresh PlatformIO core dir (offline: `m0nn init` provides what PlatformIO
+cannot download), two projects side by side, and bad input for `m0nn init`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import MODELS, ROOT, needs_arm
+
+from m0nn import __version__
+from m0nn.codegen import c_version
+from m0nn.plugin import build, init
+
+MAIN_C = """/* The user's firmware: their own code, calling the model m0nn generated. */
+#include "digits.h"
+
+int main(void)
+{
+    static int8_t arena[DIGITS_ARENA_SIZE] M0NN_ALIGN4;
+    int8_t input[DIGITS_INPUT_SIZE] = {0};
+    int8_t output[DIGITS_OUTPUT_SIZE];
+    volatile int32_t ticks = 12345;
+    int32_t seconds = ticks % 1000; /* the user's own division: allowed by the default gate */
+    return digits_run(input, output, arena) == M0NN_OK && seconds >= 0 ? 0 : 1;
+}
+"""
+
+
+def run(*args: str, cwd: Path, core: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(core), PLATFORMIO_DISABLE_PROGRESSBAR="true")
+    return subprocess.run([*args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def pio(*args: str, cwd: Path, core: Path) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "platformio", *args, cwd=cwd, core=core)
+
+
+def m0nn(*args: str, cwd: Path, core: Path) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "m0nn", *args, cwd=cwd, core=core)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    return log
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file's digest and modification time (build output left out)."""
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".pio" not in p.relative_to(folder).parts
+    }
+
+
+def user_project(folder: Path, core: Path) -> Path:
+    folder.mkdir(parents=True)
+    ok(pio("project", "init", cwd=folder, core=core))
+    (folder / "src" / "main.c").write_text(MAIN_C)
+    (folder / "models").mkdir()
+    for name in ("digits.onnx", "digits.test.npz"):
+        shutil.copy(MODELS / name, folder / "models" / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh PlatformIO core dir: nothing installed until `m0nn init` runs."""
+    return tmp_path_factory.mktemp("pio-core")
+
+
+@needs_arm
+def test_whole_flow_in_a_new_project(tmp_path: Path, core: Path) -> None:
+    proj = user_project(tmp_path / "firmware", core)
+    first = ok(m0nn("init", cwd=proj, core=core))
+    assert "platform m0qemu: installed" in first and "[env:m0_qemu]: added" in first, first
+    ini = (proj / "platformio.ini").read_text()
+    assert str(ROOT) not in ini and str(core) not in ini and "site-packages" not in ini  # nothing machine-specific
+    before = snapshot(proj)
+    second = ok(m0nn("init", cwd=proj, core=core))
+    assert "nothing to change" in second and snapshot(proj) == before, second
+
+    log = ok(pio("run", "-e", "native", cwd=proj, core=core))
+    assert "m0nn: regenerating models/digits.onnx (headers missing)" in log, log
+    assert (proj / "lib" / "m0nn_models" / "digits.h").stat().st_mode & 0o777 == 0o666 & ~_umask()
+    log = ok(pio("run", "-e", "m0_qemu", cwd=proj, core=core))
+    assert "m0nn: 1 model(s) up to date" in log and "the project's own code links __aeabi_idivmod" in log, log
+    for env in ("native", "m0_qemu"):
+        log = ok(pio("test", "-e", env, cwd=proj, core=core))
+        assert "4 test cases: 4 succeeded" in log and "test_digits_every_output_equals_the_reference" in log, log
+
+    # A changed model: an IDE's metadata dump leaves the headers alone, compiledb regenerates them.
+    headers = snapshot(proj / "lib" / "m0nn_models")
+    import numpy as np
+
+    data = np.load(MODELS / "digits.test.npz")
+    np.savez(proj / "models" / "digits.test.npz", x=data["x"][:10], y=data["y"][:10])
+    log = ok(pio("project", "metadata", "-e", "native", "--json-output", cwd=proj, core=core))
+    assert "regenerating" not in log and snapshot(proj / "lib" / "m0nn_models") == headers, log
+    log = ok(pio("run", "-e", "native", "-t", "compiledb", cwd=proj, core=core))
+    assert "m0nn: regenerating models/digits.onnx (test data changed)" in log, log
+    assert (proj / "compile_commands.json").is_file()
+    assert "#define DIGITS_N_TESTS 10\n" in (proj / "lib" / "m0nn_models" / "digits_test.h").read_text()
+
+
+@needs_arm
+def test_two_projects_keep_their_own_settings(tmp_path: Path, core: Path) -> None:
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    a = user_project(tmp_path / "a", core)
+    b = user_project(tmp_path / "b", core)
+    for proj, kernel in ((a, "b8"), (b, "b8w")):
+        ok(m0nn("init", "--no-setup", cwd=proj, core=core))
+        ini = proj / "platformio.ini"
+        ini.write_text(ini.read_text().replace("[env]\n", f"[env]\ncustom_m0nn_kernel = {kernel}\n", 1))
+    ok(pio("run", "-e", "m0_qemu", cwd=a, core=core))
+    a_files = snapshot(a)
+    ok(pio("run", "-e", "m0_qemu", cwd=b, core=core))
+    assert snapshot(a) == a_files  # b's build touched nothing of a's
+    assert "settings: kernel=b8 " in (a / "lib" / "m0nn_models" / "digits.h").read_text()
+    assert "settings: kernel=b8w " in (b / "lib" / "m0nn_models" / "digits.h").read_text()
+    b_files = snapshot(b)
+    log = ok(pio("test", "-e", "m0_qemu", cwd=a, core=core))
+    assert "4 test cases: 4 succeeded" in log, log
+    assert snapshot(b) == b_files
+
+
+def test_init_keeps_every_user_line(tmp_path: Path) -> None:
+    text = (
+        "; my firmware\n"
+        "[platformio]\ndefault_envs = uno\n\n"
+        "[env]\nbuild_flags = -DMY_FLAG=1  ; mine\nextra_scripts = pre:scripts/version.py\n\n"
+        "[env:uno]\nplatform = atmelavr\nboard = uno\nframework = arduino\ntest_framework = unity\n"
+        "lib_deps =\n    bblanchon/ArduinoJson @ ^7\nextra_scripts =\n    post:scripts/upload.py\n"
+        "test_ignore = test_slow\n\n"
+        "[env:native]\nplatform = native\ntest_framework = unity\n"
+    )
+    edited = init.edit_ini(text)
+    new = edited.text().splitlines()
+    it = iter(new)
+    assert all(line in it for line in text.splitlines()), "a user line was lost or reordered"
+    again = init.edit_ini(edited.text())
+    assert again.changes == [] and again.text() == edited.text()
+    assert edited.get("env", "extra_scripts") == ["pre:scripts/version.py", init.SHIM_VALUE]
+    assert edited.get("env:uno", "extra_scripts") == ["post:scripts/upload.py", init.SHIM_VALUE]
+    assert edited.get("env:uno", "test_ignore") == ["test_slow", "m0nn/*"]
+    assert edited.get("env:uno", "lib_deps") == ["bblanchon/ArduinoJson @ ^7"]
+    assert edited.get("env:m0_qemu", "platform") == ["m0qemu"]
+    assert "[env:native]" in new and new.count("[env:native]") == 1  # the user's own native is kept as it is
+
+
+def test_user_unity_environment_does_not_see_the_model_tests(tmp_path: Path) -> None:
+    """A project testing with Unity keeps its suites in its own environment; m0nn's run
+    only in m0nn's environments (listed, not run: Unity cannot be downloaded here)."""
+    (tmp_path / "test" / "test_mine").mkdir(parents=True)
+    (tmp_path / "test" / "test_mine" / "test_main.c").write_text("int main(void) { return 0; }\n")
+    (tmp_path / "platformio.ini").write_text("[env:host]\nplatform = native\n")
+    assert init.run(tmp_path, setup=False) == 0
+    from platformio.project.config import ProjectConfig
+    from platformio.test.helpers import list_test_suites
+
+    config = ProjectConfig(str(tmp_path / "platformio.ini"))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        runs = {(s.env_name, s.test_name) for s in list_test_suites(config, [], [], []) if not s.is_finished()}
+    finally:
+        os.chdir(cwd)
+    assert runs == {("host", "test_mine"), ("native", "m0nn/test_models"), ("m0_qemu", "m0nn/test_models")}
+    assert config.get("env:host", "test_framework") == "unity"
+
+
+@pytest.mark.parametrize("case", ["no project", "read-only", "syntax error"])
+def test_init_refuses_bad_input(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = tmp_path / "p"
+    proj.mkdir()
+    if case != "no project":
+        (proj / "platformio.ini").write_text(
+            "[env:x]\nplatform = native\n" if case == "read-only" else "[env:x\nplatform = native\n"
+        )
+    if case == "read-only":
+        (proj / "platformio.ini").chmod(0o444)
+    before = snapshot(proj)
+    assert init.run(proj) == 1
+    err = capsys.readouterr()
+    assert err.out == "" and len(err.err.strip().splitlines()) == 1, err.err
+    expected = {"no project": "not a PlatformIO project", "read-only": "read-only", "syntax error": "platformio.ini"}
+    assert err.err.startswith("m0nn init: error: ") and expected[case] in err.err, err.err
+    assert snapshot(proj) == before
+
+
+def test_generation_in_m0nns_own_python(tmp_path: Path) -> None:
+    """When PlatformIO's Python found m0nn elsewhere, headers are made by `m0nn prebuild`
+    in m0nn's Python; the no-change path stays in process."""
+    proj = tmp_path / "p"
+    (proj / "models").mkdir(parents=True)
+    shutil.copy(MODELS / "tilt.onnx", proj / "models" / "tilt.onnx")
+    exe = Path(sys.executable)
+    other = next(p for p in (exe.with_name("python3"), exe.with_name("python")) if p != exe)  # the subprocess route
+    out = build.generated_dir(proj / "lib")
+    assert build.regenerate(proj, {"custom_m0nn_kernel": "b8w"}, out, str(other)) == 0
+    assert "settings: kernel=b8w" in (out / "tilt.h").read_text()
+    assert (out / build.ALL_TESTS).is_file()
+    stamp = (out / "tilt.h").stat().st_mtime_ns
+    assert build.regenerate(proj, {"custom_m0nn_kernel": "b8w"}, out, str(other)) == 0
+    assert (out / "tilt.h").stat().st_mtime_ns == stamp
+
+
+def test_versions_agree() -> None:
+    import json
+    import re
+
+    header = (ROOT / "lib" / "m0nn" / "include" / "m0nn.h").read_text()
+    assert f"#define M0NN_VERSION {c_version()}\n" in header
+    assert f'#define M0NN_VERSION_STRING "{__version__}"' in header
+    assert json.loads((ROOT / "lib" / "m0nn" / "library.json").read_text())["version"] == __version__
+    out = subprocess.run([sys.executable, "-m", "m0nn", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"m0nn {__version__}"
+    assert re.search(r"#error .*regenerate it: pio run", (ROOT / "lib" / "m0nn" / "generated" / "digits.h").read_text())
+
+
+def test_generated_header_refuses_another_library_version(tmp_path: Path) -> None:
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    header = (ROOT / "lib" / "m0nn" / "include" / "m0nn.h").read_text()
+    (inc / "m0nn.h").write_text(header.replace(f"#define M0NN_VERSION {c_version()}", "#define M0NN_VERSION 99999"))
+    src = tmp_path / "t.c"
+    src.write_text('#include "tilt.h"\n')
+    gen = ROOT / "lib" / "m0nn" / "generated"
+    bad = subprocess.run(["gcc", "-fsyntax-only", f"-I{inc}", f"-I{gen}", str(src)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "tilt.h is m0nn" in bad.stderr and "regenerate it: pio run" in bad.stderr
+    good = subprocess.run(["gcc", "-fsyntax-only", f"-I{ROOT / 'lib/m0nn/include'}", f"-I{gen}", str(src)])
+    assert good.returncode == 0
+
+
+def test_wheel_carries_the_plugin(tmp_path: Path) -> None:
+    """The wheel: C library (without generated headers), harness, runner, pre-build
+    script and platforms as package data; no top-level `tests`; SPDX licence."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("m0nn-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "m0nn/pio/lib/m0nn/include/m0nn.h",
+        "m0nn/pio/lib/m0nn/library.json",
+        "m0nn/pio/lib/m0nn/src/m0nn_fc_s8.c",
+        "m0nn/pio/test/m0nn_unit.c",
+        "m0nn/pio/test/model_test_body.h",
+        "m0nn/pio/test/test_custom_runner.py",
+        "m0nn/pio/extra_scripts/m0nn_prebuild.py",
+        "m0nn/pio/platforms/m0qemu/builder/fpgate.py",
+        f"m0nn-{__version__}.dist-info/licenses/LICENSE",
+    ):
+        assert name in names, name
+    assert not [n for n in names if "/generated/" in n or n.startswith("tests/") or "__pycache__" in n]
+    metadata = zipfile.ZipFile(wheel).read(f"m0nn-{__version__}.dist-info/METADATA").decode()
+    assert "License-Expression: MIT" in metadata
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_headers_are_readable_by_all(tmp_path: Path) -> None:
+    from m0nn.generate import generate
+
+    for path in generate(MODELS / "tilt.onnx", tmp_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~_umask()
