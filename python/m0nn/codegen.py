@@ -61,7 +61,8 @@ def version_guard(header: str) -> list[str]:
     return [
         '#include "m0nn.h"',
         f"#if !defined(M0NN_VERSION) || M0NN_VERSION != {c_version()}",
-        f'#error "{header} is m0nn {__version__}\'s, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"',
+        f"#error \"{header} is m0nn {__version__}'s, lib/m0nn is another version: "
+        'regenerate it: pio run (or m0nn gen)"',
         "#endif",
     ]
 

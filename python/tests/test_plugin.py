@@ -245,10 +245,8 @@ def test_generated_header_refuses_another_library_version(tmp_path: Path) -> Non
 def test_wheel_carries_the_plugin(tmp_path: Path) -> None:
     """The wheel: C library (without generated headers), harness, runner, pre-build
     script and platforms as package data; no top-level `tests`; SPDX licence."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    result = subprocess.run([*pip, "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     (wheel,) = tmp_path.glob("m0nn-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
