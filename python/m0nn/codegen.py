@@ -7,9 +7,7 @@ a diff. Files are written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from numpy.typing import NDArray
 
 from m0nn import __version__
 from m0nn.errors import ModelError
+from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
 from m0nn.layout import BLOCK, HALF, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import accumulator_bound
@@ -298,21 +297,3 @@ def render_testdata_header(
             "",
         ]
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: readers see the
-    old file or the new one, never a partial one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp makes the file 0600: give it what open() would (0666 less the umask).
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -159,16 +159,6 @@ def _installed_platform(pio: Pio, name: str) -> Path | None:
     return Path(out) if out else None
 
 
-def install_native_platform(pio: Pio) -> str:
-    """Install the `native` stand-in unless a `native` platform is installed."""
-    if _installed_platform(pio, "native"):
-        return "platform native: already installed"
-    result = pio.run("pkg", "install", "-g", "-p", f"file://{PLATFORMS / 'native'}")
-    if result.returncode != 0:
-        raise SetupError(f"installing the native platform failed:\n{result.stdout}{result.stderr}")
-    return "platform native: installed m0nn's offline stand-in"
-
-
 def platform_current(installed: Path | None, name: str = "m0qemu") -> bool:
     """True when `installed` is this m0nn's copy of the platform (digest of its source)."""
     if installed is None:
@@ -180,25 +170,43 @@ def platform_current(installed: Path | None, name: str = "m0qemu") -> bool:
     return stamp.get("sha256") == resources.tree_sha256(resources.platform_dir(name))
 
 
-def install_m0qemu(pio: Pio) -> str:
-    """Install (or replace a different copy of) the m0qemu platform, versioned as m0nn."""
-    source = resources.platform_dir("m0qemu")
-    installed = _installed_platform(pio, "m0qemu")
-    if platform_current(installed):
-        return f"platform m0qemu: {__version__} already installed"
+def _is_ours(installed: Path) -> bool:
+    try:
+        manifest = json.loads((installed / "platform.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (installed / PLATFORM_STAMP).is_file() or "m0nn" in str(manifest.get("title", ""))
+
+
+def install_platform(pio: Pio, name: str, version: str | None = None) -> str:
+    """Install m0nn's platform `name` (or replace an older copy of m0nn's); a platform of
+    that name that is not m0nn's (PlatformIO's own `native`) is left alone."""
+    source = resources.platform_dir(name)
+    installed = _installed_platform(pio, name)
+    if platform_current(installed, name):
+        return f"platform {name}: already installed"
+    if installed is not None and not _is_ours(installed):
+        return f"platform {name}: PlatformIO's own, left alone"
     with tempfile.TemporaryDirectory() as tmp:
-        pkg = Path(tmp) / "m0qemu"
+        pkg = Path(tmp) / name
         shutil.copytree(source, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-        manifest = json.loads((pkg / "platform.json").read_text())
-        manifest["version"] = __version__
-        (pkg / "platform.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if version:
+            manifest = json.loads((pkg / "platform.json").read_text())
+            manifest["version"] = version
+            (pkg / "platform.json").write_text(json.dumps(manifest, indent=2) + "\n")
         (pkg / PLATFORM_STAMP).write_text(json.dumps({"m0nn": __version__, "sha256": resources.tree_sha256(source)}))
         if installed is not None:
-            pio.run("pkg", "uninstall", "-g", "-p", "m0qemu")
+            pio.run("pkg", "uninstall", "-g", "-p", name)
         result = pio.run("pkg", "install", "-g", "-p", f"file://{pkg}")
         if result.returncode != 0:
-            raise SetupError(f"installing the m0qemu platform failed:\n{result.stdout}{result.stderr}")
-    return f"platform m0qemu: installed {__version__}" + (" (replaced a different copy)" if installed else "")
+            raise SetupError(f"installing the {name} platform failed:\n{result.stdout}{result.stderr}")
+    what = f"m0nn {__version__}'s copy" + (" (replaced an older one)" if installed else "")
+    return f"platform {name}: installed {what}"
+
+
+def install_m0qemu(pio: Pio) -> str:
+    """The m0qemu platform, versioned as m0nn."""
+    return install_platform(pio, "m0qemu", version=__version__)
 
 
 def write_install_note(pio: Pio) -> str:
@@ -238,5 +246,5 @@ def setup(force_offline: bool = False, pio: Pio | None = None) -> list[str]:
         return lines
     lines.append("PlatformIO registry unreachable: providing local packages")
     lines.append(install_tool_scons(pio))
-    lines.append(install_native_platform(pio))
+    lines.append(install_platform(pio, "native"))
     return lines

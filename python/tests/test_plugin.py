@@ -109,7 +109,7 @@ def test_whole_flow_in_a_new_project(tmp_path: Path, core: Path) -> None:
     assert "regenerating" not in log and snapshot(proj / "lib" / "m0nn_models") == headers, log
     log = ok(pio("run", "-e", "native", "-t", "compiledb", cwd=proj, core=core))
     assert "m0nn: regenerating models/digits.onnx (test data changed)" in log, log
-    assert (proj / "compile_commands.json").is_file()
+    assert "src/main.c" in (proj / "compile_commands.json").read_text()
     assert "#define DIGITS_N_TESTS 10\n" in (proj / "lib" / "m0nn_models" / "digits_test.h").read_text()
 
 
@@ -199,20 +199,31 @@ def test_init_refuses_bad_input(tmp_path: Path, case: str, capsys: pytest.Captur
 
 
 def test_generation_in_m0nns_own_python(tmp_path: Path) -> None:
-    """When PlatformIO's Python found m0nn elsewhere, headers are made by `m0nn prebuild`
-    in m0nn's Python; the no-change path stays in process."""
+    """PlatformIO's Python without numpy/onnx that found m0nn elsewhere: headers are made by
+    `m0nn prebuild` in m0nn's Python; the rest, and the no-change path, stay in process."""
     proj = tmp_path / "p"
     (proj / "models").mkdir(parents=True)
     shutil.copy(MODELS / "tilt.onnx", proj / "models" / "tilt.onnx")
+    shutil.copy(MODELS / "tilt.test.npz", proj / "models" / "tilt.test.npz")
     exe = Path(sys.executable)
     other = next(p for p in (exe.with_name("python3"), exe.with_name("python")) if p != exe)  # the subprocess route
     out = build.generated_dir(proj / "lib")
-    assert build.regenerate(proj, {"custom_m0nn_kernel": "b8w"}, out, str(other)) == 0
+    code = (
+        "import sys, pathlib\n"
+        "sys.modules['numpy'] = sys.modules['onnx'] = None  # as in PlatformIO's own Python\n"
+        "from m0nn.plugin import build\n"
+        f"status = build.regenerate(pathlib.Path({str(proj)!r}), {{'custom_m0nn_kernel': 'b8w'}}, "
+        f"pathlib.Path({str(out)!r}), {str(other)!r})\n"
+        "sys.exit(status)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout + first.stderr
     assert "settings: kernel=b8w" in (out / "tilt.h").read_text()
-    assert (out / build.ALL_TESTS).is_file()
-    stamp = (out / "tilt.h").stat().st_mtime_ns
-    assert build.regenerate(proj, {"custom_m0nn_kernel": "b8w"}, out, str(other)) == 0
-    assert (out / "tilt.h").stat().st_mtime_ns == stamp
+    assert "run_tests_tilt();" in (out / build.ALL_TESTS).read_text()
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert again.returncode == 0 and "1 model(s) up to date" in again.stdout, again.stdout + again.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
 
 
 def test_versions_agree() -> None:

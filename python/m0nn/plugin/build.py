@@ -119,7 +119,7 @@ def write_all_tests(out_dir: Path, models: list[Path]) -> None:
     text = "\n".join(lines)
     path = out_dir / ALL_TESTS
     if not path.is_file() or path.read_text() != text:
-        from m0nn.codegen import write_atomic
+        from m0nn.files import write_atomic
 
         write_atomic(path, text)
 

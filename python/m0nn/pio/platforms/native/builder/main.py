@@ -4,7 +4,7 @@ It mirrors what PlatformIO's own `native` platform does for a C project: use the
 host compiler from PATH, build `program`, and offer a `size` target.
 """
 
-from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
+from SCons.Script import COMMAND_LINE_TARGETS, AlwaysBuild, Default, DefaultEnvironment
 
 env = DefaultEnvironment()
 
@@ -16,6 +16,8 @@ saved_cxxflags = env.get("CXXFLAGS", [])
 env.Tool("gcc")
 env.Tool("g++")
 env.Append(CFLAGS=saved_cflags, CXXFLAGS=saved_cxxflags)
+if "compiledb" in COMMAND_LINE_TARGETS:
+    env.Tool("compilation_db")  # again: the gcc tool replaced the C/C++ builders it had wrapped
 
 program = env.BuildProgram()
 size = env.Alias("size", program, env.VerboseAction("$SIZEPRINTCMD", "Size of $SOURCE"))
