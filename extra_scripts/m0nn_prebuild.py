@@ -77,8 +77,8 @@ def _m0nn_build():
             sys.stderr.write(f"m0nn: error: cannot load m0nn from {package} in {sys.executable}: {exc}\n")
             env.Exit(1)  # noqa: F821
     sys.stderr.write(
-        f"m0nn: error: PlatformIO's Python ({sys.executable}) cannot find m0nn. "
-        f"Install it there: {sys.executable} -m pip install m0nn\n"
+        f"m0nn: error: PlatformIO's Python ({sys.executable}) cannot find m0nn: run `m0nn pio-setup` "
+        f"where m0nn is installed, or install it here: {sys.executable} -m pip install m0nn\n"
     )
     env.Exit(1)  # noqa: F821
 
