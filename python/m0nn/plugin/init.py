@@ -168,6 +168,9 @@ def run(project: Path, setup: bool = True) -> int:
         models.mkdir()
         print(f"{prefix}: created models/ (put <name>.onnx there, test vectors in <name>.test.npz)")
         changed = True
+    for env in OURS:
+        if f"env:{env}" in ini.sections() and f"env:{env}" not in _added(ini.text()):
+            print(f"{prefix}: note: [env:{env}] is the project's own, left as it is; m0nn's tests do not run there")
     if changed:
         print(f"{prefix}: m0nn {__version__} is set up; `pio run` generates the model headers")
     else:
