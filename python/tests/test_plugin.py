@@ -156,6 +156,8 @@ def test_init_keeps_every_user_line(tmp_path: Path) -> None:
     assert edited.get("env:uno", "lib_deps") == ["bblanchon/ArduinoJson @ ^7"]
     assert edited.get("env:m0_qemu", "platform") == ["m0qemu"]
     assert "[env:native]" in new and new.count("[env:native]") == 1  # the user's own native is kept as it is
+    no_comments = "\n".join(line for line in edited.text().splitlines() if not line.startswith("; m0nn (m0nn init)"))
+    assert init.edit_ini(no_comments).changes == []  # m0nn's environments are recognised without their comment
 
 
 def test_user_unity_environment_does_not_see_the_model_tests(tmp_path: Path) -> None:

@@ -91,7 +91,8 @@ def edit_ini(text: str) -> Ini:
     ini.ensure_value("env", "test_ignore", IGNORE_VALUE, "m0nn's model tests run in native and m0_qemu")
     added = _added(text)
     for section in sections:
-        if not section.startswith("env:") or section in added:
+        runs_ours = IGNORE_VALUE in (ini.get(section, "test_filter") or [])  # an environment for m0nn's tests
+        if not section.startswith("env:") or section in added or runs_ours:
             continue
         for name, value in (("extra_scripts", SHIM_VALUE), ("test_ignore", IGNORE_VALUE)):
             raw = ini.get(section, name)
