@@ -9,7 +9,9 @@ flash, no unpacking).
 Each runs once on QEMU's micro:bit under an instruction trace; cycles follow
 from the ARMv6-M timing tables (m0nn.cycles), for a Cortex-M0 and an M0+, with
 a 1-cycle and a 32-cycle multiplier, zero wait states. The output equals the
-integer reference or the benchmark fails.
+integer reference or the benchmark fails. Then per board (m0nn.boards): the
+same execution's taken branches and data reads from flash (m0nn.memtrace)
+priced with the board's wait states and clock.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from m0nn import cycles
+from m0nn import cycles, memtrace
+from m0nn.boards import BOARDS, board_cycles, microseconds
 from m0nn.codegen import render_model_header
+from m0nn.errors import M0nnError
 from m0nn.model import FCLayer, QModel
 from m0nn.plan import configure
 from m0nn.reference import run_int
@@ -91,6 +95,9 @@ class Result:
     bss: int
     m0nn_code: int
     cycles_by_class: dict[str, int]
+    taken_branches: int
+    flash_reads: dict[str, int]
+    boards: dict[str, int]
 
     @property
     def per_mac(self) -> float:
@@ -146,11 +153,13 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
     x = rng.integers(-128, 128, (1, model.input_size)).astype(np.int8)
     expected = run_int(model, x)[-1][0]
     (work / "bench.h").write_text(render_model_header(model, settings_line))
+    # The input lives in RAM (.data), as a sensor's samples would: the board
+    # profiles charge wait states for reads from flash only.
     (work / "bench_main.c").write_text(
         cycles.bench_main(
             "bench",
             '#include "bench.h"\n\n'
-            f"static const int8_t input[BENCH_INPUT_SIZE] = {{{', '.join(map(str, x[0]))}}};\n"
+            f"static int8_t input[BENCH_INPUT_SIZE] = {{{', '.join(map(str, x[0]))}}};\n"
             f"static const int8_t expected[BENCH_OUTPUT_SIZE] = {{{', '.join(map(str, expected))}}};",
             "input",
             "expected",
@@ -167,6 +176,11 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
     counts = {f"{core}/{mul}": cycles.count_region(elf, pcs, core, mul).cycles for core, mul in CORES}
     base = cycles.count_region(elf, pcs, "M0", 1)
     requant = cycles.count_region(elf, pcs, "M0", 1, only=_requant_pcs(elf))
+    flash = flash_reads(elf, pcs)
+    boards = {
+        b.key: board_cycles(b, counts[f"{b.core}/1"], base.nonsequential, flash["literal"] + flash["data"])
+        for b in BOARDS
+    }
     sizes = cycles.section_sizes_detail(elf)
     macs = sum(layer.in_size * layer.out_size for layer in model.layers)
     outputs = sum(layer.out_size for layer in model.layers)
@@ -174,7 +188,25 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
         case=label, variant=variant, macs=macs, outputs=outputs, cycles=counts,
         requant_cycles_per_output=round(requant.cycles / outputs, 2), text=sizes["text"], rodata=sizes["rodata"],
         bss=sizes["bss"], m0nn_code=cycles.m0nn_code_size(elf), cycles_by_class=dict(base.by_class),
+        taken_branches=base.nonsequential, flash_reads=flash, boards=boards,
     )  # fmt: skip
+
+
+def flash_reads(elf: Path, pcs: list[int]) -> dict[str, int]:
+    """Data reads from flash in the measured region, literal-pool loads apart,
+    from a second run on unicorn whose PC sequence must equal QEMU's `pcs`."""
+    instrs, symbols = cycles.disassemble(elf)
+    start, stop = symbols["m0nn_bench_start"], symbols["m0nn_bench_stop"]
+    first = pcs.index(start)
+    region = pcs[first : pcs.index(stop, first) + 1]
+    mem = memtrace.trace_flash_reads(elf, start, stop)
+    if mem.pcs != region:
+        k = next(
+            (i for i, (a, b) in enumerate(zip(region, mem.pcs, strict=False)) if a != b), min(len(region), len(mem.pcs))
+        )
+        raise M0nnError(f"unicorn and QEMU executed {elf.name} differently from instruction {k} of the region on")
+    literal = sum(1 for pc, _, _ in mem.flash_reads if "[pc" in instrs[pc].operands)
+    return {"literal": literal, "data": len(mem.flash_reads) - literal}
 
 
 def run_all(project: Path) -> list[Result]:
@@ -221,6 +253,29 @@ def render_markdown(results: list[Result]) -> str:
             f"| {r.case} | {r.variant} | {r.macs} | {r.cycles['M0/1']} | {r.per_mac:.2f} | {speed:.2f}x | "
             f"{r.requant_cycles_per_output:.1f} | {r.cycles['M0/32']} | {r.cycles['M0+/1']} | {r.cycles['M0+/32']} | "
             f"{r.m0nn_code} | {r.text} | {r.rodata} | {r.bss} |"
+        )
+    lines += [
+        "",
+        "## Real boards",
+        "",
+        "Cycles and microseconds per inference with each board's memory timing (m0nn/boards.py states the",
+        "model and its assumptions). nRF51822: the M0/1 count at 16 MHz, flash without wait states.",
+        "STM32F030 at 48 MHz: flash with one wait state and the prefetch buffer on; sequential fetches are",
+        "hidden, each taken branch and each data read from flash (literal pool, weights, tables) pays one",
+        "cycle. RP2040: code and constants in SRAM (no wait states, XIP cache not modelled), the M0+/1 count",
+        "at 125 MHz. Taken branches and flash reads are counted on the measured execution (QEMU's PCs; data",
+        "addresses from a unicorn run whose PCs equal QEMU's).",
+        "",
+        "| case | variant | taken branches | flash reads (literal / data) | "
+        + " | ".join(f"{b.title} cycles | µs" for b in BOARDS)
+        + " |",
+        "|---|---|---|---|" + "---|---|" * len(BOARDS),
+    ]
+    for r in results:
+        cells = " | ".join(f"{r.boards[b.key]} | {microseconds(b, r.boards[b.key]):.1f}" for b in BOARDS)
+        lines.append(
+            f"| {r.case} | {r.variant} | {r.taken_branches} | {r.flash_reads['literal']} / {r.flash_reads['data']} "
+            f"| {cells} |"
         )
     lines += ["", "Cycles by instruction class (M0, 1-cycle multiplier):", ""]
     classes = sorted({k for r in results for k in r.cycles_by_class})

@@ -62,3 +62,42 @@ def test_committed_benchmark_results_match_a_fresh_run() -> None:
     fresh = bench.run_all(ROOT)
     assert [asdict(r) for r in fresh] == committed, "run: m0nn bench"
     assert (ROOT / "docs" / "benchmarks.md").read_text() == bench.render_markdown(fresh)
+
+
+MEMORY = """
+void __attribute__((noinline)) m0nn_bench_start(void) { __asm__ volatile(""); }
+void __attribute__((noinline)) m0nn_bench_stop(void) { __asm__ volatile(""); }
+static const unsigned int table[4] __attribute__((aligned(4))) = {1, 2, 3, 4};
+static unsigned int ram[2];
+int main(void)
+{
+    m0nn_bench_start();
+    __asm__ volatile(
+        ".syntax unified\\n"
+        "ldr r0, =0x12345678\\n"       /* literal pool: 1 flash read */
+        "mov r1, %0\\n"
+        "ldrb r2, [r1, #5]\\n"         /* table in flash: 1 */
+        "ldm r1!, {r2, r3, r4}\\n"     /* 3 words from flash: 3 */
+        "mov r1, %1\\n"
+        "ldr r2, [r1]\\n"              /* RAM: none */
+        "b 1f\\n"
+        ".ltorg\\n"
+        "1:\\n"
+        :: "r"(table), "r"(ram) : "r0", "r1", "r2", "r3", "r4", "cc", "memory");
+    m0nn_bench_stop();
+    return 0;
+}
+"""
+
+
+@needs_arm
+def test_flash_reads_and_taken_branches_of_hand_written_code(tmp_path: Path) -> None:
+    src = tmp_path / "mem.c"
+    src.write_text(MEMORY)
+    elf = cycles.compile_image([src], [], tmp_path / "mem.elf")
+    pcs = cycles.trace_pcs(elf, tmp_path)
+    reads = bench.flash_reads(elf, pcs)  # also checks that unicorn's PCs equal QEMU's
+    # literal pool: the constant, and the addresses of table and ram that gcc loads for the operands
+    assert reads == {"literal": 3, "data": 4}
+    # the taken branches: B over the literal pool, BL to the stop marker
+    assert cycles.count_region(elf, pcs, "M0", 1).nonsequential == 2
