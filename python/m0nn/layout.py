@@ -52,6 +52,37 @@ def block8(weights: NDArray[np.integer], wide: bool = False) -> NDArray[np.uint8
     return np.concatenate(parts).astype(np.uint8)
 
 
+def fits_int4(weights: NDArray[np.integer]) -> bool:
+    """Whether every weight lies in [-8, 7] (a layer trained at 4 bits), so the
+    packed 4-bit layout holds it.
+
+    >>> fits_int4(np.array([[-8, 7]])), fits_int4(np.array([[8]]))
+    (True, False)
+    """
+    w = np.asarray(weights)
+    return bool(w.size == 0 or (w.min() >= -8 and w.max() <= 7))
+
+
+def block4(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """m0nn_fc_s8_b4's layout: rows in blocks of 8 (a last one of 1-7 rows
+    padded with zero weights), for each input one little-endian 32-bit word of
+    the 8 rows' w + 8 as nibbles, row r at bits 4r. Weights must fit [-8, 7].
+
+    >>> block4(np.array([[1], [-8], [7]], dtype=np.int8)).tolist()
+    [9, 143, 136, 136]
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    if not fits_int4(w):
+        raise ValueError("weights outside [-8, 7] do not fit the 4-bit layout")
+    n_out, n_in = w.shape
+    blocks = -(-n_out // BLOCK)
+    v = np.full((blocks * BLOCK, n_in), 8, dtype=np.uint32)
+    v[:n_out] = w + 8
+    v = v.reshape(blocks, BLOCK, n_in).transpose(0, 2, 1)  # [block, input, row]
+    words = (v << (4 * np.arange(BLOCK, dtype=np.uint32))).sum(axis=-1, dtype=np.uint32)
+    return words.astype("<u4").reshape(-1).view(np.uint8).copy()
+
+
 def block8_bias(
     bias: NDArray[np.integer] | None, weights: NDArray[np.integer], input_offset: int = 0
 ) -> NDArray[np.int64]:

@@ -118,6 +118,15 @@ m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *params, const int8_
 m0nn_status_t m0nn_fc_s8_b8w(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8w_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8w_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+/* The same three on packed 4-bit weights, for layers whose weights all lie in
+ * [-8, 7] (trained at 4 bits): blocks of 8 rows, for each input one 32-bit
+ * little-endian word of 8 nibbles w[8b + r][i] + 8 (row r at bits 4r), a
+ * last block of 1-7 rows padded with zero weights to 8; 4-byte aligned. Half
+ * the bytes of m0nn_fc_s8_b8 for full blocks. Same offset-binary input and
+ * folded bias as m0nn_fc_s8_b8; the weights' +8 is removed with -8 * sum(u). */
+m0nn_status_t m0nn_fc_s8_b4(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b4_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b4_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 

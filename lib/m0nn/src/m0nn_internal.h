@@ -193,4 +193,61 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
     return M0NN_OK;
 }
 
+/* The packed 4-bit layout (m0nn_fc_s8_b4): blocks of 8 rows, one 32-bit
+ * little-endian word per input holding the 8 rows' w + 8 as nibbles (row r at
+ * bits 4r); a last block of 1-7 rows is padded with zero weights to 8.
+ * acc[r] = sum_{i < n} v_r[i] * x[i] (v the nibbles), exact: below
+ * 65535 * 15 * 255 < 2^32. n >= 1; w 4-byte aligned. ARMv6-M assembly in
+ * m0nn_b4_dot_armv6m.S; portable C in m0nn_b4_dot.c. */
+void m0nn_b4_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
+
+/* The walk of m0nn_fc_s8_b4 (MUL32), _q31 and _shift: checks, the correction
+ * for the weights' +8 (-8 * sum(x)) once per layer, then per block the dot
+ * products, bias, requantization, output offset, clamp and store. Inline with
+ * a constant `requant`, so each kernel gets only its own code. */
+static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                                            int32_t requant)
+{
+    const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    const uint8_t *x = (const uint8_t *)input;
+    const uint8_t *block = (const uint8_t *)p->weights;
+    const int32_t step = p->per_channel ? 1 : 0;
+    const int32_t *m = p->multiplier;
+    const int32_t *s = p->shift;
+    const int32_t *bias = p->bias;
+    const int32_t offset = p->output_offset;
+    const int32_t lo = p->act_min;
+    const int32_t hi = p->act_max;
+    const int32_t n = p->in_size;
+    int32_t left = p->out_size;
+    int32_t correction;
+
+    if (status != M0NN_OK) {
+        return status;
+    }
+    correction = -8 * (int32_t)m0nn_sum_u8(x, n);
+    while (left > 0) {
+        const int32_t rows = left < 8 ? left : 8;
+        int32_t acc[8];
+        int32_t r;
+        m0nn_b4_dot8(x, block, n, acc);
+        block += 4 * n;
+        for (r = 0; r < rows; ++r) {
+            const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)correction + (uint32_t)(bias != 0 ? bias[r] : 0));
+            int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
+                        : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
+                                                      : m0nn_requantize_shift(a, -*s);
+            y += offset;
+            y = y < lo ? lo : y;
+            y = y > hi ? hi : y;
+            m0nn_store_byte(output++, y);
+            m = m != 0 ? m + step : m; /* NULL with M0NN_REQUANT_SHIFT */
+            s += step;
+        }
+        bias = bias != 0 ? bias + 8 : bias;
+        left -= rows;
+    }
+    return M0NN_OK;
+}
+
 #endif /* M0NN_INTERNAL_H */
