@@ -12,6 +12,8 @@ Options (platformio.ini), all optional:
   custom_m0nn_kernel = b8 | b8w | ref                   (default b8; b8w: faster, weights take 2x flash)
   custom_m0nn_requant = auto | q31 | mul32              (default auto)
   custom_m0nn_min_bits = 10                             (narrowest multiplier auto accepts)
+  custom_m0nn_int4 = auto | off | force                 (default auto: layers with weights in [-8, 7] run
+                                                         the packed 4-bit kernel, half the weight flash)
   custom_m0nn_fp_gate = m0nn | strict | off             (emulated M0: the zero-FP gate, default m0nn)
 """
 

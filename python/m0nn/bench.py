@@ -37,18 +37,26 @@ from m0nn.settings import Settings
 
 SEED = 7
 BASELINE = Settings(kernel="ref", requant="q31")
-FAST = Settings(kernel="b8", requant="auto")
-WIDE = Settings(kernel="b8w", requant="auto")
+FAST = Settings(kernel="b8", requant="auto", int4="off")
+WIDE = Settings(kernel="b8w", requant="auto", int4="off")
+PACKED4 = Settings(kernel="b8", requant="auto", int4="force")
 VARIANTS = {"baseline": BASELINE, "m0nn": FAST, "m0nn wide": WIDE}
+VARIANTS_4BIT = {**VARIANTS, "m0nn 4-bit": PACKED4}
+# MLPerf Tiny's anomaly-detection autoencoder (ToyADMOS): 640-128-128-128-128-8-128-128-128-128-640.
+AUTOENCODER = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128, 640]
 CORES = [("M0", 1), ("M0", 32), ("M0+", 1), ("M0+", 32)]
 
 
-def synthetic_layer(rng: np.random.Generator, n_in: int, n_out: int, relu: bool, name: str) -> FCLayer:
-    """Weights like a trained layer's (about N(0, 40), clipped), a bias, and
-    multipliers that map a typical accumulator onto tens of LSBs."""
-    w = np.clip(np.rint(rng.normal(0, 40, (n_out, n_in))), -127, 127).astype(np.int8)
-    b = np.rint(rng.normal(0, 2000, n_out)).astype(np.int32)
-    typical = 40 * 60 * np.sqrt(n_in)
+def synthetic_layer(
+    rng: np.random.Generator, n_in: int, n_out: int, relu: bool, name: str, weight_bits: int = 8
+) -> FCLayer:
+    """Weights like a trained layer's (about N(0, 40), clipped to int8; with
+    weight_bits=4 about N(0, 3) clipped to [-8, 7]), a bias, and multipliers
+    that map a typical accumulator onto tens of LSBs."""
+    sd, lo, hi = (40, -127, 127) if weight_bits == 8 else (3, -8, 7)
+    w = np.clip(np.rint(rng.normal(0, sd, (n_out, n_in))), lo, hi).astype(np.int8)
+    b = np.rint(rng.normal(0, 2000 * sd / 40, n_out)).astype(np.int32)
+    typical = sd * 60 * np.sqrt(n_in)
     real = rng.uniform(20, 40, n_out) / typical
     zp = -128 if relu else 0
     return FCLayer(
@@ -59,16 +67,20 @@ def synthetic_layer(rng: np.random.Generator, n_in: int, n_out: int, relu: bool,
     )  # fmt: skip
 
 
-def synthetic_model(name: str, sizes: list[int], seed: int) -> QModel:
+def synthetic_model(name: str, sizes: list[int], seed: int, weight_bits: int = 8) -> QModel:
     rng = np.random.default_rng(seed)
     layers = [
-        synthetic_layer(rng, a, b, relu=i < len(sizes) - 2, name=f"fc{i}")
+        synthetic_layer(rng, a, b, relu=i < len(sizes) - 2, name=f"fc{i}", weight_bits=weight_bits)
         for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False))
     ]
     return QModel(name="bench", layers=layers, source=f"synthetic {name}", sha256="-" * 64, producer="m0nn bench")
 
 
-def cases(project: Path) -> list[tuple[str, QModel]]:
+def cases(project: Path) -> list[tuple[str, QModel, dict[str, Settings]]]:
+    """(label, model, variants): the 8-bit cases run the three int8 builds; the
+    4-bit ones (synthetic weights in [-8, 7], as weight_bits=4 QAT trains them)
+    also the packed 4-bit kernel. The autoencoder runs only that: its int8
+    weights (264 KB) do not fit the micro:bit's 256 KB of flash."""
     from m0nn.onnx_import import import_model
 
     out = [
@@ -79,7 +91,19 @@ def cases(project: Path) -> list[tuple[str, QModel]]:
         ("MLP 16-64-64-4", synthetic_model("mlp", [16, 64, 64, 4], SEED + 4)),
     ]
     digits = import_model(project / "models" / "digits.onnx", name="bench")
-    return out + [("digits 64-32-32-10", digits)]
+    out.append(("digits 64-32-32-10", digits))
+    four = [
+        ("FC 16->64 4-bit", synthetic_model("fc16x64 4-bit", [16, 64], SEED + 10, weight_bits=4)),
+        ("FC 64->64 4-bit", synthetic_model("fc64x64 4-bit", [64, 64], SEED + 11, weight_bits=4)),
+        ("FC 640->128 4-bit", synthetic_model("fc640x128 4-bit", [640, 128], SEED + 12, weight_bits=4)),
+        ("MLP 16-64-64-4 4-bit", synthetic_model("mlp 4-bit", [16, 64, 64, 4], SEED + 13, weight_bits=4)),
+    ]
+    autoencoder = synthetic_model("MLPerf Tiny AD autoencoder, 4-bit", AUTOENCODER, SEED + 14, weight_bits=4)
+    return (
+        [(label, model, VARIANTS) for label, model in out]
+        + [(label, model, VARIANTS_4BIT) for label, model in four]
+        + [("AD autoencoder 4-bit", autoencoder, {"m0nn 4-bit": PACKED4})]
+    )
 
 
 @dataclass
@@ -212,13 +236,13 @@ def flash_reads(elf: Path, pcs: list[int]) -> dict[str, int]:
 def run_all(project: Path) -> list[Result]:
     results = []
     all_cases = cases(project)
-    for i, (label, model) in enumerate(all_cases, start=1):
-        for variant, settings in VARIANTS.items():
+    for i, (label, model, variants) in enumerate(all_cases, start=1):
+        for variant, settings in variants.items():
             start = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="m0nn_bench_") as tmp:
                 r = measure(label, variant, model, settings, Path(tmp))
             print(
-                f"[{i}/{len(all_cases)}] {label:<20} {variant:<8} {r.cycles['M0/1']:>9} cycles "
+                f"[{i}/{len(all_cases)}] {label:<20} {variant:<10} {r.cycles['M0/1']:>9} cycles "
                 f"{r.per_mac:6.2f}/MAC ({time.monotonic() - start:.1f}s)",
                 file=sys.stderr,
                 flush=True,
@@ -239,6 +263,12 @@ def render_markdown(results: list[Result]) -> str:
         "Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop, 64-bit Q31 requantization) built",
         "with the same `-O2` flags. `m0nn`: the default blocked kernel (`kernel=b8`, one byte per weight);",
         "`m0nn wide`: `kernel=b8w` (weights in 16-bit lanes: twice the weight bytes in `.rodata`).",
+        "`m0nn 4-bit`: `int4=force`, every layer on `m0nn_fc_s8_b4` (packed 4-bit weights, half of `m0nn`'s",
+        "bytes); the `4-bit` cases have synthetic weights in [-8, 7] (as `weight_bits=4` QAT trains them),",
+        "so their int8 variants run the same values from 8-bit layouts. `AD autoencoder 4-bit`: MLPerf Tiny's",
+        "anomaly-detection autoencoder (FC 640-128-128-128-128-8-128-128-128-128-640, ReLU between) with",
+        "random 4-bit weights (timing only, not a trained model), built and run on the emulated micro:bit",
+        "(256 KB flash, 16 KB RAM); its int8 weights would not fit that flash, so it has no int8 variants.",
         "Sizes: the whole benchmark image",
         "(`m0nn code` = lib/m0nn functions plus the libgcc helpers they pull in).",
         "",
@@ -248,9 +278,9 @@ def render_markdown(results: list[Result]) -> str:
     ]
     base = {r.case: r for r in results if r.variant == "baseline"}
     for r in results:
-        speed = base[r.case].cycles["M0/1"] / r.cycles["M0/1"]
+        speed = f"{base[r.case].cycles['M0/1'] / r.cycles['M0/1']:.2f}x" if r.case in base else "-"
         lines.append(
-            f"| {r.case} | {r.variant} | {r.macs} | {r.cycles['M0/1']} | {r.per_mac:.2f} | {speed:.2f}x | "
+            f"| {r.case} | {r.variant} | {r.macs} | {r.cycles['M0/1']} | {r.per_mac:.2f} | {speed} | "
             f"{r.requant_cycles_per_output:.1f} | {r.cycles['M0/32']} | {r.cycles['M0+/1']} | {r.cycles['M0+/32']} | "
             f"{r.m0nn_code} | {r.text} | {r.rodata} | {r.bss} |"
         )

@@ -43,7 +43,7 @@ def _cmd_gen(args: argparse.Namespace) -> int:
     from m0nn.generate import generate
     from m0nn.settings import Settings
 
-    settings = Settings(args.kernel, args.requant, args.min_bits)
+    settings = Settings(args.kernel, args.requant, args.min_bits, args.int4)
     for path in generate(Path(args.model), Path(args.output), settings):
         print(f"wrote {path}")
     return 0
@@ -72,7 +72,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     imported, x, y, fp32 = _model_and_data(args)
     # The integer path as the device runs it: the same settings as `m0nn gen`.
-    model = configure(imported, Settings(args.kernel, args.requant, args.min_bits))
+    model = configure(imported, Settings(args.kernel, args.requant, args.min_bits, args.int4))
     result = check(model, x, y, fp32, args.tol)
     print(format_result(model, result, args.tol))
     return 0
@@ -96,7 +96,8 @@ def _cmd_golden(args: argparse.Namespace) -> int:
     from m0nn.codegen import write_atomic
 
     write_atomic(Path(args.output), golden.render(golden.cases()))
-    print(f"wrote {args.output}")
+    write_atomic(Path(args.output_b4), golden.render_b4(golden.cases_b4()))
+    print(f"wrote {args.output} and {args.output_b4}")
     return 0
 
 
@@ -131,13 +132,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _settings_args(p: argparse.ArgumentParser) -> None:
-    from m0nn.settings import KERNELS, REQUANT_MODES, Settings
+    from m0nn.settings import INT4_MODES, KERNELS, REQUANT_MODES, Settings
 
     d = Settings()
     p.add_argument("--kernel", choices=KERNELS, default=d.kernel, help=f"C kernel per layer (default {d.kernel})")
     p.add_argument("--requant", choices=REQUANT_MODES, default=d.requant, help=f"requantization (default {d.requant})")
     p.add_argument(
         "--min-bits", type=int, default=d.min_bits, help=f"narrowest mul32 multiplier (default {d.min_bits})"
+    )
+    p.add_argument(
+        "--int4",
+        choices=INT4_MODES,
+        default=d.int4,
+        help=f"packed 4-bit kernel for layers with weights in [-8, 7] (default {d.int4})",
     )
 
 
@@ -193,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
+    p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")
     p.set_defaults(func=_cmd_golden)
 
     p = sub.add_parser("demo", help="the main job: example model -> headers -> Cortex-M0 firmware on QEMU")

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from m0nn import __version__
 from m0nn.errors import ModelError
 from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
-from m0nn.layout import BLOCK, HALF, block8, block8_bias, block_rows
+from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import accumulator_bound
 from m0nn.settings import BLOCKED
@@ -89,6 +89,8 @@ def _weights_block(n: str, layer: FCLayer) -> list[str]:
         lines = [f"static const int8_t {n}_weights[{w.shape[0]} * {w.shape[1]}] = {{"]
         lines += [_wide_row(o, w[o]) for o in range(w.shape[0])]
         return lines + ["};"]
+    if layer.kernel == "b4":
+        return _packed4_block(n, w)
     layout_bytes = 2 if layer.kernel == "b8w" else 1
     packed = block8(w, wide=layout_bytes == 2)
     rows = block_rows(w.shape[0])
@@ -105,6 +107,33 @@ def _weights_block(n: str, layer: FCLayer) -> list[str]:
             vals = ", ".join(str(int(v)) for v in packed[at : at + width * layout_bytes])
             lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + width - 1:3d}, input {i:3d} */ {vals},")
             at += width * layout_bytes
+    return lines + ["};"]
+
+
+def _packed4_block(n: str, w: NDArray[np.integer]) -> list[str]:
+    """m0nn_fc_s8_b4's weights: one line per (block, input), its 4 bytes.
+
+    >>> print("\\n".join(_packed4_block("m_l0", np.array([[1, -8], [7, 0]]))))
+    /* m0nn_fc_s8_b4 layout: 1 block(s) of 8 rows (the last padded with zero weights); one line per
+     * (block, input): a little-endian word of the rows' w + 8 as nibbles, row r at bits 4r. */
+    static const uint8_t m_l0_weights[8] M0NN_ALIGN4 = {
+        /* rows   0-  7, input   0 */ 249, 136, 136, 136,
+        /* rows   0-  7, input   1 */ 128, 136, 136, 136,
+    };
+    """
+    packed = block4(w)
+    n_in = w.shape[1]
+    blocks = packed.size // (4 * n_in)
+    lines = [
+        f"/* m0nn_fc_s8_b4 layout: {blocks} block(s) of 8 rows (the last padded with zero weights); one line per",
+        " * (block, input): a little-endian word of the rows' w + 8 as nibbles, row r at bits 4r. */",
+        f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
+    ]
+    for b in range(blocks):
+        for i in range(n_in):
+            at = 4 * (b * n_in + i)
+            vals = ", ".join(str(int(v)) for v in packed[at : at + 4])
+            lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + BLOCK - 1:3d}, input {i:3d} */ {vals},")
     return lines + ["};"]
 
 

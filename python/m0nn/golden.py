@@ -251,7 +251,7 @@ def render(all_cases: list[FCCase]) -> str:
     return "\n".join(lines)
 
 
-def _mul32_for(w: NDArray[np.int8], b: NDArray[np.int32] | None, reals: list[float]) -> Requant:
+def _mul32_for(w: NDArray[np.int8], b: NDArray[np.int32], reals: list[float]) -> Requant:
     """MUL32 multipliers as narrow as the accumulator bound of (w, b) needs."""
     bits = max(1, (2**31 - 1).bit_length() - 1 - int(accumulator_bound(w, b).max()).bit_length())
     pairs = [quantize_multiplier_narrow(r, bits) for r in reals]

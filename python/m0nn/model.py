@@ -37,7 +37,7 @@ class FCLayer:
     bias_float: NDArray[np.float64]
     activation: str = "none"  # "none", "relu" or "clip"
     real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    kernel: str = "ref"  # "ref" (m0nn_fc_s8), "b8" or "b8w" (m0nn_fc_s8_b8*); see m0nn.plan
+    kernel: str = "ref"  # "ref" (m0nn_fc_s8), "b8", "b8w" (m0nn_fc_s8_b8*) or "b4" (m0nn_fc_s8_b4); see m0nn.plan
     multiplier_bits: int = 31  # precision of the requantization multiplier
 
     @property

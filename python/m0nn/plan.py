@@ -3,7 +3,9 @@
 Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly loops on
 ARMv6-M), "b8w" (m0nn_fc_s8_b8w: the same with each weight in a 16-bit lane,
 twice the flash, no unpacking in the loop) or "ref" (m0nn_fc_s8: the TFLite
-Micro-style reference loop).
+Micro-style reference loop); with settings.int4, a layer whose weights all lie
+in [-8, 7] runs "b4" instead of a blocked kernel (m0nn_fc_s8_b4: packed 4-bit
+weights, half of b8's flash).
 Requantization: "q31" (TFLite's, 64-bit product), "mul32" (one 32-bit
 multiply with a narrower multiplier, allowed only where the accumulator bound
 proves it exact), or "auto" (mul32 where its multiplier keeps at least
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from m0nn.errors import ModelError
+from m0nn.layout import fits_int4
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import (
     Requant,
@@ -65,6 +68,14 @@ def configure(model: QModel, settings: Settings) -> QModel:
     kernel, requant, min_bits = settings.kernel, settings.requant, settings.min_bits
     for i, layer in enumerate(model.layers):
         layer.kernel = kernel
+        if kernel in ("b8", "b8w") and settings.int4 != "off":
+            if fits_int4(layer.weights):
+                layer.kernel = "b4"
+            elif settings.int4 == "force":
+                raise ModelError(
+                    f"layer {i} ({layer.name}): int4=force, but its weights span "
+                    f"[{int(layer.weights.min())}, {int(layer.weights.max())}], not [-8, 7]"
+                )
         if requant == "q31":
             layer.requant, layer.multiplier_bits = q31(layer), 31
             continue

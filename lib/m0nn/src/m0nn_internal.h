@@ -201,6 +201,13 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
  * m0nn_b4_dot_armv6m.S; portable C in m0nn_b4_dot.c. */
 void m0nn_b4_dot8(const uint8_t *x, const uint8_t *w, int32_t n, int32_t acc[8]);
 
+/* m0nn_b8_mul32_blocks on the packed 4-bit layout: every block 8 rows wide (4
+ * bytes per input), job->rows of them stored; job->correction is still
+ * -128 * sum(x) (m0nn_fc_b8_mul32 computes it), the function uses -8 * sum(x).
+ * ARMv6-M assembly in m0nn_b4_mul32_blocks_armv6m.S; portable C in
+ * m0nn_b4_mul32_blocks.c. */
+void m0nn_b4_mul32_blocks(m0nn_b8_job_t *job);
+
 /* The walk of m0nn_fc_s8_b4 (MUL32), _q31 and _shift: checks, the correction
  * for the weights' +8 (-8 * sum(x)) once per layer, then per block the dot
  * products, bias, requantization, output offset, clamp and store. Inline with

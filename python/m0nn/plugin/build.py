@@ -49,6 +49,7 @@ def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
         kernel=option("custom_m0nn_kernel", defaults.kernel).strip(),
         requant=option("custom_m0nn_requant", defaults.requant).strip(),
         min_bits=min_bits,
+        int4=option("custom_m0nn_int4", defaults.int4).strip(),
     )
     return option("custom_m0nn_models", ""), settings.check()
 
