@@ -12,9 +12,11 @@ Profiles (1-cycle multiplier on all three):
 - nRF51822 (BBC micro:bit v1), Cortex-M0 at 16 MHz, code and constants in
   flash with 0 wait states: the zero-wait-state count as it is.
 - STM32F030 (Nucleo-F030R8), Cortex-M0 at 48 MHz, FLASH_ACR LATENCY = 1 (one
-  wait state, required above 24 MHz) and the prefetch buffer on (PRFTBE). The
-  flash is organised in 32-bit cells (RM0360/RM0091 section 3.2.1), so a
-  flash read takes 2 HCLK cycles. The model: the M0 fetches 32 bits (two
+  wait state; the STM32F0x0 register description offers 0 and 1, one being
+  needed above 24 MHz) and the prefetch buffer on (PRFTBE). The F0 flash is
+  organised in 32-bit cells (RM0091, section 3.2.1; assumed the same for the
+  F030's RM0360), so a flash read takes 2 HCLK cycles and returns one word.
+  The model: the M0 fetches 32 bits (two
   16-bit instructions) at a time and needs at least 2 cycles to execute them,
   so with prefetch on the next sequential word is read while the current one
   runs, and sequential fetches cost nothing extra; a taken branch (B, BL, BX,
