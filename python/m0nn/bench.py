@@ -217,8 +217,11 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
 
 
 def flash_reads(elf: Path, pcs: list[int]) -> dict[str, int]:
-    """Data reads from flash in the measured region, literal-pool loads apart,
-    from a second run on unicorn whose PC sequence must equal QEMU's `pcs`."""
+    """Flash reads in the measured region: instruction fetches ("fetch": the
+    32-bit words the executed instructions occupy, one read each time execution
+    enters a word other than the last one read), and data reads from a second
+    run on unicorn whose PC sequence must equal QEMU's `pcs`, literal-pool loads
+    ("literal") apart from the rest ("data": weights, tables)."""
     instrs, symbols = cycles.disassemble(elf)
     start, stop = symbols["m0nn_bench_start"], symbols["m0nn_bench_stop"]
     first = pcs.index(start)
@@ -230,7 +233,14 @@ def flash_reads(elf: Path, pcs: list[int]) -> dict[str, int]:
         )
         raise M0nnError(f"unicorn and QEMU executed {elf.name} differently from instruction {k} of the region on")
     literal = sum(1 for pc, _, _ in mem.flash_reads if "[pc" in instrs[pc].operands)
-    return {"literal": literal, "data": len(mem.flash_reads) - literal}
+    fetch, last = 0, -1
+    for pc in region[:-1]:  # up to the call of the stop marker, as m0nn.cycles counts
+        if cycles._in_function(pc, start, instrs):
+            continue
+        for word in range(pc & ~3, pc + instrs[pc].size, 4):
+            fetch += word != last
+            last = word
+    return {"fetch": fetch, "literal": literal, "data": len(mem.flash_reads) - literal}
 
 
 def run_all(project: Path) -> list[Result]:
@@ -294,9 +304,11 @@ def render_markdown(results: list[Result]) -> str:
         "hidden, each taken branch and each data read from flash (literal pool, weights, tables) pays one",
         "cycle. RP2040: code and constants in SRAM (no wait states, XIP cache not modelled), the M0+/1 count",
         "at 125 MHz. Taken branches and flash reads are counted on the measured execution (QEMU's PCs; data",
-        "addresses from a unicorn run whose PCs equal QEMU's).",
+        "addresses from a unicorn run whose PCs equal QEMU's); `fetch` counts the 32-bit instruction words",
+        "read (a new word after the previous one or after a branch): on the STM32F030 only those after a taken",
+        "branch pay the wait state, the prefetch buffer hides the sequential ones.",
         "",
-        "| case | variant | taken branches | flash reads (literal / data) | "
+        "| case | variant | taken branches | flash reads (fetch / literal / data) | "
         + " | ".join(f"{b.title} cycles | µs" for b in BOARDS)
         + " |",
         "|---|---|---|---|" + "---|---|" * len(BOARDS),
@@ -304,7 +316,8 @@ def render_markdown(results: list[Result]) -> str:
     for r in results:
         cells = " | ".join(f"{r.boards[b.key]} | {microseconds(b, r.boards[b.key]):.1f}" for b in BOARDS)
         lines.append(
-            f"| {r.case} | {r.variant} | {r.taken_branches} | {r.flash_reads['literal']} / {r.flash_reads['data']} "
+            f"| {r.case} | {r.variant} | {r.taken_branches} | {r.flash_reads['fetch']} / {r.flash_reads['literal']} / "
+            f"{r.flash_reads['data']} "
             f"| {cells} |"
         )
     lines += ["", "Cycles by instruction class (M0, 1-cycle multiplier):", ""]
