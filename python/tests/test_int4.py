@@ -5,6 +5,7 @@ emulated M0 against the integer reference."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,15 @@ def test_mixed_model_on_the_emulated_m0_equals_the_reference(settings: Settings)
     with tempfile.TemporaryDirectory() as tmp:
         r = bench.measure("mixed", "m0nn", model_4bit_then_8bit(), settings, Path(tmp))
     assert r.macs == 24 * 19 + 19 * 5
+
+
+def test_platformio_option_custom_m0nn_int4() -> None:
+    from m0nn.plugin import build
+
+    def options(values: dict[str, str]) -> Callable[[str, str], str]:
+        return lambda key, default: values.get(key, default)
+
+    assert build.read_options(options({}))[1].int4 == "auto"
+    assert build.read_options(options({"custom_m0nn_int4": " off "}))[1].int4 == "off"
+    with pytest.raises(ValueError, match="unknown int4 mode 'half'"):
+        build.read_options(options({"custom_m0nn_int4": "half"}))
