@@ -41,11 +41,12 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
 
 def _cmd_gen(args: argparse.Namespace) -> int:
     from m0nn.generate import generate
+    from m0nn.names import path_text
     from m0nn.settings import Settings
 
     settings = Settings(args.kernel, args.requant, args.min_bits, args.int4)
     for path in generate(Path(args.model), Path(args.output), settings):
-        print(f"wrote {path}")
+        print(f"wrote {path_text(path)}")
     return 0
 
 
@@ -234,11 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from m0nn.errors import M0nnError
+    from m0nn.names import one_line
 
     try:
         return int(args.func(args))
     except (M0nnError, OSError) as exc:
-        print(f"m0nn {args.command}: error: {exc}", file=sys.stderr)
+        print(f"m0nn {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"m0nn {args.command}: interrupted", file=sys.stderr)

@@ -1,19 +1,32 @@
-"""Model file -> C headers: the one entry point of `m0nn gen` and the pre-build step."""
+"""Model file -> C headers: the one entry point of `m0nn gen` and the pre-build step.
+
+All or nothing: every header of every model is computed (and every input
+checked) before the first file is written; then the texts go to temporary
+files that are renamed into place together (codegen.write_files). A bad model
+leaves the output folder as it was.
+"""
 
 from __future__ import annotations
 
+import re
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from m0nn.codegen import render_model_header, render_testdata_header, write_atomic
+from m0nn.codegen import render_model_header, render_testdata_header
 from m0nn.errors import ModelError
+from m0nn.files import write_files
 from m0nn.model import QModel, file_sha256
-from m0nn.names import c_identifier
+from m0nn.names import c_identifier, check_unique, comment_text, path_text
 from m0nn.onnx_import import import_model
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
 from m0nn.settings import Settings
+
+MAX_FEATURES = 65535  # in_size and out_size of a layer (m0nn_fc_s8_params_t, m0nn.h)
+MAX_TESTS = 100_000  # test vectors in a header
 
 
 def test_data_path(model_path: Path) -> Path:
@@ -22,42 +35,126 @@ def test_data_path(model_path: Path) -> Path:
 
 
 def header_paths(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
-    name = c_identifier(model_path.stem)
+    name = c_identifier(model_path.stem, path_text(model_path.name))
     return out_dir / f"{name}.h", out_dir / f"{name}_test.h"
 
 
 def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | None]:
+    """x [N, input_size] finite floats, N >= 1; y (optional) N labels: integer
+    class indices within int16 (the header's label type), or regression targets."""
+    where = path_text(path)
     try:
-        data = np.load(path)
-        x = np.asarray(data["x"], dtype=np.float64)
-        y = np.asarray(data["y"]) if "y" in data.files else None
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"{path}: cannot read test data (an .npz with `x` and optional `y`): {exc}") from exc
+        with np.load(path, allow_pickle=False) as data:
+            x = np.asarray(data["x"], dtype=np.float64)
+            y = np.asarray(data["y"]) if "y" in data.files else None
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelError(f"{where}: cannot read test data (an .npz with `x` and optional `y`): {first}") from None
     if x.ndim != 2 or x.shape[1] != model.input_size:
-        raise ModelError(f"{path}: x has shape {list(x.shape)}, the model takes [N, {model.input_size}]")
+        raise ModelError(f"{where}: x has shape {list(x.shape)}, the model takes [N, {model.input_size}]")
+    if not 1 <= x.shape[0] <= MAX_TESTS:
+        raise ModelError(f"{where}: x has {x.shape[0]} rows; a test header takes 1 to {MAX_TESTS}")
+    if not np.all(np.isfinite(x)):
+        raise ModelError(f"{where}: x has NaN or infinite values (first at row {int(np.argwhere(~np.isfinite(x))[0][0])})")
+    if y is not None:
+        if y.ndim == 0 or y.shape[0] != x.shape[0]:
+            raise ModelError(f"{where}: y has {y.size if y.ndim == 0 else y.shape[0]} labels for {x.shape[0]} rows of x")
+        if y.dtype.kind not in "iufb":
+            raise ModelError(f"{where}: y has type {y.dtype}, not numbers")
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+            raise ModelError(f"{where}: y has NaN or infinite values")
+        if y.dtype.kind in "iu" and y.size and (y.min() < -(2**15) or y.max() > 2**15 - 1):
+            raise ModelError(f"{where}: labels {int(y.min())}..{int(y.max())} do not fit int16")
     return x, y
 
 
-def generate(model_path: Path, out_dir: Path, settings: Settings | None = None) -> list[Path]:
-    """Write <name>.h (and <name>_test.h when test data exists); return the paths.
-    Everything is computed before the first file is written, so a bad model
-    leaves the folder as it was."""
-    settings = settings or Settings()
-    model = configure(import_model(model_path), settings)
-    header, test_header = header_paths(model_path, out_dir)
-    texts = {header: render_model_header(model, settings.line())}
-    data_path = test_data_path(model_path)
-    if data_path.is_file():
-        x, y = load_test_data(data_path, model)
-        x_q = quantize_input(model, x)
-        outputs = run_int(model, x_q)
-        labels = y if y is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else None
-        text = render_testdata_header(model, x_q, labels, outputs, settings.line())
-        texts[test_header] = text.replace(
-            f" * sha256: {model.sha256}\n",
-            f" * sha256: {model.sha256}\n * test data: {data_path.name} sha256 {file_sha256(data_path)}\n",
-            1,
+def check_limits(model: QModel, where: str) -> None:
+    for i, layer in enumerate(model.layers):
+        if layer.in_size > MAX_FEATURES or layer.out_size > MAX_FEATURES:
+            raise ModelError(
+                f"{where}: layer {i} ({layer.name}) is {layer.in_size} -> {layer.out_size}; "
+                f"the kernels take at most {MAX_FEATURES} inputs and outputs"
+            )
+
+
+def _model_line(header: Path) -> str | None:
+    """The `model:` provenance line of an existing header, "" for a file m0nn did
+    not write, None when there is no file."""
+    try:
+        with header.open("r", encoding="utf-8", errors="replace") as f:
+            head = f.read(2000)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    if "Generated by m0nn" not in head:
+        return ""
+    m = re.search(r"^ \* model:  (.*)$", head, re.M)
+    return m.group(1) if m else ""
+
+
+def check_ownership(model_path: Path, paths: Sequence[Path]) -> None:
+    """Refuse to overwrite a header that another model (or a person) wrote."""
+    mine = comment_text(model_path.name)
+    for path in paths:
+        owner = _model_line(path)
+        if owner is None or owner == mine:
+            continue
+        whose = f"was generated from {owner}" if owner else "was not written by m0nn"
+        raise ModelError(
+            f"{path_text(model_path)}: {path_text(path)} {whose}; refusing to overwrite it "
+            "(rename the model, or remove the file)"
         )
-    for path, text in texts.items():
-        write_atomic(path, text)
+
+
+def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
+    """Every header of one model as text (nothing written), and the files to
+    remove (a test-data header of this model whose test data is gone)."""
+    where = path_text(model_path)
+    header, test_header = header_paths(model_path, out_dir)
+    check_ownership(model_path, [header, test_header])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # bad values are reported as errors, not warnings
+        with np.errstate(all="ignore"):
+            model = configure(import_model(model_path), settings)
+            check_limits(model, where)
+            texts = {header: render_model_header(model, settings.line())}
+            data_path = test_data_path(model_path)
+            remove = []
+            if data_path.is_file():
+                x, y = load_test_data(data_path, model)
+                x_q = quantize_input(model, x)
+                try:
+                    outputs = run_int(model, x_q)
+                except ModelError as exc:
+                    raise ModelError(f"{path_text(data_path)}: {exc}") from None
+                labels = y if y is not None and y.ndim == 1 and y.dtype.kind in "iu" else None
+                text = render_testdata_header(model, x_q, labels, outputs, settings.line())
+                texts[test_header] = text.replace(
+                    f" * sha256: {model.sha256}\n",
+                    f" * sha256: {model.sha256}\n"
+                    f" * test data: {comment_text(data_path.name)} sha256 {file_sha256(data_path)}\n",
+                    1,
+                )
+            elif _model_line(test_header) == comment_text(model_path.name):
+                remove.append(test_header)
+    return texts, remove
+
+
+def generate_all(model_paths: Sequence[Path], out_dir: Path, settings: Settings | None = None) -> list[Path]:
+    """The headers of several models, written together or not at all."""
+    settings = settings or Settings()
+    check_unique((path_text(p), p.stem) for p in model_paths)
+    texts: dict[Path, str] = {}
+    remove: list[Path] = []
+    for path in model_paths:
+        t, r = render(path, out_dir, settings)
+        texts.update(t)
+        remove += r
+    write_files(texts, remove)
     return list(texts)
+
+
+def generate(model_path: Path, out_dir: Path, settings: Settings | None = None) -> list[Path]:
+    """Write <name>.h (and <name>_test.h when test data exists); return the paths."""
+    return generate_all([model_path], out_dir, settings)

@@ -58,6 +58,9 @@ class QModel:
     source: str = ""
     sha256: str = ""
     producer: str = ""
+    external: list[tuple[str, str]] = field(default_factory=list)  # external-data files: (path, sha256)
+    input_min: int = -128  # the input's clamp (narrower for 7-bit activations, e.g. torch's reduce_range)
+    input_max: int = 127
 
     @property
     def input_size(self) -> int:

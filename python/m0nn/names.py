@@ -1,8 +1,18 @@
-"""C names of models (standard library only: the pre-build no-change path uses it)."""
+"""C names of models, and text from a model made safe for C comments and for
+one-line messages (standard library only: the pre-build no-change path uses it).
+
+A model file is untrusted: its name becomes C identifiers and file names, its
+node names and producer string land in header comments and error messages.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from m0nn.errors import ModelError
 
 C_KEYWORDS = frozenset(
     [
@@ -46,21 +56,130 @@ C_KEYWORDS = frozenset(
     ]
 )
 
+# Headers a generated <name>.h would shadow: lib/m0nn/generated is on the include
+# path of every file of the build, before the toolchain's own folders.
+RESERVED_HEADERS = frozenset(
+    """assert complex ctype errno fenv float inttypes iso646 limits locale math setjmp signal stdalign
+    stdarg stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string tgmath threads time uchar
+    wchar wctype arduino app unity model_test_body""".split()
+)
 
-def c_identifier(stem: str) -> str:
-    """A model file's stem as a C identifier (lower case), never a keyword or m0nn_*.
+# The longest identifier whose file names (<name>_test.h, and the model file
+# itself) stay within the 255 bytes of a file name on every common file system.
+MAX_NAME = 240
+
+
+def display(text: str, limit: int = 120) -> str:
+    """Text from a model file as it may appear in a C comment or a one-line
+    message: printable ASCII kept, everything else (newlines, control and
+    non-ASCII characters, backslashes) as \\xNN escapes of its UTF-8 bytes; the
+    second character of "*/", "/*" and "??" escaped too, so a comment can
+    neither end, nest nor meet a trigraph. Longer than `limit`: cut, with "...".
+
+    >>> display("/body/body.0/Gemm")
+    '/body/body.0/Gemm'
+    >>> display("a */ #error x /* ??/\\n")
+    'a *\\\\x2f #error x /\\\\x2a ?\\\\x3f/\\\\x5c\\\\x0a'
+    >>> display("模")
+    '\\\\xe6\\\\xa8\\\\xa1'
+    """
+    out: list[str] = []
+    prev = ""
+    for ch in text[: limit + 1] if len(text) > limit else text:
+        if ch == "\\" or not " " <= ch <= "~" or (prev, ch) in (("*", "/"), ("/", "*"), ("?", "?")):
+            piece = "".join(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogateescape"))
+            prev = ""
+        else:
+            piece, prev = ch, ch
+        out.append(piece)
+    if len(text) > limit:
+        return "".join(out[:limit]) + "..."
+    return "".join(out)
+
+
+def comment_text(text: str) -> str:
+    """`text` if it is already safe inside a C block comment (printable ASCII, no
+    "*/", "/*" or "??", not ending in a backslash), else display(text). Safe text
+    (including display's own output) passes unchanged.
+
+    >>> comment_text("/body/Gemm"), comment_text("a*/b")
+    ('/body/Gemm', 'a*\\\\x2fb')
+    """
+    safe = all(" " <= ch <= "~" for ch in text) and not any(p in text for p in ("*/", "/*", "??"))
+    return text if safe and not text.endswith("\\") else display(text)
+
+
+def path_text(path: Path | str) -> str:
+    """A file path for a message: its bytes as UTF-8, undecodable bytes escaped
+    (a file name need not be UTF-8 on Linux; printing it must never fail)."""
+    raw = os.fsencode(path)
+    return raw.decode("utf-8", "backslashreplace").encode("ascii", "backslashreplace").decode("ascii")
+
+
+def one_line(message: str) -> str:
+    """A message as one printable line (newlines and undecodable bytes escaped)."""
+    return path_text(message).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def c_identifier(stem: str, where: str | None = None) -> str:
+    """A model file's stem as a C identifier (lower case): other ASCII characters
+    become "_", non-ASCII ones their code point ("u6a21"). Raises ModelError for a
+    name that cannot be one: not UTF-8, a C keyword, m0nn's own prefix, the name
+    of a header the build includes, a test-data header's name, or too long.
 
     >>> c_identifier("digits")
     'digits'
     >>> c_identifier("9-axis imu.v2")
     'm_9_axis_imu_v2'
-    >>> c_identifier("int")
-    'int_model'
+    >>> c_identifier("模型")
+    'u6a21_u578b'
     """
-    ident = re.sub(r"[^0-9a-zA-Z_]", "_", stem).lower()
-    ident = re.sub(r"_+", "_", ident).strip("_") or "model"
+    what = where or f"model name {path_text(stem)!r}"
+    try:
+        stem.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ModelError(f"{what}: the file name is not valid UTF-8; rename the model") from None
+    ident = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch == "_") else ("_" if ch.isascii() else f"_u{ord(ch):04x}_")
+        for ch in stem
+    ).lower()
+    ident = re.sub(r"_+", "_", ident).strip("_")
+    if not ident:
+        raise ModelError(f"{what}: the name has no letter or digit to make a C name of; rename the model")
     if ident[0].isdigit():
         ident = "m_" + ident
-    if ident in C_KEYWORDS or ident.startswith("m0nn_"):
-        ident += "_model"
+    if ident in C_KEYWORDS:
+        raise ModelError(f"{what}: '{ident}' is a C keyword; rename the model")
+    if ident.startswith("m0nn"):
+        raise ModelError(f"{what}: names starting with 'm0nn' belong to the library (m0nn.h); rename the model")
+    if ident in RESERVED_HEADERS:
+        raise ModelError(f"{what}: '{ident}.h' would shadow a header of the build (<{ident}.h>); rename the model")
+    if ident.endswith("_test"):
+        raise ModelError(
+            f"{what}: '{ident}.h' is the name of a test-data header (<model>_test.h); "
+            "rename the model so it does not end in '_test'"
+        )
+    if len(ident) > MAX_NAME:
+        raise ModelError(f"{what}: the C name has {len(ident)} characters, at most {MAX_NAME}; rename the model")
     return ident
+
+
+def check_unique(stems: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Map each (label, stem) to its C name; raise ModelError when two models
+    share one (their headers would overwrite each other).
+
+    >>> check_unique([("a.onnx", "a"), ("b.onnx", "b")])
+    {'a.onnx': 'a', 'b.onnx': 'b'}
+    """
+    seen: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for label, stem in stems:
+        ident = c_identifier(stem, label)
+        if ident in seen:
+            raise ModelError(
+                f"{label}: its C name '{ident}' is also the name of {seen[ident]}: "
+                f"both would write {ident}.h; rename one of them"
+            )
+        seen[ident] = label
+        names[label] = ident
+    return names

@@ -20,10 +20,14 @@ from onnx import numpy_helper
 
 from m0nn.errors import ModelError
 from m0nn.model import FCLayer, QModel, file_sha256
-from m0nn.names import c_identifier
+from m0nn.names import c_identifier, display, path_text
 from m0nn.quant import INT32_MAX, INT32_MIN, Requant, quantize, quantize_multiplier
 
-SUPPORTED_OPS = "QuantizeLinear, DequantizeLinear, Gemm, MatMul+Add, Relu, Clip, Flatten, Reshape, Identity"
+SUPPORTED_OPS = "QuantizeLinear, DequantizeLinear, Gemm, MatMul+Add, Relu, Clip, Flatten, Reshape, Identity, Transpose"
+NO_QUANT_STUB = (
+    " (the model's input is float: is the QuantStub missing? Wrap the model as"
+    " QuantStub -> layers -> DeQuantStub before prepare_qat, as m0nn.train.MLP does)"
+)
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Act:
 
     qp: QParams | None = None
     quantized: bool = False
+    offset: int = 0  # 128 when the graph's type is uint8 (int8 here = uint8 - 128)
+    layer: int | None = None  # the layer whose quantized output this is
 
 
 @dataclass
@@ -99,6 +105,7 @@ class _Importer:
         self.acts: dict[str, Act] = {}
         self.pending: dict[str, Pending] = {}
         self.layers: list[FCLayer] = []
+        self.input_range = (-128, 127)  # the model input's int8 clamp (a Clip after its QuantizeLinear)
         for init in self.graph.initializer:
             self.consts[init.name] = numpy_helper.to_array(init)
             self.const_types[init.name] = init.data_type
@@ -110,7 +117,7 @@ class _Importer:
 
     # -- helpers -----------------------------------------------------------------
     def err(self, node: onnx.NodeProto, msg: str) -> ModelError:
-        return ModelError(f"node '{node.name or node.output[0]}' ({node.op_type}): {msg}")
+        return ModelError(f"node '{_node_name(node)}' ({display(node.op_type, 40)}): {msg}")
 
     def attr(self, node: onnx.NodeProto, name: str, default: object) -> object:
         for a in node.attribute:
@@ -163,6 +170,9 @@ class _Importer:
             qp = self.qparams(node)
             lo, hi = {"int8": (-128, 127), "uint8": (0, 255), "int32": (INT32_MIN, INT32_MAX)}[qp.dtype]
             x = np.asarray(self.consts[node.input[0]], dtype=np.float64)
+            if not np.all(np.isfinite(x)):
+                raise self.err(node, f"constant '{display(node.input[0])}' has NaN or infinite values")
+            self._check_axis(node, x.shape, qp)
             scale, zp = _broadcast(qp, x.ndim)
             q = np.clip(np.rint(x / scale) + zp, lo, hi).astype(np.int64)
             self.qconsts[node.output[0]] = QConst(q, qp)
@@ -177,9 +187,32 @@ class _Importer:
             if dtype is None:
                 raise self.err(node, "constant input is not an int8, uint8 or int32 tensor")
             qp.dtype = dtype
+            self._check_axis(node, np.shape(self.consts[src]), qp)
             self.qconsts[node.output[0]] = QConst(np.asarray(self.consts[src], dtype=np.int64), qp)
             return True
+        if op == "Transpose" and node.input[0] in self.qconsts:
+            # torch's Linear(bias=False): MatMul(x, Transpose(DequantizeLinear(w))).
+            c = self.qconsts[node.input[0]]
+            perm = self.attr(node, "perm", None)
+            if c.q.ndim != 2 or (perm is not None and list(perm) != [1, 0]):  # type: ignore[call-overload]
+                raise self.err(node, f"only the transpose of a 2-D weight is supported, got shape {list(c.q.shape)}")
+            qp = QParams(c.qp.scale, c.qp.zero_point, c.qp.dtype, 1 - c.qp.axis % 2)
+            self.qconsts[node.output[0]] = QConst(c.q.T, qp)
+            return True
         return False
+
+    def _check_axis(self, node: onnx.NodeProto, shape: tuple[int, ...], qp: QParams) -> None:
+        """Per-axis scales and zero points: one per element along `axis`."""
+        if qp.zero_point.size not in (0, qp.scale.size):
+            raise self.err(node, f"{qp.zero_point.size} zero points for {qp.scale.size} scales")
+        if qp.scale.size == 1:
+            return
+        if not -len(shape) <= qp.axis < len(shape):
+            raise self.err(node, f"axis {qp.axis} is outside a tensor of shape {list(shape)}")
+        if shape[qp.axis] != qp.scale.size:
+            raise self.err(
+                node, f"{qp.scale.size} scales for {shape[qp.axis]} values along axis {qp.axis} (shape {list(shape)})"
+            )
 
     # -- dynamic nodes -----------------------------------------------------------
     def act(self, node: onnx.NodeProto, name: str) -> Act | Pending:
@@ -187,7 +220,7 @@ class _Importer:
             return self.acts[name]
         if name in self.pending:
             return self.pending[name]
-        raise self.err(node, f"input '{name}' comes from an unsupported pattern")
+        raise self.err(node, f"input '{display(name)}' comes from an unsupported pattern")
 
     def run(self) -> list[FCLayer]:
         for node in self.graph.node:
@@ -199,9 +232,9 @@ class _Importer:
             handler(node)
         for out in self.graph.output:
             if out.name in self.pending:
-                raise ModelError(f"graph output '{out.name}' is not quantized (add a QuantizeLinear)")
+                raise ModelError(f"graph output '{display(out.name)}' is not quantized (add a QuantizeLinear)")
             if out.name not in self.acts or self.acts[out.name].qp is None:
-                raise ModelError(f"graph output '{out.name}' is not produced by a quantized layer")
+                raise ModelError(f"graph output '{display(out.name)}' is not produced by a quantized layer")
         if len(self.graph.output) != 1:
             raise ModelError(f"the graph has {len(self.graph.output)} outputs; m0nn supports one")
         if not self.layers:
@@ -213,16 +246,19 @@ class _Importer:
         qp = self.qparams(node)
         if qp.dtype not in ("int8", "uint8"):
             raise self.err(node, f"activations must be int8 or uint8, got {qp.dtype}")
+        offset = 128 if qp.dtype == "uint8" else 0
         qp = _as_int8(qp)
+        layer = None
         if isinstance(src, Pending):
             self.finish_layer(node, src, qp)
+            layer = len(self.layers) - 1
         elif src.qp is not None and not src.quantized:
             # DQ -> (Relu) -> Q: requantizing an activation is only supported
             # with identical parameters (a standalone Relu folded below).
             prev = src.qp
             if not (np.allclose(prev.scale, qp.scale, rtol=1e-6) and np.array_equal(prev.zero_point, qp.zero_point)):
                 raise self.err(node, "re-quantizing an activation to a different scale is not supported")
-        self.acts[node.output[0]] = Act(qp, quantized=True)
+        self.acts[node.output[0]] = Act(qp, quantized=True, offset=offset, layer=layer)
 
     def op_DequantizeLinear(self, node: onnx.NodeProto) -> None:
         src = self.act(node, node.input[0])
@@ -233,14 +269,15 @@ class _Importer:
     def _linear(self, node: onnx.NodeProto, x_name: str, w_name: str, transpose_w: bool) -> Pending:
         x = self.act(node, x_name)
         if isinstance(x, Pending) or x.qp is None or x.quantized:
-            raise self.err(node, "the input must be a DequantizeLinear output (a quantized activation)")
+            hint = NO_QUANT_STUB if isinstance(x, Act) and x.qp is None else ""
+            raise self.err(node, f"the input must be a DequantizeLinear output (a quantized activation){hint}")
         if w_name not in self.qconsts:
             raise self.err(node, "the weight must be a quantized constant (DequantizeLinear of an initializer)")
         w = self.qconsts[w_name]
         if w.qp.dtype != "int8":
             raise self.err(node, f"weights must be int8, got {w.qp.dtype}")
-        if w.q.ndim != 2:
-            raise self.err(node, f"weights must be 2-D, got shape {list(w.q.shape)}")
+        if w.q.ndim != 2 or 0 in w.q.shape:
+            raise self.err(node, f"weights must be 2-D and not empty, got shape {list(w.q.shape)}")
         if w.qp.zero_point.size and np.any(w.qp.zero_point != 0):
             raise self.err(node, "weights must be symmetric (zero point 0)")
         q, qp = w.q, QParams(w.qp.scale, w.qp.zero_point, w.qp.dtype, w.qp.axis % 2)
@@ -249,7 +286,7 @@ class _Importer:
             qp.axis = 1 - qp.axis
         if qp.scale.size > 1 and qp.axis != 0:
             raise self.err(node, "per-channel weight scales must be per output channel")
-        return Pending(node.name or node.output[0], x.qp, QConst(q, qp), None, None)
+        return Pending(_node_name(node), x.qp, QConst(q, qp), None, None)
 
     def op_Gemm(self, node: onnx.NodeProto) -> None:
         if float(self.attr(node, "alpha", 1.0)) != 1.0 or float(self.attr(node, "beta", 1.0)) != 1.0:  # type: ignore[arg-type]
@@ -290,6 +327,8 @@ class _Importer:
             raise self.err(node, "the bias must be a constant")
         if bias_float.size != out:
             raise self.err(node, f"bias has {bias_float.size} values for {out} outputs")
+        if not np.all(np.isfinite(bias_float)) or np.abs(bias_float / acc_scale).max() >= 2.0**31:
+            raise self.err(node, "the bias is NaN, infinite or beyond int32 at the accumulator's scale")
         layer.bias_float = bias_float
         if layer.bias_q is None:
             layer.bias_q = np.rint(bias_float / acc_scale).astype(np.int64)
@@ -299,13 +338,41 @@ class _Importer:
 
     def op_Clip(self, node: onnx.NodeProto) -> None:
         lo = hi = None
-        if len(node.input) > 1 and node.input[1]:
-            lo = float(np.asarray(self.consts[node.input[1]]).reshape(-1)[0])
-        if len(node.input) > 2 and node.input[2]:
-            hi = float(np.asarray(self.consts[node.input[2]]).reshape(-1)[0])
+        for i in (1, 2):
+            if len(node.input) > i and node.input[i]:
+                if node.input[i] not in self.consts or np.asarray(self.consts[node.input[i]]).size != 1:
+                    raise self.err(node, f"the {('min', 'max')[i - 1]} bound must be a constant scalar")
+                bound = float(np.asarray(self.consts[node.input[i]]).reshape(-1)[0])
+                lo, hi = (bound, hi) if i == 1 else (lo, bound)
         lo = float(self.attr(node, "min", lo if lo is not None else -np.inf))  # type: ignore[arg-type]
         hi = float(self.attr(node, "max", hi if hi is not None else np.inf))  # type: ignore[arg-type]
+        if np.isnan(lo) or np.isnan(hi) or lo > hi:
+            raise self.err(node, f"the clip range [{lo:g}, {hi:g}] is empty or NaN")
+        src = self.act(node, node.input[0])
+        if isinstance(src, Act) and src.quantized:
+            self._clip_quantized(node, src, lo, hi)
+            return
         self._activation(node, "clip", (lo, hi))
+
+    def _clip_quantized(self, node: onnx.NodeProto, src: Act, lo: float, hi: float) -> None:
+        """Clip between QuantizeLinear and DequantizeLinear, in integers: how torch
+        exports a narrower activation range (e.g. quint8 0..127 of `reduce_range`,
+        torch's default_qat_qconfig). A clamp of the layer's output, or of the
+        model's input."""
+        q_lo = max(-128, int(np.ceil(lo)) - src.offset) if np.isfinite(lo) else -128
+        q_hi = min(127, int(np.floor(hi)) - src.offset) if np.isfinite(hi) else 127
+        if src.layer is not None:
+            layer = self.layers[src.layer]
+            layer.act_min, layer.act_max = max(layer.act_min, q_lo), min(layer.act_max, q_hi)
+            if layer.act_min > layer.act_max:
+                raise self.err(node, f"the clip range leaves no value of layer {layer.name}'s output")
+        elif not self.layers:
+            self.input_range = (max(self.input_range[0], q_lo), min(self.input_range[1], q_hi))
+            if self.input_range[0] > self.input_range[1]:
+                raise self.err(node, "the clip range leaves no value of the model's input")
+        else:
+            raise self.err(node, "a Clip of quantized values must follow a layer's or the input's QuantizeLinear")
+        self.acts[node.output[0]] = src
 
     def _activation(self, node: onnx.NodeProto, kind: str, bounds: tuple[float, float] | None) -> None:
         src = self.act(node, node.input[0])
@@ -378,6 +445,8 @@ class _Importer:
                 act_min = max(act_min, int(quantize(np.array(lo), s_out, zp_out)))
             if np.isfinite(hi):
                 act_max = min(act_max, int(quantize(np.array(hi), s_out, zp_out)))
+        if act_min > act_max:
+            raise self.err(node, f"the activation of {p.node} leaves no output value ([{act_min}, {act_max}])")
         self.layers.append(
             FCLayer(
                 name=p.node,
@@ -406,33 +475,84 @@ def _as_int8(qp: QParams) -> QParams:
     return qp
 
 
-def load_onnx(path: Path) -> onnx.ModelProto:
+def _node_name(node: onnx.NodeProto) -> str:
+    """A node's name (or its first output's) as it may appear in a message or a C comment."""
+    return display(node.name or (node.output[0] if node.output else "") or "unnamed")
+
+
+def external_data(model: onnx.ModelProto, path: Path) -> list[str]:
+    """The files holding the model's external tensors (torch's exporter and
+    onnx.save(..., save_as_external_data=True) write them beside the model), as
+    paths relative to the model's folder. Each must stay inside that folder and
+    be spelled in plain ASCII (it is recorded in the header's provenance)."""
+    locations: set[str] = set()
+    tensors = list(model.graph.initializer) + [
+        a.t for n in model.graph.node for a in n.attribute if a.type == onnx.AttributeProto.TENSOR
+    ]
+    for tensor in tensors:
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        where = {e.key: e.value for e in tensor.external_data}
+        loc = where.get("location", "")
+        if not loc or display(loc, 200) != loc:
+            raise ModelError(f"tensor '{display(tensor.name)}': external data location {loc!r} is not a plain name")
+        rel = Path(loc)
+        base = path.resolve().parent
+        target = (base / rel).resolve()
+        if rel.is_absolute() or ".." in rel.parts or base not in target.parents:
+            raise ModelError(
+                f"tensor '{display(tensor.name)}': external data '{loc}' is outside the model's folder (refused)"
+            )
+        if not target.is_file():
+            raise ModelError(f"tensor '{display(tensor.name)}': external data file '{loc}' is missing")
+        locations.add(rel.as_posix())
+    return sorted(locations)
+
+
+def load_onnx(path: Path) -> tuple[onnx.ModelProto, list[str]]:
+    """The model and its external-data files (relative to its folder)."""
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
+        raise ModelError(f"{path_text(path)}: no such model file")
     try:
-        model = onnx.load(str(path))
-        onnx.checker.check_model(model)
+        model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises several types for corrupt files
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"{path}: not a valid ONNX model ({first})") from exc
-    return model
+        raise ModelError(f"{path_text(path)}: not a valid ONNX model ({display(first, 200)})") from exc
+    try:
+        files = external_data(model, path)
+    except ModelError as exc:
+        raise ModelError(f"{path_text(path)}: {exc}") from None
+    try:
+        if files:
+            onnx.load_external_data_for_model(model, str(path.resolve().parent))
+        onnx.checker.check_model(model)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelError(f"{path_text(path)}: not a valid ONNX model ({display(first, 200)})") from exc
+    return model, files
 
 
 def import_model(path: Path, name: str | None = None) -> QModel:
     """Import a QDQ ONNX file; raises ModelError naming the first problem."""
     path = Path(path)
-    proto = load_onnx(path)
+    proto, files = load_onnx(path)
+    importer = _Importer(proto)
     try:
-        layers = _Importer(proto).run()
+        layers = importer.run()
     except ModelError as exc:
-        raise ModelError(f"{path.name}: {exc}") from None
+        raise ModelError(f"{path_text(path.name)}: {exc}") from None
     for prev, nxt in zip(layers, layers[1:], strict=False):
         if prev.out_size != nxt.in_size:
-            raise ModelError(f"{path.name}: layer {nxt.name} expects {nxt.in_size} inputs, gets {prev.out_size}")
+            raise ModelError(
+                f"{path_text(path.name)}: layer {nxt.name} expects {nxt.in_size} inputs, gets {prev.out_size}"
+            )
     return QModel(
-        name=name or c_identifier(path.stem),
+        name=name or c_identifier(path.stem, path_text(path.name)),
         layers=layers,
         source=str(path),
         sha256=file_sha256(path),
         producer=f"{proto.producer_name} {proto.producer_version}".strip(),
+        external=[(f, file_sha256(path.parent / f)) for f in files],
+        input_min=importer.input_range[0],
+        input_max=importer.input_range[1],
     )

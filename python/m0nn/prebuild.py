@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 
 from m0nn import __version__
-from m0nn.names import c_identifier
+from m0nn.errors import ModelError
+from m0nn.files import write_files
+from m0nn.names import check_unique, one_line, path_text
 from m0nn.settings import Settings
 
 MODEL_SUFFIXES = (".onnx",)
@@ -33,7 +35,7 @@ def find_models(project_dir: Path, selection: str = "") -> list[Path]:
     names = [s.strip() for s in re.split(r"[,\n]", selection) if s.strip()]
     if names:
         paths = [project_dir / n for n in names]
-        missing = [str(p) for p in paths if not p.is_file()]
+        missing = [path_text(p) for p in paths if not p.is_file()]
         if missing:
             raise FileNotFoundError(f"custom_m0nn_models names missing files: {', '.join(missing)}")
         return paths
@@ -43,8 +45,8 @@ def find_models(project_dir: Path, selection: str = "") -> list[Path]:
 
 def _provenance(header: Path) -> dict[str, str]:
     try:
-        with header.open("r", encoding="utf-8") as f:
-            head = f.read(1200)
+        with header.open("r", encoding="utf-8", errors="replace") as f:
+            head = f.read(65536).split(" */", 1)[0]  # the first comment
     except OSError:
         return {}
     info = {}
@@ -57,15 +59,16 @@ def _provenance(header: Path) -> dict[str, str]:
     m = re.search(r" \* settings: (.+)", head)
     if m:
         info["settings"] = m.group(1).strip()
-    m = re.search(r" \* test data: \S+ sha256 ([0-9a-f]{64})", head)
+    m = re.search(r"^ \* test data: .* sha256 ([0-9a-f]{64})$", head, re.M)
     if m:
         info["data_sha256"] = m.group(1)
+    external = re.findall(r"^ \* external data: (.*) sha256 ([0-9a-f]{64})$", head, re.M)
+    info["external"] = "\n".join(f"{name}\t{digest}" for name, digest in external)
     return info
 
 
-def stale_reason(model: Path, out_dir: Path, settings: Settings) -> str | None:
-    """Why the headers of `model` must be regenerated, or None if they are current."""
-    name = c_identifier(model.stem)
+def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str) -> str | None:
+    """Why the headers of `model` (C name `name`) must be regenerated, or None if they are current."""
     header = out_dir / f"{name}.h"
     info = _provenance(header)
     if not info:
@@ -77,8 +80,15 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings) -> str | None:
         return "model changed"
     if info.get("settings") != settings.line():
         return f"settings changed ({info.get('settings')} -> {settings.line()})"
+    for line in filter(None, info.get("external", "").split("\n")):
+        location, recorded = line.split("\t")
+        weights = model.parent / location
+        if not weights.is_file() or _sha256(weights) != recorded:
+            return f"external data {location} changed"
     data = model.with_name(model.stem + ".test.npz")
     test_header = out_dir / f"{name}_test.h"
+    if not data.is_file() and test_header.is_file() and _provenance(test_header).get("sha256") == digest:
+        return "test data removed"
     if data.is_file():
         tinfo = _provenance(test_header)
         if (
@@ -106,6 +116,17 @@ def install_command() -> str:
 
 def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, settings: Settings | None = None) -> int:
     """Regenerate what is stale; print one line when nothing is. Returns an exit status."""
+    try:
+        return _run(project_dir, selection, out_dir, settings)
+    except Exception as exc:  # a bug in m0nn or an unreadable folder: still one clear line, and the build stops
+        print(
+            f"m0nn: error: {type(exc).__name__}: {one_line(str(exc))}; the previous headers are left as they were",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Settings | None) -> int:
     start = time.perf_counter()
     settings = settings or Settings()
     try:
@@ -116,17 +137,20 @@ def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, set
     out_dir = out_dir or project_dir / "lib" / "m0nn" / "generated"
     try:
         models = find_models(project_dir, selection)
-    except FileNotFoundError as exc:
-        print(f"m0nn: error: {exc}", file=sys.stderr)
+        names = check_unique((_label(m, project_dir), m.stem) for m in models)
+        stale = [
+            (m, r) for m in models if (r := stale_reason(m, out_dir, settings, names[_label(m, project_dir)]))
+        ]
+    except (FileNotFoundError, ModelError) as exc:
+        print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, settings))]
     if not stale:
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
         return 0
     try:
         from m0nn.errors import M0nnError
-        from m0nn.generate import generate
+        from m0nn.generate import render
     except ImportError as exc:
         print(
             f"m0nn: error: regenerating needs numpy and onnx in PlatformIO's Python ({sys.executable}): {exc}.\n"
@@ -135,19 +159,36 @@ def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, set
         )
         return 1
     for model, reason in stale:
-        print(f"m0nn: regenerating {model.relative_to(project_dir)} ({reason})", flush=True)
+        print(f"m0nn: regenerating {_label(model, project_dir)} ({reason})", flush=True)
+    texts: dict[Path, str] = {}
+    remove: list[Path] = []
+    for model, _ in stale:  # every header computed before any is written: all or nothing
         try:
-            written = generate(model, out_dir, settings)
+            t, r = render(model, out_dir, settings)
         except M0nnError as exc:
-            print(f"m0nn: error: {exc}; the previous headers are left as they were", file=sys.stderr)
+            message = one_line(str(exc))
+            if not message.startswith(_label(model, project_dir)) and path_text(model.name) not in message:
+                message = f"{_label(model, project_dir)}: {message}"
+            print(f"m0nn: error: {message}; the previous headers are left as they were", file=sys.stderr)
             return 1
         except Exception as exc:  # a bug in m0nn: still one clear line, and the build stops
             print(
-                f"m0nn: internal error while generating {model.name} ({type(exc).__name__}: {exc}); "
-                "the previous headers are left as they were. Please report it with the model.",
+                f"m0nn: internal error while generating {_label(model, project_dir)} ({type(exc).__name__}: "
+                f"{one_line(str(exc))}); the previous headers are left as they were. Please report it with the model.",
                 file=sys.stderr,
             )
             return 1
-        for path in written:
-            print(f"m0nn:   wrote {path.relative_to(project_dir)}")
+        texts.update(t)
+        remove += r
+    write_files(texts, remove)
+    for path in texts:
+        print(f"m0nn:   wrote {_label(path, project_dir)}")
     return 0
+
+
+def _label(path: Path, project_dir: Path) -> str:
+    """A path for messages: relative to the project when inside it, printable always."""
+    try:
+        return path_text(path.relative_to(project_dir))
+    except ValueError:
+        return path_text(path)

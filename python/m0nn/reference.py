@@ -78,7 +78,7 @@ def run_int(model: QModel, x_q: NDArray[np.integer]) -> list[NDArray[np.int8]]:
 
 
 def quantize_input(model: QModel, x: NDArray[np.floating]) -> NDArray[np.int8]:
-    return quantize(x, model.input_scale, model.input_zero_point).astype(np.int8)
+    return quantize(x, model.input_scale, model.input_zero_point, model.input_min, model.input_max).astype(np.int8)
 
 
 def dequantize_output(model: QModel, y_q: NDArray[np.integer]) -> NDArray[np.float64]:
