@@ -232,8 +232,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TRAINING_COMMANDS = ("train", "study", "demo")
+
+
+def pin_training_cpu() -> None:
+    """ATen picks its kernels by the CPU's instruction set, and they round
+    differently; pin the set the committed models were trained with (AVX2, on
+    nearly every x86-64 CPU since 2013; a CPU without it falls back to its best)
+    unless the caller chose. Must run before torch is imported."""
+    import os
+
+    if "torch" not in sys.modules:
+        os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in TRAINING_COMMANDS:
+        pin_training_cpu()
     from m0nn.errors import M0nnError
     from m0nn.names import one_line
 

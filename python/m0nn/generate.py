@@ -44,10 +44,13 @@ def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | 
     class indices within int16 (the header's label type), or regression targets."""
     where = path_text(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an .npz archive")
+        with data:
             x = np.asarray(data["x"], dtype=np.float64)
             y = np.asarray(data["y"]) if "y" in data.files else None
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+    except Exception as exc:  # numpy and zipfile raise many types for a damaged file
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise ModelError(f"{where}: cannot read test data (an .npz with `x` and optional `y`): {first}") from None
     if x.ndim != 2 or x.shape[1] != model.input_size:

@@ -327,10 +327,10 @@ class _Importer:
             raise self.err(node, "the bias must be a constant")
         if bias_float.size != out:
             raise self.err(node, f"bias has {bias_float.size} values for {out} outputs")
-        if not np.all(np.isfinite(bias_float)) or np.abs(bias_float / acc_scale).max() >= 2.0**31:
-            raise self.err(node, "the bias is NaN, infinite or beyond int32 at the accumulator's scale")
         layer.bias_float = bias_float
         if layer.bias_q is None:
+            if not np.all(np.isfinite(bias_float)) or np.abs(bias_float / acc_scale).max() >= 2.0**31:
+                raise self.err(node, "the bias is NaN, infinite or beyond int32 at the accumulator's scale")
             layer.bias_q = np.rint(bias_float / acc_scale).astype(np.int64)
 
     def op_Relu(self, node: onnx.NodeProto) -> None:

@@ -24,6 +24,13 @@ from torch.ao import quantization as tq
 
 from m0nn.errors import ModelError
 
+# Training is bit-reproducible only where torch runs the same kernels: the same
+# wheel, the same ATen CPU capability (avx2, avx512 and default each round
+# differently) and the same number of threads (they split the reductions). The
+# `m0nn` commands that train pin both (cli.pin_training_cpu: ATEN_CPU_CAPABILITY=avx2
+# before torch is imported); see docs/numerics.md, "What is reproducible".
+TRAIN_THREADS = 2
+
 SUPPORTED_MODULES = (nn.Linear, nn.ReLU, nn.Identity, nn.Flatten, nn.Sequential, tq.QuantStub, tq.DeQuantStub)
 
 
@@ -159,8 +166,19 @@ def to_tensors(x: NDArray[np.floating], y: NDArray[np.generic], loss: str) -> tu
     return xt, yt
 
 
+def training_cpu() -> dict[str, object]:
+    """Fix the thread count; return what decides the trained bits besides the seed."""
+    torch.set_num_threads(TRAIN_THREADS)
+    return {
+        "torch": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+    }
+
+
 def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
     check_supported(model)
+    training_cpu()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     xt, yt = to_tensors(x, y, cfg.loss)
@@ -183,6 +201,7 @@ def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
 
 def calibrate(qat: nn.Module, x: NDArray[np.floating], batch_size: int = 256) -> nn.Module:
     """Post-training quantization: observe ranges on data, train nothing."""
+    training_cpu()
     qat.train()
     with torch.no_grad():
         xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
@@ -193,6 +212,7 @@ def calibrate(qat: nn.Module, x: NDArray[np.floating], batch_size: int = 256) ->
 
 
 def train_qat(qat: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
+    training_cpu()
     torch.manual_seed(cfg.seed + 1)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
     xt, yt = to_tensors(x, y, cfg.loss)
