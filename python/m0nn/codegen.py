@@ -201,6 +201,13 @@ def kernel_fn(layer: FCLayer) -> str:
     return {"q31": f"{base}_q31", "mul32": base, "shift": f"{base}_shift"}[layer.requant.mode]
 
 
+def _input_range(model: QModel) -> str:
+    """The input's clamp when it is narrower than int8 (7-bit activations)."""
+    if (model.input_min, model.input_max) == (-128, 127):
+        return "."
+    return f", q in [{model.input_min}, {model.input_max}]."
+
+
 def render_model_header(model: QModel, settings: str) -> str:
     for i, layer in enumerate(model.layers):
         bound = int(accumulator_bound(layer.weights, layer.bias).max())
@@ -235,7 +242,7 @@ def render_model_header(model: QModel, settings: str) -> str:
         *version_guard(f"{p}.h"),
         "",
         f"/* Input: {model.input_size} int8 values, real = {model.input_scale!r} * (q - ({model.input_zero_point}))"
-        + ("." if (model.input_min, model.input_max) == (-128, 127) else f", q in [{model.input_min}, {model.input_max}]."),
+        + _input_range(model),
         f" * Output: {model.output_size} int8 values, real = {model.output_scale!r} * "
         f"(q - ({model.output_zero_point})).",
         " * Quantize an input on the host or in fixed point: q = round(real / scale) + zero_point. */",

@@ -58,10 +58,12 @@ def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | 
     if not 1 <= x.shape[0] <= MAX_TESTS:
         raise ModelError(f"{where}: x has {x.shape[0]} rows; a test header takes 1 to {MAX_TESTS}")
     if not np.all(np.isfinite(x)):
-        raise ModelError(f"{where}: x has NaN or infinite values (first at row {int(np.argwhere(~np.isfinite(x))[0][0])})")
+        row = int(np.argwhere(~np.isfinite(x))[0][0])
+        raise ModelError(f"{where}: x has NaN or infinite values (first at row {row})")
     if y is not None:
         if y.ndim == 0 or y.shape[0] != x.shape[0]:
-            raise ModelError(f"{where}: y has {y.size if y.ndim == 0 else y.shape[0]} labels for {x.shape[0]} rows of x")
+            n = y.size if y.ndim == 0 else y.shape[0]
+            raise ModelError(f"{where}: y has {n} labels for {x.shape[0]} rows of x")
         if y.dtype.kind not in "iufb":
             raise ModelError(f"{where}: y has type {y.dtype}, not numbers")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y)):

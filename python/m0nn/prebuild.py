@@ -138,9 +138,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     try:
         models = find_models(project_dir, selection)
         names = check_unique((_label(m, project_dir), m.stem) for m in models)
-        stale = [
-            (m, r) for m in models if (r := stale_reason(m, out_dir, settings, names[_label(m, project_dir)]))
-        ]
+        stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, settings, names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
         print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
@@ -164,7 +162,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     remove: list[Path] = []
     for model, _ in stale:  # every header computed before any is written: all or nothing
         try:
-            t, r = render(model, out_dir, settings)
+            t, gone = render(model, out_dir, settings)
         except M0nnError as exc:
             message = one_line(str(exc))
             if not message.startswith(_label(model, project_dir)) and path_text(model.name) not in message:
@@ -179,7 +177,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
             )
             return 1
         texts.update(t)
-        remove += r
+        remove += gone
     write_files(texts, remove)
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")

@@ -135,7 +135,10 @@ def run(task: str, seeds: list[int], out: Path) -> int:
     (out / f"study_{task}.json").write_text(json.dumps(per_seed, indent=1) + "\n")
     md = summarize(task, per_seed)
     (out / f"study_{task}.md").write_text(
-        f"Written by `m0nn study {task} --seeds {' '.join(map(str, seeds))}`.\n\n{md}\n![{task}](study_{task}.png)\n"
+        f"Written by `m0nn study {task} --seeds {' '.join(map(str, seeds))}` (training pinned to ATen's AVX2 "
+        "kernels and 2 threads: the same numbers need the same torch wheel and those kernels; "
+        "see docs/numerics.md, What is reproducible).\n\n"
+        f"{md}\n![{task}](study_{task}.png)\n"
     )
     plot(task, per_seed, out)
     print(md)

@@ -218,10 +218,19 @@ def graph_cases() -> list[Case]:
         c("missing_input", lambda g: g.node("gemm1").input.__setitem__(0, "nowhere"), None),
         c("dangling_output", lambda g: g.outputs.append(helper.make_tensor_value_info("ghost", 1, None)), None),
         c("two_outputs", lambda g: g.outputs.append(helper.make_tensor_value_info("x1", 1, ["N", 5])), "outputs"),
-        c("output_not_quantized", lambda g: g.outputs.__setitem__(0, helper.make_tensor_value_info("g1", 1, ["N", 3])),
-          "not quantized"),  # fmt: skip
-        c("no_layer", lambda g: [g.nodes.__delitem__(slice(2, None)), g.outputs.__setitem__(
-            0, helper.make_tensor_value_info("x0", 1, None))], None),  # fmt: skip
+        c(
+            "output_not_quantized",
+            lambda g: g.outputs.__setitem__(0, helper.make_tensor_value_info("g1", 1, ["N", 3])),
+            "not quantized",
+        ),  # fmt: skip
+        c(
+            "no_layer",
+            lambda g: [
+                g.nodes.__delitem__(slice(2, None)),
+                g.outputs.__setitem__(0, helper.make_tensor_value_info("x0", 1, None)),
+            ],
+            None,
+        ),  # fmt: skip
         c("weights_3d", lambda g: _set(g, "w0", np.zeros((5, 6, 1), np.int8)), None),
         c("weights_0xN", lambda g: [_set(g, "w0", np.zeros((0, 6), np.int8))], None),
         c("weights_Nx0", lambda g: [_set(g, "w0", np.zeros((5, 0), np.int8))], None),
@@ -229,78 +238,178 @@ def graph_cases() -> list[Case]:
         c("weights_float_no_q", lambda g: g.node("gemm0").input.__setitem__(1, "ws0"), None),
         c("activation_int32", lambda g: _set(g, "z0", np.array(0, np.int32)), "int8 or uint8"),
         c("activation_int16_type", lambda g: _set(g, "zp_in", np.array(0, np.int16)), None),
-        c("input_double", lambda g: g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 11, ["N", 6])),
-          None),  # fmt: skip
+        c(
+            "input_double",
+            lambda g: g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 11, ["N", 6])),
+            None,
+        ),  # fmt: skip
         c("gemm_alpha", lambda g: _attr(g, "gemm0", alpha=2.0), "alpha and beta"),
         c("gemm_beta", lambda g: _attr(g, "gemm1", beta=0.5), "alpha and beta"),
         c("gemm_transA", lambda g: _attr(g, "gemm0", transA=1), None),
         c("gemm_no_transB", lambda g: _attr(g, "gemm0", transB=0), None),
-        c("missing_scale_input", lambda g: [g.inits.pop("s0"), g.inputs.append(
-            helper.make_tensor_value_info("s0", 1, []))], "scale must be a constant"),  # fmt: skip
-        c("zero_point_input", lambda g: [g.inits.pop("z1"), g.inputs.append(
-            helper.make_tensor_value_info("z1", 3, []))], None),  # fmt: skip
+        c(
+            "missing_scale_input",
+            lambda g: [g.inits.pop("s0"), g.inputs.append(helper.make_tensor_value_info("s0", 1, []))],
+            "scale must be a constant",
+        ),  # fmt: skip
+        c(
+            "zero_point_input",
+            lambda g: [g.inits.pop("z1"), g.inputs.append(helper.make_tensor_value_info("z1", 3, []))],
+            None,
+        ),  # fmt: skip
         c("weight_scale_count", lambda g: _set(g, "ws0", np.full(4, 0.01, np.float32)), None),
         c("weight_zp_count", lambda g: _set(g, "wz0", np.zeros(3, np.int8)), None),
         c("bias_scale_count", lambda g: _set(g, "bs0", np.full(3, 0.001, np.float32)), None),
         c("bias_length", lambda g: _set(g, "b1", np.zeros(4, np.int32)), None),
-        c("bias_length_and_scales", lambda g: [_set(g, "b1", np.zeros(4, np.int32)),
-                                               _set(g, "bs1", np.full(4, 1e-4, np.float32))], None),  # fmt: skip
-        c("bias_float_nan", lambda g: [g.node("gemm0").input.__setitem__(2, "bf"),
-                                       _set(g, "bf", np.full(5, np.nan, np.float32))], "NaN"),  # fmt: skip
-        c("bias_float_huge", lambda g: [g.node("gemm0").input.__setitem__(2, "bf"),
-                                        _set(g, "bf", np.full(5, 1e30, np.float32))], "bias"),  # fmt: skip
+        c(
+            "bias_length_and_scales",
+            lambda g: [_set(g, "b1", np.zeros(4, np.int32)), _set(g, "bs1", np.full(4, 1e-4, np.float32))],
+            None,
+        ),  # fmt: skip
+        c(
+            "bias_float_nan",
+            lambda g: [g.node("gemm0").input.__setitem__(2, "bf"), _set(g, "bf", np.full(5, np.nan, np.float32))],
+            "NaN",
+        ),  # fmt: skip
+        c(
+            "bias_float_huge",
+            lambda g: [g.node("gemm0").input.__setitem__(2, "bf"), _set(g, "bf", np.full(5, 1e30, np.float32))],
+            "bias",
+        ),  # fmt: skip
         c("bias_from_input", lambda g: [g.node("gemm0").input.__setitem__(2, "input")], None),
         c("per_channel_input_scale", lambda g: _set(g, "s_in", np.full(6, 0.05, np.float32)), None),
         c("per_channel_output_scale", lambda g: _set(g, "s0", np.full(5, 0.05, np.float32)), None),
         c("weight_axis_out_of_range", lambda g: _attr(g, "dq_w0", axis=5), None),
         c("weight_axis_1", lambda g: _attr(g, "dq_w0", axis=1), None),
-        c("clip_inverted", lambda g: _insert_after(g, "gemm1", helper.make_node(
-            "Clip", ["g1", "clo", "chi"], ["c1"], name="clip1")) or g.inits.update(
-            clo=np.array(6.0, np.float32), chi=np.array(0.0, np.float32)), "empty or NaN"),  # fmt: skip
-        c("clip_nan", lambda g: _insert_after(g, "gemm1", helper.make_node(
-            "Clip", ["g1", "clo", ""], ["c1"], name="clip1")) or g.inits.update(
-            clo=np.array(np.nan, np.float32)), "empty or NaN"),  # fmt: skip
-        c("clip_bound_graph_input", lambda g: [_insert_after(g, "gemm1", helper.make_node(
-            "Clip", ["g1", "", "chi"], ["c1"], name="clip1")), g.inputs.append(
-            helper.make_tensor_value_info("chi", 1, []))], "bound must be a constant"),  # fmt: skip
-        c("clip_bound_vector", lambda g: _insert_after(g, "gemm1", helper.make_node(
-            "Clip", ["g1", "clo", ""], ["c1"], name="clip1")) or g.inits.update(
-            clo=np.zeros(3, np.float32)), "bound must be a constant"),  # fmt: skip
-        c("clip_ok", lambda g: _insert_after(g, "gemm1", helper.make_node(
-            "Clip", ["g1", "clo", "chi"], ["c1"], name="clip1")) or g.inits.update(
-            clo=np.array(-1.0, np.float32), chi=np.array(1.0, np.float32)), "ok"),  # fmt: skip
-        c("clip_quantized_7bit", lambda g: _insert_after(g, "q1", helper.make_node(
-            "Clip", ["q1", "", "cq"], ["c1"], name="clip_q")) or g.inits.update(cq=np.array(60, np.int8)),
-            "ok"),  # fmt: skip
-        c("clip_quantized_empty", lambda g: _insert_after(g, "q_in", helper.make_node(
-            "Clip", ["x0q", "cl", "ch"], ["cq"], name="clip_q")) or g.inits.update(
-            cl=np.array(5, np.int8), ch=np.array(5, np.int8)), "ok"),  # fmt: skip
-        c("two_activations", lambda g: _insert_after(g, "relu0", helper.make_node("Relu", ["r0"], ["rr"], name="r2")),
-          "two activations"),  # fmt: skip
-        c("requantize_other_scale", lambda g: _insert_after(g, "dq0", helper.make_node(
-            "QuantizeLinear", ["x1", "s_in", "zp_in"], ["rq"], name="requant")) or _insert_after(
-            g, "requant", helper.make_node("DequantizeLinear", ["rq", "s_in", "zp_in"], ["rqd"], name="rqdq")),
-            "different scale"),  # fmt: skip
-        c("flatten_axis0", lambda g: _insert_after(g, "dq_in", helper.make_node(
-            "Flatten", ["x0"], ["xf"], name="flat", axis=0)), "Flatten"),  # fmt: skip
-        c("reshape_3d", lambda g: _insert_after(g, "dq_in", helper.make_node(
-            "Reshape", ["x0", "shp"], ["xr"], name="reshape")) or g.inits.update(
-            shp=np.array([1, 2, 3], np.int64)), "Reshape"),  # fmt: skip
-        c("reshape_dynamic", lambda g: _insert_after(g, "dq_in", helper.make_node(
-            "Reshape", ["x0", "input"], ["xr"], name="reshape")), None),  # fmt: skip
-        c("identity_ok", lambda g: _insert_after(g, "dq_in", helper.make_node("Identity", ["x0"], ["xi"], name="id")),
-          "ok"),  # fmt: skip
-        c("dq_of_float", lambda g: _insert_after(g, "q_in", helper.make_node(
-            "DequantizeLinear", ["input", "s_in", "zp_in"], ["bad"], name="dq_float")), None),  # fmt: skip
-        c("relu_on_input", lambda g: _insert_after(g, "dq_in", helper.make_node("Relu", ["x0"], ["xr"], name="r")),
-          "activation must follow"),  # fmt: skip
-        c("constant_sparse", lambda g: g.nodes.insert(0, helper.make_node(
-            "Constant", [], ["sp"], name="c", value_float=1.0)), None),  # fmt: skip
-        c("width_65536", lambda g: [_set(g, "w0", np.ones((5, 65536), np.int8)),
-                                    g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 1, ["N", 65536]))],
-          "at most 65535"),  # fmt: skip
-        c("transpose_3d", lambda g: [_insert_after(g, "dq_w0", helper.make_node(
-            "Transpose", ["wd0"], ["wt"], name="tr", perm=[1, 0])), _attr(g, "gemm0", transB=0)], "ok"),  # fmt: skip
+        c(
+            "clip_inverted",
+            lambda g: (
+                _insert_after(g, "gemm1", helper.make_node("Clip", ["g1", "clo", "chi"], ["c1"], name="clip1"))
+                or g.inits.update(clo=np.array(6.0, np.float32), chi=np.array(0.0, np.float32))
+            ),
+            "empty or NaN",
+        ),  # fmt: skip
+        c(
+            "clip_nan",
+            lambda g: (
+                _insert_after(g, "gemm1", helper.make_node("Clip", ["g1", "clo", ""], ["c1"], name="clip1"))
+                or g.inits.update(clo=np.array(np.nan, np.float32))
+            ),
+            "empty or NaN",
+        ),  # fmt: skip
+        c(
+            "clip_bound_graph_input",
+            lambda g: [
+                _insert_after(g, "gemm1", helper.make_node("Clip", ["g1", "", "chi"], ["c1"], name="clip1")),
+                g.inputs.append(helper.make_tensor_value_info("chi", 1, [])),
+            ],
+            "bound must be a constant",
+        ),  # fmt: skip
+        c(
+            "clip_bound_vector",
+            lambda g: (
+                _insert_after(g, "gemm1", helper.make_node("Clip", ["g1", "clo", ""], ["c1"], name="clip1"))
+                or g.inits.update(clo=np.zeros(3, np.float32))
+            ),
+            "bound must be a constant",
+        ),  # fmt: skip
+        c(
+            "clip_ok",
+            lambda g: (
+                _insert_after(g, "gemm1", helper.make_node("Clip", ["g1", "clo", "chi"], ["c1"], name="clip1"))
+                or g.inits.update(clo=np.array(-1.0, np.float32), chi=np.array(1.0, np.float32))
+            ),
+            "ok",
+        ),  # fmt: skip
+        c(
+            "clip_quantized_7bit",
+            lambda g: (
+                _insert_after(g, "q1", helper.make_node("Clip", ["q1", "", "cq"], ["c1"], name="clip_q"))
+                or g.inits.update(cq=np.array(60, np.int8))
+            ),
+            "ok",
+        ),  # fmt: skip
+        c(
+            "clip_quantized_empty",
+            lambda g: (
+                _insert_after(g, "q_in", helper.make_node("Clip", ["x0q", "cl", "ch"], ["cq"], name="clip_q"))
+                or g.inits.update(cl=np.array(5, np.int8), ch=np.array(5, np.int8))
+            ),
+            "ok",
+        ),  # fmt: skip
+        c(
+            "two_activations",
+            lambda g: _insert_after(g, "relu0", helper.make_node("Relu", ["r0"], ["rr"], name="r2")),
+            "two activations",
+        ),  # fmt: skip
+        c(
+            "requantize_other_scale",
+            lambda g: (
+                _insert_after(
+                    g, "dq0", helper.make_node("QuantizeLinear", ["x1", "s_in", "zp_in"], ["rq"], name="requant")
+                )
+                or _insert_after(
+                    g, "requant", helper.make_node("DequantizeLinear", ["rq", "s_in", "zp_in"], ["rqd"], name="rqdq")
+                )
+            ),
+            "different scale",
+        ),  # fmt: skip
+        c(
+            "flatten_axis0",
+            lambda g: _insert_after(g, "dq_in", helper.make_node("Flatten", ["x0"], ["xf"], name="flat", axis=0)),
+            "Flatten",
+        ),  # fmt: skip
+        c(
+            "reshape_3d",
+            lambda g: (
+                _insert_after(g, "dq_in", helper.make_node("Reshape", ["x0", "shp"], ["xr"], name="reshape"))
+                or g.inits.update(shp=np.array([1, 2, 3], np.int64))
+            ),
+            "Reshape",
+        ),  # fmt: skip
+        c(
+            "reshape_dynamic",
+            lambda g: _insert_after(g, "dq_in", helper.make_node("Reshape", ["x0", "input"], ["xr"], name="reshape")),
+            None,
+        ),  # fmt: skip
+        c(
+            "identity_ok",
+            lambda g: _insert_after(g, "dq_in", helper.make_node("Identity", ["x0"], ["xi"], name="id")),
+            "ok",
+        ),  # fmt: skip
+        c(
+            "dq_of_float",
+            lambda g: _insert_after(
+                g, "q_in", helper.make_node("DequantizeLinear", ["input", "s_in", "zp_in"], ["bad"], name="dq_float")
+            ),
+            None,
+        ),  # fmt: skip
+        c(
+            "relu_on_input",
+            lambda g: _insert_after(g, "dq_in", helper.make_node("Relu", ["x0"], ["xr"], name="r")),
+            "activation must follow",
+        ),  # fmt: skip
+        c(
+            "constant_sparse",
+            lambda g: g.nodes.insert(0, helper.make_node("Constant", [], ["sp"], name="c", value_float=1.0)),
+            None,
+        ),  # fmt: skip
+        c(
+            "width_65536",
+            lambda g: [
+                _set(g, "w0", np.ones((5, 65536), np.int8)),
+                g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 1, ["N", 65536])),
+            ],
+            "at most 65535",
+        ),  # fmt: skip
+        c(
+            "transpose_3d",
+            lambda g: [
+                _insert_after(g, "dq_w0", helper.make_node("Transpose", ["wd0"], ["wt"], name="tr", perm=[1, 0])),
+                _attr(g, "gemm0", transB=0),
+            ],
+            "ok",
+        ),  # fmt: skip
     ]
     for op in ("Sigmoid", "Tanh", "Softmax", "Exp", "Abs", "LeakyRelu", "HardSigmoid", "Neg", "Sqrt", "Elu"):
         cases.append(c(f"unsupported_{op}", lambda g, o=op: _insert_after(
@@ -313,8 +422,11 @@ def graph_cases() -> list[Case]:
         for label, value in (("zero", 0.0), ("negative", -0.01), ("nan", np.nan), ("inf", np.inf), ("ninf", -np.inf)):
             shape = np.shape(mlp().inits[site])
             cases.append(
-                c(f"scale_{site}_{label}", lambda g, s=site, v=value, sh=shape: _set(g, s, np.full(sh, v, np.float32)),
-                  None if site == "bs0" else "scales must be finite and positive")  # fmt: skip
+                c(
+                    f"scale_{site}_{label}",
+                    lambda g, s=site, v=value, sh=shape: _set(g, s, np.full(sh, v, np.float32)),
+                    None if site == "bs0" else "scales must be finite and positive",
+                )  # fmt: skip
             )
     for site, value in (("zp_in", np.array(200, np.uint8)), ("z0", np.array(255, np.uint8)),
                         ("wz0", np.full(5, 3, np.int8)), ("bz0", np.full(5, 7, np.int32)),
@@ -327,18 +439,33 @@ def graph_cases() -> list[Case]:
 def numeric_cases() -> list[Case]:
     c = _graph_case
     cases = [
-        c("weights_nan_float", lambda g: [g.inits.update(wf=np.full((5, 6), np.nan, np.float32)),
-                                          g.nodes.insert(0, helper.make_node(
-                                              "QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
-                                          g.inits.pop("w0")], "NaN"),  # fmt: skip
-        c("weights_inf_float", lambda g: [g.inits.update(wf=np.full((5, 6), np.inf, np.float32)),
-                                          g.nodes.insert(0, helper.make_node(
-                                              "QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
-                                          g.inits.pop("w0")], "NaN"),  # fmt: skip
-        c("weights_float_ok", lambda g: [g.inits.update(wf=np.full((5, 6), 0.03, np.float32)),
-                                         g.nodes.insert(0, helper.make_node(
-                                             "QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
-                                         g.inits.pop("w0")], "ok"),  # fmt: skip
+        c(
+            "weights_nan_float",
+            lambda g: [
+                g.inits.update(wf=np.full((5, 6), np.nan, np.float32)),
+                g.nodes.insert(0, helper.make_node("QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
+                g.inits.pop("w0"),
+            ],
+            "NaN",
+        ),  # fmt: skip
+        c(
+            "weights_inf_float",
+            lambda g: [
+                g.inits.update(wf=np.full((5, 6), np.inf, np.float32)),
+                g.nodes.insert(0, helper.make_node("QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
+                g.inits.pop("w0"),
+            ],
+            "NaN",
+        ),  # fmt: skip
+        c(
+            "weights_float_ok",
+            lambda g: [
+                g.inits.update(wf=np.full((5, 6), 0.03, np.float32)),
+                g.nodes.insert(0, helper.make_node("QuantizeLinear", ["wf", "ws0", "wz0"], ["w0"], name="q_w", axis=0)),
+                g.inits.pop("w0"),
+            ],
+            "ok",
+        ),  # fmt: skip
         c("weights_all_minus128", lambda g: _set(g, "w0", np.full((5, 6), -128, np.int8)), None),
         c("weights_all_zero", lambda g: _set(g, "w0", np.zeros((5, 6), np.int8)), "ok"),
         c("bias_int32_max", lambda g: _set(g, "b0", np.full(5, 2**31 - 1, np.int32)), None),
@@ -349,9 +476,14 @@ def numeric_cases() -> list[Case]:
         c("output_scale_tiny", lambda g: _set(g, "s1", np.array(1e-30, np.float32)), None),
         c("weight_scale_huge", lambda g: _set(g, "ws1", np.full(3, 1e30, np.float32)), None),
         c("one_by_one", lambda g: None, "ok"),
-        c("wide_1000", lambda g: [_set(g, "w0", np.ones((5, 1000), np.int8)),
-                                  g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 1, ["N", 1000]))],
-          "ok"),  # fmt: skip
+        c(
+            "wide_1000",
+            lambda g: [
+                _set(g, "w0", np.ones((5, 1000), np.int8)),
+                g.inputs.__setitem__(0, helper.make_tensor_value_info("input", 1, ["N", 1000])),
+            ],
+            "ok",
+        ),  # fmt: skip
     ]
     for sizes in ((1, 1), (1, 64), (64, 1), (3, 300, 2), (2, 2, 2, 2, 2, 2)):
 
@@ -596,8 +728,14 @@ def hostile_cases() -> list[Case]:
 
 
 def all_cases() -> list[Case]:
-    return corrupt_cases() + graph_cases() + numeric_cases() + name_cases() + data_cases() + external_cases() + (
-        hostile_cases()
+    return (
+        corrupt_cases()
+        + graph_cases()
+        + numeric_cases()
+        + name_cases()
+        + data_cases()
+        + external_cases()
+        + (hostile_cases())
     )
 
 

@@ -10,7 +10,6 @@ import subprocess
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 from bad_inputs import CASES_MIN, Case, all_cases, mlp, write_test_data
 from conftest import ROOT
@@ -132,3 +131,179 @@ def test_prebuild(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
         if case.expect:
             assert case.expect in lines[0], lines[0]
         assert _snapshot(out) == before
+
+
+def test_hostile_producer_and_node_names_stay_in_comments(tmp_path: Path) -> None:
+    """`*/`, newlines, trigraphs, backslash-newline, control and non-ASCII characters
+    from the model land in comments only: the header compiles (trigraphs on) with
+    no `#error` or declaration of the attacker's."""
+    g = mlp()
+    g.producer = "torch */ #error injected /* ??/\n#define injected 1\\\n \x1b模型"
+    for n in g.nodes:
+        n.name = f"*/ int injected_{n.name} = 1; /* ??/\n#error injected\\\n{n.name}"
+    model = g.save(tmp_path / "hostile.onnx")
+    write_test_data(tmp_path / "hostile.test.npz")
+    written = generate(model, tmp_path / "out")
+    for header in written:
+        text = header.read_text(encoding="ascii")  # non-ASCII escaped
+        assert "*/ #error" not in text and "\n#error" not in text and "??/" not in text
+        assert "injected" not in _compiles(header)
+    assert "producer: torch *\\x2f #error injected /\\x2a ?\\x3f/\\x0a#define" in written[0].read_text()
+
+
+def test_name_collisions_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for a, b in (("a-b", "a_b"), ("Net", "net"), ("模型", "u6a21_u578b"), ("9x", "m_9x")):
+        proj = tmp_path / a.encode().hex()
+        (proj / "models").mkdir(parents=True)
+        for stem in (a, b):
+            mlp().save(proj / "models" / f"{stem}.onnx")
+        assert prebuild.run(proj) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "rename one of them" in err, err
+        assert not (proj / "lib").exists()
+        # m0nn gen, one model after the other into one folder: the second is refused.
+        out = proj / "out"
+        assert cli(["gen", str(proj / "models" / f"{a}.onnx"), "-o", str(out)]) == 0
+        before = _snapshot(out)
+        capsys.readouterr()
+        assert cli(["gen", str(proj / "models" / f"{b}.onnx"), "-o", str(out)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert "was generated from" in err and "refusing to overwrite" in err and len(err.splitlines()) == 1
+        assert _snapshot(out) == before
+
+
+def test_gen_does_not_overwrite_a_file_it_did_not_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = mlp().save(tmp_path / "net.onnx")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "net.h").write_text("/* my own header */\n")
+    assert cli(["gen", str(model), "-o", str(tmp_path / "out")]) == 1
+    assert "was not written by m0nn" in capsys.readouterr().err
+    assert (tmp_path / "out" / "net.h").read_text() == "/* my own header */\n"
+
+
+def test_test_header_removed_with_its_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    mlp().save(proj / "models" / "net.onnx")
+    write_test_data(proj / "models" / "net.test.npz")
+    assert prebuild.run(proj) == 0
+    (proj / "models" / "net.test.npz").unlink()
+    assert prebuild.run(proj) == 0
+    assert "(test data removed)" in capsys.readouterr().out
+    assert sorted(_snapshot(proj / "lib" / "m0nn" / "generated")) == ["net.h"]
+
+
+def test_external_data_is_hashed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Retrained weights in net.onnx.data (the .onnx itself unchanged) regenerate the headers."""
+    from bad_inputs import save_external
+
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    model = save_external(mlp(seed=1), proj / "models" / "net.onnx")
+    assert prebuild.run(proj) == 0
+    header = proj / "lib" / "m0nn" / "generated" / "net.h"
+    first = header.read_text()
+    assert " * external data: net.onnx.data sha256 " in first
+    assert prebuild.run(proj) == 0
+    assert "up to date" in capsys.readouterr().out
+    onnx_bytes = model.read_bytes()
+    save_external(mlp(seed=2), tmp_path / "net.onnx")  # same graph and layout, other weights
+    shutil.copy(tmp_path / "net.onnx.data", proj / "models" / "net.onnx.data")
+    assert model.read_bytes() == onnx_bytes
+    assert prebuild.run(proj) == 0
+    assert "(external data net.onnx.data changed)" in capsys.readouterr().out
+    assert header.read_text() != first
+
+
+def _slow_model(folder: Path, seed: int) -> Path:
+    """Big enough that generation takes a while (a kill lands mid-way)."""
+    model = mlp((64, 256, 256, 10), seed=seed).save(folder / "big.onnx")
+    write_test_data(folder / "big.test.npz", n_in=64, rows=4000, seed=seed)
+    return model
+
+
+def test_sigkill_leaves_old_or_new_headers(tmp_path: Path) -> None:
+    import signal
+    import sys
+    import time
+
+    old_dir, new_dir, out = tmp_path / "old", tmp_path / "new", tmp_path / "out"
+    old_dir.mkdir(), new_dir.mkdir()
+    generate(_slow_model(old_dir, 1), out)
+    generate(_slow_model(new_dir, 2), tmp_path / "reference")
+    old, new = _snapshot(out), _snapshot(tmp_path / "reference")
+    assert old.keys() == new.keys() and all(old[k] != new[k] for k in old)
+    cmd = [sys.executable, "-m", "m0nn", "gen", str(new_dir / "big.onnx"), "-o", str(out)]
+    start = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True)
+    full = time.monotonic() - start
+    kills = 0
+    for k in range(8):
+        for name, data in old.items():
+            (out / name).write_bytes(data)  # back to the old headers
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * (0.3 + 0.1 * k))
+        proc.send_signal(signal.SIGKILL)
+        kills += proc.wait() == -signal.SIGKILL
+        now = _snapshot(out)
+        for name in old:
+            assert now[name] in (old[name], new[name]), f"{name} is partial after a kill at {0.3 + 0.1 * k:.1f}"
+        assert all(n in old or (n.startswith(".m0nn-") and n.endswith(".tmp")) for n in now), sorted(now)
+    assert kills >= 4  # most runs were killed before they finished
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert _snapshot(out) == new  # whole, current, and the killed runs' temporary files gone
+
+
+def test_concurrent_gen_and_prebuild_agree(tmp_path: Path) -> None:
+    import sys
+
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    model = _slow_model(proj / "models", 3)
+    mlp(seed=4).save(proj / "models" / "small.onnx")
+    out = proj / "lib" / "m0nn" / "generated"
+    gen = [sys.executable, "-m", "m0nn", "gen", str(model), "-o", str(out)]
+    pre = [sys.executable, "-c", f"import sys, pathlib; from m0nn import prebuild; "
+           f"sys.exit(prebuild.run(pathlib.Path({str(proj)!r})))"]  # fmt: skip
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in (gen, pre, gen, pre)]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else b"") for p in procs]
+    assert [rc for rc, _ in results] == [0, 0, 0, 0], results
+    reference = tmp_path / "reference"
+    for m in ("big", "small"):
+        generate(proj / "models" / f"{m}.onnx", reference)
+    assert _snapshot(out) == _snapshot(reference)
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
+def test_bad_models_through_platformio(tmp_path: Path) -> None:
+    """The SCons side: a non-UTF-8 model name, two names for one header, and a bad
+    model next to a changed good one each stop `pio run` with one m0nn line, no
+    traceback, and every header as it was."""
+    import os
+
+    from conftest import copy_project, pio
+
+    proj = copy_project(tmp_path / "proj")
+    models, gen = proj / "models", proj / "lib" / "m0nn" / "generated"
+    before = _snapshot(gen)
+    bad_name = os.fsdecode(os.fsencode(models) + b"/til\xfft.onnx")
+    os.rename(models / "tilt.onnx", bad_name)
+    runs = {"non-UTF-8 name": "the file name is not valid UTF-8"}
+    result = pio("run", "-e", "native", cwd=proj)
+    outputs = [(result, "non-UTF-8 name")]
+    os.rename(bad_name, models / "tilt.onnx")
+    shutil.copy(models / "tilt.onnx", models / "Tilt.onnx")
+    runs["collision"] = "rename one of them"
+    outputs.append((pio("run", "-e", "native", cwd=proj), "collision"))
+    (models / "Tilt.onnx").unlink()
+    mlp(seed=5).save(models / "tilt.onnx")  # changed, fine on its own
+    (models / "bad.onnx").write_bytes(b"\x00corrupt")
+    runs["bad model"] = "models/bad.onnx: not a valid ONNX model"
+    outputs.append((pio("run", "-e", "native", cwd=proj), "bad model"))
+    for res, what in outputs:
+        text = res.stdout + res.stderr
+        assert res.returncode != 0, what
+        assert "Traceback" not in text, text
+        lines = [line for line in text.splitlines() if line.startswith("m0nn: error")]
+        assert len(lines) == 1 and runs[what] in lines[0], (what, text)
+        assert _snapshot(gen) == before, what
