@@ -532,6 +532,15 @@ def load_onnx(path: Path) -> tuple[onnx.ModelProto, list[str]]:
     return model, files
 
 
+def _c_name(path: Path) -> str:
+    """The model's C name; "model" where the file name cannot give one (`m0nn check`
+    needs none; `m0nn gen` refuses such a name before it imports)."""
+    try:
+        return c_identifier(path.stem)
+    except ModelError:
+        return "model"
+
+
 def import_model(path: Path, name: str | None = None) -> QModel:
     """Import a QDQ ONNX file; raises ModelError naming the first problem."""
     path = Path(path)
@@ -547,7 +556,7 @@ def import_model(path: Path, name: str | None = None) -> QModel:
                 f"{path_text(path.name)}: layer {nxt.name} expects {nxt.in_size} inputs, gets {prev.out_size}"
             )
     return QModel(
-        name=name or c_identifier(path.stem, path_text(path.name)),
+        name=name or _c_name(path),
         layers=layers,
         source=str(path),
         sha256=file_sha256(path),

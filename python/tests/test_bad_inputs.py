@@ -249,7 +249,7 @@ def test_sigkill_leaves_old_or_new_headers(tmp_path: Path) -> None:
         for name in old:
             assert now[name] in (old[name], new[name]), f"{name} is partial after a kill at {0.3 + 0.1 * k:.1f}"
         assert all(n in old or (n.startswith(".m0nn-") and n.endswith(".tmp")) for n in now), sorted(now)
-    assert kills >= 4  # most runs were killed before they finished
+    assert kills >= 3  # most runs were killed before they finished
     subprocess.run(cmd, check=True, capture_output=True)
     assert _snapshot(out) == new  # whole, current, and the killed runs' temporary files gone
 
