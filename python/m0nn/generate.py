@@ -2,7 +2,7 @@
 
 All or nothing: every header of every model is computed (and every input
 checked) before the first file is written; then the texts go to temporary
-files that are renamed into place together (codegen.write_files). A bad model
+files that are renamed into place together (files.write_files). A bad model
 leaves the output folder as it was.
 """
 

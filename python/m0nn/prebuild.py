@@ -18,7 +18,7 @@ from pathlib import Path
 from m0nn import __version__
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.names import check_unique, one_line, path_text
+from m0nn.names import c_identifier, check_unique, one_line, path_text
 from m0nn.settings import Settings
 
 MODEL_SUFFIXES = (".onnx",)
@@ -67,8 +67,13 @@ def _provenance(header: Path) -> dict[str, str]:
     return info
 
 
-def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str) -> str | None:
+def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | None = None) -> str | None:
     """Why the headers of `model` (C name `name`) must be regenerated, or None if they are current."""
+    if name is None:
+        try:
+            name = c_identifier(model.stem)
+        except ModelError:
+            return "its name cannot be a C name"  # run() reports it
     header = out_dir / f"{name}.h"
     info = _provenance(header)
     if not info:
