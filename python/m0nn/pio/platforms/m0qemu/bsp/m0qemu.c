@@ -1,12 +1,12 @@
-/* Startup, vector table and semihosting for the emulated Cortex-M0. */
+/* Startup and vector table of the m0qemu platform's images, with the board's
+ * output and end of the program: semihosting (m0qemu_io_semihosting.h) or, when
+ * the builder defines M0QEMU_NRF51_UART (board build.m0qemu_io = nrf51_uart), the
+ * nRF51 UART (m0qemu_io_nrf51_uart.h). One translation unit: the semihosting
+ * images are the same code as before the UART board existed. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "m0qemu.h"
-
-#define SYS_WRITE0 0x04
-#define SYS_EXIT_EXTENDED 0x20
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 extern uint32_t __stack_top;
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end;
@@ -15,27 +15,11 @@ extern int main(void);
 void m0qemu_reset(void) __attribute__((noreturn));
 void m0qemu_fault(void) __attribute__((noreturn));
 
-static int32_t semihost(int32_t op, const void *arg)
-{
-    register int32_t r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-void m0qemu_puts(const char *s)
-{
-    (void)semihost(SYS_WRITE0, s);
-}
-
-void m0qemu_exit(int32_t code)
-{
-    /* The extended call carries the exit code; plain SYS_EXIT loses it on AArch32. */
-    const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
-    for (;;) {
-        (void)semihost(SYS_EXIT_EXTENDED, block);
-    }
-}
+#ifdef M0QEMU_NRF51_UART
+#include "m0qemu_io_nrf51_uart.h"
+#else
+#include "m0qemu_io_semihosting.h"
+#endif
 
 /* A fault is reported in the test runner's line format, so it fails the test run. */
 void m0qemu_fault(void)
@@ -54,6 +38,9 @@ void m0qemu_reset(void)
     for (dst = &__bss_start; dst < &__bss_end; ++dst) {
         *dst = 0;
     }
+#ifdef M0QEMU_NRF51_UART
+    m0qemu_io_init(); /* semihosting needs no set-up */
+#endif
     m0qemu_exit(main());
 }
 

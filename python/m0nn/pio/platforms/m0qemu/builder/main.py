@@ -1,16 +1,21 @@
 """Builder of the m0qemu platform: bare-metal Cortex-M0 with Debian's toolchain.
 
-Compiles the board support in ../bsp (vector table, startup, semihosting) with the
-project, links with the board's linker script, runs the zero-FP gate (fpgate.py;
-`custom_m0nn_fp_gate = m0nn | strict | off`), and runs the image on
-`qemu-system-arm -M microbit` as the `upload` target. It also writes
-`$BUILD_DIR/program`, a script that runs program.elf on QEMU: PlatformIO's test
+Compiles the board support in ../bsp (vector table, startup, and the board's
+output: semihosting, or the nRF51 UART for board microbit_bare) with the project,
+links with the board's linker script, runs the zero-FP gate (fpgate.py;
+`custom_m0nn_fp_gate = m0nn | strict | off`) and writes an Intel HEX copy of the
+image. The `upload` target runs the image on `qemu-system-arm -M microbit`
+(protocol qemu) or flashes a real BBC micro:bit v1 (board microbit_bare): with
+pyOCD (protocol pyocd) or by copying the .hex onto its DAPLink drive (protocol
+mbed, upload_port = the drive). It also writes `$BUILD_DIR/program`, a script
+that runs the image on QEMU (a UART image through uartrun.py): PlatformIO's test
 runner executes that file, so `pio test` needs no `test_testing_command`
 (`custom_m0qemu_timeout` seconds, default 120, before a hung program is stopped).
 """
 
 import os
 import shlex
+import shutil
 import sys
 
 from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
@@ -23,6 +28,13 @@ sys.path.insert(0, os.path.join(platform_dir, "builder"))
 import fpgate  # noqa: E402  (lives next to this file)
 
 cpu = ["-mcpu=%s" % board.get("build.cpu", "cortex-m0"), "-mthumb"]
+# The board's output: semihosting (QEMU) or the nRF51 UART (a real micro:bit); bsp/m0qemu.c
+# compiles the one its define selects.
+IO_DEFINES = {"semihosting": [], "nrf51_uart": ["M0QEMU_NRF51_UART"]}
+io = board.get("build.m0qemu_io", "semihosting")
+if io not in IO_DEFINES:
+    sys.stderr.write("Error: board build.m0qemu_io %r is not one of %s\n" % (io, ", ".join(IO_DEFINES)))
+    env.Exit(1)
 
 env.Replace(
     AR="arm-none-eabi-gcc-ar",
@@ -47,7 +59,7 @@ env.Append(
         "-Wl,-T," + os.path.join(platform_dir, "ldscripts", board.get("build.ldscript")),
     ],
     LIBS=["gcc"],
-    CPPDEFINES=["M0QEMU"],
+    CPPDEFINES=["M0QEMU"] + IO_DEFINES[io],
     CPPPATH=[os.path.join(platform_dir, "bsp")],
 )
 
@@ -75,29 +87,88 @@ def zero_fp_gate(target, source, env):
 
 env.AddPostAction(program, env.VerboseAction(zero_fp_gate, "Zero-FP gate on $TARGET"))
 
+hexfile = env.Command(
+    os.path.join("$BUILD_DIR", "${PROGNAME}.hex"),
+    program,
+    env.VerboseAction("$OBJCOPY -O ihex $SOURCE $TARGET", "Intel HEX $TARGET"),
+)
+
 QEMU = [
     "timeout", "$M0QEMU_TIMEOUT", "qemu-system-arm", "-M", "microbit", "-nographic",
     "-monitor", "none", "-serial", "none",
     "-semihosting-config", "enable=on,target=native", "-kernel",
 ]
 env.SetDefault(M0QEMU_TIMEOUT=env.GetProjectOption("custom_m0qemu_timeout", "120"))
-upload = env.Alias("upload", program, env.VerboseAction(" ".join(QEMU + ["$SOURCE"]), "Running $SOURCE on QEMU (micro:bit, Cortex-M0)"))
+protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "qemu")
+if protocol == "qemu":
+    upload = env.Alias("upload", program, env.VerboseAction(" ".join(QEMU + ["$SOURCE"]), "Running $SOURCE on QEMU (micro:bit, Cortex-M0)"))
+elif protocol == "pyocd":
+    # pyOCD from PyPI (`pip install pyocd`): on PATH, else next to PlatformIO's Python.
+    beside = os.path.join(os.path.dirname(sys.executable), "pyocd")
+    env.Replace(
+        UPLOADER=shutil.which("pyocd") or (beside if os.path.isfile(beside) else "pyocd"),
+        # -W: fail at once when no probe is connected instead of waiting for one.
+        UPLOADERFLAGS=["-t", board.get("debug.pyocd_target", "nrf51"), "-W"]
+        + (["-u", "$UPLOAD_PORT"] if env.subst("$UPLOAD_PORT") else []),
+        UPLOADCMD='"$UPLOADER" flash $UPLOADERFLAGS $SOURCE',
+    )
+
+    def need_pyocd(target, source, env):
+        if shutil.which(env.subst("$UPLOADER")) is None:
+            sys.stderr.write(
+                "Error: pyOCD is missing; install it with: %s -m pip install pyocd\n"
+                "  (or drop %s onto the board's DAPLink drive)\n" % (sys.executable, source[0])
+            )
+            return 1
+        return 0
+
+    upload = env.Alias(
+        "upload", hexfile, [env.VerboseAction(need_pyocd, None), env.VerboseAction("$UPLOADCMD", "Flashing $SOURCE with pyOCD")]
+    )
+elif protocol == "mbed":
+
+    def copy_to_drive(target, source, env):
+        drive = env.subst("$UPLOAD_PORT")
+        if not drive or not os.path.isdir(drive):
+            sys.stderr.write(
+                "Error: upload_protocol = mbed needs upload_port = the board's DAPLink drive "
+                "(e.g. /media/$USER/MICROBIT); got %r\n" % drive
+            )
+            return 1
+        shutil.copy(str(source[0]), os.path.join(drive, os.path.basename(str(source[0]))))
+        if hasattr(os, "sync"):
+            os.sync()  # DAPLink flashes when the file is complete on its drive
+        return 0
+
+    upload = env.Alias("upload", hexfile, env.VerboseAction(copy_to_drive, "Copying $SOURCE to $UPLOAD_PORT"))
+else:
+    sys.stderr.write("Error: upload_protocol %r is not one of qemu, pyocd, mbed\n" % protocol)
+    env.Exit(1)
 AlwaysBuild(upload)
 
 
 def write_runner(target, source, env):
-    """$BUILD_DIR/program: runs program.elf beside it on QEMU (what `pio test` executes)."""
-    words = [env.subst(w) for w in QEMU]
+    """$BUILD_DIR/program: runs the image beside it on QEMU (what `pio test` executes)."""
     with open(str(target[0]), "w") as f:
-        f.write("#!/bin/sh\n# Written by the m0qemu platform: runs program.elf on QEMU's micro:bit.\n")
-        f.write('exec %s "$(dirname "$0")/program.elf"\n' % " ".join(shlex.quote(w) for w in words))
+        f.write("#!/bin/sh\n# Written by the m0qemu platform: runs the image on QEMU's micro:bit.\n")
+        if io == "semihosting":
+            words = [env.subst(w) for w in QEMU]
+            f.write('exec %s "$(dirname "$0")/program.elf"\n' % " ".join(shlex.quote(w) for w in words))
+        else:  # no semihosting exit: uartrun.py stops QEMU at the image's exit line
+            words = [sys.executable, os.path.join(platform_dir, "builder", "uartrun.py")]
+            timeout = env.subst("$M0QEMU_TIMEOUT")
+            f.write('exec %s "$(dirname "$0")/program.hex" %s\n' % (" ".join(shlex.quote(w) for w in words), timeout))
     os.chmod(str(target[0]), 0o755)
     return 0
 
 
-runner = env.Command(os.path.join("$BUILD_DIR", "program"), program, env.VerboseAction(write_runner, "Writing $TARGET (runs the image on QEMU)"))
+runner = env.Command(
+    os.path.join("$BUILD_DIR", "program"),
+    [program, hexfile],
+    env.VerboseAction(write_runner, "Writing $TARGET (runs the image on QEMU)"),
+)
 env.Depends(runner, env.Value(env.subst("$M0QEMU_TIMEOUT")))
 
 size = env.Alias("size", program, env.VerboseAction("$SIZEPRINTCMD", "Size of $SOURCE"))
 AlwaysBuild(size)
-Default([program, runner])
+Default([program, hexfile, runner])
