@@ -15,6 +15,9 @@ Options (platformio.ini), all optional:
   custom_m0nn_int4 = auto | off | force                 (default auto: layers with weights in [-8, 7] run
                                                          the packed 4-bit kernel, half the weight flash)
   custom_m0nn_fp_gate = m0nn | strict | off             (emulated M0: the zero-FP gate, default m0nn)
+  custom_m0nn_input_scale = digits = 0.0625, tilt = 0.000598 zero=-512
+      per model (file name): the scale (and zero point) of your raw sensor integers; the
+      header then converts int16/int32 raw values to the model input (<name>_input_from_s16)
 """
 
 import importlib.util

@@ -3,6 +3,8 @@
  * (its upper-case prefix), include the model's two headers, then this file.
  * It defines run_tests_<name>() and, unless M0NN_TEST_NO_MAIN is defined, main();
  * with M0NN_TEST_NO_MAIN it can be included once per model (m0nn_models_test.h).
+ * A test header with raw sensor vectors (<NAME>_TEST_RAW, custom_m0nn_input_scale)
+ * adds the raw-input and Q16.16-output cases.
  *
  * Checks, against the Python integer reference: the first vectors layer by
  * layer (a mismatch names the first layer that differs), then every vector's
@@ -119,12 +121,49 @@ static void TEST_(_arena_one_byte_short_is_rejected)(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, MODEL_(_test_inputs)[0], out, arena));
 }
 
+/* <NAME>_TEST_RAW is 1 when defined; an undefined name counts 0 in #if. */
+#if MODEL_UP_(_TEST_RAW)
+/* Raw sensor integers through the header's conversion give exactly the int8
+ * inputs the host quantized from floats (custom_m0nn_input_scale). */
+static void TEST_(_raw_input_equals_the_quantized_input)(void)
+{
+    int8_t in[MODEL_UP_(_INPUT_SIZE)];
+    int32_t n;
+    for (n = 0; n < MODEL_UP_(_N_TESTS); ++n) {
+        M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_input_from_s32)(MODEL_(_test_raw)[n], in));
+        if (!m0nn_unit_eq_s8(MODEL_(_test_inputs)[n], in, MODEL_UP_(_INPUT_SIZE), __LINE__, "input")) {
+            m0nn_unit_print("  (test vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(")\n");
+            return;
+        }
+    }
+}
+
+static void TEST_(_output_q16_equals_the_reference)(void)
+{
+    int32_t q16[MODEL_UP_(_OUTPUT_SIZE)];
+    int32_t n;
+    int32_t i;
+    for (n = 0; n < MODEL_UP_(_TRACE_N); ++n) {
+        M0NN_ASSERT_EQ_INT(M0NN_OK, MODEL_(_output_to_q16)(MODEL_(_test_expected)[n], q16));
+        for (i = 0; i < MODEL_UP_(_OUTPUT_SIZE); ++i) {
+            M0NN_ASSERT_EQ_INT(MODEL_(_test_output_q16)[n][i], q16[i]);
+        }
+    }
+}
+#endif
+
 static void M0NN_CAT(run_tests_, M0NN_TEST_MODEL)(void)
 {
     RUN_TEST_(_layers_equal_the_reference);
     RUN_TEST_(_every_output_equals_the_reference);
     RUN_TEST_(_arena_is_enough_and_respected);
     RUN_TEST_(_arena_one_byte_short_is_rejected);
+#if MODEL_UP_(_TEST_RAW)
+    RUN_TEST_(_raw_input_equals_the_quantized_input);
+    RUN_TEST_(_output_q16_equals_the_reference);
+#endif
 }
 
 #ifndef M0NN_TEST_NO_MAIN

@@ -36,15 +36,27 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
         return 1
     project = Path(args.project).resolve()
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
-    return prebuild.run(project, selection, out, settings)
+    return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""))
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
+    from m0nn.errors import M0nnError
     from m0nn.generate import generate
     from m0nn.names import path_text
     from m0nn.settings import Settings
 
-    settings = Settings(args.kernel, args.requant, args.min_bits, args.int4)
+    settings = Settings(
+        kernel=args.kernel,
+        requant=args.requant,
+        min_bits=args.min_bits,
+        int4=args.int4,
+        input_scale=args.input_scale,
+        input_zero=args.input_zero,
+    )
+    try:
+        settings.check()
+    except ValueError as exc:
+        raise M0nnError(str(exc)) from None
     for path in generate(Path(args.model), Path(args.output), settings):
         print(f"wrote {path_text(path)}")
     return 0
@@ -93,12 +105,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
-    from m0nn import golden
+    from m0nn import golden, golden_io
     from m0nn.codegen import write_atomic
 
     write_atomic(Path(args.output), golden.render(golden.cases()))
     write_atomic(Path(args.output_b4), golden.render_b4(golden.cases_b4()))
-    print(f"wrote {args.output} and {args.output_b4}")
+    write_atomic(Path(args.io_output), golden_io.render())
+    print(f"wrote {args.output}, {args.output_b4} and {args.io_output}")
     return 0
 
 
@@ -168,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="QDQ ONNX file; test vectors are read from <stem>.test.npz beside it if present")
     p.add_argument("-o", "--output", required=True, help="output folder (e.g. lib/m0nn/generated)")
     _settings_args(p)
+    p.add_argument("--input-scale", type=float, help="scale of your raw sensor integers (real = scale * (raw - zero)): "
+                   "the header then converts int16/int32 raw values to the model input")  # fmt: skip
+    p.add_argument("--input-zero", type=int, default=0, help="zero point (offset) of the raw integers (default 0)")
     p.set_defaults(func=_cmd_gen)
 
     p = sub.add_parser("check", help="compare the int8 path with the float path, layer by layer")
@@ -202,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
     p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")
+    p.add_argument("--io-output", default="test/test_io/golden_io.h", help="raw-input and Q16.16-output vectors")
     p.set_defaults(func=_cmd_golden)
 
     p = sub.add_parser("demo", help="the main job: example model -> headers -> Cortex-M0 firmware on QEMU")

@@ -20,7 +20,7 @@ from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as
 from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.names import comment_text
-from m0nn.quant import accumulator_bound
+from m0nn.quant import accumulator_bound, dequantize_q16, output_q16_params, raw_input_params
 from m0nn.settings import BLOCKED
 
 GENERATOR = f"m0nn {__version__}"
@@ -208,7 +208,51 @@ def _input_range(model: QModel) -> str:
     return f", q in [{model.input_min}, {model.input_max}]."
 
 
-def render_model_header(model: QModel, settings: str) -> str:
+def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 0) -> list[str]:
+    """The integer conversions around the model: raw sensor integers to its int8 input
+    (when the raw input's scale is given) and its int8 output to Q16.16 real values;
+    constants from m0nn.quant, the arithmetic in lib/m0nn."""
+    p, up = model.name, model.name.upper()
+    lines: list[str] = []
+    if input_scale is not None:
+        try:
+            r = raw_input_params(input_scale, input_zero, model.input_scale, model.input_zero_point)
+        except ModelError as exc:
+            raise ModelError(f"{model.source}: raw input conversion: {exc}") from None
+        lines += [
+            f"/* Raw sensor input: real = {input_scale!r} * (raw - ({input_zero})) (custom_m0nn_input_scale or",
+            f" * `m0nn gen --input-scale`). {p}_input_from_s16/_s32 convert raw int16/int32 values to the model's",
+            " * input with one 32-bit multiply, ties to even, saturating (m0nn_quantize_s16, docs/numerics.md). */",
+            f"#define {up}_RAW_INPUT 1",
+            f"static const m0nn_quantize_params_t {p}_raw_input = {{{r.raw_min}, {r.raw_max}, {r.raw_zero}, "
+            f"{r.pre_shift}, {r.multiplier}, {r.shift}, {r.zero_point}}};",
+            f"static inline m0nn_status_t {p}_input_from_s16(const int16_t *raw, int8_t *input)",
+            "{",
+            f"    return m0nn_quantize_s16(&{p}_raw_input, raw, input, {up}_INPUT_SIZE);",
+            "}",
+            f"static inline m0nn_status_t {p}_input_from_s32(const int32_t *raw, int8_t *input)",
+            "{",
+            f"    return m0nn_quantize_s32(&{p}_raw_input, raw, input, {up}_INPUT_SIZE);",
+            "}",
+            "",
+        ]
+    try:
+        o = output_q16_params(model.output_scale, model.output_zero_point)
+    except ModelError as exc:
+        return lines + [f"/* No Q16.16 output conversion: {exc}. */", ""]
+    return lines + [
+        "/* Output real values as Q16.16 (int32 = real * 65536, rounded half to even; |real| < 2^14):",
+        f" * {p}_output_to_q16 (m0nn_dequantize_q16, docs/numerics.md). */",
+        f"static const m0nn_dequantize_params_t {p}_output_q16 = {{{o.zero_point}, {o.multiplier}, {o.shift}}};",
+        f"static inline m0nn_status_t {p}_output_to_q16(const int8_t *output, int32_t *real_q16)",
+        "{",
+        f"    return m0nn_dequantize_q16(&{p}_output_q16, output, real_q16, {up}_OUTPUT_SIZE);",
+        "}",
+        "",
+    ]
+
+
+def render_model_header(model: QModel, settings: str, input_scale: float | None = None, input_zero: int = 0) -> str:
     for i, layer in enumerate(model.layers):
         bound = int(accumulator_bound(layer.weights, layer.bias).max())
         if bound > 2**31 - 1:
@@ -275,6 +319,7 @@ def render_model_header(model: QModel, settings: str) -> str:
         f"    return m0nn_model_run(&{p}_model, input, output, arena);",
         "}",
         "",
+        *io_block(model, input_scale, input_zero),
         f"#endif /* {guard} */",
         "",
     ]
@@ -284,17 +329,43 @@ def render_model_header(model: QModel, settings: str) -> str:
 TRACE_VECTORS = 8
 
 
+def raw_test_block(model: QModel, raw: NDArray[np.integer], expected: NDArray[np.integer]) -> list[str]:
+    """The test vectors as the sensor gives them (raw integers; the int8 inputs must
+    follow from them exactly) and the Q16.16 real values of the `expected` outputs;
+    nothing when the model's output has no Q16.16 conversion."""
+    p, up = model.name, model.name.upper()
+    try:
+        output_q16 = dequantize_q16(expected, output_q16_params(model.output_scale, model.output_zero_point))
+    except ModelError:
+        return []
+    return [
+        "/* The inputs as raw sensor integers (real = input scale * (raw - zero), the header's",
+        f" * {p}_raw_input): {p}_input_from_s32 must give {p}_test_inputs; and the Q16.16 real",
+        f" * values of the first {up}_TRACE_N expected outputs ({p}_output_to_q16). */",
+        f"#define {up}_TEST_RAW 1",
+        f"static const int32_t {p}_test_raw[{up}_N_TESTS][{model.input_size}] = {{",
+        "\n".join(_wide_row(i, raw[i], braces=True) for i in range(raw.shape[0])),
+        "};",
+        f"static const int32_t {p}_test_output_q16[{up}_TRACE_N][{model.output_size}] = {{",
+        "\n".join(_wide_row(i, output_q16[i], braces=True) for i in range(output_q16.shape[0])),
+        "};",
+        "",
+    ]
+
+
 def render_testdata_header(
     model: QModel,
     x_q: NDArray[np.int8],
     labels: NDArray[np.integer] | None,
     layer_outputs: list[NDArray[np.int8]],
     settings: str,
+    raw: NDArray[np.integer] | None = None,
 ) -> str:
     """Test vectors for the firmware and the end-to-end tests: int8 inputs, labels
     (or -1), the integer reference's outputs the C code must equal exactly, and
     every layer's output for the first vectors (so a test can name the first
-    layer where C and the reference part)."""
+    layer where C and the reference part). With `raw` (the inputs as raw sensor
+    integers), those too, and the Q16.16 values of the first outputs."""
     expected = layer_outputs[-1]
     k = min(TRACE_VECTORS, int(x_q.shape[0]))
     trace = np.concatenate([o[:k] for o in layer_outputs], axis=1)
@@ -334,6 +405,7 @@ def render_testdata_header(
             "\n".join(_wide_row(i, trace[i], braces=True) for i in range(k)),
             "};",
             "",
+            *(raw_test_block(model, raw, expected[:k]) if raw is not None else []),
             f"#endif /* {guard} */",
             "",
         ]

@@ -112,6 +112,20 @@ def check_ownership(model_path: Path, paths: Sequence[Path]) -> None:
         )
 
 
+def raw_test_inputs(x: np.ndarray, settings: Settings) -> np.ndarray | None:
+    """The test inputs in the raw sensor's integers, raw = x / input_scale + input_zero,
+    when an input scale is set and every one is an int32 (else None: no raw vectors)."""
+    if settings.input_scale is None:
+        return None
+    raw_f = x / settings.input_scale + settings.input_zero
+    raw = np.rint(raw_f)
+    if not np.all(np.abs(raw_f - raw) <= 1e-6 * np.maximum(1.0, np.abs(raw))):
+        return None
+    if raw.min() < -(2**31) or raw.max() > 2**31 - 1:
+        return None
+    return raw.astype(np.int64)
+
+
 def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
     """Every header of one model as text (nothing written), and the files to
     remove (a test-data header of this model whose test data is gone)."""
@@ -123,7 +137,7 @@ def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Pa
         with np.errstate(all="ignore"):
             model = configure(import_model(model_path), settings)
             check_limits(model, where)
-            texts = {header: render_model_header(model, settings.line())}
+            texts = {header: render_model_header(model, settings.line(), settings.input_scale, settings.input_zero)}
             data_path = test_data_path(model_path)
             remove = []
             if data_path.is_file():
@@ -134,7 +148,8 @@ def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Pa
                 except ModelError as exc:
                     raise ModelError(f"{path_text(data_path)}: {exc}") from None
                 labels = y if y is not None and y.ndim == 1 and y.dtype.kind in "iu" else None
-                text = render_testdata_header(model, x_q, labels, outputs, settings.line())
+                raw = raw_test_inputs(x, settings)
+                text = render_testdata_header(model, x_q, labels, outputs, settings.line(), raw)
                 texts[test_header] = text.replace(
                     f" * sha256: {model.sha256}\n",
                     f" * sha256: {model.sha256}\n"

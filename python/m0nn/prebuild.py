@@ -8,6 +8,7 @@ and numpy to regenerate.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shlex
@@ -19,7 +20,7 @@ from m0nn import __version__
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.names import c_identifier, check_unique, one_line, path_text
-from m0nn.settings import Settings
+from m0nn.settings import Settings, parse_input_scales
 
 MODEL_SUFFIXES = (".onnx",)
 GENERATOR = f"m0nn {__version__}"
@@ -119,10 +120,32 @@ def install_command() -> str:
     return " ".join([shlex.quote(sys.executable), "-m", "pip", "install", *(shlex.quote(r) for r in requires)])
 
 
-def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, settings: Settings | None = None) -> int:
-    """Regenerate what is stale; print one line when nothing is. Returns an exit status."""
+def model_settings(models: list[Path], settings: Settings, input_scales: str) -> dict[Path, Settings]:
+    """Each model's settings: the project's, plus its raw input scale from
+    `custom_m0nn_input_scale` (keyed by the model's file name without .onnx)."""
+    scales = parse_input_scales(input_scales)
+    unknown = sorted(set(scales) - {m.stem for m in models})
+    if unknown:
+        known = ", ".join(m.stem for m in models) or "none"
+        raise ValueError(f"names no model: {', '.join(unknown)} (models: {known})")
+    out = {}
+    for m in models:
+        scale, zero = scales.get(m.stem, (None, 0))
+        out[m] = dataclasses.replace(settings, input_scale=scale, input_zero=zero)
+    return out
+
+
+def run(
+    project_dir: Path,
+    selection: str = "",
+    out_dir: Path | None = None,
+    settings: Settings | None = None,
+    input_scales: str = "",
+) -> int:
+    """Regenerate what is stale; print one line when nothing is. Returns an exit status.
+    input_scales: the `custom_m0nn_input_scale` option (settings.parse_input_scales)."""
     try:
-        return _run(project_dir, selection, out_dir, settings)
+        return _run(project_dir, selection, out_dir, settings, input_scales)
     except Exception as exc:  # a bug in m0nn or an unreadable folder: still one clear line, and the build stops
         print(
             f"m0nn: error: {type(exc).__name__}: {one_line(str(exc))}; the previous headers are left as they were",
@@ -131,7 +154,7 @@ def run(project_dir: Path, selection: str = "", out_dir: Path | None = None, set
         return 1
 
 
-def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Settings | None) -> int:
+def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Settings | None, input_scales: str) -> int:
     start = time.perf_counter()
     settings = settings or Settings()
     try:
@@ -143,7 +166,16 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     try:
         models = find_models(project_dir, selection)
         names = check_unique((_label(m, project_dir), m.stem) for m in models)
-        stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, settings, names[_label(m, project_dir)]))]
+    except (FileNotFoundError, ModelError) as exc:
+        print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    try:
+        per_model = model_settings(models, settings, input_scales)
+    except ValueError as exc:
+        print(f"m0nn: error: custom_m0nn_input_scale: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    try:
+        stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, per_model[m], names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
         print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
@@ -167,7 +199,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     remove: list[Path] = []
     for model, _ in stale:  # every header computed before any is written: all or nothing
         try:
-            t, gone = render(model, out_dir, settings)
+            t, gone = render(model, out_dir, per_model[model])
         except M0nnError as exc:
             message = one_line(str(exc))
             if not message.startswith(_label(model, project_dir)) and path_text(model.name) not in message:

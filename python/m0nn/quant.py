@@ -215,3 +215,175 @@ def power_of_two_shift(real: float) -> int:
     if shift > 0:
         raise ModelError(f"requantization multiplier {real:g} needs a left shift; shift-only supports <= 1")
     return max(shift, -31)
+
+
+# Raw sensor integers in, real values out: the conversions around a model.
+#
+# A sensor gives integers `raw` with real = raw_scale * (raw - raw_zero). The
+# model's QuantizeLinear wants q = clamp(round(real / input_scale) + zp). On the
+# device that is one 32-bit multiply:
+#   x = (clamp(raw, raw_min, raw_max) - raw_zero) >> pre_shift       (floor)
+#   q = clamp(round_half_even(x * m / 2^r) + zp, -128, 127)
+# with m / 2^(r + pre_shift) ~ raw_scale / input_scale. raw_min and raw_max are the
+# raw values beyond which q saturates anyway, so clamping there changes no result
+# and bounds |x|: |x| * m + 2^(r-1) < 2^31, no 64-bit product, for int16 and int32
+# raw values alike. pre_shift is 0 unless the raw range is so wide (a ratio below
+# about 2^-16) that m would keep fewer than MIN_RAW_BITS bits; it then drops low raw
+# bits worth less than ratio * 2^pre_shift (about 2^-7) of an input step.
+
+Q16_FRAC_BITS = 16
+MIN_RAW_BITS = 16
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """The constants of m0nn_quantize_s16/_s32 (m0nn_quantize_params_t)."""
+
+    raw_min: int
+    raw_max: int
+    raw_zero: int
+    pre_shift: int  # in [0, 31]: a right shift of raw - raw_zero before the multiply
+    multiplier: int
+    shift: int  # in [-31, -1]: a right shift, rounding half to even
+    zero_point: int
+
+
+@dataclass(frozen=True)
+class OutputQ16:
+    """The constants of m0nn_dequantize_q16 (m0nn_dequantize_params_t)."""
+
+    zero_point: int
+    multiplier: int
+    shift: int  # in [-31, -1]
+
+
+def shift_round_half_even(p: Ints, right: int) -> I64:
+    """round_half_even(p / 2^right), right >= 1, in integers (what the C code computes):
+    floor((p + 2^(right-1) - 1 + bit0(floor(p / 2^right))) / 2^right).
+
+    >>> shift_round_half_even(np.array([1, 2, 3, 5, 6, -1, -2, -3, -6]), 2).tolist()
+    [0, 0, 1, 1, 2, 0, 0, -1, -2]
+    """
+    p = np.asarray(p, dtype=np.int64)
+    return (p + (np.int64(1) << (right - 1)) - 1 + ((p >> right) & 1)) >> right
+
+
+def _round_he(p: int, right: int) -> int:
+    return (p + (1 << (right - 1)) - 1 + ((p >> right) & 1)) >> right
+
+
+def _first_at_least(m: int, right: int, t: int) -> int:
+    """The smallest x with round_half_even(x * m / 2^right) >= t (m >= 1)."""
+    num = (2 * t - 1) << (right - 1)  # (t - 1/2) * 2^right
+    x = -((-num) // m)  # ceil
+    while _round_he((x - 1) * m, right) >= t:
+        x -= 1
+    while _round_he(x * m, right) < t:
+        x += 1
+    return x
+
+
+def _last_at_most(m: int, right: int, s: int) -> int:
+    """The largest x with round_half_even(x * m / 2^right) <= s (m >= 1)."""
+    x = ((2 * s + 1) << (right - 1)) // m  # floor((s + 1/2) * 2^right / m)
+    while _round_he((x + 1) * m, right) <= s:
+        x += 1
+    while _round_he(x * m, right) > s:
+        x -= 1
+    return x
+
+
+def _positive_scale(value: float, what: str) -> float:
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ModelError(f"{what} {value!r} is not a finite positive number")
+    return float(value)
+
+
+def _raw_fit(ratio: float, zero: int, zp: int, pre: int) -> RawInput | None:
+    """The widest multiplier (largest right shift <= 31) for a pre-shift, or None."""
+    for right in range(31, 0, -1):
+        m = math.floor(math.ldexp(ratio, right + pre) + 0.5)
+        if m >= 2**31 or m == 0:
+            continue
+        # Saturation points in x' = x >> pre, then in raw: x' = v covers x in [v 2^pre, v 2^pre + 2^pre - 1].
+        lo = (_last_at_most(m, right, -128 - zp) << pre) + (1 << pre) - 1 + zero
+        hi = (_first_at_least(m, right, 127 - zp) << pre) + zero
+        lo = max(lo, INT32_MIN, zero - INT32_MAX)  # raw - raw_zero stays within int32
+        hi = min(hi, INT32_MAX, zero + INT32_MAX)
+        bound = max(abs((lo - zero) >> pre), abs((hi - zero) >> pre))
+        if bound * m + (1 << (right - 1)) <= INT32_MAX:
+            return RawInput(lo, hi, zero, pre, m, -right, zp)
+    return None
+
+
+def raw_input_params(raw_scale: float, raw_zero: int, input_scale: float, input_zero_point: int) -> RawInput:
+    """Constants converting raw integers (real = raw_scale * (raw - raw_zero)) to a model
+    input with `input_scale` and `input_zero_point`: no pre-shift if the multiplier
+    then keeps MIN_RAW_BITS bits (or is exact), else the smallest one that does.
+
+    >>> raw_input_params(0.25, 0, 1.0, 0)  # raw / 4: m / 2^r is exactly 1/4
+    RawInput(raw_min=-510, raw_max=507, raw_zero=0, pre_shift=0, multiplier=2097152, shift=-23, zero_point=0)
+    >>> raw_input_params(2.0**-24, 0, 1.0, 0).pre_shift  # a 32-bit range onto 256 steps
+    1
+    """
+    ratio = _positive_scale(raw_scale, "raw input scale") / _positive_scale(input_scale, "model input scale")
+    if int(raw_zero) != raw_zero or not INT32_MIN <= raw_zero <= INT32_MAX:
+        raise ModelError(f"raw input zero point {raw_zero!r} is not an int32")
+    if not -128 <= input_zero_point <= 127:
+        raise ModelError(f"model input zero point {input_zero_point} is outside [-128, 127]")
+    if ratio >= 2.0**30:
+        raise ModelError(f"raw input scale / model input scale = {ratio:g} is 2^30 or more: one raw step saturates")
+    zero = int(raw_zero)
+    for pre in range(32):
+        fit = _raw_fit(ratio, zero, input_zero_point, pre)
+        if fit is None:
+            continue
+        exact = math.ldexp(ratio, -fit.shift + pre) == fit.multiplier
+        if exact or fit.multiplier >= 2 ** (MIN_RAW_BITS - 1):
+            return fit
+    # A ratio below 2^-62: every raw value rounds to the zero point.
+    return RawInput(zero, zero, zero, 0, 0, -1, input_zero_point)
+
+
+def quantize_raw(raw: Ints, p: RawInput) -> I64:
+    """m0nn_quantize_s16/_s32 in Python, bit for bit: raw integers to int8 model input.
+
+    >>> quantize_raw(np.array([-6, -2, 2, 6, 2**31 - 1]), raw_input_params(0.25, 0, 1.0, 0)).tolist()
+    [-2, 0, 0, 2, 127]
+    """
+    x = (np.clip(np.asarray(raw, dtype=np.int64), p.raw_min, p.raw_max) - p.raw_zero) >> p.pre_shift
+    prod = x * p.multiplier
+    if np.any((prod < INT32_MIN) | (prod + (1 << (-p.shift - 1)) > INT32_MAX)):
+        raise ModelError("raw input conversion: the product overflows int32 (constants not from raw_input_params)")
+    return np.clip(shift_round_half_even(prod, -p.shift) + p.zero_point, -128, 127)
+
+
+def output_q16_params(output_scale: float, output_zero_point: int) -> OutputQ16:
+    """Constants giving an int8 output's real value, output_scale * (q - zp), as a Q16.16
+    int32 (real * 2^16, rounded half to even); the widest multiplier that keeps
+    |q - zp| * m + 2^(r-1) within int32. Refused when |real| can reach 2^14.
+
+    >>> output_q16_params(0.5, 0)  # 0.5 * 2^16 = 2^15, exactly
+    OutputQ16(zero_point=0, multiplier=8388608, shift=-8)
+    """
+    real = _positive_scale(output_scale, "model output scale") * 2.0**Q16_FRAC_BITS
+    if not -128 <= output_zero_point <= 127:
+        raise ModelError(f"model output zero point {output_zero_point} is outside [-128, 127]")
+    bound = max(abs(-128 - output_zero_point), abs(127 - output_zero_point))
+    for right in range(31, 0, -1):
+        m = math.floor(math.ldexp(real, right) + 0.5)
+        if m < 2**31 and bound * m + (1 << (right - 1)) <= INT32_MAX:
+            return OutputQ16(output_zero_point, m, -right)
+    raise ModelError(
+        f"output scale {output_scale:g} * {bound} does not fit Q16.16 with a 32-bit multiply (|real| >= 2^14)"
+    )
+
+
+def dequantize_q16(q: Ints, p: OutputQ16) -> I64:
+    """m0nn_dequantize_q16 in Python, bit for bit: int8 outputs to Q16.16 real values.
+
+    >>> dequantize_q16(np.array([-128, 0, 1, 127]), output_q16_params(0.5, 0)).tolist()
+    [-4194304, 0, 32768, 4161536]
+    """
+    x = np.asarray(q, dtype=np.int64) - p.zero_point
+    return shift_round_half_even(x * p.multiplier, -p.shift)

@@ -3,6 +3,8 @@ no-change path compares them with what the headers record)."""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 KERNELS = ("b8", "b8w", "ref")
@@ -19,12 +21,16 @@ class Settings:
     min_bits: the narrowest multiplier "auto" accepts for mul32; int4: "auto"
     (a layer of a blocked kernel whose weights all lie in [-8, 7], i.e. trained
     at 4 bits, runs m0nn_fc_s8_b4 on packed 4-bit weights), "off" (never) or
-    "force" (every layer; an error if one does not fit)."""
+    "force" (every layer; an error if one does not fit); input_scale and
+    input_zero: the user's raw sensor integers, real = input_scale * (raw - input_zero),
+    for the header's raw-input conversion (None: no conversion)."""
 
     kernel: str = "b8"
     requant: str = "auto"
     min_bits: int = 10
     int4: str = "auto"
+    input_scale: float | None = None
+    input_zero: int = 0
 
     def line(self) -> str:
         """As the headers record it.
@@ -33,12 +39,17 @@ class Settings:
         'kernel=b8 requant=auto min_bits=10'
         >>> Settings(int4="off").line()
         'kernel=b8 requant=auto min_bits=10 int4=off'
+        >>> Settings(input_scale=0.0625).line()
+        'kernel=b8 requant=auto min_bits=10 input_scale=0.0625 input_zero=0'
 
-        int4 appears only when it is not the default, so headers written before
-        the option existed stay current.
+        int4 and the input scale appear only when they are not the default, so
+        headers written before the options existed stay current.
         """
         int4 = "" if self.int4 == "auto" else f" int4={self.int4}"
-        return f"kernel={self.kernel} requant={self.requant} min_bits={self.min_bits}{int4}"
+        line = f"kernel={self.kernel} requant={self.requant} min_bits={self.min_bits}{int4}"
+        if self.input_scale is not None:
+            line += f" input_scale={self.input_scale!r} input_zero={self.input_zero}"
+        return line
 
     def check(self) -> Settings:
         if self.kernel not in KERNELS:
@@ -51,4 +62,38 @@ class Settings:
             raise ValueError("int4=force needs a blocked kernel (b8 or b8w), not ref")
         if not 1 <= self.min_bits <= 31:
             raise ValueError(f"min_bits {self.min_bits} is outside [1, 31]")
+        if self.input_scale is not None and not (math.isfinite(self.input_scale) and self.input_scale > 0):
+            raise ValueError(f"input scale {self.input_scale!r} is not a finite positive number")
+        if not -(2**31) <= self.input_zero <= 2**31 - 1:
+            raise ValueError(f"input zero point {self.input_zero} is not an int32")
         return self
+
+
+def parse_input_scales(text: str) -> dict[str, tuple[float, int]]:
+    """The `custom_m0nn_input_scale` option: per model (its file name without .onnx),
+    the scale of its raw input and optionally the raw zero point, entries separated by
+    commas or new lines: `digits = 0.0625`, `tilt = 0.000598 zero=-512`.
+
+    >>> parse_input_scales("digits = 0.0625, tilt = 6.1e-4 zero=-512")
+    {'digits': (0.0625, 0), 'tilt': (0.00061, -512)}
+    """
+    scales: dict[str, tuple[float, int]] = {}
+    for entry in (e.strip() for e in re.split(r"[,\n]", text)):
+        if not entry:
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*=\s*(\S+)(?:\s+zero\s*=\s*([+-]?\d+))?", entry)
+        if not m:
+            raise ValueError(f"{entry!r} is not `MODEL = SCALE` or `MODEL = SCALE zero=INT`")
+        name, scale_text, zero_text = m.groups()
+        try:
+            scale = float(scale_text)
+        except ValueError:
+            raise ValueError(f"{entry!r}: {scale_text!r} is not a number") from None
+        if name in scales:
+            raise ValueError(f"model {name!r} is given twice")
+        try:
+            Settings(input_scale=scale, input_zero=int(zero_text or 0)).check()
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        scales[name] = (scale, int(zero_text or 0))
+    return scales

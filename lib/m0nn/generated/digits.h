@@ -573,4 +573,12 @@ static inline m0nn_status_t digits_run(const int8_t *input, int8_t *output, void
     return m0nn_model_run(&digits_model, input, output, arena);
 }
 
+/* Output real values as Q16.16 (int32 = real * 65536, rounded half to even; |real| < 2^14):
+ * digits_output_to_q16 (m0nn_dequantize_q16, docs/numerics.md). */
+static const m0nn_dequantize_params_t digits_output_q16 = {24, 8043338, -9};
+static inline m0nn_status_t digits_output_to_q16(const int8_t *output, int32_t *real_q16)
+{
+    return m0nn_dequantize_q16(&digits_output_q16, output, real_q16, DIGITS_OUTPUT_SIZE);
+}
+
 #endif /* M0NN_MODEL_DIGITS_H */

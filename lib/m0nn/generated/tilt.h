@@ -295,4 +295,12 @@ static inline m0nn_status_t tilt_run(const int8_t *input, int8_t *output, void *
     return m0nn_model_run(&tilt_model, input, output, arena);
 }
 
+/* Output real values as Q16.16 (int32 = real * 65536, rounded half to even; |real| < 2^14):
+ * tilt_output_to_q16 (m0nn_dequantize_q16, docs/numerics.md). */
+static const m0nn_dequantize_params_t tilt_output_q16 = {0, 8953313, -14};
+static inline m0nn_status_t tilt_output_to_q16(const int8_t *output, int32_t *real_q16)
+{
+    return m0nn_dequantize_q16(&tilt_output_q16, output, real_q16, TILT_OUTPUT_SIZE);
+}
+
 #endif /* M0NN_MODEL_TILT_H */

@@ -182,6 +182,51 @@ int32_t m0nn_argmax_s8(const int8_t *values, int32_t n);
  * n [1, ...]; zero_point [-128, 127]; output may equal input. */
 m0nn_status_t m0nn_relu_s8(const int8_t *input, int8_t *output, int32_t n, int32_t zero_point);
 
+/* Raw sensor integers to a model's int8 input, with no float and no 64-bit math
+ * (docs/numerics.md, "Raw sensor input"): for a sensor whose real value is
+ * raw_scale * (raw - raw_offset),
+ *   x = (clamp(raw, raw_min, raw_max) - raw_offset) >> pre_shift     (floor)
+ *   q = clamp(round_half_even(x * multiplier / 2^-shift) + zero_point, -128, 127)
+ * with multiplier / 2^(pre_shift - shift) ~ raw_scale / input_scale. The m0nn
+ * generator computes the constants (m0nn.quant.raw_input_params; the model
+ * header's <name>_raw_input when custom_m0nn_input_scale or `m0nn gen
+ * --input-scale` is given). raw_min and raw_max are where q saturates anyway, so
+ * the clamp changes no result and bounds the product; pre_shift is 0 unless the
+ * raw range is wider than about 2^24.
+ * Legal: pre_shift in [0, 31]; shift in [-31, -1]; multiplier >= 0; raw_min <=
+ * raw_max; zero_point in [-128, 127]; and, guaranteed by the generator,
+ * raw_min - raw_offset and raw_max - raw_offset within int32 and
+ * max(|x|) * multiplier + 2^(-shift - 1) < 2^31. */
+typedef struct {
+    int32_t raw_min;
+    int32_t raw_max;
+    int32_t raw_offset;
+    int32_t pre_shift;
+    int32_t multiplier;
+    int32_t shift;
+    int32_t zero_point;
+} m0nn_quantize_params_t;
+
+/* output[i] = q(raw[i]) for n [1, ...] int16 or int32 raw values. Errors
+ * (output untouched): M0NN_ERR_NULL, M0NN_ERR_SIZE (n < 1), M0NN_ERR_QUANT
+ * (pre_shift, shift, multiplier or raw_min > raw_max), M0NN_ERR_OFFSET (zero_point). */
+m0nn_status_t m0nn_quantize_s16(const m0nn_quantize_params_t *params, const int16_t *raw, int8_t *output, int32_t n);
+m0nn_status_t m0nn_quantize_s32(const m0nn_quantize_params_t *params, const int32_t *raw, int8_t *output, int32_t n);
+
+/* An int8 output's real value, scale * (q - zero_point), as Q16.16 (int32 holding
+ * real * 2^16): round_half_even((q - zero_point) * multiplier / 2^-shift), with
+ * multiplier / 2^-shift ~ scale * 2^16 (m0nn.quant.output_q16_params; the model
+ * header's <name>_output_q16). Legal: shift in [-31, -1], multiplier >= 0,
+ * zero_point in [-128, 127], and (generator) 255 * multiplier + 2^(-shift - 1) < 2^31. */
+typedef struct {
+    int32_t zero_point;
+    int32_t multiplier;
+    int32_t shift;
+} m0nn_dequantize_params_t;
+
+/* output[i] = Q16.16 real value of q[i], n [1, ...]; errors as m0nn_quantize_s16. */
+m0nn_status_t m0nn_dequantize_q16(const m0nn_dequantize_params_t *params, const int8_t *q, int32_t *output, int32_t n);
+
 #ifdef __cplusplus
 }
 #endif

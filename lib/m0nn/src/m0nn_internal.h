@@ -257,4 +257,44 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
     return M0NN_OK;
 }
 
+/* round_half_even(p / 2^right), right in [1, 31], for p + 2^(right - 1) < 2^31:
+ * adding 2^(right-1) - 1 plus the lowest bit of the quotient rounds ties to even. */
+static inline int32_t m0nn_shift_round_half_even(int32_t p, int32_t right)
+{
+    return (p + (int32_t)(1u << (right - 1)) - 1 + ((p >> right) & 1)) >> right;
+}
+
+/* The argument checks of m0nn_quantize_s16/_s32 (m0nn.h). */
+static inline m0nn_status_t m0nn_quantize_check(const m0nn_quantize_params_t *p, const void *raw, const int8_t *out,
+                                                int32_t n)
+{
+    if (p == 0 || raw == 0 || out == 0) {
+        return M0NN_ERR_NULL;
+    }
+    if (n < 1) {
+        return M0NN_ERR_SIZE;
+    }
+    if (p->pre_shift < 0 || p->pre_shift > 31 || p->shift < -31 || p->shift > -1 || p->multiplier < 0 ||
+        p->raw_min > p->raw_max) {
+        return M0NN_ERR_QUANT;
+    }
+    if (p->zero_point < -128 || p->zero_point > 127) {
+        return M0NN_ERR_OFFSET;
+    }
+    return M0NN_OK;
+}
+
+/* One raw value to int8 (m0nn.h, m0nn_quantize_params_t); the clamp to
+ * [raw_min, raw_max] keeps the product within int32. */
+static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t raw)
+{
+    int32_t q;
+    raw = raw < p->raw_min ? p->raw_min : raw;
+    raw = raw > p->raw_max ? p->raw_max : raw;
+    q = m0nn_shift_round_half_even(((raw - p->raw_offset) >> p->pre_shift) * p->multiplier, -p->shift);
+    q += p->zero_point;
+    q = q < -128 ? -128 : q;
+    return (int8_t)(q > 127 ? 127 : q);
+}
+
 #endif /* M0NN_INTERNAL_H */

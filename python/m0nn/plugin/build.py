@@ -35,6 +35,7 @@ MODELS_LIB = "m0nn_models"
 ALL_TESTS = "m0nn_models_test.h"  # no model gets this name: c_identifier never starts one with m0nn_
 TEST_DIR = "m0nn"  # test/m0nn/: the suites and harness `m0nn init` scaffolds
 OPTION = re.compile(r"^custom_m0nn_\w+$")
+INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (settings.parse_input_scales)
 
 
 def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
@@ -132,20 +133,25 @@ def regenerate(project: Path, env_options: dict[str, str], out_dir: Path, python
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
+    scales = env_options.get(INPUT_SCALE, "")
     if python is None or Path(python) == Path(sys.executable):
-        status = prebuild.run(project, selection, out_dir, settings)
+        status = prebuild.run(project, selection, out_dir, settings, scales)
     else:
         try:
             models = prebuild.find_models(project, selection)
+            per_model = prebuild.model_settings(models, settings, scales)
         except FileNotFoundError as exc:
             print(f"m0nn: error: {exc}", file=sys.stderr)
             return 1
-        if any(prebuild.stale_reason(m, out_dir, settings) for m in models):
+        except ValueError as exc:
+            print(f"m0nn: error: {INPUT_SCALE}: {exc}", file=sys.stderr)
+            return 1
+        if any(prebuild.stale_reason(m, out_dir, per_model[m]) for m in models):
             args = [python, "-m", "m0nn", "prebuild", str(project), "--out", str(out_dir)]
             args += [f"--option={k}={v}" for k, v in sorted(env_options.items())]
             status = subprocess.run(args, check=False).returncode
         else:
-            status = prebuild.run(project, selection, out_dir, settings)  # the up-to-date line, in process
+            status = prebuild.run(project, selection, out_dir, settings, scales)  # the up-to-date line, in process
     if status == 0 and out_dir.name == MODELS_LIB:
         write_all_tests(out_dir, prebuild.find_models(project, selection))
     return status
