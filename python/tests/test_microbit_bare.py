@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import shutil
 import stat
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, needs_arm, pio
+from conftest import ROOT, copy_project, needs_arm, pio
 
 EXIT_LINE = re.compile(r"^m0qemu: exit status (-?\d+)$")
 QEMU_SECONDS = 60
@@ -161,3 +162,31 @@ def test_pio_test_runs_the_uart_images_on_qemu(built: Path) -> None:
     assert result.returncode == 0, out
     assert re.search(r"(\d+) test cases: \1 succeeded", out), out
     assert "s32_int32_full_range\t[PASSED]" in out
+
+
+@needs_arm
+def test_uart_runner_reports_failures_and_hangs(tmp_path: Path, m0qemu: None) -> None:
+    """Through uartrun.py a failed case ends with status 1 and a hung image with 124."""
+    (tmp_path / "platformio.ini").write_text(
+        "[env:b]\nplatform = m0qemu\nboard = microbit_bare\ntest_framework = custom\ncustom_m0qemu_timeout = 5\n"
+    )
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.c").write_text("int main(void) { return 0; }\n")
+    (tmp_path / "test").mkdir()
+    for name in ("m0nn_unit.c", "m0nn_unit.h", "test_custom_runner.py"):
+        shutil.copy(ROOT / "test" / name, tmp_path / "test" / name)
+    bodies = {
+        "test_fails": "static void test_wrong(void) { M0NN_ASSERT_EQ_INT(1, 2); }\n"
+        "int main(void) { M0NN_RUN_TEST(test_wrong); return m0nn_unit_end(); }\n",
+        "test_hangs": 'static void test_forever(void) { for (;;) { __asm__ volatile(""); } }\n'
+        "int main(void) { M0NN_RUN_TEST(test_forever); return m0nn_unit_end(); }\n",
+    }
+    for suite, body in bodies.items():
+        (tmp_path / "test" / suite).mkdir()
+        (tmp_path / "test" / suite / f"{suite}.c").write_text('#include "m0nn_unit.h"\n' + body)
+    result = pio("test", "-e", "b", cwd=tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "test_wrong: 2 expected 1 was 2\t[FAILED]" in out
+    assert "Test program exited with status 1: one or more test cases failed" in out
+    assert "Test program exited with status 124: timed out" in out
