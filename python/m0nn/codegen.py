@@ -216,7 +216,9 @@ def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 
     lines: list[str] = []
     if input_scale is not None:
         try:
-            r = raw_input_params(input_scale, input_zero, model.input_scale, model.input_zero_point)
+            r = raw_input_params(
+                input_scale, input_zero, model.input_scale, model.input_zero_point, model.input_min, model.input_max
+            )
         except ModelError as exc:
             raise ModelError(f"{model.source}: raw input conversion: {exc}") from None
         lines += [
@@ -225,7 +227,7 @@ def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 
             " * input with one 32-bit multiply, ties to even, saturating (m0nn_quantize_s16, docs/numerics.md). */",
             f"#define {up}_RAW_INPUT 1",
             f"static const m0nn_quantize_params_t {p}_raw_input = {{{r.raw_min}, {r.raw_max}, {r.raw_zero}, "
-            f"{r.pre_shift}, {r.multiplier}, {r.shift}, {r.zero_point}}};",
+            f"{r.pre_shift}, {r.multiplier}, {r.shift}, {r.zero_point}, {r.q_min}, {r.q_max}}};",
             f"static inline m0nn_status_t {p}_input_from_s16(const int16_t *raw, int8_t *input)",
             "{",
             f"    return m0nn_quantize_s16(&{p}_raw_input, raw, input, {up}_INPUT_SIZE);",

@@ -30,20 +30,22 @@ from m0nn.quant import (
 SEED = 20261130
 INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
 
-# name, raw scale, raw zero point, model input scale, model input zero point
-RAW_SPECS: tuple[tuple[str, float, int, float, int], ...] = (
-    ("digits_pixels", 0.0625, 0, 0.003921568859368563, -128),
-    ("ties_quarter", 0.25, 0, 1.0, 0),
-    ("ties_half_zp", 0.5, 3, 1.0, -7),
-    ("accel_mg", 0.00981, 0, 0.0762, -10),
-    ("offset_near_int32_max", 1e-3, INT32_MAX - 1000, 0.01, 5),
-    ("offset_int32_min", 0.5, INT32_MIN, 2.0, -128),
-    ("zero_point_max", 0.1, -100, 0.05, 127),
-    ("ratio_large", 1000.0, 7, 0.5, 0),
-    ("ratio_2_pow_29", 2.0**29, 0, 1.0, 0),
-    ("ratio_tiny", 1e-12, 5, 1.0, 3),
-    ("ratio_below_2_pow_62_multiplier_zero", 1e-20, 5, 1.0, 3),
-    ("int32_full_range", 2.0**-24, 0, 1.0, 0),
+# name, raw scale, raw zero point, model input scale, model input zero point, input range
+RawSpec = tuple[str, float, int, float, int, int, int]
+RAW_SPECS: tuple[RawSpec, ...] = (
+    ("digits_pixels", 0.0625, 0, 0.003921568859368563, -128, -128, 127),
+    ("ties_quarter", 0.25, 0, 1.0, 0, -128, 127),
+    ("ties_half_zp", 0.5, 3, 1.0, -7, -128, 127),
+    ("accel_mg", 0.00981, 0, 0.0762, -10, -128, 127),
+    ("offset_near_int32_max", 1e-3, INT32_MAX - 1000, 0.01, 5, -128, 127),
+    ("offset_int32_min", 0.5, INT32_MIN, 2.0, -128, -128, 127),
+    ("zero_point_max", 0.1, -100, 0.05, 127, -128, 127),
+    ("ratio_large", 1000.0, 7, 0.5, 0, -128, 127),
+    ("ratio_2_pow_29", 2.0**29, 0, 1.0, 0, -128, 127),
+    ("ratio_tiny", 1e-12, 5, 1.0, 3, -128, 127),
+    ("ratio_below_2_pow_62_multiplier_zero", 1e-20, 5, 1.0, 3, -128, 127),
+    ("int32_full_range", 2.0**-24, 0, 1.0, 0, -128, 127),
+    ("input_range_7_bit", 0.01, 0, 0.05, -128, -128, -1),
 )
 
 # name, output scale, output zero point
@@ -91,8 +93,8 @@ def _ties(p: RawInput) -> list[int]:
 def raw_cases() -> list[RawCase]:
     rng = np.random.default_rng(SEED)
     out = []
-    for name, raw_scale, raw_zero, in_scale, in_zp in RAW_SPECS:
-        p = raw_input_params(raw_scale, raw_zero, in_scale, in_zp)
+    for name, raw_scale, raw_zero, in_scale, in_zp, q_min, q_max in RAW_SPECS:
+        p = raw_input_params(raw_scale, raw_zero, in_scale, in_zp, q_min, q_max)
         values = [INT32_MIN, INT32_MIN + 1, INT16_MIN - 1, INT16_MIN, INT16_MIN + 1, -1, 0, 1]
         values += [INT16_MAX - 1, INT16_MAX, INT16_MAX + 1, INT32_MAX - 1, INT32_MAX]
         for edge in (p.raw_min, p.raw_max, p.raw_zero):
@@ -142,7 +144,17 @@ def render() -> str:
         lines.append(f"static const int8_t r{i}_q16[{r16.size}] = {_c_list(quantize_raw(r16, p))};")
         consts = ", ".join(
             "INT32_MIN" if v == INT32_MIN else str(v)
-            for v in (p.raw_min, p.raw_max, p.raw_zero, p.pre_shift, p.multiplier, p.shift, p.zero_point)
+            for v in (
+                p.raw_min,
+                p.raw_max,
+                p.raw_zero,
+                p.pre_shift,
+                p.multiplier,
+                p.shift,
+                p.zero_point,
+                p.q_min,
+                p.q_max,
+            )
         )
         table.append(
             f'    {{"s32_{c.name}", "s16_{c.name}", {{{consts}}},\n'

@@ -223,7 +223,7 @@ def power_of_two_shift(real: float) -> int:
 # model's QuantizeLinear wants q = clamp(round(real / input_scale) + zp). On the
 # device that is one 32-bit multiply:
 #   x = (clamp(raw, raw_min, raw_max) - raw_zero) >> pre_shift       (floor)
-#   q = clamp(round_half_even(x * m / 2^r) + zp, -128, 127)
+#   q = clamp(round_half_even(x * m / 2^r) + zp, q_min, q_max)       (the model's input range)
 # with m / 2^(r + pre_shift) ~ raw_scale / input_scale. raw_min and raw_max are the
 # raw values beyond which q saturates anyway, so clamping there changes no result
 # and bounds |x|: |x| * m + 2^(r-1) < 2^31, no 64-bit product, for int16 and int32
@@ -246,6 +246,8 @@ class RawInput:
     multiplier: int
     shift: int  # in [-31, -1]: a right shift, rounding half to even
     zero_point: int
+    q_min: int = -128  # the model input's clamp (narrower for 7-bit activations)
+    q_max: int = 127
 
 
 @dataclass(frozen=True)
@@ -299,30 +301,34 @@ def _positive_scale(value: float, what: str) -> float:
     return float(value)
 
 
-def _raw_fit(ratio: float, zero: int, zp: int, pre: int) -> RawInput | None:
+def _raw_fit(ratio: float, zero: int, zp: int, pre: int, q_min: int, q_max: int) -> RawInput | None:
     """The widest multiplier (largest right shift <= 31) for a pre-shift, or None."""
     for right in range(31, 0, -1):
         m = math.floor(math.ldexp(ratio, right + pre) + 0.5)
         if m >= 2**31 or m == 0:
             continue
         # Saturation points in x' = x >> pre, then in raw: x' = v covers x in [v 2^pre, v 2^pre + 2^pre - 1].
-        lo = (_last_at_most(m, right, -128 - zp) << pre) + (1 << pre) - 1 + zero
-        hi = (_first_at_least(m, right, 127 - zp) << pre) + zero
+        lo = (_last_at_most(m, right, q_min - zp) << pre) + (1 << pre) - 1 + zero
+        hi = (_first_at_least(m, right, q_max - zp) << pre) + zero
         lo = max(lo, INT32_MIN, zero - INT32_MAX)  # raw - raw_zero stays within int32
         hi = min(hi, INT32_MAX, zero + INT32_MAX)
         bound = max(abs((lo - zero) >> pre), abs((hi - zero) >> pre))
         if bound * m + (1 << (right - 1)) <= INT32_MAX:
-            return RawInput(lo, hi, zero, pre, m, -right, zp)
+            return RawInput(lo, hi, zero, pre, m, -right, zp, q_min, q_max)
     return None
 
 
-def raw_input_params(raw_scale: float, raw_zero: int, input_scale: float, input_zero_point: int) -> RawInput:
+def raw_input_params(
+    raw_scale: float, raw_zero: int, input_scale: float, input_zero_point: int, q_min: int = -128, q_max: int = 127
+) -> RawInput:
     """Constants converting raw integers (real = raw_scale * (raw - raw_zero)) to a model
-    input with `input_scale` and `input_zero_point`: no pre-shift if the multiplier
-    then keeps MIN_RAW_BITS bits (or is exact), else the smallest one that does.
+    input with `input_scale` and `input_zero_point`, clamped to [q_min, q_max] (the
+    model's input range): no pre-shift if the multiplier then keeps MIN_RAW_BITS bits
+    (or is exact), else the smallest one that does.
 
-    >>> raw_input_params(0.25, 0, 1.0, 0)  # raw / 4: m / 2^r is exactly 1/4
-    RawInput(raw_min=-510, raw_max=507, raw_zero=0, pre_shift=0, multiplier=2097152, shift=-23, zero_point=0)
+    >>> p = raw_input_params(0.25, 0, 1.0, 0)  # raw / 4: m / 2^r is exactly 1/4
+    >>> p.raw_min, p.raw_max, p.pre_shift, p.multiplier, p.shift
+    (-510, 507, 0, 2097152, -23)
     >>> raw_input_params(2.0**-24, 0, 1.0, 0).pre_shift  # a 32-bit range onto 256 steps
     1
     """
@@ -331,18 +337,20 @@ def raw_input_params(raw_scale: float, raw_zero: int, input_scale: float, input_
         raise ModelError(f"raw input zero point {raw_zero!r} is not an int32")
     if not -128 <= input_zero_point <= 127:
         raise ModelError(f"model input zero point {input_zero_point} is outside [-128, 127]")
+    if not -128 <= q_min <= q_max <= 127:
+        raise ModelError(f"model input range [{q_min}, {q_max}] is not within [-128, 127]")
     if ratio >= 2.0**30:
         raise ModelError(f"raw input scale / model input scale = {ratio:g} is 2^30 or more: one raw step saturates")
     zero = int(raw_zero)
     for pre in range(32):
-        fit = _raw_fit(ratio, zero, input_zero_point, pre)
+        fit = _raw_fit(ratio, zero, input_zero_point, pre, q_min, q_max)
         if fit is None:
             continue
         exact = math.ldexp(ratio, -fit.shift + pre) == fit.multiplier
         if exact or fit.multiplier >= 2 ** (MIN_RAW_BITS - 1):
             return fit
     # A ratio below 2^-62: every raw value rounds to the zero point.
-    return RawInput(zero, zero, zero, 0, 0, -1, input_zero_point)
+    return RawInput(zero, zero, zero, 0, 0, -1, input_zero_point, q_min, q_max)
 
 
 def quantize_raw(raw: Ints, p: RawInput) -> I64:
@@ -355,7 +363,7 @@ def quantize_raw(raw: Ints, p: RawInput) -> I64:
     prod = x * p.multiplier
     if np.any((prod < INT32_MIN) | (prod + (1 << (-p.shift - 1)) > INT32_MAX)):
         raise ModelError("raw input conversion: the product overflows int32 (constants not from raw_input_params)")
-    return np.clip(shift_round_half_even(prod, -p.shift) + p.zero_point, -128, 127)
+    return np.clip(shift_round_half_even(prod, -p.shift) + p.zero_point, p.q_min, p.q_max)
 
 
 def output_q16_params(output_scale: float, output_zero_point: int) -> OutputQ16:

@@ -32,11 +32,12 @@ from m0nn.reference import quantize_input
 from m0nn.settings import Settings, parse_input_scales
 
 SPECS = [spec[1:] for spec in golden_io.RAW_SPECS] + [
-    (3.0e-5, 0, 0.02, 0),  # an int16 accelerometer onto 0.02 steps
-    (0.8, -1, 0.3, 100),
-    (7.0, 12345, 0.001, -128),
-    (1.0 / 3.0, 0, 0.1, 0),
-    (2.0**-40, 0, 1.0, 0),  # wider than int32: the pre-shift
+    (3.0e-5, 0, 0.02, 0, -128, 127),  # an int16 accelerometer onto 0.02 steps
+    (0.8, -1, 0.3, 100, -128, 127),
+    (7.0, 12345, 0.001, -128, -128, 127),
+    (1.0 / 3.0, 0, 0.1, 0, -128, 127),
+    (2.0**-40, 0, 1.0, 0, -128, 127),  # wider than int32: the pre-shift
+    (0.3, 0, 0.1, 0, 0, 127),  # a uint8 model input with 7-bit activations
 ]
 
 
@@ -57,7 +58,7 @@ def _raw_values(p: RawInput, rng: np.random.Generator) -> list[int]:
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s[0]:g}/{s[2]:g}@{s[1]}")
-def test_clamping_the_raw_range_changes_no_result(spec: tuple[float, int, float, int]) -> None:
+def test_clamping_the_raw_range_changes_no_result(spec: tuple[float, int, float, int, int, int]) -> None:
     """The device clamps raw to [raw_min, raw_max] to bound the product; the same
     formula on unbounded integers, without that clamp, gives the same int8 values."""
     p = raw_input_params(*spec)
@@ -65,22 +66,24 @@ def test_clamping_the_raw_range_changes_no_result(spec: tuple[float, int, float,
     ours = quantize_raw(np.array(raws, np.int64), p).tolist()
     for raw, got in zip(raws, ours, strict=True):
         exact = ((raw - p.raw_zero) >> p.pre_shift) * p.multiplier
-        want = max(-128, min(127, _round_half_even(Fraction(exact, 2**-p.shift)) + p.zero_point))
+        want = max(p.q_min, min(p.q_max, _round_half_even(Fraction(exact, 2**-p.shift)) + p.zero_point))
         assert got == want, (raw, got, want)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s[0]:g}/{s[2]:g}@{s[1]}")
-def test_raw_conversion_is_within_a_hair_of_the_real_quantization(spec: tuple[float, int, float, int]) -> None:
+def test_raw_conversion_is_within_a_hair_of_the_real_quantization(
+    spec: tuple[float, int, float, int, int, int],
+) -> None:
     """Against QuantizeLinear on the exact real value, clamp(round_half_even(raw_scale
     * (raw - zero) / input_scale) + zp): the same except within 2^-6 of a tie (the
     multiplier's rounding, the pre-shift's dropped bits), and then one step off."""
-    raw_scale, zero, in_scale, zp = spec
+    raw_scale, zero, in_scale, zp, q_min, q_max = spec
     p = raw_input_params(*spec)
     raws = _raw_values(p, np.random.default_rng(2))
     ratio = Fraction(raw_scale) / Fraction(in_scale)
     for raw, got in zip(raws, quantize_raw(np.array(raws, np.int64), p).tolist(), strict=True):
         real = (raw - zero) * ratio
-        want = max(-128, min(127, _round_half_even(real) + zp))
+        want = max(q_min, min(q_max, _round_half_even(real) + zp))
         if got != want:
             assert abs(got - want) == 1, (raw, got, want)
             assert abs(real - math.floor(real) - Fraction(1, 2)) < Fraction(1, 2**6), (raw, float(real))
@@ -115,6 +118,7 @@ def test_digits_pixels_give_the_quantized_test_inputs() -> None:
         ((1.0, 2**31, 1.0, 0), "raw input zero point 2147483648 is not an int32"),
         ((1.0, 0.5, 1.0, 0), "raw input zero point 0.5 is not an int32"),
         ((1.0, 0, 1.0, 128), "model input zero point 128 is outside [-128, 127]"),
+        ((1.0, 0, 1.0, 0, 5, 4), "model input range [5, 4] is not within [-128, 127]"),
         ((2.0**30, 0, 1.0, 0), "is 2^30 or more"),
     ],
 )
@@ -125,7 +129,7 @@ def test_bad_raw_scales_are_refused(args: tuple, message: str) -> None:  # type:
 
 def test_reference_refuses_constants_that_overflow() -> None:
     p = raw_input_params(0.25, 0, 1.0, 0)
-    wide = RawInput(INT32_MIN, INT32_MAX, 0, 0, p.multiplier, p.shift, 0)
+    wide = RawInput(INT32_MIN, INT32_MAX, 0, 0, p.multiplier, p.shift, 0)  # the default range, all of int8
     with pytest.raises(ModelError, match="overflows int32"):
         quantize_raw(np.array([10**6]), wide)
 
@@ -203,7 +207,10 @@ def test_prebuild_option_regenerates_when_the_scale_changes(tmp_path: Path, caps
     assert "regenerating models/digits.onnx (settings changed" in out and "tilt.onnx" not in out
     header, test_header = (gen / "digits.h").read_text(), (gen / "digits_test.h").read_text()
     assert "settings: kernel=b8 requant=auto min_bits=10 input_scale=0.0625 input_zero=0" in header
-    assert "static const m0nn_quantize_params_t digits_raw_input = {0, 16, 0, 0, 133693432, -23, -128};" in header
+    assert (
+        "static const m0nn_quantize_params_t digits_raw_input = {0, 16, 0, 0, 133693432, -23, -128, -128, 127};"
+        in header
+    )
     assert "#define DIGITS_TEST_RAW 1" in test_header
     assert "digits_raw_input" not in (gen / "tilt.h").read_text()
 

@@ -47,7 +47,7 @@ static void test_dequantize_q16_golden(int32_t index)
 }
 
 /* raw / 4 (exact multiplier): halves round to the even neighbour, both signs. */
-static const m0nn_quantize_params_t quarter = {-510, 507, 0, 0, 2097152, -23, 0};
+static const m0nn_quantize_params_t quarter = {-510, 507, 0, 0, 2097152, -23, 0, -128, 127};
 
 static void test_ties_round_to_even(void)
 {
@@ -95,6 +95,10 @@ static void test_argument_errors_leave_output_untouched(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_quantize_s32(&p, raw, out, 2));
     p = quarter;
     p.zero_point = 128;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_quantize_s32(&p, raw, out, 2));
+    p = quarter;
+    p.q_min = 1;
+    p.q_max = 0;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_quantize_s32(&p, raw, out, 2));
     M0NN_ASSERT_EQ_S8(untouched, out, 2);
 

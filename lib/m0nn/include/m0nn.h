@@ -186,7 +186,7 @@ m0nn_status_t m0nn_relu_s8(const int8_t *input, int8_t *output, int32_t n, int32
  * (docs/numerics.md, "Raw sensor input"): for a sensor whose real value is
  * raw_scale * (raw - raw_offset),
  *   x = (clamp(raw, raw_min, raw_max) - raw_offset) >> pre_shift     (floor)
- *   q = clamp(round_half_even(x * multiplier / 2^-shift) + zero_point, -128, 127)
+ *   q = clamp(round_half_even(x * multiplier / 2^-shift) + zero_point, q_min, q_max)
  * with multiplier / 2^(pre_shift - shift) ~ raw_scale / input_scale. The m0nn
  * generator computes the constants (m0nn.quant.raw_input_params; the model
  * header's <name>_raw_input when custom_m0nn_input_scale or `m0nn gen
@@ -194,7 +194,8 @@ m0nn_status_t m0nn_relu_s8(const int8_t *input, int8_t *output, int32_t n, int32
  * the clamp changes no result and bounds the product; pre_shift is 0 unless the
  * raw range is wider than about 2^24.
  * Legal: pre_shift in [0, 31]; shift in [-31, -1]; multiplier >= 0; raw_min <=
- * raw_max; zero_point in [-128, 127]; and, guaranteed by the generator,
+ * raw_max; zero_point in [-128, 127]; -128 <= q_min <= q_max <= 127 (the model's
+ * input range: narrower for 7-bit activations); and, guaranteed by the generator,
  * raw_min - raw_offset and raw_max - raw_offset within int32 and
  * max(|x|) * multiplier + 2^(-shift - 1) < 2^31. */
 typedef struct {
@@ -205,11 +206,14 @@ typedef struct {
     int32_t multiplier;
     int32_t shift;
     int32_t zero_point;
+    int32_t q_min;
+    int32_t q_max;
 } m0nn_quantize_params_t;
 
 /* output[i] = q(raw[i]) for n [1, ...] int16 or int32 raw values. Errors
  * (output untouched): M0NN_ERR_NULL, M0NN_ERR_SIZE (n < 1), M0NN_ERR_QUANT
- * (pre_shift, shift, multiplier or raw_min > raw_max), M0NN_ERR_OFFSET (zero_point). */
+ * (pre_shift, shift, multiplier or raw_min > raw_max), M0NN_ERR_OFFSET (zero_point,
+ * q_min, q_max). */
 m0nn_status_t m0nn_quantize_s16(const m0nn_quantize_params_t *params, const int16_t *raw, int8_t *output, int32_t n);
 m0nn_status_t m0nn_quantize_s32(const m0nn_quantize_params_t *params, const int32_t *raw, int8_t *output, int32_t n);
 

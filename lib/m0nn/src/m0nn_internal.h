@@ -278,7 +278,7 @@ static inline m0nn_status_t m0nn_quantize_check(const m0nn_quantize_params_t *p,
         p->raw_min > p->raw_max) {
         return M0NN_ERR_QUANT;
     }
-    if (p->zero_point < -128 || p->zero_point > 127) {
+    if (p->zero_point < -128 || p->zero_point > 127 || p->q_min < -128 || p->q_min > p->q_max || p->q_max > 127) {
         return M0NN_ERR_OFFSET;
     }
     return M0NN_OK;
@@ -293,8 +293,8 @@ static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t 
     raw = raw > p->raw_max ? p->raw_max : raw;
     q = m0nn_shift_round_half_even(((raw - p->raw_offset) >> p->pre_shift) * p->multiplier, -p->shift);
     q += p->zero_point;
-    q = q < -128 ? -128 : q;
-    return (int8_t)(q > 127 ? 127 : q);
+    q = q < p->q_min ? p->q_min : q;
+    return (int8_t)(q > p->q_max ? p->q_max : q);
 }
 
 #endif /* M0NN_INTERNAL_H */
