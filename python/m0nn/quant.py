@@ -395,3 +395,151 @@ def dequantize_q16(q: Ints, p: OutputQ16) -> I64:
     """
     x = np.asarray(q, dtype=np.int64) - p.zero_point
     return shift_round_half_even(x * p.multiplier, -p.shift)
+
+
+# -- Operators beyond the fully connected layer (conv graphs) -----------------------------
+
+ADD_LEFT_SHIFT = 20  # TFLite's int8 Add: inputs are scaled by 2^20 before rescaling
+
+
+def add_multipliers(scale_a: float, scale_b: float, scale_out: float) -> tuple[tuple[int, int], ...]:
+    """TFLite's int8 Add constants: ((M_a, s_a), (M_b, s_b), (M_out, s_out)).
+
+    Each input q - zp is shifted left by 20, rescaled to twice the larger input
+    scale (M_x ~ scale_x / (2 max)), the two are summed and the sum is rescaled to
+    the output (M_out ~ 2 max / (2^20 scale_out)); all with requantize_q31.
+
+    >>> add_multipliers(0.5, 0.5, 1.0)
+    ((1073741824, 0), (1073741824, 0), (1073741824, -20))
+    """
+    twice_max = 2.0 * max(scale_a, scale_b)
+    return (
+        quantize_multiplier(scale_a / twice_max),
+        quantize_multiplier(scale_b / twice_max),
+        quantize_multiplier(twice_max / ((1 << ADD_LEFT_SHIFT) * scale_out)),
+    )
+
+
+def add_s8(
+    a: Ints, b: Ints, zp_a: int, zp_b: int, zp_out: int, mults: tuple[tuple[int, int], ...], act: tuple[int, int]
+) -> I64:
+    """The int8 Add as m0nn_add_s8 computes it (int32 throughout, q31 rescaling)."""
+    (ma, sa), (mb, sb), (mo, so) = mults
+    xa = (np.asarray(a, np.int64) - zp_a) << ADD_LEFT_SHIFT
+    xb = (np.asarray(b, np.int64) - zp_b) << ADD_LEFT_SHIFT
+    total = requantize_q31(xa, np.int64(ma), np.int64(sa)) + requantize_q31(xb, np.int64(mb), np.int64(sb))
+    y = requantize_q31(total, np.int64(mo), np.int64(so)) + zp_out
+    return np.clip(y, act[0], act[1])
+
+
+def divide_round_away(total: Ints, count: Ints) -> I64:
+    """TFLite's average: total / count rounded half away from zero (count > 0).
+
+    >>> divide_round_away(np.array([5, -5, 4, -4]), np.array(2)).tolist()
+    [3, -3, 2, -2]
+    """
+    total = np.asarray(total, np.int64)
+    count = np.asarray(count, np.int64)
+    mag = (np.abs(total) + count // 2) // count
+    return np.where(total < 0, -mag, mag)
+
+
+def reciprocal_u32(count: int, n_max: int) -> tuple[int, int]:
+    """(m, k) with floor(n / count) == (n * m) >> k for every n in [0, n_max] and
+    n_max * m < 2^32: a division by `count` as one 32-bit unsigned multiply and a
+    shift (the M0 has no divider). Checked exhaustively; raises when no k works.
+
+    >>> reciprocal_u32(3, 1000)
+    (43691, 17)
+    """
+    if count < 1:
+        raise ModelError(f"pooling window of {count} elements")
+    n = np.arange(n_max + 1, dtype=np.int64)
+    for k in range(32):
+        m = -(-(1 << k) // count)  # ceil(2^k / count)
+        if n_max * m >= 2**32:
+            break
+        if np.array_equal((n * m) >> k, n // count):
+            return int(m), k
+    raise ModelError(f"no 32-bit reciprocal divides exactly by a window of {count} elements (too large)")
+
+
+def average_window_reciprocals(max_count: int) -> list[tuple[int, int]]:
+    """reciprocal_u32 for every window count 1..max_count; the kernels divide
+    |sum| + count/2 with |sum| <= 255 * count (int8 values minus a zero point)."""
+    return [reciprocal_u32(c, 255 * c + c // 2) for c in range(1, max_count + 1)]
+
+
+def average_s8(total: Ints, count: Ints, recips: list[tuple[int, int]]) -> I64:
+    """divide_round_away through the reciprocal table, as m0nn_avgpool_s8 does it."""
+    total = np.asarray(total, np.int64)
+    count = np.asarray(count, np.int64)
+    m = np.array([r[0] for r in recips], np.int64)[count - 1]
+    k = np.array([r[1] for r in recips], np.int64)[count - 1]
+    mag = ((np.abs(total) + (count >> 1)) * m) >> k
+    return np.where(total < 0, -mag, mag)
+
+
+SOFTMAX_EXP_BITS = 15  # exp table entries in Q15: exp(0) = 32768
+SOFTMAX_PROB_BITS = 15  # probabilities before the output scale, in Q15
+
+
+def softmax_exp_table(input_scale: float) -> NDArray[np.int64]:
+    """e[d] = round(exp(-input_scale * d) * 2^15) for d = max - x in 0..255."""
+    d = np.arange(256, dtype=np.float64)
+    return np.rint(np.exp(-input_scale * d) * (1 << SOFTMAX_EXP_BITS)).astype(np.int64)
+
+
+def softmax_output_multiplier(output_scale: float) -> tuple[int, int]:
+    """(m, right) with m / 2^right ~ 1 / (output_scale * 2^15), m < 2^16: the Q15
+    probability times m fits 31 bits."""
+    real = 1.0 / (output_scale * (1 << SOFTMAX_PROB_BITS))
+    for right in range(31, -1, -1):
+        m = math.floor(real * 2.0**right + 0.5)
+        if m < 1 << 16:
+            if m == 0:
+                break
+            return int(m), right
+    raise ModelError(f"softmax output scale {output_scale!r} is outside the supported range")
+
+
+def reciprocal_q31_u16(s: int) -> int:
+    """floor(2^31 / s) for s in [2^15, 2^16), as the C kernel's shift-subtract loop."""
+    return (1 << 31) // s
+
+
+def softmax_s8(
+    x: Ints, input_scale: float, output_scale: float, output_zero_point: int, act: tuple[int, int] = (-128, 127)
+) -> I64:
+    """Integer softmax over the last axis, as m0nn_softmax_s8 computes it:
+    e_i = table[max - x_i] (Q15), S = sum e_i; S is normalised to 16 bits
+    (S >> r in [2^15, 2^16)), R = floor(2^31 / (S >> r)); p_i = (e_i R) >> (16 + r)
+    is the probability in Q15; y_i = zp + ((p_i m + 2^(k-1)) >> k), clamped."""
+    x = np.asarray(x, np.int64)
+    table = softmax_exp_table(input_scale)
+    m, k = softmax_output_multiplier(output_scale)
+    e = table[x.max(axis=-1, keepdims=True) - x]
+    s = e.sum(axis=-1, keepdims=True)
+    if np.any(s >= 2**31):
+        raise ModelError("softmax row too long: the sum of exponentials overflows 31 bits")
+    r = np.zeros_like(s)
+    while np.any((s >> r) >= 1 << 16):
+        r += ((s >> r) >= 1 << 16).astype(np.int64)
+    recip = (np.int64(1) << 31) // (s >> r)
+    p = (e * recip) >> (16 + r)
+    y = ((p * m + (np.int64(1) << (k - 1) if k > 0 else 0)) >> k) + output_zero_point
+    return np.clip(y, act[0], act[1])
+
+
+def float_table(
+    fn: object, input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int
+) -> NDArray[np.int64]:
+    """A 256-entry int8 table of a float function, computed as onnxruntime's QDQ
+    graph does: dequantize in float32, the function in float32, QuantizeLinear
+    (divide by the scale in float32, round half to even, add the zero point,
+    saturate). Entry i is the output for the input q = i - 128."""
+    q = np.arange(-128, 128, dtype=np.int64)
+    x = (q - input_zero_point).astype(np.float32) * np.float32(input_scale)
+    y = np.asarray(fn(x), dtype=np.float32)  # type: ignore[operator]
+    scaled = y / np.float32(output_scale)
+    return np.clip(np.rint(scaled).astype(np.int64) + output_zero_point, -128, 127)
