@@ -104,6 +104,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_golden_graph(args: argparse.Namespace) -> int:
+    from m0nn.codegen import write_atomic
+    from m0nn.graph import golden
+
+    write_atomic(Path(args.output), golden.render())
+    print(f"wrote {args.output}")
+    return 0
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from m0nn import golden, golden_io
     from m0nn.codegen import write_atomic
@@ -215,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-bits", type=int, default=8, help="weight width for QAT (digits; 2..8)")
     p.set_defaults(func=_cmd_train)
 
+    p = sub.add_parser("golden-graph", help="write the golden vectors of the C graph-operator tests")
+    p.add_argument("-o", "--output", default="test/test_graph/golden_graph.h")
+    p.set_defaults(func=_cmd_golden_graph)
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
     p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")

@@ -235,4 +235,7 @@ m0nn_status_t m0nn_dequantize_q16(const m0nn_dequantize_params_t *params, const 
 }
 #endif
 
+/* Graph operators (conv nets) and their runner. */
+#include "m0nn_graph.h"
+
 #endif /* M0NN_H */

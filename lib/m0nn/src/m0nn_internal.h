@@ -297,4 +297,10 @@ static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t 
     return (int8_t)(q > p->q_max ? p->q_max : q);
 }
 
+/* Argument checks shared by kernel families (graph operators). */
+m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *input, const int8_t *output,
+                                 int32_t depthwise);
+m0nn_status_t m0nn_pool_s8_check(const m0nn_pool_s8_params_t *p, const int8_t *input, const int8_t *output,
+                                 int32_t average);
+
 #endif /* M0NN_INTERNAL_H */

@@ -1,0 +1,126 @@
+/* The graph runner and every graph operator against golden vectors from the
+ * Python integer reference (golden_graph.h, written by `m0nn golden-graph`):
+ * each operator's output for the first vectors (a mismatch names the operator
+ * and the index), then every vector's output exactly; the arena as planned is
+ * enough and nothing around it is touched. */
+#include "golden_graph.h"
+#include "m0nn.h"
+#include "m0nn_unit.h"
+
+#define ARENA_MAX 2048
+#define OUT_MAX 1024
+#define GUARD 8
+
+typedef struct {
+    const golden_graph_case_t *c;
+    int32_t vector;
+    int32_t offset;
+    int32_t bad_op;
+    int32_t bad_index;
+    int32_t expected;
+    int32_t actual;
+} trace_check_t;
+
+static void compare_op(void *ctx, int32_t op, const int8_t *output, int32_t size)
+{
+    trace_check_t *t = (trace_check_t *)ctx;
+    const int8_t *want = t->c->trace + t->vector * t->c->trace_size + t->offset;
+    int32_t i;
+    for (i = 0; i < size && t->bad_op < 0; ++i) {
+        if (output[i] != want[i]) {
+            t->bad_op = op;
+            t->bad_index = i;
+            t->expected = want[i];
+            t->actual = output[i];
+        }
+    }
+    t->offset += size;
+}
+
+static void check_operators(int32_t index)
+{
+    const golden_graph_case_t *c = &golden_graph_cases[index];
+    static int8_t arena[ARENA_MAX] M0NN_ALIGN4;
+    int8_t out[OUT_MAX];
+    int32_t n;
+    M0NN_ASSERT_EQ_INT(1, c->graph->arena_size <= ARENA_MAX && c->graph->output_size <= OUT_MAX);
+    for (n = 0; n < c->trace_n; ++n) {
+        trace_check_t t = {0, 0, 0, -1, -1, 0, 0};
+        t.c = c;
+        t.vector = n;
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run_observed(c->graph, c->inputs + n * c->graph->input_size, out,
+                                                            arena, compare_op, &t));
+        if (t.bad_op >= 0) {
+            m0nn_unit_eq_int(t.expected, t.actual, __LINE__, "operator output vs reference");
+            m0nn_unit_print("  (vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(", operator ");
+            m0nn_unit_print_int(t.bad_op);
+            m0nn_unit_print(", index ");
+            m0nn_unit_print_int(t.bad_index);
+            m0nn_unit_print(")\n");
+            return;
+        }
+    }
+}
+
+static void check_outputs(int32_t index)
+{
+    const golden_graph_case_t *c = &golden_graph_cases[index];
+    static uint8_t arena[ARENA_MAX + 2 * GUARD] M0NN_ALIGN4;
+    int8_t out[OUT_MAX + GUARD];
+    const int32_t size = c->graph->arena_size;
+    int32_t n, i;
+    M0NN_ASSERT_EQ_INT(1, size + 2 * GUARD <= (int32_t)sizeof(arena) && c->graph->output_size + GUARD <= OUT_MAX);
+    for (n = 0; n < c->n_tests; ++n) {
+        for (i = 0; i < (int32_t)sizeof(arena); ++i) {
+            arena[i] = 0xa5;
+        }
+        for (i = 0; i < GUARD; ++i) {
+            out[c->graph->output_size + i] = 0x5a;
+        }
+        /* one byte off word alignment: the runner must not assume an aligned arena */
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run(c->graph, c->inputs + n * c->graph->input_size, out,
+                                                   arena + GUARD + 1));
+        if (!m0nn_unit_eq_s8(c->expected + n * c->graph->output_size, out, c->graph->output_size, __LINE__,
+                             "output")) {
+            m0nn_unit_print("  (vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(")\n");
+            return;
+        }
+        for (i = 0; i < GUARD + 1; ++i) {
+            M0NN_ASSERT_EQ_INT(0xa5, arena[i]);
+        }
+        for (i = GUARD + 1 + size; i < (int32_t)sizeof(arena); ++i) {
+            M0NN_ASSERT_EQ_INT(0xa5, arena[i]);
+        }
+        for (i = 0; i < GUARD; ++i) {
+            M0NN_ASSERT_EQ_INT(0x5a, out[c->graph->output_size + i]);
+        }
+    }
+}
+
+static void test_runner_rejects_bad_tables(void)
+{
+    const golden_graph_case_t *c = &golden_graph_cases[0];
+    static int8_t arena[ARENA_MAX] M0NN_ALIGN4;
+    int8_t out[OUT_MAX];
+    m0nn_graph_t small = *c->graph;
+    small.arena_size = c->graph->arena_size - 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_graph_run(c->graph, c->inputs, out, (void *)0));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&small, c->inputs, out, arena));
+}
+
+int main(void)
+{
+    int32_t i;
+    for (i = 0; i < GOLDEN_GRAPH_N_CASES; ++i) {
+        m0nn_unit_run_case(check_operators, i, __FILE__, __LINE__, golden_graph_cases[i].name);
+    }
+    for (i = 0; i < GOLDEN_GRAPH_N_CASES; ++i) {
+        m0nn_unit_run_case(check_outputs, i, __FILE__, __LINE__, golden_graph_cases[i].name);
+    }
+    M0NN_RUN_TEST(test_runner_rejects_bad_tables);
+    return m0nn_unit_end();
+}
