@@ -18,6 +18,9 @@ Options (platformio.ini), all optional:
   custom_m0nn_input_scale = digits = 0.0625, tilt = 0.000598 zero=-512
       per model (file name): the scale (and zero point) of your raw sensor integers; the
       header then converts int16/int32 raw values to the model input (<name>_input_from_s16)
+
+  custom_m0nn_ram = 16384, custom_m0nn_flash = 262144   (graph models: the budget a model must fit;
+                                                         default: the board's manifest, else these)
 """
 
 import importlib.util

@@ -80,8 +80,14 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from m0nn.check import check, format_result
+    from m0nn.generate import is_graph_model
     from m0nn.plan import configure
     from m0nn.settings import Settings
+
+    if is_graph_model(Path(args.model)):
+        from m0nn.graph.check import run_check
+
+        return run_check(args)
 
     imported, x, y, fp32 = _model_and_data(args)
     # The integer path as the device runs it: the same settings as `m0nn gen`.

@@ -20,7 +20,9 @@ from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier, check_unique, comment_text, path_text
-from m0nn.onnx_import import import_model
+from m0nn.graph.generate import render_graph
+from m0nn.graph.importer import needs_graph
+from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
 from m0nn.settings import Settings
@@ -125,6 +127,10 @@ def raw_test_inputs(x: np.ndarray, settings: Settings) -> np.ndarray | None:
         return None
     return raw.astype(np.int64)
 
+def is_graph_model(model_path: Path) -> bool:
+    """Conv nets (and any model with an operator the FC chain lacks) take the graph path."""
+    return needs_graph(load_onnx(model_path))
+
 
 def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
     """Every header of one model as text (nothing written), and the files to
@@ -132,6 +138,10 @@ def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Pa
     where = path_text(model_path)
     header, test_header = header_paths(model_path, out_dir)
     check_ownership(model_path, [header, test_header])
+    if is_graph_model(model_path):
+        texts = render_graph(model_path, header, test_header, settings)
+        stale = [] if test_header in texts or _model_line(test_header) != comment_text(model_path.name) else [test_header]
+        return texts, stale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # bad values are reported as errors, not warnings
         with np.errstate(all="ignore"):

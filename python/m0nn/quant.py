@@ -424,11 +424,11 @@ def add_s8(
     a: Ints, b: Ints, zp_a: int, zp_b: int, zp_out: int, mults: tuple[tuple[int, int], ...], act: tuple[int, int]
 ) -> I64:
     """The int8 Add as m0nn_add_s8 computes it (int32 throughout, q31 rescaling)."""
-    (ma, sa), (mb, sb), (mo, so) = mults
+    (ma, sa), (mb, sb), (mo, so) = (tuple(np.array(v, np.int64) for v in pair) for pair in mults)
     xa = (np.asarray(a, np.int64) - zp_a) << ADD_LEFT_SHIFT
     xb = (np.asarray(b, np.int64) - zp_b) << ADD_LEFT_SHIFT
-    total = requantize_q31(xa, np.int64(ma), np.int64(sa)) + requantize_q31(xb, np.int64(mb), np.int64(sb))
-    y = requantize_q31(total, np.int64(mo), np.int64(so)) + zp_out
+    total: I64 = requantize_q31(xa, ma, sa) + requantize_q31(xb, mb, sb)
+    y = requantize_q31(total, mo, so) + zp_out
     return np.clip(y, act[0], act[1])
 
 

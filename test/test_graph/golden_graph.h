@@ -562,7 +562,7 @@ static const uint32_t g_conv1d_edges_o2_recip_mult[3] = {
 static const int32_t g_conv1d_edges_o2_recip_shift[3] = {
     /*   0 */ 0, 1, 11,
 };
-static const m0nn_pool_s8_params_t g_conv1d_edges_o2_params = {1, 10, 6, 1, 5, 1, 3, 1, 2, 0, 1, 0, -5, 5, g_conv1d_edges_o2_recip_mult, g_conv1d_edges_o2_recip_shift, NULL, NULL};
+static const m0nn_pool_s8_params_t g_conv1d_edges_o2_params = {1, 10, 6, 1, 5, 1, 3, 1, 2, 0, 1, 0, -5, 5, 0, g_conv1d_edges_o2_recip_mult, g_conv1d_edges_o2_recip_shift, NULL, NULL};
 
 /* op 3: output: transpose [6, 5] -> [30]: [5][6] -> [6][5] */
 static const m0nn_transpose_s8_params_t g_conv1d_edges_o3_params = {5, 6};
@@ -1688,7 +1688,7 @@ static const int32_t g_pools_o1_shift[6] = {
 static const m0nn_conv_s8_params_t g_pools_o1_params = {10, 10, 3, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, -128, -128, 127, g_pools_o1_weights, g_pools_o1_bias, g_pools_o1_multiplier, g_pools_o1_shift};
 
 /* op 2: maxpool5: pool [6, 10, 10] -> [6, 5, 5], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
-static const m0nn_pool_s8_params_t g_pools_o2_params = {10, 10, 6, 5, 5, 2, 2, 2, 2, 0, 0, 0, 128, -128, NULL, NULL, NULL, NULL};
+static const m0nn_pool_s8_params_t g_pools_o2_params = {10, 10, 6, 5, 5, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
 
 /* op 3: averagepool6: pool [6, 5, 5] -> [6, 5, 5], average, TFLite rounding (exact reciprocal per window count), window 3x3, stride (1, 1), pads (1, 1, 1, 1), count_include_pad 0 */
 static const uint32_t g_pools_o3_recip_mult[9] = {
@@ -1698,7 +1698,7 @@ static const uint32_t g_pools_o3_recip_mult[9] = {
 static const int32_t g_pools_o3_recip_shift[9] = {
     /*   0 */ 0, 1, 11, 2, 13, 12, 14, 3, 14,
 };
-static const m0nn_pool_s8_params_t g_pools_o3_params = {5, 5, 6, 5, 5, 3, 3, 1, 1, 1, 1, 0, 128, -128, g_pools_o3_recip_mult, g_pools_o3_recip_shift, NULL, NULL};
+static const m0nn_pool_s8_params_t g_pools_o3_params = {5, 5, 6, 5, 5, 3, 3, 1, 1, 1, 1, 0, 128, -128, 0, g_pools_o3_recip_mult, g_pools_o3_recip_shift, NULL, NULL};
 
 /* op 4: averagepool7: pool [6, 5, 5] -> [6, 5, 3], average, TFLite rounding (exact reciprocal per window count), window 2x3, stride (1, 2), pads (1, 0, 0, 2), count_include_pad 1 */
 static const uint32_t g_pools_o4_recip_mult[6] = {
@@ -1707,10 +1707,10 @@ static const uint32_t g_pools_o4_recip_mult[6] = {
 static const int32_t g_pools_o4_recip_shift[6] = {
     /*   0 */ 0, 1, 11, 2, 13, 12,
 };
-static const m0nn_pool_s8_params_t g_pools_o4_params = {5, 5, 6, 5, 3, 2, 3, 1, 2, 1, 0, 1, 128, -128, g_pools_o4_recip_mult, g_pools_o4_recip_shift, NULL, NULL};
+static const m0nn_pool_s8_params_t g_pools_o4_params = {5, 5, 6, 5, 3, 2, 3, 1, 2, 1, 0, 1, 128, -128, 0, g_pools_o4_recip_mult, g_pools_o4_recip_shift, NULL, NULL};
 
 /* op 5: maxpool8: pool [6, 5, 3] -> [6, 5, 3], max, window 3x2, stride (1, 1), pads (1, 1, 1, 0), count_include_pad 0 */
-static const m0nn_pool_s8_params_t g_pools_o5_params = {5, 3, 6, 5, 3, 3, 2, 1, 1, 1, 1, 0, 128, -128, NULL, NULL, NULL, NULL};
+static const m0nn_pool_s8_params_t g_pools_o5_params = {5, 3, 6, 5, 3, 3, 2, 1, 1, 1, 1, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
 
 /* op 6: globalaveragepool9: pool [6, 5, 3] -> [6, 1, 1], average rescaled to the output scale (q31 per window count), window 5x3, stride (1, 1), pads (0, 0, 0, 0), count_include_pad 1 */
 static const int32_t g_pools_o6_multiplier[15] = {
@@ -1718,9 +1718,9 @@ static const int32_t g_pools_o6_multiplier[15] = {
     /*   8 */ 1404755213, 1264279691, 1149345174, 2107132819, 1945045679, 1806113845, 1685706255,
 };
 static const int32_t g_pools_o6_shift[15] = {
-    /*   0 */ 2, 1, 0, 0, 0, -1, -1, -1, -1, -1, -1, -2, -2, -2, -2,
+    /*   0 */ -17, -18, -19, -19, -19, -20, -20, -20, -20, -20, -20, -21, -21, -21, -21,
 };
-static const m0nn_pool_s8_params_t g_pools_o6_params = {5, 3, 6, 1, 1, 5, 3, 1, 1, 0, 0, 1, 128, -128, NULL, NULL, g_pools_o6_multiplier, g_pools_o6_shift};
+static const m0nn_pool_s8_params_t g_pools_o6_params = {5, 3, 6, 1, 1, 5, 3, 1, 1, 0, 0, 1, 128, -128, 19, NULL, NULL, g_pools_o6_multiplier, g_pools_o6_shift};
 
 /* op 7: gemm13: fc [6] -> [4], input zero point folded into the bias, clamp [-128, 127]; |acc| <= 111413 */
 static const int8_t g_pools_o7_weights[24] = {
@@ -2004,10 +2004,10 @@ static const int8_t g_pools_test_expected[G_POOLS_N_TESTS][4] = {
     { /*   0 */ -118, 60, 124, 48 },
     { /*   1 */ -115, 64, 102, 50 },
     { /*   2 */ -102, 55, 88, 32 },
-    { /*   3 */ -107, 34, 94, 26 },
+    { /*   3 */ -107, 33, 93, 26 },
     { /*   4 */ -112, 39, 104, 38 },
     { /*   5 */ -128, 38, 105, 44 },
-    { /*   6 */ -103, 34, 86, 35 },
+    { /*   6 */ -102, 34, 86, 35 },
     { /*   7 */ -122, 61, 114, 36 },
     { /*   8 */ -112, 42, 95, 27 },
     { /*   9 */ -125, 51, 103, 41 },
@@ -2108,7 +2108,7 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
                 -73, -75, -75, -69, -65, -63, -73, -62, -75, -54, -66, -63, -92, -62, -75, -54,
                 -53, -77, -79, -83, -75, -69, -53, -63, -79, -62, -75, -54, -62, -63, -92, -62,
                 -75, -54, -53, -77, -88, -90, -78, -69, -53, -64, -88, -62, -75, -54, -62, -64,
-                -92, -62, -75, -54, 65, 48, 7, 44, 27, 69, -118, 60, 124, 48 },
+                -92, -62, -75, -54, 65, 48, 7, 44, 27, 68, -118, 60, 124, 48 },
     { /*   1 */ -38, -14, 29, -67, -82, 44, -10, -17, -18, 8, 31, 15, 42, 6, -17, 35,
                 -32, -50, 46, 21, -18, 10, 15, -55, 36, 64, -22, -9, -26, 4, 19, -15,
                 20, 29, -1, 39, 86, -7, -14, 6, 1, 4, -44, -6, 10, 43, -25, 15,
@@ -2369,7 +2369,7 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
                 -54, -73, -82, -82, -57, -83, -54, -73, -71, -81, -77, -83, -67, -79, -71, -81,
                 -64, -96, -39, -69, -82, -80, -64, -90, -39, -69, -70, -80, -67, -90, -49, -81,
                 -70, -81, -72, -96, -39, -69, -82, -80, -67, -96, -39, -69, -70, -80, -67, -98,
-                -49, -84, -70, -81, 54, -13, 71, 26, 21, 10, -107, 34, 94, 26 },
+                -49, -84, -70, -81, 54, -14, 71, 25, 21, 10, -107, 33, 93, 26 },
 };
 
 #endif /* M0NN_TESTDATA_G_POOLS_H */
@@ -2476,7 +2476,7 @@ static const m0nn_conv_s8_params_t g_residual_o3_params = {1, 16, 8, 1, 16, 8, 1
 static const m0nn_add_s8_params_t g_residual_o4_params = {128, 128, 18, 1602440376, -1, 1073741824, 0, 1208508983, -18, -128, -128, 127};
 
 /* op 5: maxpool14: pool [8, 16] -> [8, 8], max, window 1x2, stride (1, 2), pads (0, 0, 0, 0), count_include_pad 0 */
-static const m0nn_pool_s8_params_t g_residual_o5_params = {1, 16, 8, 1, 8, 1, 2, 1, 2, 0, 0, 0, 128, -128, NULL, NULL, NULL, NULL};
+static const m0nn_pool_s8_params_t g_residual_o5_params = {1, 16, 8, 1, 8, 1, 2, 1, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
 
 /* op 6: gemm18: fc [64] -> [5], input zero point folded into the bias, clamp [-128, 127]; |acc| <= 454824 */
 static const int8_t g_residual_o6_weights[320] = {
@@ -3510,7 +3510,7 @@ static const int32_t g_cnn_o0_shift[8] = {
 static const m0nn_conv_s8_params_t g_cnn_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, g_cnn_o0_weights, g_cnn_o0_bias, g_cnn_o0_multiplier, g_cnn_o0_shift};
 
 /* op 1: maxpool5: pool [8, 8, 8] -> [8, 4, 4], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
-static const m0nn_pool_s8_params_t g_cnn_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, 0, 128, -128, NULL, NULL, NULL, NULL};
+static const m0nn_pool_s8_params_t g_cnn_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
 
 /* op 2: conv8: conv [8, 4, 4] -> [16, 4, 4], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 923334 */
@@ -3607,9 +3607,9 @@ static const int32_t g_cnn_o3_multiplier[16] = {
     /*   8 */ 1139032560, 2050258607, 1863871461, 1708548839, 1577122006, 1464470434, 1366839071, 1281411630,
 };
 static const int32_t g_cnn_o3_shift[16] = {
-    /*   0 */ 2, 1, 0, 0, -1, -1, -1, -1, -1, -2, -2, -2, -2, -2, -2, -2,
+    /*   0 */ -17, -18, -19, -19, -20, -20, -20, -20, -20, -21, -21, -21, -21, -21, -21, -21,
 };
-static const m0nn_pool_s8_params_t g_cnn_o3_params = {4, 4, 16, 1, 1, 4, 4, 1, 1, 0, 0, 1, 128, -128, NULL, NULL, g_cnn_o3_multiplier, g_cnn_o3_shift};
+static const m0nn_pool_s8_params_t g_cnn_o3_params = {4, 4, 16, 1, 1, 4, 4, 1, 1, 0, 0, 1, 128, -128, 19, NULL, NULL, g_cnn_o3_multiplier, g_cnn_o3_shift};
 
 /* op 4: gemm14: fc [16] -> [10], input zero point folded into the bias, clamp [-128, 127]; |acc| <= 226901 */
 static const int8_t g_cnn_o4_weights[160] = {
@@ -3715,18 +3715,18 @@ static const int8_t g_cnn_test_inputs[G_CNN_N_TESTS][64] = {
                 38, -22, 60, -38, -85, -1, 38, 13, 1, -37, 27, -70, 23, -48, -26, -52 },
 };
 static const int8_t g_cnn_test_expected[G_CNN_N_TESTS][10] = {
-    { /*   0 */ 94, 29, -46, -101, -79, -103, -38, 14, -65, 22 },
-    { /*   1 */ 115, 36, -51, -128, -96, -118, -46, 19, -72, 29 },
+    { /*   0 */ 93, 29, -46, -100, -79, -103, -37, 14, -65, 22 },
+    { /*   1 */ 114, 36, -51, -128, -97, -118, -45, 19, -72, 29 },
     { /*   2 */ 89, 22, -47, -90, -74, -93, -33, 24, -58, 29 },
-    { /*   3 */ 87, 24, -27, -86, -62, -83, -32, -1, -55, 9 },
-    { /*   4 */ 94, 24, -49, -91, -77, -103, -37, 9, -61, 20 },
-    { /*   5 */ 97, 25, -46, -105, -81, -106, -41, 12, -67, 11 },
+    { /*   3 */ 87, 24, -27, -86, -62, -83, -31, -1, -54, 9 },
+    { /*   4 */ 94, 24, -48, -91, -77, -103, -36, 9, -62, 20 },
+    { /*   5 */ 97, 24, -46, -104, -81, -106, -41, 12, -67, 11 },
     { /*   6 */ 92, 32, -45, -117, -84, -100, -31, 20, -64, 18 },
-    { /*   7 */ 107, 25, -50, -108, -79, -104, -42, 26, -66, 32 },
+    { /*   7 */ 107, 25, -50, -108, -79, -104, -42, 26, -66, 31 },
     { /*   8 */ 97, 22, -44, -92, -77, -100, -33, 6, -54, 17 },
-    { /*   9 */ 87, 29, -35, -99, -67, -77, -32, 1, -61, 17 },
-    { /*  10 */ 76, 20, -41, -83, -74, -101, -36, 6, -59, 4 },
-    { /*  11 */ 119, 40, -42, -128, -91, -118, -44, 4, -77, 15 },
+    { /*   9 */ 87, 29, -35, -98, -66, -77, -32, 1, -60, 17 },
+    { /*  10 */ 76, 20, -41, -83, -74, -101, -36, 6, -58, 4 },
+    { /*  11 */ 118, 40, -42, -127, -91, -118, -44, 4, -77, 15 },
 };
 static const int16_t g_cnn_test_labels[G_CNN_N_TESTS] = {
     /*   0 */ -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -3792,8 +3792,8 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
                 -128, 10, -128, -128, -120, -119, -90, -66, -76, -66, -102, -68, -128, -128, -43, -128,
                 -128, -49, -128, -128, -128, -124, -113, -78, -118, -98, -51, -96, -127, -128, -76, -128,
                 -128, -88, -114, -128, -128, -95, -69, -88, -123, -72, -128, -83, -128, -128, -63, -128,
-                -128, 45, -83, -85, -110, -78, -90, 47, -32, 80, -82, 45, -67, -128, 76, -128,
-                94, 29, -46, -101, -79, -103, -38, 14, -65, 22 },
+                -128, 45, -84, -85, -110, -78, -91, 46, -32, 80, -82, 45, -68, -128, 76, -128,
+                93, 29, -46, -100, -79, -103, -37, 14, -65, 22 },
     { /*   1 */ -128, -127, -128, -118, -115, -121, -128, -113, -93, -118, -84, -128, -128, -110, -110, -119,
                 -76, -128, -38, -72, -91, -119, -124, -128, -128, -122, -128, -128, -128, -128, -38, -128,
                 -128, -90, -128, -128, -93, -128, -128, -128, -65, -128, -21, -90, -128, -53, -104, -128,
@@ -3850,8 +3850,8 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
                 -128, -3, -86, -128, -128, -94, -113, -64, -81, -107, -75, 37, -128, -128, 36, -128,
                 -128, -49, -77, -128, -128, -79, -128, -27, -37, -62, -69, -49, -128, -128, -8, -128,
                 -128, -65, -126, -128, -128, -80, -37, -68, -88, -59, -128, -79, -128, -128, 22, -128,
-                -128, 102, -86, -91, -124, -66, -71, 69, -26, 84, -63, 92, -56, -128, 114, -127,
-                115, 36, -51, -128, -96, -118, -46, 19, -72, 29 },
+                -128, 102, -86, -92, -124, -66, -72, 69, -26, 84, -63, 91, -56, -128, 114, -128,
+                114, 36, -51, -128, -97, -118, -45, 19, -72, 29 },
     { /*   2 */ -128, -106, -128, -90, -128, -71, -108, -117, -123, -128, -128, -86, -128, -98, -128, -65,
                 -67, -128, -61, -83, -117, -94, -128, -120, -128, -128, -128, -128, -100, -128, -85, -95,
                 -85, -71, -128, -128, -128, -71, -128, -128, -128, -128, -124, -92, -128, -107, -128, -30,
@@ -3966,8 +3966,8 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
                 -128, -128, -110, -128, -128, -107, -121, -85, -52, -47, -94, -54, -128, -128, -68, -128,
                 -128, -49, -125, -128, -103, -113, -128, -51, -23, -68, -105, -77, -128, -128, -57, -128,
                 -128, -34, -118, -128, -128, -90, -79, -95, -128, -120, -88, -102, -128, -128, -22, -128,
-                -128, 29, -98, -97, -117, -93, -93, -1, -1, 26, -81, 19, -84, -128, 29, -128,
-                87, 24, -27, -86, -62, -83, -32, -1, -55, 9 },
+                -128, 29, -98, -97, -117, -93, -93, -1, -1, 26, -82, 19, -85, -128, 28, -128,
+                87, 24, -27, -86, -62, -83, -31, -1, -54, 9 },
 };
 
 #endif /* M0NN_TESTDATA_G_CNN_H */

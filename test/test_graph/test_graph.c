@@ -48,8 +48,8 @@ static void check_operators(int32_t index)
         trace_check_t t = {0, 0, 0, -1, -1, 0, 0};
         t.c = c;
         t.vector = n;
-        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run_observed(c->graph, c->inputs + n * c->graph->input_size, out,
-                                                            arena, compare_op, &t));
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run_observed(c->graph, c->inputs + n * c->graph->input_size, out, arena,
+                                                            compare_op, &t));
         if (t.bad_op >= 0) {
             m0nn_unit_eq_int(t.expected, t.actual, __LINE__, "operator output vs reference");
             m0nn_unit_print("  (vector ");
@@ -80,10 +80,9 @@ static void check_outputs(int32_t index)
             out[c->graph->output_size + i] = 0x5a;
         }
         /* one byte off word alignment: the runner must not assume an aligned arena */
-        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run(c->graph, c->inputs + n * c->graph->input_size, out,
-                                                   arena + GUARD + 1));
-        if (!m0nn_unit_eq_s8(c->expected + n * c->graph->output_size, out, c->graph->output_size, __LINE__,
-                             "output")) {
+        M0NN_ASSERT_EQ_INT(M0NN_OK,
+                           m0nn_graph_run(c->graph, c->inputs + n * c->graph->input_size, out, arena + GUARD + 1));
+        if (!m0nn_unit_eq_s8(c->expected + n * c->graph->output_size, out, c->graph->output_size, __LINE__, "output")) {
             m0nn_unit_print("  (vector ");
             m0nn_unit_print_int(n);
             m0nn_unit_print(")\n");

@@ -65,8 +65,9 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *params, const 
  *     from zero, as (|total| + count / 2) * recip_mult[count - 1] >> recip_shift[count - 1]
  *     in 32-bit unsigned arithmetic (the host checks it is exact and fits for
  *     every |total| <= 255 * count), minus input_offset (same scale in and out);
- *   - rescaled: requant_q31(total, multiplier[count - 1], shift[count - 1]) +
- *     output_offset, when the output has its own scale.
+ *   - rescaled: requant_q31(total * 2^pre_shift, multiplier[count - 1], shift[count - 1])
+ *     + output_offset, when the output has its own scale; pre_shift in [0, 23] with
+ *     255 * kernel_h * kernel_w * 2^pre_shift < 2^31 keeps fraction bits in the multiply.
  *   Tables hold kernel_h * kernel_w entries. */
 typedef struct {
     int32_t in_h, in_w, channels;
@@ -77,6 +78,7 @@ typedef struct {
     int32_t count_include_pad;
     int32_t input_offset;
     int32_t output_offset;
+    int32_t pre_shift;
     const uint32_t *recip_mult;
     const int32_t *recip_shift;
     const int32_t *multiplier;
@@ -135,8 +137,7 @@ typedef struct {
     int32_t positions, channels_a, channels_b;
 } m0nn_concat_s8_params_t;
 
-m0nn_status_t m0nn_concat_s8(const m0nn_concat_s8_params_t *params, const int8_t *a, const int8_t *b,
-                             int8_t *output);
+m0nn_status_t m0nn_concat_s8(const m0nn_concat_s8_params_t *params, const int8_t *a, const int8_t *b, int8_t *output);
 
 /* out[c][r] = in[r][c]: the model input from ONNX order [C][H*W] to channels-last, or back. */
 typedef struct {
@@ -167,10 +168,10 @@ typedef enum {
 #define M0NN_AT_NONE (-3)
 
 typedef struct {
-    int32_t kind;      /* m0nn_op_kind_t */
-    int32_t in0, in1;  /* arena offsets, M0NN_AT_INPUT/OUTPUT, or M0NN_AT_NONE (in1 of one-input ops) */
-    int32_t out;       /* arena offset or M0NN_AT_OUTPUT */
-    int32_t in0_size;  /* bytes of each tensor, for the arena check */
+    int32_t kind;     /* m0nn_op_kind_t */
+    int32_t in0, in1; /* arena offsets, M0NN_AT_INPUT/OUTPUT, or M0NN_AT_NONE (in1 of one-input ops) */
+    int32_t out;      /* arena offset or M0NN_AT_OUTPUT */
+    int32_t in0_size; /* bytes of each tensor, for the arena check */
     int32_t in1_size;
     int32_t out_size;
     const void *params; /* the kernel's params struct (m0nn_fc_s8_params_t for M0NN_OP_FC) */

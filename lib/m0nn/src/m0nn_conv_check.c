@@ -19,8 +19,7 @@ m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *i
         p->pad_left > 255) {
         return M0NN_ERR_SIZE;
     }
-    if (depthwise ? (p->depth_multiplier < 1 || p->in_c * p->depth_multiplier != p->out_c)
-                  : p->depth_multiplier != 0) {
+    if (depthwise ? (p->depth_multiplier < 1 || p->in_c * p->depth_multiplier != p->out_c) : p->depth_multiplier != 0) {
         return M0NN_ERR_SIZE;
     }
     if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 || p->output_offset > 127 ||

@@ -56,8 +56,8 @@ m0nn_status_t m0nn_graph_run_observed(const m0nn_graph_t *g, const int8_t *input
     }
     for (i = 0; i < g->n_ops; ++i) {
         const m0nn_op_t *op = &g->ops[i];
-        const int8_t *a = locate(op->in0, op->in0_size, input, output, (int8_t *)arena, g->arena_size,
-                                 g->input_size, g->output_size);
+        const int8_t *a =
+            locate(op->in0, op->in0_size, input, output, (int8_t *)arena, g->arena_size, g->input_size, g->output_size);
         const int8_t *b = op->in1 == M0NN_AT_NONE ? a
                                                   : locate(op->in1, op->in1_size, input, output, (int8_t *)arena,
                                                            g->arena_size, g->input_size, g->output_size);

@@ -18,6 +18,10 @@ m0nn_status_t m0nn_pool_s8_check(const m0nn_pool_s8_params_t *p, const int8_t *i
         if (p->multiplier ? !p->shift : (!p->recip_mult || !p->recip_shift)) {
             return M0NN_ERR_NULL;
         }
+        if (p->multiplier && (p->pre_shift < 0 || p->pre_shift > 23 ||
+                              (255 * p->kernel_h * p->kernel_w) > (INT32_MAX >> p->pre_shift))) {
+            return M0NN_ERR_QUANT;
+        }
         if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 || p->output_offset > 127) {
             return M0NN_ERR_OFFSET;
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -31,17 +32,17 @@ class _G:
         self.n += 1
         return f"{p}{self.n}"
 
-    def const(self, arr: NDArray[np.generic], p: str = "c") -> str:
+    def const(self, arr: object, p: str = "c") -> str:
         n = self.name(p)
         self.inits.append(numpy_helper.from_array(np.asarray(arr), n))
         return n
 
-    def op(self, op: str, ins: list[str], **attrs: object) -> str:
+    def op(self, op: str, ins: list[str], **attrs: Any) -> str:
         out = self.name(op.lower())
         self.nodes.append(helper.make_node(op, ins, [out], name=out, **attrs))
         return out
 
-    def conv(self, x: str, c_in: int, c_out: int, k: list[int], group: int = 1, **attrs: object) -> str:
+    def conv(self, x: str, c_in: int, c_out: int, k: list[int], group: int = 1, **attrs: Any) -> str:
         fan = c_in // group * int(np.prod(k))
         w = self.rng.normal(0, 1.0 / np.sqrt(fan), (c_out, c_in // group, *k)).astype(np.float32)
         b = self.rng.normal(0, 0.1, c_out).astype(np.float32)

@@ -3,6 +3,7 @@ structs, the operator table and the arena plan); lib/m0nn runs them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,7 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
         lines.append(
             f"static const m0nn_pool_s8_params_t {n}_params = {{{ih}, {iw}, {c}, {oh}, {ow}, {op.kernel[0]}, "
             f"{op.kernel[1]}, {op.stride[0]}, {op.stride[1]}, {op.pads[0]}, {op.pads[1]}, "
-            f"{int(op.count_include_pad)}, {-src.zero_point}, {dst.zero_point}, {tables}}};"
+            f"{int(op.count_include_pad)}, {-src.zero_point}, {dst.zero_point}, {op.pre_shift}, {tables}}};"
         )
         return "\n".join(lines), op.mode
     if isinstance(op, AddOp):
@@ -279,7 +280,7 @@ TRACE_VECTORS = 4
 
 
 def render_graph_testdata(
-    model: GModel, x_q: NDArray[np.integer], labels: NDArray[np.integer] | None, outs: list[NDArray[np.integer]],
+    model: GModel, x_q: NDArray[np.integer], labels: NDArray[np.integer] | None, outs: Sequence[NDArray[np.integer]],
     expected: NDArray[np.integer], banner: str,
 ) -> str:  # fmt: skip
     """Inputs, expected outputs, labels, and every operator's stored output for the first vectors."""

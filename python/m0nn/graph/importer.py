@@ -179,7 +179,12 @@ class GraphImporter(_Importer):
 
     # -- tensors -------------------------------------------------------------------
     def new_tensor(
-        self, shape: tuple[int, ...], scale: float, zp: int, buf: int | None = None, flat_of: tuple[int, int] | None = None
+        self,
+        shape: tuple[int, ...],
+        scale: float,
+        zp: int,
+        buf: int | None = None,
+        flat_of: tuple[int, int] | None = None,
     ) -> int:
         if buf is None:
             buf = self.n_bufs
@@ -212,7 +217,13 @@ class GraphImporter(_Importer):
         if same:
             op.recips = average_window_reciprocals(n)
         else:
-            op.rescale = [quantize_multiplier(src.scale / (scale * c)) for c in range(1, n + 1)]
+            # |total| <= 255 n: shift it left as far as int32 allows, and the
+            # multiplier's exponent down as much (at most to -31).
+            pre = max(0, (INT32_MAX // (255 * n)).bit_length() - 1)
+            pairs = [quantize_multiplier(src.scale / (scale * c)) for c in range(1, n + 1)]
+            pre = min([pre] + [31 + s for m, s in pairs if m])
+            op.pre_shift = pre
+            op.rescale = [(m, s - pre if m else 0) for m, s in pairs]
         self.ops.append(op)
         return op.output
 
@@ -234,8 +245,9 @@ class GraphImporter(_Importer):
                     continue
                 if node.op_type == "BatchNormalization":
                     raise self.err(
-                        node, "BatchNormalization must be folded into the preceding Conv/Gemm before export "
-                        "(m0nn.train folds it; or torch.ao.quantization.fuse_modules)"
+                        node,
+                        "BatchNormalization must be folded into the preceding Conv/Gemm before export "
+                        "(m0nn.train folds it; or torch.ao.quantization.fuse_modules)",
                     )
                 raise self.err(node, f"unsupported operator; supported: {SUPPORTED}")
             handler(node)
@@ -398,7 +410,8 @@ class GraphImporter(_Importer):
             )
             return out
         c = p.conv
-        oh, ow = c["out_hw"]  # type: ignore[misc]
+        out_hw: tuple[int, int] = c["out_hw"]  # type: ignore[assignment]
+        oh, ow = out_hw
         shape = (n_out, ow) if len(src.shape) == 2 else (n_out, oh, ow)
         out = self.new_tensor(shape, s_out, zp_out)
         self.ops.append(
@@ -439,7 +452,9 @@ class GraphImporter(_Importer):
         if name in self.qconsts:
             b = self.qconsts[name]
             bias_float = b.dequantized().reshape(-1)
-            if b.qp.dtype == "int32" and np.allclose(np.broadcast_to(b.qp.scale.reshape(-1), (out,)), acc_scale, rtol=1e-5):
+            if b.qp.dtype == "int32" and np.allclose(
+                np.broadcast_to(b.qp.scale.reshape(-1), (out,)), acc_scale, rtol=1e-5
+            ):
                 bias_q = b.q.reshape(-1).astype(np.int64)
         elif name in self.consts:
             bias_float = np.asarray(self.consts[name], dtype=np.float64).reshape(-1)
@@ -593,8 +608,9 @@ class GraphImporter(_Importer):
 
     def _no_auto_pad(self, node: onnx.NodeProto) -> None:
         ap = self.attr(node, "auto_pad", "NOTSET")
-        if (ap.decode() if isinstance(ap, bytes) else ap) != "NOTSET":
-            raise self.err(node, f"auto_pad={ap!r} is not supported; export with explicit pads")
+        text = ap.decode(errors="replace") if isinstance(ap, bytes) else str(ap)
+        if text != "NOTSET":
+            raise self.err(node, f"auto_pad={text[:20]!r} is not supported; export with explicit pads")
 
     def _pool_attrs(self, node: onnx.NodeProto, rank: int) -> tuple[list[int], list[int], list[int]]:
         self._no_auto_pad(node)

@@ -125,8 +125,10 @@ class PoolOp(Op):
     count_include_pad: bool = False
     recips: list[tuple[int, int]] = field(default_factory=list)
     # Average to another scale: per window count c, the q31 (M, shift) of
-    # input_scale / (output_scale * c), one rounding (recips then unused).
+    # input_scale / (output_scale * c) applied to total * 2^pre_shift, so that
+    # the rounding doubling multiply keeps fraction bits (recips then unused).
     rescale: list[tuple[int, int]] = field(default_factory=list)
+    pre_shift: int = 0  # rescaled: the total is shifted left by this first (precision; no overflow)
 
 
 @dataclass

@@ -40,9 +40,7 @@ def plan_arena(model: GModel) -> ArenaPlan:
     offsets: dict[int, int] = {}
     for b in sorted(bufs, key=lambda b: (-sizes[b], first[b])):
         clashes = sorted(
-            (offsets[o], offsets[o] + sizes[o])
-            for o in offsets
-            if first[o] <= last[b] and first[b] <= last[o]
+            (offsets[o], offsets[o] + sizes[o]) for o in offsets if first[o] <= last[b] and first[b] <= last[o]
         )
         at = 0
         for lo, hi in clashes:

@@ -4,6 +4,9 @@ float (fake-quant) path of each operator for `m0nn check`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,23 +39,26 @@ from m0nn.quant import (
 I64 = NDArray[np.int64]
 
 
-def _nhwc(t: Tensor, x: I64) -> I64:
+def _nhwc(t: Tensor, x: NDArray[Any]) -> NDArray[Any]:
     h, w, c = t.hwc
     return x.reshape(len(x), h, w, c)
 
 
-def _windows(x: I64, kernel: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int], out_hw: tuple[int, int]):  # type: ignore[no-untyped-def]
+def _windows(
+    x: NDArray[Any], kernel: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int], out_hw: tuple[int, int]
+) -> Iterator[tuple[int, int, NDArray[Any]]]:
     """Yield (ky, kx, x[:, oy*sh + ky*dh, ox*sw + kx*dw, :]) over a padded input."""
     oh, ow = out_hw
+    (sh, sw) = stride
     for ky in range(kernel[0]):
         for kx in range(kernel[1]):
             y0, x0 = ky * dil[0], kx * dil[1]
-            yield ky, kx, x[:, y0 : y0 + stride[0] * (oh - 1) + 1 : stride[0], x0 : x0 + stride[1] * (ow - 1) + 1 : stride[1], :]
+            yield ky, kx, x[:, y0 : y0 + sh * (oh - 1) + 1 : sh, x0 : x0 + sw * (ow - 1) + 1 : sw, :]
 
 
-def _pad(x: I64, pads: tuple[int, int, int, int], value: int) -> I64:
-    t, l, b, r = pads
-    return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=value)
+def _pad(x: NDArray[Any], pads: tuple[int, int, int, int], value: int) -> NDArray[Any]:
+    top, left, bottom, right = pads
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
 
 
 def _check32(acc: I64, name: str) -> None:
@@ -116,7 +122,7 @@ def pool(op: PoolOp, src: Tensor, dst: Tensor, x: I64) -> I64:
     if op.rescale:
         m = np.array([r[0] for r in op.rescale], np.int64)[count - 1]
         s = np.array([r[1] for r in op.rescale], np.int64)[count - 1]
-        y = requantize_q31(total, m, s) + dst.zero_point
+        y = requantize_q31(total << op.pre_shift, m, s) + dst.zero_point
     else:
         y = average_s8(total, count, op.recips) + dst.zero_point
     return np.clip(y, -128, 127).reshape(len(x), -1)

@@ -51,9 +51,9 @@ def _table(op: str, attr: Attr, consts: list[float | None]) -> Fn | None:
         a, g = _f(attr("alpha", 1.67326319217681884765625)), _f(attr("gamma", 1.05070102214813232421875))
         return lambda x: np.where(x > 0, g * x, g * (a * np.exp(x) - a)).astype(np.float32)
     if op == "Softplus":
-        return lambda x: np.log(np.exp(x) + np.float32(1))
+        return lambda x: np.log(np.exp(x) + np.float32(1)).astype(np.float32)
     if op == "Softsign":
-        return lambda x: x / (np.float32(1) + np.abs(x))
+        return lambda x: (x / (np.float32(1) + np.abs(x))).astype(np.float32)
     if op == "Abs":
         return np.abs
     if op == "Neg":

@@ -1,0 +1,94 @@
+"""Graph model file -> C headers (the graph half of `m0nn gen` and the pre-build
+step), with the target's memory budget checked before anything is written."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from m0nn.codegen import write_atomic
+from m0nn.errors import ModelError
+from m0nn.graph.emit import flash_bytes, graph_banner, render_graph_header, render_graph_testdata
+from m0nn.graph.importer import import_graph
+from m0nn.graph.plan import plan_arena
+from m0nn.graph.reference import quantize_input, run_all
+from m0nn.model import file_sha256
+from m0nn.names import c_identifier
+from m0nn.settings import Settings
+
+# lib/m0nn code a graph model links (the graph operators and their runner), measured
+# on Cortex-M0 with -O2; counted against the flash budget with the model's data.
+CODE_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Budget:
+    """RAM and flash of the target, in bytes (default: the emulated micro:bit, m0_qemu)."""
+
+    ram: int = 16 * 1024
+    flash: int = 256 * 1024
+
+    @staticmethod
+    def from_environment() -> Budget:
+        """M0NN_RAM / M0NN_FLASH, set by the pre-build step from `custom_m0nn_ram` /
+        `custom_m0nn_flash` or the board's manifest."""
+        d = Budget()
+        try:
+            return Budget(int(os.environ.get("M0NN_RAM", d.ram)), int(os.environ.get("M0NN_FLASH", d.flash)))
+        except ValueError as exc:
+            raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
+
+
+def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) -> None:
+    if ram_needed > budget.ram:
+        raise ModelError(
+            f"{name}: needs {ram_needed} bytes of RAM (arena, input and output), the target has {budget.ram} "
+            "(custom_m0nn_ram)"
+        )
+    if flash_needed > budget.flash:
+        raise ModelError(
+            f"{name}: needs about {flash_needed} bytes of flash (model data and kernels), the target has "
+            f"{budget.flash} (custom_m0nn_flash)"
+        )
+
+
+def generate_graph(
+    model_path: Path, header: Path, test_header: Path, settings: Settings, budget: Budget | None = None
+) -> list[Path]:
+    budget = budget or Budget.from_environment()
+    model = import_graph(model_path, c_identifier(model_path.stem))
+    plan = plan_arena(model)
+    check_budget(
+        model_path.name,
+        plan.size + model.input_size + model.output_size,
+        flash_bytes(model) + CODE_BYTES,
+        budget,
+    )
+    banner = graph_banner(model, f"{model.name}: int8 graph model for lib/m0nn.", settings.line())
+    texts = {header: render_graph_header(model, settings.line(), banner)}
+    data_path = model_path.with_name(model_path.stem + ".test.npz")
+    if data_path.is_file():
+        try:
+            data = np.load(data_path)
+            x = np.asarray(data["x"], dtype=np.float64)
+            y = np.asarray(data["y"]) if "y" in data.files else None
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"{data_path}: cannot read test data (an .npz with `x` and optional `y`): {exc}") from exc
+        if x.shape[0] < 1 or int(np.prod(x.shape[1:])) != model.input_size:
+            raise ModelError(f"{data_path}: x has shape {list(x.shape)}, the model takes {model.input_size} values")
+        x_q = quantize_input(model, x)
+        outs, out = run_all(model, x_q)
+        labels = y if y is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else None
+        tbanner = graph_banner(model, f"{model.name}: test vectors and integer-reference outputs.", settings.line())
+        tbanner = tbanner.replace(
+            f" * sha256: {model.sha256}\n",
+            f" * sha256: {model.sha256}\n * test data: {data_path.name} sha256 {file_sha256(data_path)}\n",
+            1,
+        )
+        texts[test_header] = render_graph_testdata(model, x_q, labels, outs, out, tbanner)
+    for path, text in texts.items():
+        write_atomic(path, text)
+    return list(texts)
