@@ -410,7 +410,7 @@ def add_multipliers(scale_a: float, scale_b: float, scale_out: float) -> tuple[t
     the output (M_out ~ 2 max / (2^20 scale_out)); all with requantize_q31.
 
     >>> add_multipliers(0.5, 0.5, 1.0)
-    ((1073741824, 0), (1073741824, 0), (1073741824, -20))
+    ((1073741824, 0), (1073741824, 0), (1073741824, -19))
     """
     twice_max = 2.0 * max(scale_a, scale_b)
     return (
@@ -450,7 +450,7 @@ def reciprocal_u32(count: int, n_max: int) -> tuple[int, int]:
     shift (the M0 has no divider). Checked exhaustively; raises when no k works.
 
     >>> reciprocal_u32(3, 1000)
-    (43691, 17)
+    (683, 11)
     """
     if count < 1:
         raise ModelError(f"pooling window of {count} elements")
