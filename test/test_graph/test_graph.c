@@ -111,6 +111,45 @@ static void test_runner_rejects_bad_tables(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&small, c->inputs, out, arena));
 }
 
+static void test_kernels_reject_bad_arguments(void)
+{
+    static const int8_t w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    static const int32_t m[1] = {1 << 30}, sh[1] = {0}, bad_shift[1] = {31};
+    static const uint16_t e[256] = {32768};
+    static const int8_t table[256] = {0};
+    const int8_t x[16] = {0};
+    int8_t y[16];
+    m0nn_conv_s8_params_t c = {4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, -128, 127, w, (void *)0, m, sh};
+    m0nn_pool_s8_params_t pl = {4, 4, 1, 2, 2, 2,         2,         2,         2,        0,
+                                0, 0, 0, 0, 0, (void *)0, (void *)0, (void *)0, (void *)0};
+    m0nn_add_s8_params_t a = {4, 0, 0, 1 << 30, 0, 1 << 30, 0, 1 << 30, 0, 0, -128, 127};
+    m0nn_softmax_s8_params_t sm = {1, 4, 1, 1, -128, e};
+    m0nn_lut_s8_params_t lut = {4, table};
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_conv_s8(&c, x, y));
+    c.weights = (void *)0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_conv_s8(&c, x, y));
+    c.weights = w;
+    c.shift = bad_shift;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_conv_s8(&c, x, y));
+    c.shift = sh;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_depthwise_conv_s8(&c, x, y)); /* depth_multiplier 0 */
+    c.input_offset = 129;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_maxpool_s8(&pl, x, y));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_avgpool_s8(&pl, x, y)); /* no reciprocal table */
+    pl.pad_top = 2;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_maxpool_s8(&pl, x, y)); /* pad >= kernel */
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_add_s8(&a, x, x, y));
+    a.input1_shift = 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_add_s8(&a, x, x, y));
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_softmax_s8(&sm, x, y));
+    sm.output_multiplier = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_softmax_s8(&sm, x, y));
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_lut_s8(&lut, x, y));
+    lut.size = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_lut_s8(&lut, x, y));
+}
+
 int main(void)
 {
     int32_t i;
@@ -121,5 +160,6 @@ int main(void)
         m0nn_unit_run_case(check_outputs, i, __FILE__, __LINE__, golden_graph_cases[i].name);
     }
     M0NN_RUN_TEST(test_runner_rejects_bad_tables);
+    M0NN_RUN_TEST(test_kernels_reject_bad_arguments);
     return m0nn_unit_end();
 }

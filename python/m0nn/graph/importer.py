@@ -554,7 +554,7 @@ class GraphImporter(_Importer):
         self.vals[node.output[0]] = self._fc(node, node.input[0], node.input[1], True)
 
     def g_Add(self, node: onnx.NodeProto) -> None:
-        a, b = (self.vals.get(i) for i in node.input[:2])
+        a, b = (self.val(node, i) if i in self.vals else None for i in node.input[:2])
         if isinstance(b, PendLinear):
             a, b = b, a
             names = [node.input[1], node.input[0]]
