@@ -50,7 +50,10 @@ static const int32_t g_conv1d_o1_multiplier[8] = {
 static const int32_t g_conv1d_o1_shift[8] = {
     /*   0 */ -6, -7, -6, -7, -7, -6, -7, -7,
 };
-static const m0nn_conv_s8_params_t g_conv1d_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, g_conv1d_o1_weights, g_conv1d_o1_bias, g_conv1d_o1_multiplier, g_conv1d_o1_shift};
+static const int32_t g_conv1d_o1_bias_u8[8] = {
+    /*   0 */ -10730, 29145, 23477, 42721, 4046, 1671, 30435, 21106,
+};
+static const m0nn_conv_s8_params_t g_conv1d_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, g_conv1d_o1_weights, g_conv1d_o1_bias, g_conv1d_o1_multiplier, g_conv1d_o1_shift, g_conv1d_o1_bias_u8};
 
 /* op 2: output: transpose [8, 32] -> [256]: [32][8] -> [8][32] */
 static const m0nn_transpose_s8_params_t g_conv1d_o2_params = {32, 8};
@@ -553,7 +556,10 @@ static const int32_t g_conv1d_edges_o1_multiplier[6] = {
 static const int32_t g_conv1d_edges_o1_shift[6] = {
     /*   0 */ -7, -7, -7, -8, -7, -7,
 };
-static const m0nn_conv_s8_params_t g_conv1d_edges_o1_params = {1, 19, 4, 1, 10, 6, 1, 3, 1, 2, 1, 2, 0, 1, 0, 4, 5, -128, 127, g_conv1d_edges_o1_weights, g_conv1d_edges_o1_bias, g_conv1d_edges_o1_multiplier, g_conv1d_edges_o1_shift};
+static const int32_t g_conv1d_edges_o1_bias_u8[6] = {
+    /*   0 */ -39926, 91936, -9907, 8031, -6068, 23296,
+};
+static const m0nn_conv_s8_params_t g_conv1d_edges_o1_params = {1, 19, 4, 1, 10, 6, 1, 3, 1, 2, 1, 2, 0, 1, 0, 4, 5, -128, 127, g_conv1d_edges_o1_weights, g_conv1d_edges_o1_bias, g_conv1d_edges_o1_multiplier, g_conv1d_edges_o1_shift, g_conv1d_edges_o1_bias_u8};
 
 /* op 2: averagepool4: pool [6, 10] -> [6, 5], average, TFLite rounding (exact reciprocal per window count), window 1x3, stride (1, 2), pads (0, 1, 0, 0), count_include_pad 0 */
 static const uint32_t g_conv1d_edges_o2_recip_mult[3] = {
@@ -787,7 +793,10 @@ static const int32_t g_conv2d_o1_multiplier[5] = {
 static const int32_t g_conv2d_o1_shift[5] = {
     /*   0 */ -6, -7, -7, -7, -6,
 };
-static const m0nn_conv_s8_params_t g_conv2d_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, g_conv2d_o1_weights, g_conv2d_o1_bias, g_conv2d_o1_multiplier, g_conv2d_o1_shift};
+static const int32_t g_conv2d_o1_bias_u8[5] = {
+    /*   0 */ -20717, 17631, -14433, -72686, 31307,
+};
+static const m0nn_conv_s8_params_t g_conv2d_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, g_conv2d_o1_weights, g_conv2d_o1_bias, g_conv2d_o1_multiplier, g_conv2d_o1_shift, g_conv2d_o1_bias_u8};
 
 /* op 2: conv9: conv [5, 5, 7] -> [3, 4, 7], kernel 2x3, stride (1, 1), dilation (2, 1),
  * pads (top, left, bottom, right) (0, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 358207 */
@@ -808,7 +817,10 @@ static const int32_t g_conv2d_o2_multiplier[3] = {
 static const int32_t g_conv2d_o2_shift[3] = {
     /*   0 */ -8, -8, -8,
 };
-static const m0nn_conv_s8_params_t g_conv2d_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, g_conv2d_o2_weights, g_conv2d_o2_bias, g_conv2d_o2_multiplier, g_conv2d_o2_shift};
+static const int32_t g_conv2d_o2_bias_u8[3] = {
+    /*   0 */ 2710, -1548, -2227,
+};
+static const m0nn_conv_s8_params_t g_conv2d_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, g_conv2d_o2_weights, g_conv2d_o2_bias, g_conv2d_o2_multiplier, g_conv2d_o2_shift, g_conv2d_o2_bias_u8};
 
 /* op 3: output: transpose [3, 4, 7] -> [84]: [28][3] -> [3][28] */
 static const m0nn_transpose_s8_params_t g_conv2d_o3_params = {28, 3};
@@ -1200,7 +1212,7 @@ static const int32_t g_depthwise_o1_multiplier[8] = {
 static const int32_t g_depthwise_o1_shift[8] = {
     /*   0 */ -6, -6, -7, -6, -7, -6, -6, -6,
 };
-static const m0nn_conv_s8_params_t g_depthwise_o1_params = {7, 6, 4, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2, -128, -128, 127, g_depthwise_o1_weights, g_depthwise_o1_bias, g_depthwise_o1_multiplier, g_depthwise_o1_shift};
+static const m0nn_conv_s8_params_t g_depthwise_o1_params = {7, 6, 4, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2, -128, -128, 127, g_depthwise_o1_weights, g_depthwise_o1_bias, g_depthwise_o1_multiplier, g_depthwise_o1_shift, NULL};
 
 /* op 2: conv7: conv [8, 7, 6] -> [8, 3, 3], kernel 3x3, stride (2, 2), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 138850 */
@@ -1220,7 +1232,7 @@ static const int32_t g_depthwise_o2_multiplier[8] = {
 static const int32_t g_depthwise_o2_shift[8] = {
     /*   0 */ -7, -7, -6, -7, -7, -6, -6, -7,
 };
-static const m0nn_conv_s8_params_t g_depthwise_o2_params = {7, 6, 8, 3, 3, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 128, -128, -128, 127, g_depthwise_o2_weights, g_depthwise_o2_bias, g_depthwise_o2_multiplier, g_depthwise_o2_shift};
+static const m0nn_conv_s8_params_t g_depthwise_o2_params = {7, 6, 8, 3, 3, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 128, -128, -128, 127, g_depthwise_o2_weights, g_depthwise_o2_bias, g_depthwise_o2_multiplier, g_depthwise_o2_shift, NULL};
 
 /* op 3: conv11: conv [8, 3, 3] -> [6, 3, 3], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 159123 */
@@ -1238,7 +1250,10 @@ static const int32_t g_depthwise_o3_multiplier[6] = {
 static const int32_t g_depthwise_o3_shift[6] = {
     /*   0 */ -8, -7, -8, -8, -8, -8,
 };
-static const m0nn_conv_s8_params_t g_depthwise_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, g_depthwise_o3_weights, g_depthwise_o3_bias, g_depthwise_o3_multiplier, g_depthwise_o3_shift};
+static const int32_t g_depthwise_o3_bias_u8[6] = {
+    /*   0 */ 2405, -10, -2177, 39, -258, -338,
+};
+static const m0nn_conv_s8_params_t g_depthwise_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, g_depthwise_o3_weights, g_depthwise_o3_bias, g_depthwise_o3_multiplier, g_depthwise_o3_shift, g_depthwise_o3_bias_u8};
 
 /* op 4: output: transpose [6, 3, 3] -> [54]: [9][6] -> [6][9] */
 static const m0nn_transpose_s8_params_t g_depthwise_o4_params = {9, 6};
@@ -1685,7 +1700,10 @@ static const int32_t g_pools_o1_multiplier[6] = {
 static const int32_t g_pools_o1_shift[6] = {
     /*   0 */ -7, -7, -7, -7, -7, -7,
 };
-static const m0nn_conv_s8_params_t g_pools_o1_params = {10, 10, 3, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, -128, -128, 127, g_pools_o1_weights, g_pools_o1_bias, g_pools_o1_multiplier, g_pools_o1_shift};
+static const int32_t g_pools_o1_bias_u8[6] = {
+    /*   0 */ 19186, 10316, -52103, -39178, -22854, 46540,
+};
+static const m0nn_conv_s8_params_t g_pools_o1_params = {10, 10, 3, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, -128, -128, 127, g_pools_o1_weights, g_pools_o1_bias, g_pools_o1_multiplier, g_pools_o1_shift, g_pools_o1_bias_u8};
 
 /* op 2: maxpool5: pool [6, 10, 10] -> [6, 5, 5], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t g_pools_o2_params = {10, 10, 6, 5, 5, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -2416,7 +2434,10 @@ static const int32_t g_residual_o1_multiplier[8] = {
 static const int32_t g_residual_o1_shift[8] = {
     /*   0 */ -6, -7, -6, -6, -7, -7, -6, -7,
 };
-static const m0nn_conv_s8_params_t g_residual_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, g_residual_o1_weights, g_residual_o1_bias, g_residual_o1_multiplier, g_residual_o1_shift};
+static const int32_t g_residual_o1_bias_u8[8] = {
+    /*   0 */ -10947, -25562, -4948, 20585, -28685, 18279, 9711, -2754,
+};
+static const m0nn_conv_s8_params_t g_residual_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, g_residual_o1_weights, g_residual_o1_bias, g_residual_o1_multiplier, g_residual_o1_shift, g_residual_o1_bias_u8};
 
 /* op 2: conv7: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 357834 */
@@ -2443,7 +2464,10 @@ static const int32_t g_residual_o2_multiplier[8] = {
 static const int32_t g_residual_o2_shift[8] = {
     /*   0 */ -7, -7, -7, -8, -7, -7, -8, -7,
 };
-static const m0nn_conv_s8_params_t g_residual_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, g_residual_o2_weights, g_residual_o2_bias, g_residual_o2_multiplier, g_residual_o2_shift};
+static const int32_t g_residual_o2_bias_u8[8] = {
+    /*   0 */ 361, -1524, 795, 820, -456, -214, 69, -1001,
+};
+static const m0nn_conv_s8_params_t g_residual_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, g_residual_o2_weights, g_residual_o2_bias, g_residual_o2_multiplier, g_residual_o2_shift, g_residual_o2_bias_u8};
 
 /* op 3: conv11: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 377956 */
@@ -2470,7 +2494,10 @@ static const int32_t g_residual_o3_multiplier[8] = {
 static const int32_t g_residual_o3_shift[8] = {
     /*   0 */ -8, -8, -8, -9, -9, -8, -8, -8,
 };
-static const m0nn_conv_s8_params_t g_residual_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, g_residual_o3_weights, g_residual_o3_bias, g_residual_o3_multiplier, g_residual_o3_shift};
+static const int32_t g_residual_o3_bias_u8[8] = {
+    /*   0 */ -5025, -1789, -4808, -1831, -1247, -1535, -909, 256,
+};
+static const m0nn_conv_s8_params_t g_residual_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, g_residual_o3_weights, g_residual_o3_bias, g_residual_o3_multiplier, g_residual_o3_shift, g_residual_o3_bias_u8};
 
 /* op 4: add12: add [8, 16] -> [8, 16] + [8, 16], scales 0.01575777865946293 + 0.021117523312568665 -> 0.01876259781420231 */
 static const m0nn_add_s8_params_t g_residual_o4_params = {128, 128, 18, 1602440376, -1, 1073741824, 0, 1208508983, -18, -128, -128, 127};
@@ -2824,7 +2851,10 @@ static const int32_t g_concat_o1_multiplier[4] = {
 static const int32_t g_concat_o1_shift[4] = {
     /*   0 */ -7, -7, -7, -7,
 };
-static const m0nn_conv_s8_params_t g_concat_o1_params = {6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 7, -128, -128, 127, g_concat_o1_weights, g_concat_o1_bias, g_concat_o1_multiplier, g_concat_o1_shift};
+static const int32_t g_concat_o1_bias_u8[4] = {
+    /*   0 */ 26856, 36923, -28200, 16753,
+};
+static const m0nn_conv_s8_params_t g_concat_o1_params = {6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 7, -128, -128, 127, g_concat_o1_weights, g_concat_o1_bias, g_concat_o1_multiplier, g_concat_o1_shift, g_concat_o1_bias_u8};
 
 /* op 2: conv7: conv [3, 6, 6] -> [2, 6, 6], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 66854 */
@@ -2840,7 +2870,10 @@ static const int32_t g_concat_o2_multiplier[2] = {
 static const int32_t g_concat_o2_shift[2] = {
     /*   0 */ -7, -7,
 };
-static const m0nn_conv_s8_params_t g_concat_o2_params = {6, 6, 3, 6, 6, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 7, 15, -128, 127, g_concat_o2_weights, g_concat_o2_bias, g_concat_o2_multiplier, g_concat_o2_shift};
+static const int32_t g_concat_o2_bias_u8[2] = {
+    /*   0 */ 23384, 25366,
+};
+static const m0nn_conv_s8_params_t g_concat_o2_params = {6, 6, 3, 6, 6, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 7, 15, -128, 127, g_concat_o2_weights, g_concat_o2_bias, g_concat_o2_multiplier, g_concat_o2_shift, g_concat_o2_bias_u8};
 
 /* op 3: concat8/requantize: lut [4, 6, 6] -> [4, 6, 6], table of requantize (entry i: input i - 128) */
 static const int8_t g_concat_o3_table[256] = {
@@ -2914,7 +2947,10 @@ static const int32_t g_concat_o6_multiplier[4] = {
 static const int32_t g_concat_o6_shift[4] = {
     /*   0 */ -7, -7, -7, -7,
 };
-static const m0nn_conv_s8_params_t g_concat_o6_params = {6, 6, 6, 3, 3, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 5, -14, -128, 127, g_concat_o6_weights, g_concat_o6_bias, g_concat_o6_multiplier, g_concat_o6_shift};
+static const int32_t g_concat_o6_bias_u8[4] = {
+    /*   0 */ -6089, -56458, 588, -11194,
+};
+static const m0nn_conv_s8_params_t g_concat_o6_params = {6, 6, 6, 3, 3, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 5, -14, -128, 127, g_concat_o6_weights, g_concat_o6_bias, g_concat_o6_multiplier, g_concat_o6_shift, g_concat_o6_bias_u8};
 
 /* op 7: output: transpose [36] -> [36]: [9][4] -> [4][9] */
 static const m0nn_transpose_s8_params_t g_concat_o7_params = {9, 4};
@@ -3507,7 +3543,10 @@ static const int32_t g_cnn_o0_multiplier[8] = {
 static const int32_t g_cnn_o0_shift[8] = {
     /*   0 */ -6, -7, -6, -7, -7, -6, -6, -6,
 };
-static const m0nn_conv_s8_params_t g_cnn_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, g_cnn_o0_weights, g_cnn_o0_bias, g_cnn_o0_multiplier, g_cnn_o0_shift};
+static const int32_t g_cnn_o0_bias_u8[8] = {
+    /*   0 */ -14058, 34056, -19522, 51148, 33403, 21392, -5755, 9297,
+};
+static const m0nn_conv_s8_params_t g_cnn_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, g_cnn_o0_weights, g_cnn_o0_bias, g_cnn_o0_multiplier, g_cnn_o0_shift, g_cnn_o0_bias_u8};
 
 /* op 1: maxpool5: pool [8, 8, 8] -> [8, 4, 4], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t g_cnn_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -3599,7 +3638,11 @@ static const int32_t g_cnn_o2_multiplier[16] = {
 static const int32_t g_cnn_o2_shift[16] = {
     /*   0 */ -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8,
 };
-static const m0nn_conv_s8_params_t g_cnn_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, g_cnn_o2_weights, g_cnn_o2_bias, g_cnn_o2_multiplier, g_cnn_o2_shift};
+static const int32_t g_cnn_o2_bias_u8[16] = {
+    /*   0 */ -2453, 489, 91, -1621, -1235, 168, -3475, 866,
+    /*   8 */ 3369, -514, -912, 1852, -1182, 1119, -3746, 192,
+};
+static const m0nn_conv_s8_params_t g_cnn_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, g_cnn_o2_weights, g_cnn_o2_bias, g_cnn_o2_multiplier, g_cnn_o2_shift, g_cnn_o2_bias_u8};
 
 /* op 3: globalaveragepool10: pool [16, 4, 4] -> [16, 1, 1], average rescaled to the output scale (q31 per window count), window 4x4, stride (1, 1), pads (0, 0, 0, 0), count_include_pad 1 */
 static const int32_t g_cnn_o3_multiplier[16] = {

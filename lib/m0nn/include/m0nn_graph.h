@@ -33,6 +33,10 @@ extern "C" {
  * act_min/max    within [-128, 127], act_min <= act_max.
  * weights        int8, symmetric; bias out_c int32 values or NULL.
  * multiplier/shift  out_c values each: M in [0, 2^31 - 1], shift in [-31, 30].
+ * bias_u8        NULL, or out_c values bias[c] + (input_offset - 128) * sum of channel c's
+ *                weights (the generator writes them): m0nn_conv_s8 then computes pairs of
+ *                adjacent outputs whose windows lie inside the input with one multiply
+ *                for both (two 16-bit lanes), using M0NN_CONV_PAIR_TAPS words of stack.
  * The generator proves |acc| < 2^31 for every input (|bias| + 255 * 128 * taps * in_c). */
 typedef struct {
     int32_t in_h, in_w, in_c;
@@ -49,7 +53,12 @@ typedef struct {
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
+    const int32_t *bias_u8;
 } m0nn_conv_s8_params_t;
+
+/* The largest window (kernel_h * kernel_w * in_c) of the paired path: its
+ * activations are packed on the stack, 4 bytes per value (512 bytes). */
+#define M0NN_CONV_PAIR_TAPS 128
 
 m0nn_status_t m0nn_conv_s8(const m0nn_conv_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *params, const int8_t *input, int8_t *output);

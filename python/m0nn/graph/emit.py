@@ -26,6 +26,8 @@ from m0nn.graph.ir import (
 from m0nn.graph.plan import ArenaPlan, plan_arena
 from m0nn.quant import INT32_MAX
 
+PAIR_TAPS = 128  # M0NN_CONV_PAIR_TAPS: the largest window of m0nn_conv_s8's paired path
+
 KIND = {
     "conv": "M0NN_OP_CONV",
     "dwconv": "M0NN_OP_DEPTHWISE_CONV",
@@ -67,6 +69,14 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
         kind = "dwconv" if op.depth_multiplier else "conv"
         ih, iw, ic = src.hwc
         oh, ow, oc = dst.hwc
+        pair, extra = "NULL", []
+        if kind == "conv" and op.weights[0].size <= PAIR_TAPS:
+            wsum = op.weights.astype(np.int64).reshape(oc, -1).sum(axis=1)
+            bias_u8 = op.bias.astype(np.int64) + (-src.zero_point - 128) * wsum
+            if np.abs(bias_u8).max() + 255 * 127 * op.weights[0].size > INT32_MAX:
+                raise ModelError(f"op {i} ({op.name}): the paired conv's bias overflows int32")
+            extra.append(_arr("int32_t", f"{n}_bias_u8", bias_u8, 8))
+            pair = f"{n}_bias_u8"
         lines += [
             f"{head}, kernel {op.kernel[0]}x{op.kernel[1]}, stride {op.stride}, dilation {op.dilation},",
             f" * pads (top, left, bottom, right) {op.pads}, depth multiplier {op.depth_multiplier},"
@@ -75,10 +85,11 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
             _arr("int32_t", f"{n}_bias", op.bias, 8),
             _arr("int32_t", f"{n}_multiplier", op.requant.multiplier, 8),
             _arr("int32_t", f"{n}_shift", op.requant.shift),
+            *extra,
             f"static const m0nn_conv_s8_params_t {n}_params = {{{ih}, {iw}, {ic}, {oh}, {ow}, {oc}, "
             f"{op.kernel[0]}, {op.kernel[1]}, {op.stride[0]}, {op.stride[1]}, {op.dilation[0]}, {op.dilation[1]}, "
             f"{op.pads[0]}, {op.pads[1]}, {op.depth_multiplier}, {-src.zero_point}, {dst.zero_point}, "
-            f"{op.act_min}, {op.act_max}, {n}_weights, {n}_bias, {n}_multiplier, {n}_shift}};",
+            f"{op.act_min}, {op.act_max}, {n}_weights, {n}_bias, {n}_multiplier, {n}_shift, {pair}}};",
         ]
         return "\n".join(lines), kind
     if isinstance(op, FCOp):
