@@ -110,6 +110,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_conv(args: argparse.Namespace) -> int:
+    from m0nn.graph import bench
+
+    return bench.run(Path(args.output))
+
+
 def _cmd_golden_graph(args: argparse.Namespace) -> int:
     from m0nn.codegen import write_atomic
     from m0nn.graph import golden
@@ -230,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-bits", type=int, default=8, help="weight width for QAT (digits; 2..8)")
     p.set_defaults(func=_cmd_train)
 
+    p = sub.add_parser("bench-conv", help="cycle-exact Cortex-M0 benchmark of the conv kernels (docs/)")
+    p.add_argument("-o", "--output", default="docs")
+    p.set_defaults(func=_cmd_bench_conv)
     p = sub.add_parser("golden-graph", help="write the golden vectors of the C graph-operator tests")
     p.add_argument("-o", "--output", default="test/test_graph/golden_graph.h")
     p.set_defaults(func=_cmd_golden_graph)

@@ -13,6 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 from m0nn.errors import ModelError
 from m0nn.generate import generate, is_graph_model
 from m0nn.graph import cases
+from m0nn.graph.configure import configure_graph
 from m0nn.graph.generate import Budget, generate_graph
 from m0nn.graph.importer import import_graph
 from m0nn.graph.plan import plan_arena
@@ -34,9 +35,11 @@ def _ort_lsb(model_path: Path, x: np.ndarray, scale: float, zp: int) -> np.ndarr
 
 
 @pytest.mark.parametrize("name", list(cases.ORT_CASES))
-def test_reference_within_tolerance_of_onnxruntime(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("requant", ["auto", "q31"])
+def test_reference_within_tolerance_of_onnxruntime(name: str, requant: str, tmp_path: Path) -> None:
+    """As `m0nn gen` configures it (auto: one 32-bit multiply where proven exact) and with q31."""
     path, x = cases.build_ort_case(name, tmp_path)
-    model = import_graph(path)
+    model = configure_graph(import_graph(path), Settings(requant=requant))
     y = run_int(model, quantize_input(model, x))
     out = model.output_tensor
     diff = np.abs(y - _ort_lsb(path, x, out.scale, out.zero_point))

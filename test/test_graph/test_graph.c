@@ -119,7 +119,9 @@ static void test_kernels_reject_bad_arguments(void)
     static const int8_t table[256] = {0};
     const int8_t x[16] = {0};
     int8_t y[16];
-    m0nn_conv_s8_params_t c = {4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, -128, 127, w, (void *)0, m, sh, (void *)0};
+    m0nn_conv_s8_params_t c = {4, 4,         1, 2,  2,         1,        3, 3,    1,   1,
+                               1, 1,         0, 0,  0,         0,        0, -128, 127, M0NN_REQUANT_Q31,
+                               w, (void *)0, m, sh, (void *)0, (void *)0};
     m0nn_pool_s8_params_t pl = {4, 4, 1, 2, 2, 2,         2,         2,         2,        0,
                                 0, 0, 0, 0, 0, (void *)0, (void *)0, (void *)0, (void *)0};
     m0nn_add_s8_params_t a = {4, 0, 0, 1 << 30, 0, 1 << 30, 0, 1 << 30, 0, 0, -128, 127};

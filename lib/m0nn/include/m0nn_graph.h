@@ -32,11 +32,15 @@ extern "C" {
  * output_offset  [-128, 127]: the output zero point.
  * act_min/max    within [-128, 127], act_min <= act_max.
  * weights        int8, symmetric; bias out_c int32 values or NULL.
- * multiplier/shift  out_c values each: M in [0, 2^31 - 1], shift in [-31, 30].
+ * requant        an m0nn_requant_t (M0NN_REQUANT_Q31, _MUL32 or _SHIFT, ranges as for
+ *                m0nn_fc_s8); the generator proves the MUL32/SHIFT bounds.
+ * multiplier/shift  out_c values each (multiplier unread with M0NN_REQUANT_SHIFT).
  * bias_u8        NULL, or out_c values bias[c] + (input_offset - 128) * sum of channel c's
- *                weights (the generator writes them): m0nn_conv_s8 then computes pairs of
- *                adjacent outputs whose windows lie inside the input with one multiply
- *                for both (two 16-bit lanes), using M0NN_CONV_PAIR_TAPS words of stack.
+ *                weights, and
+ * weights_u8     the weights again as w + 128 (uint8, same layout), both from the
+ *                generator: m0nn_conv_s8 then computes pairs of adjacent outputs whose
+ *                windows lie inside the input with one multiply for both (two 16-bit
+ *                lanes), using M0NN_CONV_PAIR_TAPS words of stack. NULL: portable loop.
  * The generator proves |acc| < 2^31 for every input (|bias| + 255 * 128 * taps * in_c). */
 typedef struct {
     int32_t in_h, in_w, in_c;
@@ -49,16 +53,20 @@ typedef struct {
     int32_t input_offset;
     int32_t output_offset;
     int32_t act_min, act_max;
+    int32_t requant;
     const int8_t *weights;
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
     const int32_t *bias_u8;
+    const uint8_t *weights_u8;
 } m0nn_conv_s8_params_t;
 
 /* The largest window (kernel_h * kernel_w * in_c) of the paired path: its
- * activations are packed on the stack, 4 bytes per value (512 bytes). */
+ * activations are packed on the stack, 4 bytes per value (512 bytes), with
+ * the dot products of up to M0NN_CONV_PAIR_CHANNELS channels (256 bytes). */
 #define M0NN_CONV_PAIR_TAPS 128
+#define M0NN_CONV_PAIR_CHANNELS 32
 
 m0nn_status_t m0nn_conv_s8(const m0nn_conv_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *params, const int8_t *input, int8_t *output);

@@ -5,7 +5,7 @@ m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *i
                                  int32_t depthwise)
 {
     int32_t c;
-    if (!p || !input || !output || !p->weights || !p->multiplier || !p->shift) {
+    if (!p || !input || !output || !p->weights || !p->shift || (!p->multiplier && p->requant != M0NN_REQUANT_SHIFT)) {
         return M0NN_ERR_NULL;
     }
     if (p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1 || p->out_w < 1 || p->out_c < 1 ||
@@ -27,7 +27,11 @@ m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *i
         return M0NN_ERR_OFFSET;
     }
     for (c = 0; c < p->out_c; ++c) {
-        if (p->multiplier[c] < 0 || p->shift[c] < -31 || p->shift[c] > 30) {
+        const int32_t s = p->shift[c];
+        if (p->requant == M0NN_REQUANT_Q31     ? (p->multiplier[c] < 0 || s < -31 || s > 30)
+            : p->requant == M0NN_REQUANT_MUL32 ? (p->multiplier[c] < 0 || s < -31 || s > -1)
+            : p->requant == M0NN_REQUANT_SHIFT ? (s < -31 || s > 0)
+                                               : 1) {
             return M0NN_ERR_QUANT;
         }
     }

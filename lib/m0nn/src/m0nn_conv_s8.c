@@ -29,86 +29,118 @@ static int32_t conv_one(const m0nn_conv_s8_params_t *p, const int8_t *input, int
     return acc;
 }
 
-static void store(const m0nn_conv_s8_params_t *p, int8_t *out, int32_t co, int32_t acc)
+static inline void store(const m0nn_conv_s8_params_t *p, int8_t *out, int32_t co, int32_t acc)
 {
-    int32_t y = m0nn_requantize_q31(acc, p->multiplier[co], p->shift[co]) + p->output_offset;
+    int32_t y = m0nn_conv_requantize(p, acc, co) + p->output_offset;
     y = y < p->act_min ? p->act_min : y;
     y = y > p->act_max ? p->act_max : y;
     out[co] = (int8_t)y;
 }
 
-/* Two horizontally adjacent outputs whose windows lie inside the input share
- * every weight: their activations, offset-binary (u = x + 128, 0..255), are
- * packed as U = u0 | u1 << 16, and one multiply by the int8 weight gives
- * P = u0 w + (u1 w) << 16 exactly (|u w| <= 32385 < 2^15, so P fits int32).
- * S sums P modulo 2^32 and H sums (P + 2^15) >> 16 = u1 w (exact, as |u0 w| < 2^15);
- * the left output's sum is S - (H << 16). bias_u8[co] = bias + (input_offset - 128)
- * * sum(w) turns sum u w into the accumulator (the host computes it). */
+/* The requantization and stores of conv_pair for M0NN_REQUANT_MUL32 (the
+ * generator's usual choice), with every constant in a local. */
+static void store_pairs_mul32(const m0nn_conv_s8_params_t *p, int32_t co, int32_t chunk, const int32_t *dots,
+                              int32_t sum0, int32_t sum1, int8_t *out0, int8_t *out1)
+{
+    const int32_t *bias = p->bias_u8 + co;
+    const int32_t *mult = p->multiplier + co;
+    const int32_t *shift = p->shift + co;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    int32_t c;
+    out0 += co;
+    for (c = 0; c < chunk; ++c) {
+        const int32_t right = -shift[c];
+        const int32_t round = (int32_t)(1u << (right - 1));
+        int32_t y0 = ((bias[c] + dots[2 * c] - sum0) * mult[c] + round) >> right;
+        y0 += offset;
+        y0 = y0 < lo ? lo : y0 > hi ? hi : y0;
+        out0[c] = (int8_t)y0;
+        if (out1) {
+            int32_t y1 = ((bias[c] + dots[2 * c + 1] - sum1) * mult[c] + round) >> right;
+            y1 += offset;
+            y1 = y1 < lo ? lo : y1 > hi ? hi : y1;
+            out1[co + c] = (int8_t)y1;
+        }
+    }
+}
+
+/* Two horizontally adjacent outputs share every weight: their activations,
+ * offset-binary (u = x + 128), are packed in two 16-bit lanes and
+ * m0nn_conv_pair_dot multiplies both by each biased weight v = w + 128 at once.
+ * A tap in the padding is packed as the zero point (u = 128 - input_offset),
+ * which adds nothing, so borders take this path too; a last odd column packs
+ * its missing right neighbour likewise and drops it. With bias_u8 = bias +
+ * (input_offset - 128) * sum w from the host, acc = bias_u8 + sum u v - 128 sum u. */
 static void conv_pair(const m0nn_conv_s8_params_t *p, const int8_t *input, int32_t oy, int32_t ox, uint32_t *packed,
                       int8_t *out0, int8_t *out1)
 {
     const int32_t n = p->kernel_h * p->kernel_w * p->in_c;
     const int32_t iy0 = oy * p->stride_h - p->pad_top;
     const int32_t ix0 = ox * p->stride_w - p->pad_left;
-    const int32_t step = p->stride_w * p->in_c; /* from the left window to the right one */
-    const int8_t *w = p->weights;
+    const uint32_t pad = (uint32_t)(128 - p->input_offset);
+    int32_t dots[2 * M0NN_CONV_PAIR_CHANNELS];
     int32_t ky, kx, ci, co, t = 0;
+    int32_t sum0 = 0, sum1 = 0;
     for (ky = 0; ky < p->kernel_h; ++ky) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        const int32_t row = iy >= 0 && iy < p->in_h;
         for (kx = 0; kx < p->kernel_w; ++kx) {
-            const int8_t *x = input + ((iy0 + ky * p->dilation_h) * p->in_w + ix0 + kx * p->dilation_w) * p->in_c;
+            const int32_t ixa = ix0 + kx * p->dilation_w;
+            const int32_t ixb = ixa + p->stride_w;
+            const int32_t in_a = row && ixa >= 0 && ixa < p->in_w;
+            const int32_t in_b = row && out1 && ixb >= 0 && ixb < p->in_w;
+            const int8_t *xa = in_a ? input + (iy * p->in_w + ixa) * p->in_c : input; /* no pointer outside */
+            const int8_t *xb = in_b ? input + (iy * p->in_w + ixb) * p->in_c : input;
             for (ci = 0; ci < p->in_c; ++ci) {
-                packed[t++] = (uint32_t)((int32_t)x[ci] + 128) | ((uint32_t)((int32_t)x[ci + step] + 128) << 16);
+                const uint32_t u0 = in_a ? (uint32_t)((int32_t)xa[ci] + 128) : pad;
+                const uint32_t u1 = in_b ? (uint32_t)((int32_t)xb[ci] + 128) : pad;
+                packed[t++] = u0 | (u1 << 16);
+                sum0 += (int32_t)u0;
+                sum1 += (int32_t)u1;
             }
         }
     }
-    for (co = 0; co < p->out_c; ++co) {
-        uint32_t s = 0;
-        int32_t h = 0;
-        const uint32_t *u = packed;
-        const int8_t *wi = w;
-        const int8_t *end = w + n - 1;
-        for (; wi < end; wi += 2, u += 2) { /* two taps per pass */
-            const int32_t p0 = (int32_t)u[0] * (int32_t)wi[0];
-            const int32_t p1 = (int32_t)u[1] * (int32_t)wi[1];
-            s += (uint32_t)p0 + (uint32_t)p1;
-            h += ((p0 + 32768) >> 16) + ((p1 + 32768) >> 16);
+    sum0 *= 128;
+    sum1 *= 128;
+    for (co = 0; co < p->out_c; co += M0NN_CONV_PAIR_CHANNELS) {
+        const int32_t chunk = p->out_c - co < M0NN_CONV_PAIR_CHANNELS ? p->out_c - co : M0NN_CONV_PAIR_CHANNELS;
+        int32_t c;
+        m0nn_conv_pair_dot(packed, p->weights_u8 + co * n, n, chunk, dots);
+        if (p->requant == M0NN_REQUANT_MUL32) {
+            store_pairs_mul32(p, co, chunk, dots, sum0, sum1, out0, out1);
+            continue;
         }
-        if (wi == end) {
-            const int32_t p0 = (int32_t)u[0] * (int32_t)wi[0];
-            s += (uint32_t)p0;
-            h += (p0 + 32768) >> 16;
+        for (c = 0; c < chunk; ++c) {
+            store(p, out0, co + c, p->bias_u8[co + c] + dots[2 * c] - sum0);
+            if (out1) {
+                store(p, out1, co + c, p->bias_u8[co + c] + dots[2 * c + 1] - sum1);
+            }
         }
-        w += n;
-        store(p, out0, co, p->bias_u8[co] + (int32_t)(s - ((uint32_t)h << 16)));
-        store(p, out1, co, p->bias_u8[co] + h);
     }
 }
 
-/* The portable convolution; with bias_u8 and a window of at most
- * M0NN_CONV_PAIR_TAPS values, pairs of outputs whose windows lie inside the
- * input take the two-products-per-multiply path (conv_pair). */
+/* The portable convolution; with bias_u8, weights_u8 and a window of at most
+ * M0NN_CONV_PAIR_TAPS values, outputs are computed in pairs (conv_pair). */
 m0nn_status_t m0nn_conv_s8(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const m0nn_status_t status = m0nn_conv_s8_check(p, input, output, 0);
     uint32_t packed[M0NN_CONV_PAIR_TAPS];
     int32_t oy, ox, co;
-    int32_t pairs;
     if (status != M0NN_OK) {
         return status;
     }
-    pairs = p->bias_u8 && p->kernel_h * p->kernel_w * p->in_c <= M0NN_CONV_PAIR_TAPS;
+    if (p->bias_u8 && p->weights_u8 && p->kernel_h * p->kernel_w * p->in_c <= M0NN_CONV_PAIR_TAPS) {
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ox += 2) {
+                int8_t *out = output + (oy * p->out_w + ox) * p->out_c;
+                conv_pair(p, input, oy, ox, packed, out, ox + 1 < p->out_w ? out + p->out_c : (int8_t *)0);
+            }
+        }
+        return M0NN_OK;
+    }
     for (oy = 0; oy < p->out_h; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;
-        const int32_t rows_inside = iy0 >= 0 && iy0 + (p->kernel_h - 1) * p->dilation_h < p->in_h;
         for (ox = 0; ox < p->out_w; ++ox) {
             int8_t *out = output + (oy * p->out_w + ox) * p->out_c;
-            const int32_t ix0 = ox * p->stride_w - p->pad_left;
-            if (pairs && rows_inside && ox + 1 < p->out_w && ix0 >= 0 &&
-                ix0 + p->stride_w + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
-                conv_pair(p, input, oy, ox, packed, out, out + p->out_c);
-                ++ox;
-                continue;
-            }
             for (co = 0; co < p->out_c; ++co) {
                 store(p, out, co, conv_one(p, input, oy, ox, co));
             }

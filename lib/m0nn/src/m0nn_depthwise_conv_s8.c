@@ -33,7 +33,7 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
                                    (int32_t)p->weights[(ky * p->kernel_w + kx) * p->out_c + co];
                         }
                     }
-                    y = m0nn_requantize_q31(acc, p->multiplier[co], p->shift[co]) + p->output_offset;
+                    y = m0nn_conv_requantize(p, acc, co) + p->output_offset;
                     y = y < p->act_min ? p->act_min : y;
                     y = y > p->act_max ? p->act_max : y;
                     out[co] = (int8_t)y;

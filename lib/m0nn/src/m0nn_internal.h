@@ -297,6 +297,27 @@ static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t 
     return (int8_t)(q > p->q_max ? p->q_max : q);
 }
 
+/* The dot products of a conv window with `channels` >= 1 output channels'
+ * biased weights v = w + 128 (uint8, n >= 1 values per channel, channel after
+ * channel), for two outputs at once: packed[i] holds their offset-binary
+ * activations u0 | u1 << 16 (each 0..255), so one multiply gives
+ * u0 v + (u1 v) << 16 with no carry between the halves (u v < 2^16).
+ * out[2c] = sum u0 v, out[2c + 1] = sum u1 v of channel c. ARMv6-M assembly in
+ * m0nn_conv_pair_dot_armv6m.S; portable C in m0nn_conv_pair_dot.c. */
+void m0nn_conv_pair_dot(const uint32_t *packed, const uint8_t *v, int32_t n, int32_t channels, int32_t *out);
+
+/* A conv accumulator of output channel co through the layer's requantization. */
+static inline int32_t m0nn_conv_requantize(const m0nn_conv_s8_params_t *p, int32_t acc, int32_t co)
+{
+    if (p->requant == M0NN_REQUANT_MUL32) {
+        return m0nn_requantize_mul32(acc, p->multiplier[co], -p->shift[co]);
+    }
+    if (p->requant == M0NN_REQUANT_SHIFT) {
+        return m0nn_requantize_shift(acc, -p->shift[co]);
+    }
+    return m0nn_requantize_q31(acc, p->multiplier[co], p->shift[co]);
+}
+
 /* Argument checks shared by kernel families (graph operators). */
 m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *input, const int8_t *output,
                                  int32_t depthwise);

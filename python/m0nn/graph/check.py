@@ -118,7 +118,11 @@ def check_graph(model: GModel, x: F64, y: NDArray[np.generic] | None, tolerance:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    model = import_graph(Path(args.model))
+    from m0nn.graph.configure import configure_graph
+    from m0nn.settings import Settings
+
+    # the integer path as the device runs it: the same settings as `m0nn gen`
+    model = configure_graph(import_graph(Path(args.model)), Settings(args.kernel, args.requant, args.min_bits))
     try:
         if str(args.data).endswith(".npz"):
             z = np.load(args.data)

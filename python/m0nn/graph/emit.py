@@ -24,7 +24,7 @@ from m0nn.graph.ir import (
     TransposeOp,
 )
 from m0nn.graph.plan import ArenaPlan, plan_arena
-from m0nn.quant import INT32_MAX
+from m0nn.quant import INT32_MAX, Requant
 
 PAIR_TAPS = 128  # M0NN_CONV_PAIR_TAPS: the largest window of m0nn_conv_s8's paired path
 
@@ -45,6 +45,19 @@ KIND = {
 def _arr(ctype: str, name: str, values: NDArray[np.integer], row: int = 16) -> str:
     vals = np.asarray(values).reshape(-1)
     return f"static const {ctype} {name}[{vals.size}] = {{\n{c_array_rows(vals, row)}\n}};"
+
+
+MODE = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}
+
+
+def _requant_arrays(n: str, rq: Requant) -> list[str]:
+    """The multiplier (not for the shift-only path) and shift tables of one operator."""
+    out = [] if rq.mode == "shift" else [_arr("int32_t", f"{n}_multiplier", rq.multiplier, 8)]
+    return out + [_arr("int32_t", f"{n}_shift", rq.shift)]
+
+
+def _mult(n: str, rq: Requant) -> str:
+    return "NULL" if rq.mode == "shift" else f"{n}_multiplier"
 
 
 def conv_bound(op: ConvOp) -> int:
@@ -69,27 +82,32 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
         kind = "dwconv" if op.depth_multiplier else "conv"
         ih, iw, ic = src.hwc
         oh, ow, oc = dst.hwc
-        pair, extra = "NULL", []
+        pair, extra = "NULL, NULL", []
         if kind == "conv" and op.weights[0].size <= PAIR_TAPS:
             wsum = op.weights.astype(np.int64).reshape(oc, -1).sum(axis=1)
             bias_u8 = op.bias.astype(np.int64) + (-src.zero_point - 128) * wsum
             if np.abs(bias_u8).max() + 255 * 127 * op.weights[0].size > INT32_MAX:
                 raise ModelError(f"op {i} ({op.name}): the paired conv's bias overflows int32")
             extra.append(_arr("int32_t", f"{n}_bias_u8", bias_u8, 8))
-            pair = f"{n}_bias_u8"
+            extra.append(
+                "/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */\n"
+                + _arr("uint8_t", f"{n}_weights_u8", op.weights.astype(np.int64) + 128)
+            )
+            pair = f"{n}_bias_u8, {n}_weights_u8"
         lines += [
             f"{head}, kernel {op.kernel[0]}x{op.kernel[1]}, stride {op.stride}, dilation {op.dilation},",
             f" * pads (top, left, bottom, right) {op.pads}, depth multiplier {op.depth_multiplier},"
-            f" activation {op.activation}, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound} */",
+            f" activation {op.activation}, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound};",
+            f" * requantization {op.requant.mode} */",
             _arr("int8_t", f"{n}_weights", op.weights),
             _arr("int32_t", f"{n}_bias", op.bias, 8),
-            _arr("int32_t", f"{n}_multiplier", op.requant.multiplier, 8),
-            _arr("int32_t", f"{n}_shift", op.requant.shift),
+            *_requant_arrays(n, op.requant),
             *extra,
             f"static const m0nn_conv_s8_params_t {n}_params = {{{ih}, {iw}, {ic}, {oh}, {ow}, {oc}, "
             f"{op.kernel[0]}, {op.kernel[1]}, {op.stride[0]}, {op.stride[1]}, {op.dilation[0]}, {op.dilation[1]}, "
             f"{op.pads[0]}, {op.pads[1]}, {op.depth_multiplier}, {-src.zero_point}, {dst.zero_point}, "
-            f"{op.act_min}, {op.act_max}, {n}_weights, {n}_bias, {n}_multiplier, {n}_shift, {pair}}};",
+            f"{op.act_min}, {op.act_max}, {MODE[op.requant.mode]}, {n}_weights, {n}_bias, {_mult(n, op.requant)}, "
+            f"{n}_shift, {pair}}};",
         ]
         return "\n".join(lines), kind
     if isinstance(op, FCOp):
@@ -99,15 +117,16 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
         if bound > INT32_MAX:
             raise ModelError(f"op {i} ({op.name}): the int32 accumulator can overflow (|acc| up to {bound})")
         lines += [
-            f"{head}, input zero point folded into the bias, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound} */",
+            f"{head}, input zero point folded into the bias, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound};",
+            f" * requantization {op.requant.mode} */",
             f"static const int8_t {n}_weights[{w.size}] = {{",
             *[_wide_row(o, w[o]) for o in range(w.shape[0])],
             "};",
             _arr("int32_t", f"{n}_bias", op.bias, 8),
-            _arr("int32_t", f"{n}_multiplier", op.requant.multiplier, 8),
-            _arr("int32_t", f"{n}_shift", op.requant.shift),
+            *_requant_arrays(n, op.requant),
             f"static const m0nn_fc_s8_params_t {n}_params = {{{w.shape[1]}, {w.shape[0]}, 0, {dst.zero_point}, "
-            f"{op.act_min}, {op.act_max}, 1, M0NN_REQUANT_Q31, {n}_weights, {n}_bias, {n}_multiplier, {n}_shift}};",
+            f"{op.act_min}, {op.act_max}, 1, {MODE[op.requant.mode]}, {n}_weights, {n}_bias, "
+            f"{_mult(n, op.requant)}, {n}_shift}};",
         ]
         return "\n".join(lines), "fc"
     if isinstance(op, PoolOp):

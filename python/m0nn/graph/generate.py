@@ -11,6 +11,7 @@ import numpy as np
 
 from m0nn.codegen import write_atomic
 from m0nn.errors import ModelError
+from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import flash_bytes, graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
 from m0nn.graph.plan import plan_arena
@@ -59,7 +60,7 @@ def generate_graph(
     model_path: Path, header: Path, test_header: Path, settings: Settings, budget: Budget | None = None
 ) -> list[Path]:
     budget = budget or Budget.from_environment()
-    model = import_graph(model_path, c_identifier(model_path.stem))
+    model = configure_graph(import_graph(model_path, c_identifier(model_path.stem)), settings)
     plan = plan_arena(model)
     check_budget(
         model_path.name,

@@ -12,15 +12,26 @@ import numpy as np
 
 from m0nn.codegen import GENERATOR
 from m0nn.graph import cases
+from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
 from m0nn.graph.reference import quantize_input, run_all
+from m0nn.settings import Settings
 
 N_VECTORS = 12
 
 
-def case_names() -> list[str]:
-    return list(cases.ORT_CASES) + list(cases.UNARY_CASES)
+def case_settings() -> list[tuple[str, str, Settings]]:
+    """(label, case, settings): every case as `m0nn gen` configures it by default
+    (requant=auto), and some again with each other requantization."""
+    out = [(name, name, Settings()) for name in list(cases.ORT_CASES) + list(cases.UNARY_CASES)]
+    return out + [
+        ("cnn_q31", "cnn", Settings(requant="q31")),
+        ("conv2d_q31", "conv2d", Settings(requant="q31")),
+        ("depthwise_q31", "depthwise", Settings(requant="q31")),
+        ("conv1d_pow2", "conv1d", Settings(requant="pow2")),
+        ("residual_pow2", "residual", Settings(requant="pow2")),
+    ]
 
 
 def render() -> str:
@@ -39,22 +50,22 @@ def render() -> str:
     entries = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name in case_names():
+        for label, name, settings in case_settings():
             if name in cases.ORT_CASES:
                 path, x = cases.build_ort_case(name, folder)
             else:
                 path, x = cases.build_unary_case(name, folder)
             pick = np.linspace(0, len(x) - 1, N_VECTORS).astype(int)
             x = x[pick]
-            model = import_graph(path, name=f"g_{name}")
+            model = configure_graph(import_graph(path, name=f"g_{label}"), settings)
             x_q = quantize_input(model, x)
             outs, y = run_all(model, x_q)
-            banner = f"/* case {name} */"
+            banner = f"/* case {label}: {name}, {settings.line()} */"
             parts.append(render_graph_header(model, "golden", banner))
             parts.append(render_graph_testdata(model, x_q, None, outs, y, banner))
             p, up = model.name, model.name.upper()
             entries.append(
-                f'    {{"{name}", &{p}_graph, {up}_N_TESTS, {up}_TRACE_N, {up}_TRACE_SIZE, &{p}_test_inputs[0][0], '
+                f'    {{"{label}", &{p}_graph, {up}_N_TESTS, {up}_TRACE_N, {up}_TRACE_SIZE, &{p}_test_inputs[0][0], '
                 f"&{p}_test_expected[0][0], &{p}_test_trace[0][0]}},"
             )
     parts += [
