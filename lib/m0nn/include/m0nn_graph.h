@@ -38,10 +38,12 @@ extern "C" {
  * bias_u8        NULL, or out_c values bias[c] + (input_offset - 128) * sum of channel c's
  *                weights, and
  * weights_u8     the weights again as w + 128 (uint8, same layout), both from the
- *                generator: m0nn_conv_s8 then computes pairs of adjacent outputs whose
- *                windows lie inside the input with one multiply for both (two 16-bit
- *                lanes), using M0NN_CONV_PAIR_TAPS words of stack. NULL: portable loop.
- * The generator proves |acc| < 2^31 for every input (|bias| + 255 * 128 * taps * in_c). */
+ *                generator: m0nn_conv_s8 then computes each pair of horizontally
+ *                adjacent outputs with one multiply per weight for both (two 16-bit
+ *                lanes; padding packed as the zero point), using the stack stated at
+ *                M0NN_CONV_PAIR_TAPS, when kernel_h * kernel_w * in_c <= M0NN_CONV_PAIR_TAPS.
+ *                NULL: the straightforward loop.
+ * The generator proves |acc| < 2^31 for every input (|bias| + 255 * sum |w| per channel). */
 typedef struct {
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;

@@ -4,7 +4,7 @@ Each case runs one kernel call on QEMU's micro:bit under an instruction trace
 (m0nn.cycles: ARMv6-M timings, zero wait states), twice in the same run: the
 straightforward loop (m0nn_conv_s8 without `bias_u8`: per output and tap,
 bounds checks, (x + offset) * w; the TFLite Micro reference shape) and m0nn's
-path (pairs of interior outputs sharing each weight). Outputs must equal the
+path (pairs of adjacent outputs sharing each weight, requant=auto). Outputs must equal the
 integer reference or the benchmark fails. The CNN case runs a whole graph
 model (m0nn.graph.cases "cnn": 1x8x8 -> conv 8 3x3, max pool, conv 16 3x3,
 global average pool, Gemm 10; onnxruntime-quantized).
@@ -192,9 +192,11 @@ def render(results: list[ConvResult]) -> str:
         "",
         "Written by `m0nn bench-conv` (do not edit). Cortex-M0, 1-cycle multiplier, zero wait states, one",
         "call, all-in (argument checks, loops, q31 requantization with its 64-bit multiply helper, stores).",
-        "`reference`: m0nn_conv_s8 / m0nn_depthwise_conv_s8 on the straightforward loop (no `bias_u8`);",
-        "`m0nn`: pairs of interior outputs sharing each weight (standard and pointwise conv). Targets of",
-        "issue 11 (standard/pointwise <= 5.0, depthwise <= 7.0 cycles per MAC) are not met yet.",
+        "`reference`: m0nn_conv_s8 / m0nn_depthwise_conv_s8 on the straightforward loop (no `bias_u8`,",
+        "`weights_u8`; TFLite Micro's shape), q31 requantization; `m0nn`: as `m0nn gen` ships it",
+        "(requant=auto), standard and pointwise conv with two outputs per multiply (docs/numerics.md),",
+        "depthwise on the same loop as the reference. The targets of issue 11 (standard/pointwise",
+        "<= 5.0, depthwise <= 7.0 cycles per MAC) are not met yet.",
         "",
         "| case | variant | MACs | cycles | cycles/MAC | speed-up |",
         "|---|---|---|---|---|---|",
