@@ -21,7 +21,8 @@
 #define G_CONV1D_INPUT_ZERO_POINT (-7)
 #define G_CONV1D_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_ARENA_SIZE 352
 #define G_CONV1D_ARENA_LOWER_BOUND 352
 #define G_CONV1D_N_OPS 3
@@ -542,7 +543,8 @@ static const int8_t g_conv1d_test_trace[G_CONV1D_TRACE_N][G_CONV1D_TRACE_SIZE] =
 #define G_CONV1D_EDGES_INPUT_ZERO_POINT (-4)
 #define G_CONV1D_EDGES_OUTPUT_ZERO_POINT (5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_EDGES_ARENA_SIZE 136
 #define G_CONV1D_EDGES_ARENA_LOWER_BOUND 136
 #define G_CONV1D_EDGES_N_OPS 4
@@ -787,7 +789,8 @@ static const int8_t g_conv1d_edges_test_trace[G_CONV1D_EDGES_TRACE_N][G_CONV1D_E
 #define G_CONV2D_INPUT_ZERO_POINT (-5)
 #define G_CONV2D_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV2D_ARENA_SIZE 320
 #define G_CONV2D_ARENA_LOWER_BOUND 319
 #define G_CONV2D_N_OPS 4
@@ -1227,7 +1230,8 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
 #define G_DEPTHWISE_INPUT_ZERO_POINT (-2)
 #define G_DEPTHWISE_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_DEPTHWISE_ARENA_SIZE 504
 #define G_DEPTHWISE_ARENA_LOWER_BOUND 504
 #define G_DEPTHWISE_N_OPS 5
@@ -1718,7 +1722,8 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
 #define G_POOLS_INPUT_ZERO_POINT (-2)
 #define G_POOLS_OUTPUT_ZERO_POINT (-1)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_POOLS_ARENA_SIZE 900
 #define G_POOLS_ARENA_LOWER_BOUND 900
 #define G_POOLS_N_OPS 8
@@ -2473,7 +2478,8 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
 #define G_RESIDUAL_INPUT_ZERO_POINT (-4)
 #define G_RESIDUAL_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_RESIDUAL_ARENA_SIZE 384
 #define G_RESIDUAL_ARENA_LOWER_BOUND 384
 #define G_RESIDUAL_N_OPS 7
@@ -2932,7 +2938,8 @@ static const int8_t g_residual_test_trace[G_RESIDUAL_TRACE_N][G_RESIDUAL_TRACE_S
 #define G_CONCAT_INPUT_ZERO_POINT (-7)
 #define G_CONCAT_OUTPUT_ZERO_POINT (-14)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONCAT_ARENA_SIZE 504
 #define G_CONCAT_ARENA_LOWER_BOUND 432
 #define G_CONCAT_N_OPS 8
@@ -3487,7 +3494,8 @@ static const int8_t g_concat_test_trace[G_CONCAT_TRACE_N][G_CONCAT_TRACE_SIZE] =
 #define G_SOFTMAX_INPUT_ZERO_POINT (8)
 #define G_SOFTMAX_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SOFTMAX_ARENA_SIZE 26
 #define G_SOFTMAX_ARENA_LOWER_BOUND 26
 #define G_SOFTMAX_N_OPS 3
@@ -3665,7 +3673,8 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 #define G_CNN_INPUT_ZERO_POINT (-4)
 #define G_CNN_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CNN_ARENA_SIZE 640
 #define G_CNN_ARENA_LOWER_BOUND 640
 #define G_CNN_N_OPS 5
@@ -4261,7 +4270,8 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
 #define G_SIGMOID_INPUT_ZERO_POINT (5)
 #define G_SIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SIGMOID_ARENA_SIZE 0
 #define G_SIGMOID_ARENA_LOWER_BOUND 0
 #define G_SIGMOID_N_OPS 1
@@ -4369,7 +4379,8 @@ static const int8_t g_sigmoid_test_trace[G_SIGMOID_TRACE_N][G_SIGMOID_TRACE_SIZE
 #define G_TANH_INPUT_ZERO_POINT (5)
 #define G_TANH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_TANH_ARENA_SIZE 0
 #define G_TANH_ARENA_LOWER_BOUND 0
 #define G_TANH_N_OPS 1
@@ -4477,7 +4488,8 @@ static const int8_t g_tanh_test_trace[G_TANH_TRACE_N][G_TANH_TRACE_SIZE] = {
 #define G_LEAKYRELU_INPUT_ZERO_POINT (5)
 #define G_LEAKYRELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_LEAKYRELU_ARENA_SIZE 0
 #define G_LEAKYRELU_ARENA_LOWER_BOUND 0
 #define G_LEAKYRELU_N_OPS 1
@@ -4585,7 +4597,8 @@ static const int8_t g_leakyrelu_test_trace[G_LEAKYRELU_TRACE_N][G_LEAKYRELU_TRAC
 #define G_HARDSIGMOID_INPUT_ZERO_POINT (5)
 #define G_HARDSIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_HARDSIGMOID_ARENA_SIZE 0
 #define G_HARDSIGMOID_ARENA_LOWER_BOUND 0
 #define G_HARDSIGMOID_N_OPS 1
@@ -4693,7 +4706,8 @@ static const int8_t g_hardsigmoid_test_trace[G_HARDSIGMOID_TRACE_N][G_HARDSIGMOI
 #define G_HARDSWISH_INPUT_ZERO_POINT (5)
 #define G_HARDSWISH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_HARDSWISH_ARENA_SIZE 0
 #define G_HARDSWISH_ARENA_LOWER_BOUND 0
 #define G_HARDSWISH_N_OPS 1
@@ -4801,7 +4815,8 @@ static const int8_t g_hardswish_test_trace[G_HARDSWISH_TRACE_N][G_HARDSWISH_TRAC
 #define G_ELU_INPUT_ZERO_POINT (5)
 #define G_ELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_ELU_ARENA_SIZE 0
 #define G_ELU_ARENA_LOWER_BOUND 0
 #define G_ELU_N_OPS 1
@@ -4909,7 +4924,8 @@ static const int8_t g_elu_test_trace[G_ELU_TRACE_N][G_ELU_TRACE_SIZE] = {
 #define G_SOFTMAX1_INPUT_ZERO_POINT (5)
 #define G_SOFTMAX1_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SOFTMAX1_ARENA_SIZE 0
 #define G_SOFTMAX1_ARENA_LOWER_BOUND 0
 #define G_SOFTMAX1_N_OPS 1
@@ -5017,7 +5033,8 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 #define G_CNN_Q31_INPUT_ZERO_POINT (-4)
 #define G_CNN_Q31_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CNN_Q31_ARENA_SIZE 640
 #define G_CNN_Q31_ARENA_LOWER_BOUND 640
 #define G_CNN_Q31_N_OPS 5
@@ -5613,7 +5630,8 @@ static const int8_t g_cnn_q31_test_trace[G_CNN_Q31_TRACE_N][G_CNN_Q31_TRACE_SIZE
 #define G_CONV2D_Q31_INPUT_ZERO_POINT (-5)
 #define G_CONV2D_Q31_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV2D_Q31_ARENA_SIZE 320
 #define G_CONV2D_Q31_ARENA_LOWER_BOUND 319
 #define G_CONV2D_Q31_N_OPS 4
@@ -6053,7 +6071,8 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
 #define G_DEPTHWISE_Q31_INPUT_ZERO_POINT (-2)
 #define G_DEPTHWISE_Q31_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_DEPTHWISE_Q31_ARENA_SIZE 504
 #define G_DEPTHWISE_Q31_ARENA_LOWER_BOUND 504
 #define G_DEPTHWISE_Q31_N_OPS 5
@@ -6544,7 +6563,8 @@ static const int8_t g_depthwise_q31_test_trace[G_DEPTHWISE_Q31_TRACE_N][G_DEPTHW
 #define G_CONV1D_POW2_INPUT_ZERO_POINT (-7)
 #define G_CONV1D_POW2_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_POW2_ARENA_SIZE 352
 #define G_CONV1D_POW2_ARENA_LOWER_BOUND 352
 #define G_CONV1D_POW2_N_OPS 3
@@ -7062,7 +7082,8 @@ static const int8_t g_conv1d_pow2_test_trace[G_CONV1D_POW2_TRACE_N][G_CONV1D_POW
 #define G_RESIDUAL_POW2_INPUT_ZERO_POINT (-4)
 #define G_RESIDUAL_POW2_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. No operator needs scratch beyond it. */
+ * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
+ * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_RESIDUAL_POW2_ARENA_SIZE 384
 #define G_RESIDUAL_POW2_ARENA_LOWER_BOUND 384
 #define G_RESIDUAL_POW2_N_OPS 7

@@ -14,6 +14,7 @@ from m0nn.errors import ModelError
 from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import flash_bytes, graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
+from m0nn.graph.ir import ConvOp, GModel
 from m0nn.graph.plan import plan_arena
 from m0nn.graph.reference import quantize_input, run_all
 from m0nn.model import file_sha256
@@ -43,10 +44,20 @@ class Budget:
             raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
 
 
+# Stack the paired conv path uses (m0nn_graph.h: M0NN_CONV_PAIR_TAPS packed words and
+# M0NN_CONV_PAIR_CHANNELS pairs of dot products); no other operator needs scratch.
+PAIR_STACK = 4 * 128 + 8 * 32
+
+
+def stack_scratch(model: GModel) -> int:
+    return PAIR_STACK if any(isinstance(op, ConvOp) and op.depth_multiplier == 0 for op in model.ops) else 0
+
+
 def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) -> None:
     if ram_needed > budget.ram:
         raise ModelError(
-            f"{name}: needs {ram_needed} bytes of RAM (arena, input and output), the target has {budget.ram} "
+            f"{name}: needs {ram_needed} bytes of RAM (arena, input, output and conv stack scratch), the target "
+            f"has {budget.ram} "
             "(custom_m0nn_ram)"
         )
     if flash_needed > budget.flash:
@@ -64,7 +75,7 @@ def generate_graph(
     plan = plan_arena(model)
     check_budget(
         model_path.name,
-        plan.size + model.input_size + model.output_size,
+        plan.size + model.input_size + model.output_size + stack_scratch(model),
         flash_bytes(model) + CODE_BYTES,
         budget,
     )
