@@ -45,12 +45,12 @@ class Budget:
 
 
 # Stack the paired conv path uses (m0nn_graph.h: M0NN_CONV_PAIR_TAPS packed words and
-# M0NN_CONV_PAIR_CHANNELS pairs of dot products); no other operator needs scratch.
+# M0NN_CONV_PAIR_CHANNELS pairs of dot products); the depthwise one uses less (32 words).
 PAIR_STACK = 4 * 128 + 8 * 32
 
 
 def stack_scratch(model: GModel) -> int:
-    return PAIR_STACK if any(isinstance(op, ConvOp) and op.depth_multiplier == 0 for op in model.ops) else 0
+    return PAIR_STACK if any(isinstance(op, ConvOp) for op in model.ops) else 0
 
 
 def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) -> None:
