@@ -13,6 +13,9 @@
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_conv1d.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 96 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
  * Output: 256 int8 values in the ONNX output's order, real = 0.015733852982521057 * (q - (-128)). */
@@ -535,6 +538,9 @@ static const int8_t g_conv1d_test_trace[G_CONV1D_TRACE_N][G_CONV1D_TRACE_SIZE] =
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_conv1d_edges.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 76 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
  * Output: 30 int8 values in the ONNX output's order, real = 0.027583498507738113 * (q - (5)). */
@@ -781,6 +787,9 @@ static const int8_t g_conv1d_edges_test_trace[G_CONV1D_EDGES_TRACE_N][G_CONV1D_E
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_conv2d.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 144 int8 values in the ONNX input's order, real = 0.029788343235850334 * (q - (-5)).
  * Output: 84 int8 values in the ONNX output's order, real = 0.018322158604860306 * (q - (2)). */
@@ -1222,6 +1231,9 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_depthwise.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 168 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
  * Output: 54 int8 values in the ONNX output's order, real = 0.012712047435343266 * (q - (19)). */
@@ -1714,6 +1726,9 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_pools.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 300 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
  * Output: 4 int8 values in the ONNX output's order, real = 0.01227930374443531 * (q - (-1)). */
@@ -2470,6 +2485,9 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_residual.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
  * Output: 5 int8 values in the ONNX output's order, real = 0.029734281823039055 * (q - (-2)). */
@@ -2930,6 +2948,9 @@ static const int8_t g_residual_test_trace[G_RESIDUAL_TRACE_N][G_RESIDUAL_TRACE_S
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_concat.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 108 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
  * Output: 36 int8 values in the ONNX output's order, real = 0.024525664746761322 * (q - (-14)). */
@@ -3486,6 +3507,9 @@ static const int8_t g_concat_test_trace[G_CONCAT_TRACE_N][G_CONCAT_TRACE_SIZE] =
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_softmax.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 12 int8 values in the ONNX input's order, real = 0.026073910295963287 * (q - (8)).
  * Output: 10 int8 values in the ONNX output's order, real = 0.003921568859368563 * (q - (-128)). */
@@ -3665,6 +3689,9 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_cnn.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
  * Output: 10 int8 values in the ONNX output's order, real = 0.014088697731494904 * (q - (-2)). */
@@ -4262,6 +4289,9 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_sigmoid.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4371,6 +4401,9 @@ static const int8_t g_sigmoid_test_trace[G_SIGMOID_TRACE_N][G_SIGMOID_TRACE_SIZE
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_tanh.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4480,6 +4513,9 @@ static const int8_t g_tanh_test_trace[G_TANH_TRACE_N][G_TANH_TRACE_SIZE] = {
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_leakyrelu.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4589,6 +4625,9 @@ static const int8_t g_leakyrelu_test_trace[G_LEAKYRELU_TRACE_N][G_LEAKYRELU_TRAC
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_hardsigmoid.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4698,6 +4737,9 @@ static const int8_t g_hardsigmoid_test_trace[G_HARDSIGMOID_TRACE_N][G_HARDSIGMOI
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_hardswish.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4807,6 +4849,9 @@ static const int8_t g_hardswish_test_trace[G_HARDSWISH_TRACE_N][G_HARDSWISH_TRAC
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_elu.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.012299999594688416 * (q - (-7)). */
@@ -4916,6 +4961,9 @@ static const int8_t g_elu_test_trace[G_ELU_TRACE_N][G_ELU_TRACE_SIZE] = {
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_softmax1.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
  * Output: 16 int8 values in the ONNX output's order, real = 0.00390625 * (q - (-128)). */
@@ -5025,6 +5073,9 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_cnn_q31.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
  * Output: 10 int8 values in the ONNX output's order, real = 0.014088697731494904 * (q - (-2)). */
@@ -5622,6 +5673,9 @@ static const int8_t g_cnn_q31_test_trace[G_CNN_Q31_TRACE_N][G_CNN_Q31_TRACE_SIZE
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_conv2d_q31.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 144 int8 values in the ONNX input's order, real = 0.029788343235850334 * (q - (-5)).
  * Output: 84 int8 values in the ONNX output's order, real = 0.018322158604860306 * (q - (2)). */
@@ -6063,6 +6117,9 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_depthwise_q31.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 168 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
  * Output: 54 int8 values in the ONNX output's order, real = 0.012712047435343266 * (q - (19)). */
@@ -6555,6 +6612,9 @@ static const int8_t g_depthwise_q31_test_trace[G_DEPTHWISE_Q31_TRACE_N][G_DEPTHW
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_conv1d_pow2.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 96 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
  * Output: 256 int8 values in the ONNX output's order, real = 0.015733852982521057 * (q - (-128)). */
@@ -7074,6 +7134,9 @@ static const int8_t g_conv1d_pow2_test_trace[G_CONV1D_POW2_TRACE_N][G_CONV1D_POW
 #include <stddef.h>
 
 #include "m0nn.h"
+#if !defined(M0NN_VERSION) || M0NN_VERSION != 100
+#error "g_residual_pow2.h is m0nn 0.1.0's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
  * Output: 5 int8 values in the ONNX output's order, real = 0.029734281823039055 * (q - (-2)). */

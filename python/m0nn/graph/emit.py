@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from m0nn.codegen import GENERATOR, _wide_row, c_array_rows
+from m0nn.codegen import GENERATOR, _wide_row, c_array_rows, version_guard
 from m0nn.errors import ModelError
 from m0nn.graph.ir import (
     AddOp,
@@ -253,7 +253,7 @@ def render_graph_header(model: GModel, settings: str, banner: str) -> str:
         "",
         "#include <stddef.h>",
         "",
-        '#include "m0nn.h"',
+        *version_guard(f"{p}.h"),
         "",
         f"/* Input: {ti.size} int8 values in the ONNX input's order, real = {ti.scale!r} * (q - ({ti.zero_point})).",
         f" * Output: {to.size} int8 values in the ONNX output's order, real = {to.scale!r} * "

@@ -19,6 +19,7 @@ and m0nn's standard-library modules: the no-change path stays a few milliseconds
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -107,6 +108,8 @@ def write_all_tests(out_dir: Path, models: list[Path]) -> None:
         name = c_identifier(model.stem)
         if not (out_dir / f"{name}_test.h").is_file():
             continue
+        if "graph model:" in (out_dir / f"{name}.h").read_text()[:2000]:
+            continue  # conv nets: test/test_graph covers the runner; model_test_body.h is the FC runner's
         lines += [
             f'#include "{name}.h"',
             f'#include "{name}_test.h"',
@@ -181,6 +184,13 @@ def configure(env: Any, python: str | None = None) -> None:
         )
         env.Exit(1)
     env_options = {k: str(v) for k, v in config.items(env=env["PIOENV"], as_dict=True).items() if OPTION.match(k)}
+    # The RAM/flash a graph model must fit (m0nn.graph.generate.Budget): the options, else the board's manifest.
+    board = env.BoardConfig() if env.subst("$BOARD") else None
+    for var, option, key in (("M0NN_RAM", "custom_m0nn_ram", "upload.maximum_ram_size"),
+                             ("M0NN_FLASH", "custom_m0nn_flash", "upload.maximum_size")):  # fmt: skip
+        value = env_options.get(option) or (str(board.get(key, "")) if board else "")
+        if value:
+            os.environ[var] = value
     status = regenerate(project, env_options, generated_dir(lib_dir), python)
     if status:
         env.Exit(status)
