@@ -17,7 +17,7 @@ static uint32_t reciprocal_q31(uint32_t s)
     return q;
 }
 
-/* Integer softmax over each row (see m0nn_graph.h for the steps). */
+/* Integer softmax over each row (see m0nn.h for the steps). */
 m0nn_status_t m0nn_softmax_s8(const m0nn_softmax_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     int32_t row, i;

@@ -44,7 +44,7 @@ class Budget:
             raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
 
 
-# Stack the paired conv path uses (m0nn_graph.h: M0NN_CONV_PAIR_TAPS packed words and
+# Stack the paired conv path uses (m0nn.h: M0NN_CONV_PAIR_TAPS packed words and
 # M0NN_CONV_PAIR_CHANNELS pairs of dot products); the depthwise one uses less (32 words).
 PAIR_STACK = 4 * 128 + 8 * 32
 
