@@ -18,10 +18,10 @@ import numpy as np
 from m0nn.codegen import render_model_header, render_testdata_header
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.model import QModel, file_sha256
-from m0nn.names import c_identifier, check_unique, comment_text, path_text
 from m0nn.graph.generate import render_graph
 from m0nn.graph.importer import needs_graph
+from m0nn.model import QModel, file_sha256
+from m0nn.names import c_identifier, check_unique, comment_text, path_text
 from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
@@ -129,7 +129,7 @@ def raw_test_inputs(x: np.ndarray, settings: Settings) -> np.ndarray | None:
 
 def is_graph_model(model_path: Path) -> bool:
     """Conv nets (and any model with an operator the FC chain lacks) take the graph path."""
-    return needs_graph(load_onnx(model_path))
+    return needs_graph(load_onnx(model_path)[0])
 
 
 def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
@@ -140,7 +140,9 @@ def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Pa
     check_ownership(model_path, [header, test_header])
     if is_graph_model(model_path):
         texts = render_graph(model_path, header, test_header, settings)
-        stale = [] if test_header in texts or _model_line(test_header) != comment_text(model_path.name) else [test_header]
+        stale = (
+            [] if test_header in texts or _model_line(test_header) != comment_text(model_path.name) else [test_header]
+        )
         return texts, stale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # bad values are reported as errors, not warnings

@@ -285,3 +285,23 @@ def test_check_names_the_first_operator_beyond_tolerance(tmp_path: Path) -> None
     assert "first operator beyond tolerance (1 LSB): none" in text
     strict = check_graph(model, x.astype(np.float64), None, 0)
     assert "first operator beyond tolerance (0 LSB): 0 (conv" in strict
+
+
+def test_hostile_node_names_stay_inside_comments(tmp_path: Path) -> None:
+    """A node name that would end a C comment reaches the header escaped; the header compiles."""
+    import subprocess
+
+    path, _ = cases.build_ort_case("cnn", tmp_path)
+    m = onnx.load(str(path))
+    for node in m.graph.node:
+        if node.op_type in ("Conv", "Gemm", "MaxPool"):
+            node.name = 'x */ #error injected /* "'
+    onnx.save(m, str(path))
+    (header,) = generate(path, tmp_path / "gen")
+    text = header.read_text()
+    assert "*/ #error" not in text and not any(line.lstrip().startswith("#error inj") for line in text.splitlines())
+    src = tmp_path / "t.c"
+    src.write_text('#include "cnn.h"\n')
+    inc = ROOT / "lib" / "m0nn" / "include"
+    done = subprocess.run(["gcc", "-std=c99", "-fsyntax-only", f"-I{inc}", f"-I{header.parent}", str(src)])
+    assert done.returncode == 0

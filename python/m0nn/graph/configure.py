@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
 from m0nn.graph.ir import ConvOp, FCOp, GModel
+from m0nn.names import display
 from m0nn.quant import INT32_MAX, Requant, narrow_multiplier_for_bound, power_of_two_shift, quantize_multiplier
 from m0nn.settings import Settings
 
@@ -44,7 +45,9 @@ def configure_graph(model: GModel, settings: Settings) -> GModel:
             continue
         bounds = accumulator_bounds(op)
         if bounds.max() > INT32_MAX:
-            raise ModelError(f"op {i} ({op.name}): the int32 accumulator can overflow (|acc| up to {bounds.max()})")
+            raise ModelError(
+                f"op {i} ({display(op.name)}): the int32 accumulator can overflow (|acc| up to {bounds.max()})"
+            )
         real = op.real_multiplier
         if settings.requant == "q31":
             op.requant = _q31(real)
@@ -53,7 +56,9 @@ def configure_graph(model: GModel, settings: Settings) -> GModel:
             shifts = np.array([power_of_two_shift(float(r)) for r in real], np.int32)
             for s, b in zip(shifts, bounds, strict=True):
                 if int(b) + ((1 << (-int(s) - 1)) if s < 0 else 0) > INT32_MAX:
-                    raise ModelError(f"op {i} ({op.name}): the shift-only path can overflow (|acc| up to {int(b)})")
+                    raise ModelError(
+                        f"op {i} ({display(op.name)}): the shift-only path can overflow (|acc| up to {int(b)})"
+                    )
             op.requant = Requant("shift", np.ones_like(shifts), shifts)
             continue
         triples = [narrow_multiplier_for_bound(float(r), int(b)) for r, b in zip(real, bounds, strict=True)]
@@ -63,7 +68,7 @@ def configure_graph(model: GModel, settings: Settings) -> GModel:
             op.requant = Requant("mul32", m, np.array([t[1] for t in triples], np.int32))
         elif settings.requant == "mul32":
             raise ModelError(
-                f"op {i} ({op.name}): the single 32-bit multiply leaves only {bits} multiplier bits "
+                f"op {i} ({display(op.name)}): the single 32-bit multiply leaves only {bits} multiplier bits "
                 f"(minimum {settings.min_bits}); use q31"
             )
         else:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from m0nn.codegen import write_atomic
 from m0nn.errors import ModelError
+from m0nn.files import write_files
 from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import flash_bytes, graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
@@ -18,7 +18,7 @@ from m0nn.graph.ir import ConvOp, GModel
 from m0nn.graph.plan import plan_arena
 from m0nn.graph.reference import quantize_input, run_all
 from m0nn.model import file_sha256
-from m0nn.names import c_identifier
+from m0nn.names import c_identifier, comment_text, path_text
 from m0nn.settings import Settings
 
 # lib/m0nn code a graph model links (the graph operators and their runner), measured
@@ -70,8 +70,20 @@ def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) 
 def generate_graph(
     model_path: Path, header: Path, test_header: Path, settings: Settings, budget: Budget | None = None
 ) -> list[Path]:
+    """Write the headers of one graph model (all or nothing)."""
+    texts = render_graph(model_path, header, test_header, settings, budget)
+    write_files(texts)
+    return list(texts)
+
+
+def render_graph(
+    model_path: Path, header: Path, test_header: Path, settings: Settings, budget: Budget | None = None
+) -> dict[Path, str]:
+    """The headers of one graph model as text; nothing is written."""
     budget = budget or Budget.from_environment()
-    model = configure_graph(import_graph(model_path, c_identifier(model_path.stem)), settings)
+    model = configure_graph(
+        import_graph(model_path, c_identifier(model_path.stem, path_text(model_path.name))), settings
+    )
     plan = plan_arena(model)
     check_budget(
         model_path.name,
@@ -97,10 +109,9 @@ def generate_graph(
         tbanner = graph_banner(model, f"{model.name}: test vectors and integer-reference outputs.", settings.line())
         tbanner = tbanner.replace(
             f" * sha256: {model.sha256}\n",
-            f" * sha256: {model.sha256}\n * test data: {data_path.name} sha256 {file_sha256(data_path)}\n",
+            f" * sha256: {model.sha256}\n"
+            f" * test data: {comment_text(data_path.name)} sha256 {file_sha256(data_path)}\n",
             1,
         )
         texts[test_header] = render_graph_testdata(model, x_q, labels, outs, out, tbanner)
-    for path, text in texts.items():
-        write_atomic(path, text)
-    return list(texts)
+    return texts

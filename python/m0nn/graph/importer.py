@@ -32,7 +32,7 @@ from m0nn.graph.ir import (
 )
 from m0nn.graph.unary import UNARY_OPS, Fn, compose, unary_function
 from m0nn.model import file_sha256
-from m0nn.names import c_identifier
+from m0nn.names import c_identifier, display, path_text
 from m0nn.onnx_import import QConst, QParams, _as_int8, _Importer, load_onnx
 from m0nn.quant import (
     INT32_MAX,
@@ -378,7 +378,7 @@ class GraphImporter(_Importer):
         bias_q = p.bias_q if p.bias_q is not None else np.zeros(n_out, dtype=np.int64)
         bias_float = p.bias_float if p.bias_float is not None else np.zeros(n_out)
         if bias_q.min(initial=0) < INT32_MIN or bias_q.max(initial=0) > INT32_MAX:
-            raise ModelError(f"layer {p.node}: bias does not fit int32")
+            raise ModelError(f"layer {display(p.node)}: bias does not fit int32")
         real = s_in * s_w_full / s_out
         pairs = [quantize_multiplier(float(r)) for r in real]
         requant = Requant("q31", np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
@@ -396,7 +396,7 @@ class GraphImporter(_Importer):
             order = src.physical_order()
             folded = bias_q - zp_in * w.sum(axis=1)
             if folded.min() < INT32_MIN or folded.max() > INT32_MAX:
-                raise ModelError(f"layer {p.node}: bias does not fit int32 after folding the input zero point")
+                raise ModelError(f"layer {display(p.node)}: bias does not fit int32 after folding the input zero point")
             out = self.new_tensor((n_out,), s_out, zp_out)
             self.ops.append(
                 FCOp(
@@ -768,11 +768,11 @@ def _clamp(activation: str, clip: tuple[float, float] | None, scale: float, zp: 
 def import_graph(path: Path, name: str | None = None, proto: onnx.ModelProto | None = None) -> GModel:
     """Import a QDQ ONNX conv graph; raises ModelError naming the file and the node."""
     path = Path(path)
-    proto = proto if proto is not None else load_onnx(path)
+    proto = proto if proto is not None else load_onnx(path)[0]
     try:
         model = GraphImporter(proto).build(name or c_identifier(path.stem))
     except ModelError as exc:
-        raise ModelError(f"{path.name}: {exc}") from None
+        raise ModelError(f"{path_text(path.name)}: {exc}") from None
     model.source = str(path)
     model.sha256 = file_sha256(path)
     model.producer = f"{proto.producer_name} {proto.producer_version}".strip()

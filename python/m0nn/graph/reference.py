@@ -24,6 +24,7 @@ from m0nn.graph.ir import (
     Tensor,
     TransposeOp,
 )
+from m0nn.names import display
 from m0nn.quant import (
     INT32_MAX,
     INT32_MIN,
@@ -63,7 +64,7 @@ def _pad(x: NDArray[Any], pads: tuple[int, int, int, int], value: int) -> NDArra
 
 def _check32(acc: I64, name: str) -> None:
     if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
-        raise ModelError(f"layer {name}: accumulator overflows int32 on this input")
+        raise ModelError(f"layer {display(name)}: accumulator overflows int32 on this input")
 
 
 def conv_acc(op: ConvOp, src: Tensor, dst: Tensor, x: I64) -> I64:
