@@ -55,6 +55,12 @@ SUPPORTED = (
 )
 
 
+NOT_QUANTIZED = (
+    "unsupported operator on this input: it must read a DequantizeLinear output "
+    "(quantize the previous layer's output first)"
+)
+
+
 def needs_graph(model: onnx.ModelProto) -> bool:
     """Whether a model needs the graph path: an operator the FC chain lacks, or
     an Add of two activations (a residual)."""
@@ -604,7 +610,7 @@ class GraphImporter(_Importer):
         if isinstance(v, PendUnary):
             self.vals[node.output[0]] = PendUnary(v.node, v.src, [*v.fns, fn], [*v.names, node.op_type])
             return
-        raise self.err(node, "an activation must read a DequantizeLinear output or follow a Conv/Gemm/Add")
+        raise self.err(node, NOT_QUANTIZED)
 
     def _no_auto_pad(self, node: onnx.NodeProto) -> None:
         ap = self.attr(node, "auto_pad", "NOTSET")
@@ -679,6 +685,8 @@ class GraphImporter(_Importer):
         self._pool(node, "global")
 
     def g_Softmax(self, node: onnx.NodeProto) -> None:
+        if not isinstance(self.val(node, node.input[0]), DQ):
+            raise self.err(node, NOT_QUANTIZED)
         src = self.dq(node)
         t = self.tensors[src]
         axis = int(self.attr(node, "axis", -1))  # type: ignore[call-overload]
