@@ -127,6 +127,7 @@ def raw_test_inputs(x: np.ndarray, settings: Settings) -> np.ndarray | None:
         return None
     return raw.astype(np.int64)
 
+
 def is_graph_model(model_path: Path) -> bool:
     """Conv nets (and any model with an operator the FC chain lacks) take the graph path."""
     return needs_graph(load_onnx(model_path)[0])
