@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from m0nn import __version__
+from m0nn import __version__, legal
 from m0nn.errors import ModelError
 from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
 from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
@@ -149,6 +149,23 @@ def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
     return block8_bias(layer.bias, layer.weights, 0)
 
 
+def check_layer(model: QModel, index: int) -> None:
+    """Refuse, naming the layer, what the layer's kernel would reject (its own
+    argument check, m0nn.legal.check_params) or could compute wrongly (an int32
+    overflow on a reachable accumulator, m0nn.legal.check_arithmetic)."""
+    layer = model.layers[index]
+    u8 = 128 if output_u8(model, index) else 0
+    params = legal.CParams(
+        layer.in_size, layer.out_size, 0, layer.output_zero_point + u8, layer.act_min + u8, layer.act_max + u8,
+        layer.requant, layer.kernel in BLOCKED,
+    )  # fmt: skip
+    try:
+        legal.check_params(params)
+        legal.check_arithmetic(layer.weights, layer.bias, kernel_bias(layer), layer.requant)
+    except ModelError as exc:
+        raise ModelError(f"layer {index} ({layer.name}): {exc}") from None
+
+
 def output_u8(model: QModel, index: int) -> bool:
     """Whether layer `index` writes offset-binary output (its consumer is blocked)."""
     return index + 1 < len(model.layers) and model.layers[index + 1].kernel in BLOCKED
@@ -256,14 +273,7 @@ def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 
 
 def render_model_header(model: QModel, settings: str, input_scale: float | None = None, input_zero: int = 0) -> str:
     for i, layer in enumerate(model.layers):
-        bound = int(accumulator_bound(layer.weights, layer.bias).max())
-        if bound > 2**31 - 1:
-            raise ModelError(
-                f"layer {i} ({layer.name}): the int32 accumulator can overflow (|acc| up to {bound} > 2^31 - 1)"
-            )
-        folded = np.abs(kernel_bias(layer)).max()
-        if folded > 2**31 - 1:
-            raise ModelError(f"layer {i} ({layer.name}): the folded bias does not fit int32 ({int(folded)})")
+        check_layer(model, i)
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"

@@ -140,6 +140,16 @@ def cases() -> list[FCCase]:
         rq = Requant("shift", np.ones_like(sh), sh)
         add(FCCase(f"shift_{i}", r8(20), r8(n_out, 20, lo=-40, hi=40), r32(n_out, 3000), 0, int(rng.integers(-9, 9)),
                    -128, 127, rq))  # fmt: skip
+    # Requantized value plus output offset beyond int32 (issue 13, item 2): the
+    # sum is clamped as if formed exactly, TFLite's answer (127 / -128), with Q31
+    # (M = 2^31 - 1, shift 0) and with SHIFT (shift 0), at both ends of int32.
+    one, minus_one = np.ones((1, 1), np.int8), -np.ones((1, 1), np.int8)
+    top, bottom = np.array([2**31 - 2], np.int32), np.array([-(2**31) + 127], np.int32)
+    q31_unit, shift_0 = _raw("q31", [2**31 - 1], [0]), _raw("shift", [1], [0])
+    add(FCCase("offset_sum_high_q31", np.array([1], np.int8), one, top, 0, 127, -128, 127, q31_unit))
+    add(FCCase("offset_sum_low_q31", np.array([127], np.int8), minus_one, bottom, 0, -128, -128, 127, q31_unit))
+    add(FCCase("offset_sum_high_shift", np.array([1], np.int8), one, top, 0, 100, -128, 127, shift_0))
+    add(FCCase("offset_sum_low_shift", np.array([127], np.int8), minus_one, bottom, 0, -1, -128, 127, shift_0))
     # Random cases over sizes, offsets and scales.
     for i in range(12):
         n_in, n_out = int(rng.integers(1, 80)), int(rng.integers(1, 40))
@@ -162,6 +172,8 @@ def cases() -> list[FCCase]:
         "mul32_rows_3",
         "mul32_per_tensor",
         "shift_1",
+        "offset_sum_high_q31",
+        "offset_sum_low_shift",
         "random_1",
         "random_4",
     ):

@@ -55,7 +55,7 @@ def pow2(layer: FCLayer) -> Requant:
     shifts = np.array([power_of_two_shift(float(r)) for r in layer.real_multiplier], np.int32)
     for s, b in zip(shifts, _bounds(layer), strict=True):
         if int(b) + ((1 << (-int(s) - 1)) if s < 0 else 0) > 2**31 - 1:
-            raise ModelError(f"layer {layer.name}: the shift-only path can overflow (|acc| up to {int(b)})")
+            raise ModelError(f"the shift-only path can overflow (|acc| up to {int(b)})")
     return Requant("shift", np.ones_like(shifts), shifts)
 
 
@@ -80,9 +80,18 @@ def configure(model: QModel, settings: Settings) -> QModel:
             layer.requant, layer.multiplier_bits = q31(layer), 31
             continue
         if requant == "pow2":
-            layer.requant, layer.multiplier_bits = pow2(layer), 1
+            try:
+                layer.requant, layer.multiplier_bits = pow2(layer), 1
+            except ModelError as exc:
+                raise ModelError(f"layer {i} ({layer.name}): {exc}") from None
             continue
-        rq, bits = mul32(layer)
+        try:
+            rq, bits = mul32(layer)
+        except ModelError as exc:  # no width is provably exact: q31, or a clear refusal for mul32
+            if requant == "mul32":
+                raise ModelError(f"layer {i} ({layer.name}): {exc}; use q31") from None
+            layer.requant, layer.multiplier_bits = q31(layer), 31
+            continue
         if bits >= min_bits:
             layer.requant, layer.multiplier_bits = rq, bits
         elif requant == "mul32":

@@ -34,7 +34,9 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
     The significand is rounded half away from zero (std::round); one that rounds
     up to 2^31 becomes 2^30 with the exponent one higher. A multiplier too small
-    for a shift of -31 becomes (0, 0): every output is then the zero point.
+    for a shift of -31 becomes (0, 0): every output is then the zero point. One
+    of 2^30 or more saturates to (2^31 - 1, 30), as TFLite's does; whether a
+    layer's accumulators survive that left shift is m0nn.legal's check.
 
     >>> quantize_multiplier(0.5)
     (1073741824, 0)
@@ -44,6 +46,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     (1073741824, 1)
     >>> quantize_multiplier(2.0**-40)
     (0, 0)
+    >>> quantize_multiplier(2.0**31)
+    (2147483647, 30)
     """
     if not math.isfinite(real) or real < 0:
         raise ModelError(f"requantization multiplier {real!r} is not a finite non-negative number")
@@ -57,18 +61,26 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if exponent < Q31_SHIFT_MIN:
         return 0, 0
     if exponent > Q31_SHIFT_MAX:
-        raise ModelError(f"requantization multiplier {real:g} is too large (>= 2^{Q31_SHIFT_MAX})")
+        return INT32_MAX, Q31_SHIFT_MAX
     return int(q), int(exponent)
 
 
 def quantize_multiplier_narrow(real: float, bits: int) -> tuple[int, int]:
     """A multiplier of at most `bits` bits for the single 32-bit multiply:
     real ~= m * 2^shift with m < 2^bits and shift in [-31, -1], m rounded half up.
+    A multiplier that rounds up to 2^bits is halved with the shift one lower;
+    where that would leave no right shift (the kernels' MUL32 needs one), it
+    does not fit `bits` bits.
 
     >>> quantize_multiplier_narrow(0.3, 8)
     (154, -9)
     >>> quantize_multiplier_narrow(0.5, 1)
     (1, -1)
+    >>> quantize_multiplier_narrow(511.9, 11)
+    (1024, -1)
+    >>> quantize_multiplier_narrow(511.9, 10)
+    Traceback (most recent call last):
+    m0nn.errors.ModelError: requantization multiplier 511.9 does not fit 10 bits with a right shift
     """
     if not 1 <= bits <= 31:
         raise ModelError(f"multiplier width {bits} is outside [1, 31] bits")
@@ -84,6 +96,8 @@ def quantize_multiplier_narrow(real: float, bits: int) -> tuple[int, int]:
     if m >= 2**bits:
         right -= 1
         m = math.floor(real * 2.0**right + 0.5)
+    if right < 1:
+        raise ModelError(f"requantization multiplier {real:g} does not fit {bits} bits with a right shift")
     return int(m), -int(right)
 
 
@@ -182,7 +196,10 @@ def narrow_multiplier_for_bound(real: float, bound: int, max_bits: int = 31) -> 
     for bits in range(max_bits, 0, -1):
         if real >= 2.0 ** (bits - 1):
             continue
-        m, shift = quantize_multiplier_narrow(real, bits)
+        try:
+            m, shift = quantize_multiplier_narrow(real, bits)
+        except ModelError:  # rounds up to 2^bits with no right shift left: try narrower
+            continue
         rounding = 1 << (-shift - 1) if shift < 0 else 0
         if bound * m + rounding <= INT32_MAX:
             return m, shift, bits

@@ -52,6 +52,25 @@ static void test_right_shift_rounds_ties_away_from_zero(void)
     M0NN_ASSERT_EQ_S8(want, y, 2);
 }
 
+static void test_reference_kernel_adds_the_bias_last(void)
+{
+    /* Issue 13, item 3: starting the sum at the bias, the first product takes
+     * the partial sum past int32 (row 0 below 2^-31, row 1 above 2^31 - 1)
+     * although each final accumulator fits: -2147483575 and 2147483128.
+     * Expected outputs from m0nn.reference.fc_s8_raw (Q31, 2^30 with shift -24,
+     * output offset 3); UBSan (native_asan) reports any signed overflow. */
+    static const int8_t w[4] = {127, 127, -128, -128};
+    static const int32_t bias[2] = {-2147483448, 2147483000};
+    static const int32_t m[1] = {1073741824};
+    static const int32_t s[1] = {-24};
+    const m0nn_fc_s8_params_t p = {2, 2, 0, 3, -128, 127, 0, M0NN_REQUANT_Q31, w, bias, m, s};
+    const int8_t x[2] = {-128, 127};
+    const int8_t want[2] = {-61, 67};
+    int8_t y[2] = {0, 0};
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
+    M0NN_ASSERT_EQ_S8(want, y, 2);
+}
+
 static void test_null_and_size_errors_leave_output_untouched(void)
 {
     m0nn_fc_s8_params_t p = identity_layer();
@@ -251,6 +270,7 @@ int main(void)
     M0NN_RUN_TEST(test_identity_layer_passes_values_through);
     M0NN_RUN_TEST(test_high_multiply_rounds_ties_up);
     M0NN_RUN_TEST(test_right_shift_rounds_ties_away_from_zero);
+    M0NN_RUN_TEST(test_reference_kernel_adds_the_bias_last);
     M0NN_RUN_TEST(test_null_and_size_errors_leave_output_untouched);
     M0NN_RUN_TEST(test_offset_and_quant_errors);
     M0NN_RUN_TEST(test_mul32_per_channel_tables);

@@ -1,7 +1,8 @@
 #include "m0nn_internal.h"
 
 /* The portable kernel: the TFLite Micro reference loop, one output at a time.
- * Clamping after adding the output offset is what fuses ReLU and ReLU6. */
+ * Clamping after adding the output offset is what fuses ReLU and ReLU6; the
+ * sum is clamped as if formed exactly (m0nn_offset_clamp). */
 m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const m0nn_status_t status = m0nn_fc_s8_check(p, input, output);
@@ -14,12 +15,16 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8
     row = (const int8_t *)p->weights;
     for (o = 0; o < p->out_size; ++o) {
         const int32_t q = p->per_channel ? o : 0;
-        int32_t acc = p->bias ? p->bias[o] : 0;
+        int32_t acc = 0;
         int32_t i;
         int32_t y;
+        /* |sum| <= 65535 * 255 * 128 < 2^31: the products alone never leave
+         * int32; the bias comes last, as in TFLite, so only the final
+         * accumulator must fit (the generator proves it). */
         for (i = 0; i < p->in_size; ++i) {
             acc += ((int32_t)input[i] + p->input_offset) * (int32_t)row[i];
         }
+        acc += p->bias ? p->bias[o] : 0;
         row += p->in_size;
         if (p->requant == M0NN_REQUANT_Q31) {
             y = m0nn_requantize_q31(acc, p->multiplier[q], p->shift[q]);
@@ -28,10 +33,8 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8
         } else {
             y = m0nn_requantize_shift(acc, -p->shift[q]);
         }
-        y += p->output_offset;
-        y = y < p->act_min ? p->act_min : y;
-        y = y > p->act_max ? p->act_max : y;
-        m0nn_store_byte(output + o, y); /* int8, or offset-binary uint8 for a blocked consumer */
+        /* int8, or offset-binary uint8 for a blocked consumer */
+        m0nn_store_byte(output + o, m0nn_offset_clamp(y, p->output_offset, p->act_min, p->act_max));
     }
     return M0NN_OK;
 }

@@ -81,6 +81,16 @@ static inline int32_t m0nn_requantize_shift(int32_t acc, int32_t right)
     return (acc + (int32_t)((1u << right) >> 1)) >> right;
 }
 
+/* clamp(y + offset, lo, hi) without forming y + offset, which can leave int32
+ * when y is near an int32 bound (Q31 with M near 2^31 and shift >= 0, SHIFT
+ * with shift 0): y is compared with lo - offset and hi - offset, both small
+ * (offset, lo and hi are checked to lie in [-128, 255]). The result is the
+ * clamp of the exact sum, as the Python reference computes it in int64. */
+static inline int32_t m0nn_offset_clamp(int32_t y, int32_t offset, int32_t lo, int32_t hi)
+{
+    return y < lo - offset ? lo : y > hi - offset ? hi : y + offset;
+}
+
 /* Requantizes (Q31 or SHIFT; `requant` is a constant in each caller, so the
  * branch folds away), offsets, clamps and stores `rows` accumulators of one
  * 8-row block; m and s advance by `step` (1 per channel, 0 per tensor; m may be
@@ -94,12 +104,9 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     const int32_t hi = p->act_max;
     int32_t r;
     for (r = 0; r < rows; ++r) {
-        int32_t y = (requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
-                                                 : m0nn_requantize_shift(acc[r], -s[r * step])) +
-                    offset;
-        y = y < lo ? lo : y;
-        y = y > hi ? hi : y;
-        m0nn_store_byte(out + r, y);
+        const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+                                                      : m0nn_requantize_shift(acc[r], -s[r * step]);
+        m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
     }
 }
 
