@@ -125,6 +125,12 @@ def _cmd_golden_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fuzz(args: argparse.Namespace) -> int:
+    from m0nn import fuzz
+
+    return fuzz.main(args.seed, args.calls, args.target or ["native", "native_asan"], args.output)
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from m0nn import golden, golden_io
     from m0nn.codegen import write_atomic
@@ -242,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("golden-graph", help="write the golden vectors of the C graph-operator tests")
     p.add_argument("-o", "--output", default="test/test_graph/golden_graph.h")
     p.set_defaults(func=_cmd_golden_graph)
+
+    p = sub.add_parser("fuzz", help="random and extreme layers: every C kernel against the integer reference")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--calls", type=int, default=30000, help="kernel calls per target (default 30000)")
+    p.add_argument("--target", action="append", choices=["native", "native_asan"], help="default: both")
+    p.add_argument("-o", "--output", type=Path, default=None, help="write fuzz.json and fuzz.md there (e.g. docs)")
+    p.set_defaults(func=_cmd_fuzz)
+
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
     p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")

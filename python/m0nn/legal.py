@@ -76,9 +76,9 @@ def check_arithmetic(weights: np.ndarray, bias: np.ndarray, folded_bias: np.ndar
     in the accumulation or in the requantization's arithmetic.
 
     >>> w, b = np.full((1, 4), 127), np.zeros(1, np.int64)
-    >>> check_arithmetic(w, b, b, Requant("q31", np.array([2**30]), np.array([13])))
+    >>> check_arithmetic(w, b, b, Requant("q31", np.array([2**30]), np.array([16])))
     Traceback (most recent call last):
-    m0nn.errors.ModelError: channel 0: |acc| up to 65024 times 2^13 (the q31 left shift) leaves int32
+    m0nn.errors.ModelError: channel 0: |acc| up to 65024 times 2^16 (the q31 left shift) leaves int32
     """
     bound = accumulator_bound(weights, bias)
     if int(bound.max()) > INT32_MAX:

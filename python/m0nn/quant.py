@@ -151,8 +151,9 @@ def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     right = -np.asarray(shift, dtype=np.int64)
     if np.any((right < 1) | (right > 31)):
         raise ModelError("the 32-bit requantization needs a right shift in [1, 31]")
-    total = acc * multiplier + (np.int64(1) << (right - 1))
-    if np.any((total < INT32_MIN) | (total > INT32_MAX)):
+    product = acc * multiplier
+    total = product + (np.int64(1) << (right - 1))
+    if np.any((product < INT32_MIN) | (total > INT32_MAX)):
         raise ModelError("accumulator times multiplier overflows int32 on the 32-bit requantization path")
     return total >> right
 

@@ -8,9 +8,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from m0nn import legal
 from m0nn.errors import ModelError
 from m0nn.quant import (
+    Requant,
     accumulator_bound,
+    narrow_multiplier_for_bound,
     quantize_multiplier,
     quantize_multiplier_narrow,
     requantize_mul32,
@@ -60,7 +63,10 @@ def test_quantize_multiplier_edges() -> None:
     assert quantize_multiplier(0.0) == (0, 0)
     assert quantize_multiplier(2.0**-33) == (0, 0)
     assert quantize_multiplier(1.0 - 2.0**-40) == (2**30, 1)
-    for bad in (-1.0, float("nan"), float("inf"), 2.0**31):
+    # 2^30 and beyond saturate as TFLite's QuantizeMultiplier does (issue 13, item 5).
+    assert quantize_multiplier(2.0**30) == quantize_multiplier(2.0**31) == (2**31 - 1, 30)
+    assert quantize_multiplier(2.0**30 - 1) == (2**31 - 2, 30)
+    for bad in (-1.0, float("nan"), float("inf")):
         with pytest.raises(ModelError):
             quantize_multiplier(bad)
 
@@ -69,10 +75,35 @@ def test_quantize_multiplier_edges() -> None:
 def test_narrow_multiplier_fits_and_is_accurate(bits: int) -> None:
     rng = np.random.default_rng(bits)
     for real in rng.uniform(1e-6, 0.9, 200):
-        m, s = quantize_multiplier_narrow(float(real), bits)
-        assert 0 <= m < 2**bits and -31 <= s <= 0
+        try:
+            m, s = quantize_multiplier_narrow(float(real), bits)
+        except ModelError:  # rounds up to 2^bits even with a right shift of 1
+            assert real * 2 + 0.5 >= 2**bits
+            continue
+        assert 0 <= m < 2**bits and -31 <= s <= -1
         if -s < 31:  # not limited by the largest shift
             assert abs(m * 2.0**s - real) <= real * 2.0 ** -(bits - 1)
+
+
+@pytest.mark.parametrize("bits", range(1, 32))
+def test_narrow_multiplier_never_loses_its_right_shift(bits: int) -> None:
+    """Issue 13, item 1: a multiplier rounding up to 2^bits used to come back
+    with shift 0, which every MUL32 kernel rejects at run time."""
+    top = 2.0 ** (bits - 1)
+    for real in (top - 0.1, top - 0.25, top - 0.26, top * 0.75, top * 0.999):
+        try:
+            m, s = quantize_multiplier_narrow(real, bits)
+        except ModelError:
+            continue
+        assert -31 <= s <= -1 and 0 <= m < 2**bits
+        legal.check_params(legal.CParams(1, 1, 0, 0, -128, 127, Requant("mul32", np.array([m]), np.array([s])), True))
+
+
+def test_issue_repro_multiplier_511_9_has_no_narrow_form() -> None:
+    """The issue's Gemm 130->2 (weights 127): no width keeps 511.9 exact."""
+    with pytest.raises(ModelError, match="no multiplier width"):
+        narrow_multiplier_for_bound(511.9, 130 * 127 * 128)
+    assert narrow_multiplier_for_bound(511.9, 1000)[1] <= -1
 
 
 def test_mul32_is_round_half_up_of_the_exact_product() -> None:

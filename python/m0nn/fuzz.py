@@ -1,0 +1,404 @@
+"""`m0nn fuzz`: random and extreme layers through every C kernel, against the
+Python integer reference, and Q31 layers against an independent TFLite-style
+reference.
+
+Each case is one fully connected layer drawn to reach the edges of the legal
+ranges (docs/numerics.md): sizes 1..1100 with every 8-row tail, inputs and
+weights at -128/127, input and output zero points at their extremes, the bias
+at the int32 bound of the accumulator (and of the blocked kernels' folded
+bias), each requantization (q31 with right and left shifts and M at 0, 2^30,
+2^31 - 1; mul32 with the largest multiplier the accumulator allows; shift
+only), per tensor and per channel, int8 and offset-binary outputs, clamps.
+Cases outside the kernels' contract (an accumulator or a requantization step
+beyond int32 on the drawn input, which the reference refuses) are redrawn.
+
+The C side (test/fuzz/fuzz_driver.c) is built with the host gcc, once plain and
+once with -fsanitize=address,undefined, and reads the cases from a binary
+stream: one process runs many thousands of layers. Every case runs m0nn_fc_s8
+and the blocked kernel of its requantization on both layouts (three calls).
+
+The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
+written from TFLite's documented MultiplyByQuantizedMultiplier
+(SaturatingRoundingDoublingHighMul with its sign-dependent nudge and truncating
+division, then RoundingDivideByPOT) in plain Python integers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from m0nn.errors import ModelError
+from m0nn.layout import block8, block8_bias
+from m0nn.quant import INT32_MAX, INT32_MIN, Requant, quantize_multiplier
+from m0nn.reference import fc_s8_raw
+
+ROOT = Path(__file__).resolve().parents[2]
+DRIVER = ROOT / "test" / "fuzz" / "fuzz_driver.c"
+LIB = ROOT / "lib" / "m0nn"
+MODES = {"q31": 0, "mul32": 1, "shift": 2}
+CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+TARGETS = {
+    "native": ["-O2"],
+    "native_asan": ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+}
+
+
+# --- The independent TFLite-style reference (plain Python integers) ---------
+
+
+def _srdhm(a: int, b: int) -> int:
+    """SaturatingRoundingDoublingHighMul: (a * b * 2 + nudge) / 2^32, truncated
+    toward zero, nudge 2^30 or 1 - 2^30 by the product's sign; saturates the
+    one overflowing case a = b = INT32_MIN."""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    ab = a * b
+    t = ab + ((1 << 30) if ab >= 0 else 1 - (1 << 30))
+    q = abs(t) >> 31
+    return q if t >= 0 else -q
+
+
+def _rdbypot(x: int, exponent: int) -> int:
+    """RoundingDivideByPOT: x / 2^exponent rounded half away from zero."""
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def tflite_mbqm(x: int, multiplier: int, shift: int) -> int:
+    """MultiplyByQuantizedMultiplier(x, multiplier, shift); x * 2^left must fit int32.
+
+    >>> tflite_mbqm(3, 2**30, 0), tflite_mbqm(-3, 2**30, 0), tflite_mbqm(-2, 2**30, -1)
+    (2, -1, -1)
+    """
+    left, right = max(shift, 0), max(-shift, 0)
+    return _rdbypot(_srdhm(x * (1 << left), multiplier), right)
+
+
+def tflite_fc(x: list[int], w: list[list[int]], bias: list[int] | None, input_offset: int, output_offset: int,
+              act_min: int, act_max: int, m: list[int], s: list[int]) -> list[int]:  # fmt: skip
+    """TFLite's int8 FullyConnected per output: the sum, then the bias, then
+    MultiplyByQuantizedMultiplier, the offset and the clamp."""
+    out = []
+    for o, row in enumerate(w):
+        acc = sum((xi + input_offset) * wi for xi, wi in zip(x, row, strict=True))
+        acc += bias[o] if bias is not None else 0
+        c = o if len(m) > 1 else 0
+        y = tflite_mbqm(acc, m[c], s[c]) + output_offset
+        out.append(min(max(y, act_min), act_max))
+    return out
+
+
+# --- Case generation ---------------------------------------------------------
+
+
+@dataclass
+class Case:
+    x: NDArray[np.int8]
+    weights: NDArray[np.int8]
+    bias: NDArray[np.int64] | None
+    input_offset: int
+    output_offset: int
+    act_min: int
+    act_max: int
+    requant: Requant
+    out_u8: bool
+    misalign: int
+    expected: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+
+    def record(self) -> bytes:
+        """The case as fuzz_driver.c reads it."""
+        n_out = self.weights.shape[0]
+        u8 = 128 if self.out_u8 else 0
+        wb, ww = block8(self.weights), block8(self.weights, wide=True)
+        folded = block8_bias(self.bias, self.weights, self.input_offset)
+        rq = self.requant
+        head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8, self.act_max + u8,
+                int(rq.per_channel), MODES[rq.mode], int(self.bias is not None), self.misalign, wb.size, ww.size]  # fmt: skip
+        parts = [
+            np.array(head, "<i4").tobytes(),
+            self.x.astype(np.int8).tobytes(),
+            self.weights.astype(np.int8).tobytes(),
+            wb.tobytes(),
+            ww.tobytes(),
+            self.bias.astype("<i4").tobytes() if self.bias is not None else b"",
+            folded.astype("<i4").tobytes(),
+            rq.multiplier.astype("<i4").tobytes(),
+            rq.shift.astype("<i4").tobytes(),
+            self.expected.astype(np.int8).tobytes(),
+        ]
+        return b"".join(parts)
+
+
+class Generator:
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.tflite_checks = 0
+        self.tflite_mismatches: list[str] = []
+        self.redrawn = 0
+
+    def _ints(self, lo: int, hi: int, shape: tuple[int, ...]) -> NDArray[np.int64]:
+        """Uniform, or (one draw in four) only the two ends, or small values."""
+        kind = self.rng.integers(0, 6)
+        if kind == 0:
+            return self.rng.choice(np.array([lo, hi]), size=shape)
+        if kind == 1:
+            return self.rng.integers(-3, 4, size=shape)
+        return self.rng.integers(lo, hi + 1, size=shape)
+
+    def _size(self, big: int) -> int:
+        r = self.rng.random()
+        if r < 0.05:
+            return 1
+        if r < 0.08:
+            return int(self.rng.integers(big // 2, big + 1))
+        return int(self.rng.integers(1, 70))
+
+    def _bias(self, partial: NDArray[np.int64], wsum: NDArray[np.int64], input_offset: int) -> NDArray[np.int64] | None:
+        """None, small, or at an end of what keeps both the accumulator and the
+        blocked kernels' folded bias within int32."""
+        kind = self.rng.integers(0, 4)
+        if kind == 0:
+            return None
+        fold = (input_offset - 128) * wsum
+        lo = np.maximum.reduce([np.full_like(partial, INT32_MIN), INT32_MIN - partial, INT32_MIN - fold])
+        hi = np.minimum.reduce([np.full_like(partial, INT32_MAX), INT32_MAX - partial, INT32_MAX - fold])
+        if kind == 1:
+            return np.clip(self.rng.integers(-30000, 30001, size=partial.size), lo, hi)
+        if kind == 2:
+            return self.rng.integers(lo, hi + 1)
+        ends = np.where(self.rng.random(partial.size) < 0.5, lo, hi)
+        return np.clip(ends + self.rng.integers(-3, 4, size=partial.size), lo, hi)
+
+    def _requant(self, acc: NDArray[np.int64], per_channel: bool, n_in: int) -> Requant:
+        n = acc.shape[-1] if per_channel else 1
+        peak = np.abs(acc).max(axis=0) if per_channel else np.array([np.abs(acc).max()])
+        peak = np.maximum(peak, 1)
+        mode = ("q31", "mul32", "shift")[self.rng.integers(0, 3)]
+        if mode == "q31":
+            kind = self.rng.integers(0, 3)
+            if kind == 0:  # typical: tens of LSBs at the typical accumulator
+                typical = 128 * 74 * np.sqrt(n_in)
+                reals = self.rng.uniform(0.3, 1.5, n) * 40 / typical
+            else:  # anywhere from tiny to the largest left shift the peak allows
+                reals = 2.0 ** self.rng.uniform(-40, 31, n)
+            pairs = [quantize_multiplier(float(r)) for r in reals]
+            m = np.array([p[0] for p in pairs], np.int64)
+            s = np.array([p[1] for p in pairs], np.int64)
+            if kind == 2:  # raw extremes of M and shift
+                m = self.rng.choice(np.array([0, 1, 2**30, 2**31 - 1]), size=n)
+                s = self.rng.choice(np.array([-31, -1, 0, 1, 30]), size=n)
+            room = np.array([max(0, (INT32_MAX // int(p)).bit_length() - 1) for p in peak])
+            s = np.minimum(s, room)  # acc * 2^left stays within int32
+            return Requant("q31", m.astype(np.int32), s.astype(np.int32))
+        if mode == "mul32":
+            r = self.rng.integers(1, 32, size=n)
+            top = np.maximum((INT32_MAX - (np.int64(1) << (r - 1))) // peak, 0)
+            top = np.minimum(top, INT32_MAX)
+            m = np.where(self.rng.random(n) < 0.4, top, (self.rng.random(n) * (top + 1)).astype(np.int64))
+            return Requant("mul32", np.minimum(m, top).astype(np.int32), (-r).astype(np.int32))
+        r = self.rng.integers(0, 32, size=n)
+        r = np.where(peak + np.where(r > 0, np.int64(1) << np.maximum(r - 1, 0), 0) > INT32_MAX, 0, r)
+        return Requant("shift", np.ones(n, np.int32), (-r).astype(np.int32))
+
+    def case(self) -> Case:
+        while True:
+            c = self._draw()
+            if c is not None:
+                return c
+            self.redrawn += 1
+
+    def _draw(self) -> Case | None:
+        rng = self.rng
+        n_in, n_out = self._size(1100), self._size(70)
+        x = self._ints(-128, 127, (n_in,))
+        w = self._ints(-128, 127, (n_out, n_in))
+        io = int(rng.choice(np.array([-127, 128, 0, int(rng.integers(-127, 129))])))
+        partial = (x + io) @ w.T
+        bias = self._bias(partial, w.sum(axis=1), io)
+        acc = partial + (bias if bias is not None else 0)
+        per_channel = bool(rng.integers(0, 2))
+        rq = self._requant(acc[None, :], per_channel, n_in)
+        zp = int(rng.choice(np.array([-128, 127, 0, int(rng.integers(-128, 128))])))
+        clamp = rng.integers(0, 3)
+        lo, hi = -128, 127
+        if clamp == 1:
+            lo = zp
+        elif clamp == 2:
+            lo, hi = sorted(int(v) for v in rng.integers(-128, 128, 2))
+        c = Case(x.astype(np.int8), w.astype(np.int8), bias, io, zp, lo, hi, rq, bool(rng.random() < 0.3),
+                 int(rng.integers(0, 4)))  # fmt: skip
+        try:
+            y = fc_s8_raw(x, w, bias, io, zp, lo, hi, rq)
+        except ModelError:
+            return None
+        if rq.mode == "q31":
+            self._tflite_check(c, y)
+        c.expected = ((y.astype(np.int64) + 128).astype(np.uint8).view(np.int8)) if c.out_u8 else y
+        return c
+
+    def _tflite_check(self, c: Case, y: NDArray[np.int8]) -> None:
+        want = tflite_fc([int(v) for v in c.x], c.weights.astype(int).tolist(),
+                         None if c.bias is None else [int(v) for v in c.bias], c.input_offset, c.output_offset,
+                         c.act_min, c.act_max, c.requant.multiplier.tolist(), c.requant.shift.tolist())  # fmt: skip
+        self.tflite_checks += len(want)
+        if [int(v) for v in y] != want:
+            self.tflite_mismatches.append(f"q31 layer {c.x.size}->{c.weights.shape[0]}: {y.tolist()} != {want}")
+
+
+# --- Running -----------------------------------------------------------------
+
+
+def build(target: str, out_dir: Path) -> Path:
+    """fuzz_driver.c and lib/m0nn with the host gcc (-Werror; sanitizers for native_asan)."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        raise ModelError("m0nn fuzz needs a host C compiler (gcc)")
+    exe = out_dir / f"fuzz_{target}"
+    sources = [str(p) for p in sorted((LIB / "src").glob("*.c"))] + [str(DRIVER)]
+    cmd = [gcc, *CFLAGS, *TARGETS[target], f"-I{LIB / 'include'}", f"-I{LIB / 'src'}", *sources, "-o", str(exe)]
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+@dataclass
+class TargetResult:
+    target: str
+    calls: int = 0
+    cases: int = 0
+    mismatches: int = 0
+    seconds: float = 0.0
+    first_mismatches: list[str] = field(default_factory=list)
+    sanitizer_errors: list[str] = field(default_factory=list)
+
+
+def run(seed: int, calls: int, targets: list[str], batch: int = 4000, log=print) -> dict:  # type: ignore[no-untyped-def]
+    """Generate ceil(calls / 3) cases (three kernel calls each) in batches and
+    run every batch on every target; returns the results as a dict."""
+    gen = Generator(seed)
+    start = time.monotonic()
+    results = {t: TargetResult(t) for t in targets}
+    n_cases = -(-calls // 3)
+    gen_seconds = 0.0
+    with tempfile.TemporaryDirectory(prefix="m0nn-fuzz-") as tmp:
+        exes = {t: build(t, Path(tmp)) for t in targets}
+        done = 0
+        while done < n_cases:
+            k = min(batch, n_cases - done)
+            t0 = time.monotonic()
+            stream = b"".join(gen.case().record() for _ in range(k))
+            gen_seconds += time.monotonic() - t0
+            for t in targets:
+                t1 = time.monotonic()
+                proc = subprocess.run([str(exes[t])], input=stream, capture_output=True)
+                res = results[t]
+                res.seconds += time.monotonic() - t1
+                lines = proc.stdout.decode().splitlines()
+                if not lines or not lines[-1].startswith("calls "):
+                    res.sanitizer_errors.append(proc.stderr.decode(errors="replace")[-2000:] or f"exit {proc.returncode}")
+                    res.mismatches += 1
+                    continue
+                _, got_calls, _, bad = lines[-1].split()
+                res.calls += int(got_calls)
+                res.cases += k
+                res.mismatches += int(bad)
+                for line in lines[:-1]:
+                    if len(res.first_mismatches) < 20:
+                        _, idx, *rest = line.split()
+                        res.first_mismatches.append(f"batch case {done + int(idx)}: {' '.join(rest)}")
+            done += k
+            summary = ", ".join(f"{t} {results[t].calls} calls {results[t].mismatches} mismatches" for t in targets)
+            log(f"m0nn fuzz: {done}/{n_cases} cases; {summary}; tflite {gen.tflite_checks} outputs "
+                f"{len(gen.tflite_mismatches)} mismatches ({time.monotonic() - start:.0f} s)")  # fmt: skip
+    return {
+        "seed": seed,
+        "requested_calls": calls,
+        "cases": n_cases,
+        "redrawn_cases": gen.redrawn,
+        "generation_seconds": round(gen_seconds, 1),
+        "total_seconds": round(time.monotonic() - start, 1),
+        "python_reference": "m0nn.reference.fc_s8_raw",
+        "tflite_reference": {
+            "q31_outputs_checked": gen.tflite_checks,
+            "mismatches": len(gen.tflite_mismatches),
+            "first_mismatches": gen.tflite_mismatches[:20],
+        },
+        "targets": {
+            t: {
+                "calls": r.calls,
+                "cases": r.cases,
+                "mismatches": r.mismatches,
+                "seconds": round(r.seconds, 1),
+                "first_mismatches": r.first_mismatches,
+                "sanitizer_errors": r.sanitizer_errors[:5],
+            }
+            for t, r in results.items()
+        },
+    }
+
+
+def ok(result: dict) -> bool:  # type: ignore[type-arg]
+    return result["tflite_reference"]["mismatches"] == 0 and all(
+        t["mismatches"] == 0 and not t["sanitizer_errors"] for t in result["targets"].values()
+    )
+
+
+def markdown(result: dict) -> str:  # type: ignore[type-arg]
+    lines = [
+        "# Differential fuzzing of the kernels",
+        "",
+        "Written by `m0nn fuzz` (python/m0nn/fuzz.py; the C side is test/fuzz/fuzz_driver.c); the same numbers",
+        "are in `docs/fuzz.json`, which a test checks. Each case is one random or extreme layer; it runs on",
+        "`m0nn_fc_s8` and on the blocked kernel of its requantization in both layouts (three calls), and",
+        "every output byte is compared with the Python integer reference. Q31 layers are also compared with",
+        "an independent TFLite-style reference (MultiplyByQuantizedMultiplier written from TFLite's",
+        "definition in fuzz.py, not quant.py).",
+        "",
+        f"Seed {result['seed']}, {result['cases']} cases ({result['redrawn_cases']} draws outside the kernels'",
+        f"contract redrawn), {result['total_seconds']} s in all ({result['generation_seconds']} s generating).",
+        "",
+        "| target | build | calls | mismatches | seconds |",
+        "|---|---|---|---|---|",
+    ]
+    for name, t in result["targets"].items():
+        flags = " ".join(TARGETS.get(name, []))
+        lines.append(f"| {name} | gcc {flags} | {t['calls']} | {t['mismatches']} | {t['seconds']} |")
+    tfl = result["tflite_reference"]
+    lines += [
+        "",
+        f"TFLite-style reference: {tfl['q31_outputs_checked']} Q31 outputs checked, {tfl['mismatches']} mismatches.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(seed: int, calls: int, targets: list[str], out: Path | None) -> int:
+    result = run(seed, calls, targets)
+    good = ok(result)
+    print(f"m0nn fuzz: {'no mismatch' if good else 'MISMATCHES'}; " + ", ".join(
+        f"{t}: {r['calls']} calls, {r['mismatches']} mismatches" for t, r in result["targets"].items()
+    ) + f"; tflite: {result['tflite_reference']['q31_outputs_checked']} outputs, "
+        f"{result['tflite_reference']['mismatches']} mismatches")  # fmt: skip
+    if not good:
+        for t, r in result["targets"].items():
+            for line in r["first_mismatches"][:5] + r["sanitizer_errors"][:1]:
+                print(f"  {t}: {line}", file=sys.stderr)
+        for line in result["tflite_reference"]["first_mismatches"][:5]:
+            print(f"  tflite: {line}", file=sys.stderr)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "fuzz.json").write_text(json.dumps(result, indent=1) + "\n")
+        (out / "fuzz.md").write_text(markdown(result))
+        print(f"m0nn fuzz: wrote {out / 'fuzz.json'} and {out / 'fuzz.md'}")
+    return 0 if good else 1
