@@ -274,13 +274,21 @@ class _Importer:
         if w_name not in self.qconsts:
             raise self.err(node, "the weight must be a quantized constant (DequantizeLinear of an initializer)")
         w = self.qconsts[w_name]
-        if w.qp.dtype != "int8":
-            raise self.err(node, f"weights must be int8, got {w.qp.dtype}")
+        if w.qp.dtype not in ("int8", "uint8"):
+            raise self.err(node, f"weights must be int8 or uint8, got {w.qp.dtype}")
         if w.q.ndim != 2 or 0 in w.q.shape:
             raise self.err(node, f"weights must be 2-D and not empty, got shape {list(w.q.shape)}")
-        if w.qp.zero_point.size and np.any(w.qp.zero_point != 0):
-            raise self.err(node, "weights must be symmetric (zero point 0)")
-        q, qp = w.q, QParams(w.qp.scale, w.qp.zero_point, w.qp.dtype, w.qp.axis % 2)
+        # A weight is scale * (q - zero point): fold the zero point (and uint8's
+        # range) into the integers on the host; the kernels take symmetric int8.
+        q = w.q - _broadcast(w.qp, 2)[1]
+        if q.size and (q.min() < -128 or q.max() > 127):
+            raise self.err(
+                node,
+                f"weights minus their zero point span [{int(q.min())}, {int(q.max())}], beyond int8 "
+                "(m0nn's kernels take symmetric int8 weights; quantize weights symmetric, e.g. "
+                "onnxruntime's QInt8 weight_type)",
+            )
+        qp = QParams(w.qp.scale, np.zeros(0, np.int64), "int8", w.qp.axis % 2)
         if transpose_w:
             q = q.T
             qp.axis = 1 - qp.axis
@@ -318,7 +326,9 @@ class _Importer:
             b = self.qconsts[name]
             bias_float = b.dequantized().reshape(-1)
             if b.qp.dtype == "int32" and np.allclose(b.qp.scale.reshape(-1), acc_scale, rtol=1e-5):
-                layer.bias_q = b.q.reshape(-1).astype(np.int64)
+                # The bias is scale * (q - zero point): exact in integers.
+                zp = np.broadcast_to(_broadcast(b.qp, 1)[1].reshape(-1), (b.q.size,))
+                layer.bias_q = b.q.reshape(-1).astype(np.int64) - zp
             else:
                 layer.bias_q = None
         elif name in self.consts:
