@@ -119,6 +119,11 @@ static void TEST_(_arena_one_byte_short_is_rejected)(void)
     m0nn_model_t small = MODEL_(_model);
     small.arena_size = MODEL_UP_(_ARENA_SIZE) - 1;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, MODEL_(_test_inputs)[0], out, arena));
+#if MODEL_UP_(_ARENA_SIZE) == 0
+    /* A model that needs no arena (one layer reading int8) runs without one. */
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run(&MODEL_(_model), MODEL_(_test_inputs)[0], out, NULL));
+    M0NN_ASSERT_EQ_S8(MODEL_(_test_expected)[0], out, MODEL_UP_(_OUTPUT_SIZE));
+#endif
 }
 
 /* <NAME>_TEST_RAW is 1 when defined; an undefined name counts 0 in #if. */

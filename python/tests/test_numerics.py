@@ -180,3 +180,29 @@ def test_item6_weights_beyond_int8_after_their_zero_point_are_refused_in_one_lin
     assert cli(["gen", str(path), "-o", str(tmp_path / "out")]) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "gemm" in err and "beyond int8" in err, err
+
+
+def test_item14_single_layer_reference_model_passes_its_model_tests(tmp_path: Path) -> None:
+    """One layer on the reference kernel needs no arena (ARENA_SIZE 0): the
+    shared model-test harness used to fail on its "one byte short" case."""
+    from conftest import copy_project, pio
+
+    proj = copy_project(tmp_path / "proj")
+    rng = np.random.default_rng(14)
+    w = rng.integers(-127, 128, (5, 12)).astype(np.int8)
+    gemm_layer_model(proj / "models" / "one.onnx", w, 0.01, 0.05, 0.08, zp_in=3, zp_out=-4,
+                     b_q=rng.integers(-300, 300, 5).astype(np.int32), relu=True)  # fmt: skip
+    np.savez(proj / "models" / "one.test.npz", x=rng.uniform(-6, 6, (20, 12)).astype(np.float32))
+    suite = proj / "test" / "test_model_one"
+    suite.mkdir()
+    (suite / "test_model_one.c").write_text(
+        '#include "m0nn.h"\n#include "one.h"\n#include "one_test.h"\n\n'
+        "#define M0NN_TEST_MODEL one\n#define M0NN_TEST_MODEL_UP ONE\n#include \"model_test_body.h\"\n"
+    )
+    ini = proj / "platformio.ini"
+    ini.write_text(ini.read_text().replace("[env]\n", "[env]\ncustom_m0nn_kernel = ref\n", 1))
+    result = pio("test", "-e", "native", "-f", "test_model_one", cwd=proj)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "#define ONE_ARENA_SIZE 0" in (proj / "lib" / "m0nn" / "generated" / "one.h").read_text()
+    assert "4 test cases: 4 succeeded" in out, out

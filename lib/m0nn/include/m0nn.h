@@ -144,7 +144,8 @@ typedef struct {
  * even-numbered layers write at its start, odd-numbered ones at its end. When
  * the first layer reads offset-binary input, the model's int8 input is first
  * converted into the end of the arena. arena_size = the largest sum of two
- * adjacent activations held at once. */
+ * adjacent activations held at once (>= 0; 0 for one layer reading int8,
+ * which needs no arena: it may then be NULL). */
 typedef struct {
     int32_t n_layers;
     int32_t arena_size;

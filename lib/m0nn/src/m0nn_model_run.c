@@ -12,7 +12,7 @@ m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *i
     if (model == 0 || model->layers == 0 || input == 0 || output == 0) {
         return M0NN_ERR_NULL;
     }
-    if (model->n_layers < 1) {
+    if (model->n_layers < 1 || model->arena_size < 0) {
         return M0NN_ERR_SIZE;
     }
     if ((model->n_layers > 1 || model->layers[0].input_u8) && base == 0) {
