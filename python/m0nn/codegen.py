@@ -272,7 +272,7 @@ def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 
 
 
 def render_model_header(model: QModel, settings: str, input_scale: float | None = None, input_zero: int = 0) -> str:
-    for i, layer in enumerate(model.layers):
+    for i in range(len(model.layers)):
         check_layer(model, i)
     p = model.name
     up = p.upper()

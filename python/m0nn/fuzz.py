@@ -31,8 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,7 +51,13 @@ MODES = {"q31": 0, "mul32": 1, "shift": 2}
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 TARGETS = {
     "native": ["-O2"],
-    "native_asan": ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+    "native_asan": [
+        "-O1",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+        "-fno-omit-frame-pointer",
+    ],
 }
 
 
@@ -124,8 +132,9 @@ class Case:
         wb, ww = block8(self.weights), block8(self.weights, wide=True)
         folded = block8_bias(self.bias, self.weights, self.input_offset)
         rq = self.requant
-        head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8, self.act_max + u8,
-                int(rq.per_channel), MODES[rq.mode], int(self.bias is not None), self.misalign, wb.size, ww.size]  # fmt: skip
+        head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8,
+                self.act_max + u8, int(rq.per_channel), MODES[rq.mode], int(self.bias is not None),
+                self.misalign, wb.size, ww.size]  # fmt: skip
         parts = [
             np.array(head, "<i4").tobytes(),
             self.x.astype(np.int8).tobytes(),
@@ -283,7 +292,9 @@ class TargetResult:
     sanitizer_errors: list[str] = field(default_factory=list)
 
 
-def run(seed: int, calls: int, targets: list[str], batch: int = 4000, log=print) -> dict:  # type: ignore[no-untyped-def]
+def run(
+    seed: int, calls: int, targets: list[str], batch: int = 4000, log: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Generate ceil(calls / 3) cases (three kernel calls each) in batches and
     run every batch on every target; returns the results as a dict."""
     gen = Generator(seed)
@@ -306,7 +317,9 @@ def run(seed: int, calls: int, targets: list[str], batch: int = 4000, log=print)
                 res.seconds += time.monotonic() - t1
                 lines = proc.stdout.decode().splitlines()
                 if not lines or not lines[-1].startswith("calls "):
-                    res.sanitizer_errors.append(proc.stderr.decode(errors="replace")[-2000:] or f"exit {proc.returncode}")
+                    res.sanitizer_errors.append(
+                        proc.stderr.decode(errors="replace")[-2000:] or f"exit {proc.returncode}"
+                    )
                     res.mismatches += 1
                     continue
                 _, got_calls, _, bad = lines[-1].split()
@@ -348,13 +361,13 @@ def run(seed: int, calls: int, targets: list[str], batch: int = 4000, log=print)
     }
 
 
-def ok(result: dict) -> bool:  # type: ignore[type-arg]
+def ok(result: dict[str, Any]) -> bool:
     return result["tflite_reference"]["mismatches"] == 0 and all(
         t["mismatches"] == 0 and not t["sanitizer_errors"] for t in result["targets"].values()
     )
 
 
-def markdown(result: dict) -> str:  # type: ignore[type-arg]
+def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Differential fuzzing of the kernels",
         "",

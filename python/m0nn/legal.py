@@ -62,7 +62,9 @@ def check_params(p: CParams) -> None:
     lo, hi = SHIFT_RANGE[rq.mode]
     for s in rq.shift.tolist():
         if not lo <= s <= hi:
-            raise ModelError(f"shift {s} is outside [{lo}, {hi}] for {rq.mode} (the kernel would return M0NN_ERR_QUANT)")
+            raise ModelError(
+                f"shift {s} is outside [{lo}, {hi}] for {rq.mode} (the kernel would return M0NN_ERR_QUANT)"
+            )
     if rq.mode != "shift":
         for m in rq.multiplier.tolist():
             if not 0 <= m <= INT32_MAX:

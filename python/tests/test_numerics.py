@@ -197,7 +197,7 @@ def test_item14_single_layer_reference_model_passes_its_model_tests(tmp_path: Pa
     suite.mkdir()
     (suite / "test_model_one.c").write_text(
         '#include "m0nn.h"\n#include "one.h"\n#include "one_test.h"\n\n'
-        "#define M0NN_TEST_MODEL one\n#define M0NN_TEST_MODEL_UP ONE\n#include \"model_test_body.h\"\n"
+        '#define M0NN_TEST_MODEL one\n#define M0NN_TEST_MODEL_UP ONE\n#include "model_test_body.h"\n'
     )
     ini = proj / "platformio.ini"
     ini.write_text(ini.read_text().replace("[env]\n", "[env]\ncustom_m0nn_kernel = ref\n", 1))

@@ -37,8 +37,8 @@ static void *misalign(void *p, size_t n, int32_t by)
     return (char *)p + by;
 }
 
-static long check(long index, const char *name, m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *p,
-                  const int8_t *input, const int8_t *expected)
+static long check(long index, const char *name, m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *p, const int8_t *input,
+                  const int8_t *expected)
 {
     int8_t *out = malloc((size_t)p->out_size + 1);
     m0nn_status_t status;

@@ -1,0 +1,70 @@
+"""`m0nn fuzz`: a short run of the differential fuzzer, proof that it can fail,
+and the recorded long run (docs/fuzz.json, docs/fuzz.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from m0nn import fuzz
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host gcc")
+
+
+@needs_gcc
+def test_short_run_native_and_sanitized_has_no_mismatch() -> None:
+    result = fuzz.run(seed=7, calls=12000, targets=["native", "native_asan"], log=lambda _: None)
+    assert fuzz.ok(result), json.dumps(result, indent=1)[:3000]
+    for target in ("native", "native_asan"):
+        assert result["targets"][target]["calls"] == 12000
+    assert result["tflite_reference"]["q31_outputs_checked"] > 10000
+
+
+@needs_gcc
+def test_driver_reports_a_wrong_byte(tmp_path: Path) -> None:
+    """The comparison can fail: one expected byte changed gives exactly the
+    mismatches of that case (its three kernel calls)."""
+    gen = fuzz.Generator(3)
+    cases = [gen.case() for _ in range(40)]
+    cases[17].expected = cases[17].expected.copy()
+    cases[17].expected[0] = np.int8(int(cases[17].expected[0]) ^ 1)
+    exe = fuzz.build("native", tmp_path)
+    proc = subprocess.run([str(exe)], input=b"".join(c.record() for c in cases), capture_output=True)
+    lines = proc.stdout.decode().splitlines()
+    assert proc.returncode == 1
+    assert lines[-1] == "calls 120 mismatches 3"
+    assert {line.split()[1] for line in lines[:-1]} == {"17"}
+
+
+def test_tflite_reference_is_tflite() -> None:
+    """Hand-checked values of MultiplyByQuantizedMultiplier, including the
+    saturating corner of the doubling high multiply."""
+    assert fuzz.tflite_mbqm(-(2**31), -(2**31), 0) == 2**31 - 1
+    assert fuzz.tflite_mbqm(5, 2**30, 0) == 3  # 2.5: the nudge rounds ties up
+    assert fuzz.tflite_mbqm(-5, 2**30, 0) == -2  # -2.5 -> -2 (truncation after the negative nudge)
+    assert fuzz.tflite_mbqm(5, 2**30, -1) == 2  # 3 / 2 = 1.5 -> 2: RoundingDivideByPOT, ties away from zero
+    assert fuzz.tflite_mbqm(-3, 2**30, -1) == -1  # -1.5 -> -1, then -0.5 -> -1
+    assert fuzz.tflite_mbqm(1, 2**31 - 1, 30) == 2**30
+
+
+def test_recorded_long_run() -> None:
+    """docs/fuzz.json: at least 10^6 calls per host target, none differing, no
+    sanitizer report, Q31 outputs checked against the TFLite-style reference;
+    docs/fuzz.md states the same numbers."""
+    result = json.loads((ROOT / "docs" / "fuzz.json").read_text())
+    assert isinstance(result["seed"], int) and result["total_seconds"] > 0
+    assert set(result["targets"]) >= {"native", "native_asan"}
+    for name, t in result["targets"].items():
+        assert t["calls"] >= 10**6 and t["cases"] * 3 == t["calls"], name
+        assert t["mismatches"] == 0 and t["first_mismatches"] == [] and t["sanitizer_errors"] == [], name
+        assert t["seconds"] > 0
+    assert result["tflite_reference"]["q31_outputs_checked"] > 10**6
+    assert result["tflite_reference"]["mismatches"] == 0
+    text = (ROOT / "docs" / "fuzz.md").read_text()
+    assert fuzz.markdown(result) == text
