@@ -146,7 +146,7 @@ def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
     with the offset-binary input's 128 folded in for the blocked one."""
     if layer.kernel == "ref":
         return np.asarray(layer.bias, dtype=np.int64)
-    return block8_bias(layer.bias, layer.weights, 0)
+    return block8_bias(layer.bias, layer.effective_weights, 0)
 
 
 def check_layer(model: QModel, index: int) -> None:
@@ -157,11 +157,11 @@ def check_layer(model: QModel, index: int) -> None:
     u8 = 128 if output_u8(model, index) else 0
     params = legal.CParams(
         layer.in_size, layer.out_size, 0, layer.output_zero_point + u8, layer.act_min + u8, layer.act_max + u8,
-        layer.requant, layer.kernel in BLOCKED,
+        layer.requant, layer.kernel in BLOCKED, layer.weight_zero_point,
     )  # fmt: skip
     try:
         legal.check_params(params)
-        legal.check_arithmetic(layer.weights, layer.bias, kernel_bias(layer), layer.requant)
+        legal.check_arithmetic(layer.effective_weights, layer.bias, kernel_bias(layer), layer.requant)
     except ModelError as exc:
         raise ModelError(f"layer {index} ({layer.name}): {exc}") from None
 
@@ -174,7 +174,7 @@ def output_u8(model: QModel, index: int) -> bool:
 def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
     n = f"{prefix}_l{index}"
     rq = layer.requant
-    bound = accumulator_bound(layer.weights, layer.bias)
+    bound = accumulator_bound(layer.effective_weights, layer.bias)
     lines = [
         f"/* layer {index}: {comment_text(layer.name)}: fully connected {layer.in_size} -> {layer.out_size}, "
         f"activation {layer.activation}",
@@ -192,6 +192,9 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
             f"static const int32_t {n}_multiplier[{rq.multiplier.size}] = {{\n{c_array_rows(rq.multiplier, 8)}\n}};"
         )
     lines.append(f"static const int32_t {n}_shift[{rq.shift.size}] = {{\n{c_array_rows(rq.shift, 16)}\n}};")
+    if layer.weight_zero_point.size:  # applied at run time (uint8 or asymmetric weights)
+        z = np.broadcast_to(layer.weight_zero_point.reshape(-1), (rq.shift.size,))
+        lines.append(f"static const int32_t {n}_weight_zero_point[{z.size}] = {{\n{c_array_rows(z, 16)}\n}};")
     return "\n".join(lines)
 
 
@@ -286,7 +289,8 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
             f"    {{{kernel_fn(layer)}, {int(layer.kernel in BLOCKED)},\n"
             f"     {{{layer.in_size}, {layer.out_size}, 0, {layer.output_zero_point + u8}, {layer.act_min + u8}, "
             f"{layer.act_max + u8}, {int(layer.requant.per_channel)}, {mode[layer.requant.mode]}, {n}_weights, "
-            f"{n}_bias, {n + '_multiplier' if layer.requant.mode != 'shift' else 'NULL'}, {n}_shift}}}},"
+            f"{n}_bias, {n + '_multiplier' if layer.requant.mode != 'shift' else 'NULL'}, {n}_shift, "
+            f"{n + '_weight_zero_point' if layer.weight_zero_point.size else 'NULL'}}}}},"
         )
     parts = [
         header_banner(model, f"{p}: int8 model for lib/m0nn.", settings),
@@ -315,8 +319,8 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
     parts += [_layer_block(p, i, layer) + "\n" for i, layer in enumerate(model.layers)]
     parts += [
         "/* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,",
-        " * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output",
-        " * (its zero point and clamp + 128). */",
+        " * weights, bias, multiplier, shift, weight_zero_point}; a layer feeding a blocked one writes",
+        " * offset-binary output (its zero point and clamp + 128). */",
         f"static const m0nn_layer_t {p}_layers[{up}_N_LAYERS] = {{",
         *table,
         "};",

@@ -14,7 +14,8 @@ beyond int32 on the drawn input, which the reference refuses) are redrawn.
 
 The C side (test/fuzz/fuzz_driver.c) is built with the host gcc, once plain and
 once with -fsanitize=address,undefined, and reads the cases from a binary
-stream: one process runs many thousands of layers. Every case runs m0nn_fc_s8
+stream: one process runs many thousands of layers. Weight zero points (int8
+weights, or uint8 ones stored less 128) are drawn in three cases in ten. Every case runs m0nn_fc_s8
 and the blocked kernel of its requantization on both layouts (three calls).
 
 The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
@@ -123,18 +124,25 @@ class Case:
     requant: Requant
     out_u8: bool
     misalign: int
+    weight_zero_point: NDArray[np.int64] | None = None  # as many as multipliers
     expected: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+
+    def effective_weights(self) -> NDArray[np.int64]:
+        w = self.weights.astype(np.int64)
+        if self.weight_zero_point is None:
+            return w
+        return w - np.broadcast_to(self.weight_zero_point, (w.shape[0],))[:, None]
 
     def record(self) -> bytes:
         """The case as fuzz_driver.c reads it."""
         n_out = self.weights.shape[0]
         u8 = 128 if self.out_u8 else 0
         wb, ww = block8(self.weights), block8(self.weights, wide=True)
-        folded = block8_bias(self.bias, self.weights, self.input_offset)
+        folded = block8_bias(self.bias, self.effective_weights(), self.input_offset)
         rq = self.requant
         head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8,
                 self.act_max + u8, int(rq.per_channel), MODES[rq.mode], int(self.bias is not None),
-                self.misalign, wb.size, ww.size]  # fmt: skip
+                self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None)]  # fmt: skip
         parts = [
             np.array(head, "<i4").tobytes(),
             self.x.astype(np.int8).tobytes(),
@@ -145,6 +153,7 @@ class Case:
             folded.astype("<i4").tobytes(),
             rq.multiplier.astype("<i4").tobytes(),
             rq.shift.astype("<i4").tobytes(),
+            self.weight_zero_point.astype("<i4").tobytes() if self.weight_zero_point is not None else b"",
             self.expected.astype(np.int8).tobytes(),
         ]
         return b"".join(parts)
@@ -234,10 +243,14 @@ class Generator:
         x = self._ints(-128, 127, (n_in,))
         w = self._ints(-128, 127, (n_out, n_in))
         io = int(rng.choice(np.array([-127, 128, 0, int(rng.integers(-127, 129))])))
-        partial = (x + io) @ w.T
-        bias = self._bias(partial, w.sum(axis=1), io)
-        acc = partial + (bias if bias is not None else 0)
         per_channel = bool(rng.integers(0, 2))
+        z = None
+        if rng.random() < 0.3:  # a weight zero point, applied by the kernels
+            z = self._ints(-128, 127, (n_out if per_channel else 1,))
+        eff = w - np.broadcast_to(z, (n_out,))[:, None] if z is not None else w
+        partial = (x + io) @ eff.T
+        bias = self._bias(partial, eff.sum(axis=1), io)
+        acc = partial + (bias if bias is not None else 0)
         rq = self._requant(acc[None, :], per_channel, n_in)
         zp = int(rng.choice(np.array([-128, 127, 0, int(rng.integers(-128, 128))])))
         clamp = rng.integers(0, 3)
@@ -247,9 +260,9 @@ class Generator:
         elif clamp == 2:
             lo, hi = sorted(int(v) for v in rng.integers(-128, 128, 2))
         c = Case(x.astype(np.int8), w.astype(np.int8), bias, io, zp, lo, hi, rq, bool(rng.random() < 0.3),
-                 int(rng.integers(0, 4)))  # fmt: skip
+                 int(rng.integers(0, 4)), z)  # fmt: skip
         try:
-            y = fc_s8_raw(x, w, bias, io, zp, lo, hi, rq)
+            y = fc_s8_raw(x, w, bias, io, zp, lo, hi, rq, "fuzz", z)
         except ModelError:
             return None
         if rq.mode == "q31":
@@ -258,7 +271,7 @@ class Generator:
         return c
 
     def _tflite_check(self, c: Case, y: NDArray[np.int8]) -> None:
-        want = tflite_fc([int(v) for v in c.x], c.weights.astype(int).tolist(),
+        want = tflite_fc([int(v) for v in c.x], c.effective_weights().tolist(),
                          None if c.bias is None else [int(v) for v in c.bias], c.input_offset, c.output_offset,
                          c.act_min, c.act_max, c.requant.multiplier.tolist(), c.requant.shift.tolist())  # fmt: skip
         self.tflite_checks += len(want)

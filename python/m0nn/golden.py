@@ -32,10 +32,17 @@ class FCCase:
     act_max: int
     requant: Requant
     out_u8: bool = False  # offset-binary output: zero point and clamp + 128
+    weight_zero_point: NDArray[np.int32] | None = None  # applied by the kernels (as many as multipliers)
+
+    def effective_weights(self) -> NDArray[np.int64]:
+        w = self.weights.astype(np.int64)
+        if self.weight_zero_point is None:
+            return w
+        return w - np.broadcast_to(self.weight_zero_point.astype(np.int64), (w.shape[0],))[:, None]
 
     def folded_bias(self) -> NDArray[np.int32]:
         """The blocked kernels' bias (input_offset and the input's 128 folded in)."""
-        b = block8_bias(self.bias, self.weights, self.input_offset)
+        b = block8_bias(self.bias, self.effective_weights(), self.input_offset)
         assert np.abs(b).max() < 2**31, self.name
         return b.astype(np.int32)
 
@@ -43,7 +50,7 @@ class FCCase:
         """The output bytes (offset-binary ones shown as the int8 with the same bits)."""
         y = fc_s8_raw(
             self.x, self.weights, self.bias, self.input_offset, self.output_offset,
-            self.act_min, self.act_max, self.requant, self.name,
+            self.act_min, self.act_max, self.requant, self.name, self.weight_zero_point,
         )  # fmt: skip
         return offset_binary(y).view(np.int8) if self.out_u8 else y
 
@@ -162,6 +169,31 @@ def cases() -> list[FCCase]:
                    int(rng.integers(-127, 129)), int(rng.integers(-128, 128)), -128, 127, _q31(reals)))  # fmt: skip
     # A long input: the blocked kernels' input sum folds its 16-bit lanes every 512 bytes.
     add(FCCase("long_input", r8(1100), r8(5, 1100), r32(5, 20000), 9, 3, -128, 127, _q31([2e-5])))
+    # Weight zero points applied by the kernels (issue 13, item 6): int8 weights
+    # with zero point 100 and uint8 weights (stored w - 128, zero point zp - 128),
+    # per tensor and per channel, each requantization, blocks of 8 and a tail.
+    for i, (n_out, mode, per_channel) in enumerate(
+        ((13, "q31", True), (9, "q31", False), (21, "mul32", True), (6, "mul32", False), (11, "shift", True))
+    ):
+        n_in = int(rng.integers(5, 60))
+        w, b = r8(n_out, n_in), r32(n_out, 20000)
+        z = rng.integers(-128, 128, n_out if per_channel else 1).astype(np.int32)
+        z[0] = 100 if i % 2 else -128
+        eff = w.astype(np.int64) - np.broadcast_to(z, (n_out,))[:, None]
+        bound = int(accumulator_bound(eff, b).max())
+        k = n_out if per_channel else 1
+        if mode == "q31":
+            rq = _q31([float(v) * 40 / (128 * 150 * np.sqrt(n_in)) for v in rng.uniform(0.3, 1.5, k)])
+        elif mode == "mul32":
+            bits = max(1, (2**31 - 1).bit_length() - 1 - bound.bit_length())
+            pairs = [quantize_multiplier_narrow(float(v) * 40 / (128 * 150 * np.sqrt(n_in)), bits)
+                     for v in rng.uniform(0.3, 1.5, k)]  # fmt: skip
+            rq = _raw("mul32", [m for m, _ in pairs], [s for _, s in pairs])
+        else:
+            sh = rng.integers(-16, -10, k).astype(np.int32)
+            rq = Requant("shift", np.ones_like(sh), sh)
+        add(FCCase(f"weight_zp_{i}_{mode}", r8(n_in), w, b, int(rng.integers(-127, 129)) if i != 2 else 0,
+                   int(rng.integers(-20, 20)), -128, 127, rq, weight_zero_point=z))  # fmt: skip
     # Offset-binary output (what a layer feeding a blocked layer writes), with
     # each requantization, a ReLU clamp, and the blocked kernels' long loops
     # (full 8-row blocks, a 4-row last block, inputs not a multiple of 4).
@@ -172,6 +204,8 @@ def cases() -> list[FCCase]:
         "mul32_rows_3",
         "mul32_per_tensor",
         "shift_1",
+        "weight_zp_2_mul32",
+        "weight_zp_4_shift",
         "offset_sum_high_q31",
         "offset_sum_low_shift",
         "random_1",
@@ -179,7 +213,7 @@ def cases() -> list[FCCase]:
     ):
         c = next(c for c in out if c.name == name)
         add(FCCase(f"{name}_u8", c.x, c.weights, c.bias, c.input_offset, c.output_offset, c.act_min, c.act_max,
-                   c.requant, out_u8=True))  # fmt: skip
+                   c.requant, out_u8=True, weight_zero_point=c.weight_zero_point))  # fmt: skip
     return out
 
 
@@ -219,6 +253,10 @@ def render(all_cases: list[FCCase]) -> str:
                 m = c.requant.multiplier
                 lines.append(f"static const int32_t {p}_m[{m.size}] = {_c_list(m)};")
             lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
+            if c.weight_zero_point is not None:
+                lines.append(
+                    f"static const int32_t {p}_z[{c.weight_zero_point.size}] = {_c_list(c.weight_zero_point)};"
+                )
             lines.append(f"static const uint8_t {p}_xu[{c.x.size}] M0NN_ALIGN4 = {_c_list(offset_binary(c.x))};")
             wb = block8(c.weights)
             lines.append(f"static const uint8_t {p}_wb[{wb.size}] M0NN_ALIGN4 = {_c_list(wb)};")
@@ -229,15 +267,16 @@ def render(all_cases: list[FCCase]) -> str:
         mult = f"{p}_m" if c.requant.mode != "shift" else "NULL"
         mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}[c.requant.mode]
         bias = f"{p}_b" if c.bias is not None else "NULL"
+        zp = f"{p}_z" if c.weight_zero_point is not None else "NULL"
         dims = f"{c.weights.shape[1]}, {c.weights.shape[0]}"
         u8 = 128 if c.out_u8 else 0
         out = f"{c.output_offset + u8}, {c.act_min + u8}, {c.act_max + u8}"
         tail = f"{int(c.requant.per_channel)}, {mode}"
         table.append(
             f'    {{"{c.name}",\n'
-            f"     {{{dims}, {c.input_offset}, {out}, {tail}, {p}_w, {bias}, {mult}, {p}_s}},\n"
-            f"     {{{dims}, 0, {out}, {tail}, {p}_wb, {p}_bf, {mult}, {p}_s}},\n"
-            f"     {{{dims}, 0, {out}, {tail}, {p}_ww, {p}_bf, {mult}, {p}_s}},\n"
+            f"     {{{dims}, {c.input_offset}, {out}, {tail}, {p}_w, {bias}, {mult}, {p}_s, {zp}}},\n"
+            f"     {{{dims}, 0, {out}, {tail}, {p}_wb, {p}_bf, {mult}, {p}_s, {zp}}},\n"
+            f"     {{{dims}, 0, {out}, {tail}, {p}_ww, {p}_bf, {mult}, {p}_s, {zp}}},\n"
             f"     {p}_x, {p}_xu, {y}_y}},"
         )
     lines += [

@@ -11,7 +11,7 @@ accumulator. docs/numerics.md lists each range and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class CParams:
     act_max: int
     requant: Requant
     blocked: bool
+    weight_zero_point: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # empty: NULL
 
 
 def check_params(p: CParams) -> None:
@@ -69,6 +70,9 @@ def check_params(p: CParams) -> None:
         for m in rq.multiplier.tolist():
             if not 0 <= m <= INT32_MAX:
                 raise ModelError(f"multiplier {m} is outside [0, 2^31 - 1] (M0NN_ERR_QUANT)")
+    z = p.weight_zero_point
+    if z.size and (z.size not in (1, rq.shift.size) or z.min() < -128 or z.max() > 127):
+        raise ModelError(f"weight zero points {z.tolist()[:4]}... are not 1 or one per channel in [-128, 127] (M0NN_ERR_OFFSET)")
     if p.blocked and p.input_offset != 0:
         raise ModelError("a blocked kernel needs input offset 0 (M0NN_ERR_OFFSET)")
 

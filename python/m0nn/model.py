@@ -39,6 +39,18 @@ class FCLayer:
     real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     kernel: str = "ref"  # "ref" (m0nn_fc_s8), "b8", "b8w" (m0nn_fc_s8_b8*) or "b4" (m0nn_fc_s8_b4); see m0nn.plan
     multiplier_bits: int = 31  # precision of the requantization multiplier
+    # Applied at run time (m0nn_fc_s8_params_t.weight_zero_point): empty when the
+    # weights are symmetric or their zero point was folded into them on the host;
+    # else 1 or out values in [-128, 127], the weights stored as int8 beside it.
+    weight_zero_point: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def effective_weights(self) -> NDArray[np.int64]:
+        """The weights the arithmetic sees: stored weights minus their zero point."""
+        w = np.asarray(self.weights, dtype=np.int64)
+        if self.weight_zero_point.size == 0:
+            return w
+        return w - np.broadcast_to(self.weight_zero_point.reshape(-1), (w.shape[0],))[:, None]
 
     @property
     def in_size(self) -> int:

@@ -278,17 +278,18 @@ class _Importer:
             raise self.err(node, f"weights must be int8 or uint8, got {w.qp.dtype}")
         if w.q.ndim != 2 or 0 in w.q.shape:
             raise self.err(node, f"weights must be 2-D and not empty, got shape {list(w.q.shape)}")
-        # A weight is scale * (q - zero point): fold the zero point (and uint8's
-        # range) into the integers on the host; the kernels take symmetric int8.
-        q = w.q - _broadcast(w.qp, 2)[1]
+        # A weight is scale * (q - zero point). Where every q - zero point fits
+        # int8, fold it on the host (symmetric weights, no run-time cost); else
+        # keep the weights as int8 (uint8 ones less 128, with their zero point)
+        # and the zero point for the kernels to apply (weight_zero_point).
+        zp = _broadcast(w.qp, 2)[1]
+        q = w.q - zp
+        runtime_zp = np.zeros(0, np.int64)
         if q.size and (q.min() < -128 or q.max() > 127):
-            raise self.err(
-                node,
-                f"weights minus their zero point span [{int(q.min())}, {int(q.max())}], beyond int8 "
-                "(m0nn's kernels take symmetric int8 weights; quantize weights symmetric, e.g. "
-                "onnxruntime's QInt8 weight_type)",
-            )
-        qp = QParams(w.qp.scale, np.zeros(0, np.int64), "int8", w.qp.axis % 2)
+            u8 = 128 if w.qp.dtype == "uint8" else 0
+            q = w.q - u8
+            runtime_zp = np.asarray(zp, np.int64).reshape(-1) - u8
+        qp = QParams(w.qp.scale, runtime_zp, "int8", w.qp.axis % 2)
         if transpose_w:
             q = q.T
             qp.axis = 1 - qp.axis
@@ -428,6 +429,10 @@ class _Importer:
         w = p.w.q
         if w.min() < -128 or w.max() > 127:
             raise self.err(node, "weights outside the int8 range")
+        wzp = p.w.qp.zero_point
+        if wzp.size not in (0, 1, w.shape[0]):
+            raise self.err(node, f"{wzp.size} weight zero points for {w.shape[0]} output channels")
+        w_eff = w - np.broadcast_to(wzp, (w.shape[0],))[:, None] if wzp.size else w
         n_out = w.shape[0]
         s_w = p.w.qp.scale.reshape(-1)
         if s_w.size not in (1, n_out):
@@ -436,7 +441,7 @@ class _Importer:
         bias_q = p.bias_q if p.bias_q is not None else np.zeros(n_out, dtype=np.int64)
         bias_float = p.bias_float if p.bias_float is not None else np.zeros(n_out)
         # Fold the input zero point into the bias: sum (x - zp) w = sum x w - zp sum w.
-        folded = bias_q - zp_in * w.sum(axis=1)
+        folded = bias_q - zp_in * w_eff.sum(axis=1)
         if folded.min() < INT32_MIN or folded.max() > INT32_MAX:
             raise ModelError(f"layer {p.node}: bias does not fit int32 after folding the input zero point")
         real = s_in * s_w / s_out
@@ -473,6 +478,7 @@ class _Importer:
                 bias_float=bias_float,
                 activation=p.activation,
                 real_multiplier=np.asarray(real, dtype=np.float64),
+                weight_zero_point=wzp.astype(np.int64),
             )
         )
 

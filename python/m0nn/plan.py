@@ -35,7 +35,7 @@ def q31(layer: FCLayer) -> Requant:
 
 
 def _bounds(layer: FCLayer) -> np.ndarray:
-    bounds = accumulator_bound(layer.weights, layer.bias)
+    bounds = accumulator_bound(layer.effective_weights, layer.bias)
     return np.array([bounds.max()]) if layer.real_multiplier.size == 1 else bounds
 
 

@@ -19,9 +19,13 @@ def accumulators(
     bias: NDArray[np.integer] | None,
     input_offset: int = 0,
     name: str = "fc",
+    weight_zero_point: NDArray[np.integer] | None = None,
 ) -> NDArray[np.int64]:
-    """acc = bias + sum_i (x_i + input_offset) w_i, checked to fit int32."""
-    acc = (np.asarray(x, dtype=np.int64) + input_offset) @ np.asarray(weights, dtype=np.int64).T
+    """acc = bias + sum_i (x_i + input_offset) (w_i - weight_zero_point), checked to fit int32."""
+    w = np.asarray(weights, dtype=np.int64)
+    if weight_zero_point is not None and np.size(weight_zero_point):
+        w = w - np.broadcast_to(np.asarray(weight_zero_point, np.int64).reshape(-1), (w.shape[0],))[:, None]
+    acc = (np.asarray(x, dtype=np.int64) + input_offset) @ w.T
     if bias is not None:
         acc = acc + np.asarray(bias, dtype=np.int64)
     if np.any((acc < INT32_MIN) | (acc > INT32_MAX)):
@@ -30,7 +34,7 @@ def accumulators(
 
 
 def fc_accumulators(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int64]:
-    return accumulators(x, layer.weights, layer.bias, 0, layer.name)
+    return accumulators(x, layer.weights, layer.bias, 0, layer.name, layer.weight_zero_point)
 
 
 def fc_s8_raw(
@@ -43,11 +47,12 @@ def fc_s8_raw(
     act_max: int,
     requant: Requant,
     name: str = "fc",
+    weight_zero_point: NDArray[np.integer] | None = None,
 ) -> NDArray[np.int8]:
     """m0nn_fc_s8 with every parameter explicit (the C API's full range):
     acc = bias + sum_i (x_i + input_offset) w_i, checked to fit int32, then
     requantized, offset and clamped."""
-    acc = accumulators(x, weights, bias, input_offset, name)
+    acc = accumulators(x, weights, bias, input_offset, name, weight_zero_point)
     y = requantize(acc, requant) + output_offset
     return np.clip(y, act_min, act_max).astype(np.int8)
 
@@ -64,6 +69,7 @@ def fc_s8(layer: FCLayer, x: NDArray[np.integer]) -> NDArray[np.int8]:
         layer.act_max,
         layer.requant,
         layer.name,
+        layer.weight_zero_point,
     )
 
 
@@ -90,7 +96,7 @@ def fake_quant_layer(layer: FCLayer, x_q: NDArray[np.integer]) -> NDArray[np.int
     weights, float matmul and bias, activation, quantize (half to even). The
     integer path approximates this; the difference is the requantization error."""
     x = dequantize(x_q, layer.input_scale, layer.input_zero_point)
-    w = layer.weights.astype(np.float64) * layer.weight_scale[:, None]
+    w = layer.effective_weights.astype(np.float64) * layer.weight_scale[:, None]
     y = x @ w.T + layer.bias_float
     if layer.activation == "relu":
         y = np.maximum(y, 0.0)

@@ -133,7 +133,15 @@ def _int_outputs(path: Path, x: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "case",
-    ["bias_zero_point", "weight_zero_point_int8", "uint8_weights_zp_128", "uint8_weights_per_channel_zp"],
+    [
+        "bias_zero_point",
+        "weight_zero_point_int8",
+        "uint8_weights_zp_128",
+        "uint8_weights_per_channel_zp",
+        "uint8_weights_zp_0_run_time",
+        "int8_weights_zp_100_run_time",
+        "uint8_weights_per_channel_run_time",
+    ],
 )
 def test_item6_zero_points_match_onnxruntime(tmp_path: Path, case: str) -> None:
     """Nonzero bias and weight zero points, uint8 weights: the integer path
@@ -152,14 +160,25 @@ def test_item6_zero_points_match_onnxruntime(tmp_path: Path, case: str) -> None:
     elif case == "uint8_weights_zp_128":
         w = rng.integers(0, 256, (n_out, n_in)).astype(np.uint8)
         w_zp = 128
-    else:
+    elif case == "uint8_weights_per_channel_zp":
         w_scale = rng.uniform(0.005, 0.02, n_out).astype(np.float32)
         w_zp = rng.integers(100, 140, n_out)
         w = (rng.integers(-90, 90, (n_out, n_in)) + w_zp[:, None]).astype(np.uint8)
+    elif case == "uint8_weights_zp_0_run_time":
+        w = rng.integers(0, 256, (n_out, n_in)).astype(np.uint8)
+        w_scale = 0.002
+    elif case == "int8_weights_zp_100_run_time":
+        w = rng.integers(-128, 128, (n_out, n_in)).astype(np.int8)
+        w_zp, w_scale = 100, 0.002
+    else:
+        w_scale = rng.uniform(0.001, 0.004, n_out).astype(np.float32)
+        w_zp = rng.integers(0, 256, n_out)
+        w = rng.integers(0, 256, (n_out, n_in)).astype(np.uint8)
     path = gemm_layer_model(tmp_path / "zp.onnx", w, w_scale, 0.05, 0.08, zp_in=-7, zp_out=5, w_zp=w_zp, b_q=b_q,
                             b_zp=b_zp)  # fmt: skip
     x = rng.uniform(-6, 6, (300, n_in))
     ours, theirs = _int_outputs(path, x), _ort_outputs(path, x)
+    assert (import_model(path).layers[0].weight_zero_point.size > 0) == case.endswith("run_time")
     assert np.abs(ours - theirs).max() <= 1
     assert np.mean(ours == theirs) > 0.9
 
@@ -172,14 +191,21 @@ def test_item6_bias_zero_point_is_not_ignored(tmp_path: Path) -> None:
     assert np.array_equal(plain.layers[0].bias, shifted.layers[0].bias)
 
 
-def test_item6_weights_beyond_int8_after_their_zero_point_are_refused_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    w = np.array([[0, 255, 3], [9, 8, 7]], np.uint8)  # zero point 0: 255 does not fit int8
-    path = gemm_layer_model(tmp_path / "u8.onnx", w, 0.01, 0.05, 0.08)
-    assert cli(["gen", str(path), "-o", str(tmp_path / "out")]) != 0
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "gemm" in err and "beyond int8" in err, err
+def test_item6_zero_points_beyond_int8_are_applied_at_run_time(tmp_path: Path) -> None:
+    """uint8 weights with zero point 0 (w - zp up to 255): stored as int8 w - 128
+    with zero point -128 for the kernel; folded where it fits."""
+    w = np.array([[0, 255, 3], [9, 8, 7]], np.uint8)
+    model = import_model(gemm_layer_model(tmp_path / "u8.onnx", w, 0.01, 0.05, 0.08))
+    layer = model.layers[0]
+    assert layer.weights.tolist() == [[-128, 127, -125], [-119, -120, -121]]
+    assert layer.weight_zero_point.tolist() == [-128]
+    assert layer.effective_weights.tolist() == w.astype(int).tolist()
+    folded = import_model(gemm_layer_model(tmp_path / "f.onnx", w, 0.01, 0.05, 0.08, w_zp=128))
+    assert folded.layers[0].weight_zero_point.size == 0
+    assert folded.layers[0].weights.tolist() == (w.astype(int) - 128).tolist()
+    for kernel in ("b8", "b8w", "ref"):
+        text = render_model_header(configure(model, Settings(kernel=kernel)), "test")
+        assert "u8_l0_weight_zero_point[1]" in text and "u8_l0_shift, u8_l0_weight_zero_point}}" in text
 
 
 def test_item14_single_layer_reference_model_passes_its_model_tests(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@
 
 #include "m0nn.h"
 
-#define N_HEADER 12
+#define N_HEADER 13
 
 static int read_exact(void *buf, size_t n)
 {
@@ -80,7 +80,8 @@ int main(void)
 
     while (read_exact(h, sizeof h) && !feof(stdin)) {
         /* in, out, input_offset, output_offset, act_min, act_max, per_channel,
-         * requant, has_bias, input misalignment, blocked bytes, wide bytes */
+         * requant, has_bias, input misalignment, blocked bytes, wide bytes,
+         * has_weight_zero_point */
         const int32_t in = h[0];
         const int32_t out = h[1];
         const int32_t n_quant = h[6] ? out : 1;
@@ -92,6 +93,7 @@ int main(void)
         int32_t *folded = take(sizeof(int32_t) * (size_t)out);
         int32_t *m = take(sizeof(int32_t) * (size_t)n_quant);
         int32_t *s = take(sizeof(int32_t) * (size_t)n_quant);
+        int32_t *z = h[12] ? take(sizeof(int32_t) * (size_t)n_quant) : NULL;
         int8_t *expected = take((size_t)out);
         uint8_t *xu = malloc((size_t)in + 8);
         uint8_t *xu_at;
@@ -120,6 +122,7 @@ int main(void)
         p.bias = bias;
         p.multiplier = h[7] == M0NN_REQUANT_SHIFT && (index & 1) ? NULL : m;
         p.shift = s;
+        p.weight_zero_point = z;
         mismatches += check(index, "ref", m0nn_fc_s8, &p, x_at, expected);
         p.input_offset = 0;
         p.bias = folded;
@@ -136,6 +139,7 @@ int main(void)
         free(folded);
         free(m);
         free(s);
+        free(z);
         free(expected);
         free(xu);
         ++index;

@@ -14,7 +14,7 @@ static const int32_t s_zero[1] = {0};
 
 static m0nn_fc_s8_params_t identity_layer(void)
 {
-    m0nn_fc_s8_params_t p = {2, 2, 0, 0, -128, 127, 0, M0NN_REQUANT_Q31, w_identity, NULL, m_half, s_one};
+    m0nn_fc_s8_params_t p = {2, 2, 0, 0, -128, 127, 0, M0NN_REQUANT_Q31, w_identity, NULL, m_half, s_one, NULL};
     return p;
 }
 
@@ -63,7 +63,7 @@ static void test_reference_kernel_adds_the_bias_last(void)
     static const int32_t bias[2] = {-2147483448, 2147483000};
     static const int32_t m[1] = {1073741824};
     static const int32_t s[1] = {-24};
-    const m0nn_fc_s8_params_t p = {2, 2, 0, 3, -128, 127, 0, M0NN_REQUANT_Q31, w, bias, m, s};
+    const m0nn_fc_s8_params_t p = {2, 2, 0, 3, -128, 127, 0, M0NN_REQUANT_Q31, w, bias, m, s, NULL};
     const int8_t x[2] = {-128, 127};
     const int8_t want[2] = {-61, 67};
     int8_t y[2] = {0, 0};

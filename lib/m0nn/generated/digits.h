@@ -552,15 +552,15 @@ static const int32_t digits_l2_shift[10] = {
 };
 
 /* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,
- * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output
- * (its zero point and clamp + 128). */
+ * weights, bias, multiplier, shift, weight_zero_point}; a layer feeding a blocked one writes
+ * offset-binary output (its zero point and clamp + 128). */
 static const m0nn_layer_t digits_layers[DIGITS_N_LAYERS] = {
     {m0nn_fc_s8_b8, 1,
-     {64, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l0_weights, digits_l0_bias, digits_l0_multiplier, digits_l0_shift}},
+     {64, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l0_weights, digits_l0_bias, digits_l0_multiplier, digits_l0_shift, NULL}},
     {m0nn_fc_s8_b8, 1,
-     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l1_weights, digits_l1_bias, digits_l1_multiplier, digits_l1_shift}},
+     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, digits_l1_weights, digits_l1_bias, digits_l1_multiplier, digits_l1_shift, NULL}},
     {m0nn_fc_s8_b8, 1,
-     {32, 10, 0, 24, -128, 127, 1, M0NN_REQUANT_MUL32, digits_l2_weights, digits_l2_bias, digits_l2_multiplier, digits_l2_shift}},
+     {32, 10, 0, 24, -128, 127, 1, M0NN_REQUANT_MUL32, digits_l2_weights, digits_l2_bias, digits_l2_multiplier, digits_l2_shift, NULL}},
 };
 
 static const m0nn_model_t digits_model = {DIGITS_N_LAYERS, DIGITS_ARENA_SIZE, digits_layers};

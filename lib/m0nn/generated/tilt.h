@@ -274,15 +274,15 @@ static const int32_t tilt_l2_shift[2] = {
 };
 
 /* kernel, input_u8, {in, out, input_offset, output_offset, act_min, act_max, per_channel, requant,
- * weights, bias, multiplier, shift}; a layer feeding a blocked one writes offset-binary output
- * (its zero point and clamp + 128). */
+ * weights, bias, multiplier, shift, weight_zero_point}; a layer feeding a blocked one writes
+ * offset-binary output (its zero point and clamp + 128). */
 static const m0nn_layer_t tilt_layers[TILT_N_LAYERS] = {
     {m0nn_fc_s8_b8, 1,
-     {3, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l0_weights, tilt_l0_bias, tilt_l0_multiplier, tilt_l0_shift}},
+     {3, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l0_weights, tilt_l0_bias, tilt_l0_multiplier, tilt_l0_shift, NULL}},
     {m0nn_fc_s8_b8, 1,
-     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l1_weights, tilt_l1_bias, tilt_l1_multiplier, tilt_l1_shift}},
+     {32, 32, 0, 0, 0, 255, 1, M0NN_REQUANT_MUL32, tilt_l1_weights, tilt_l1_bias, tilt_l1_multiplier, tilt_l1_shift, NULL}},
     {m0nn_fc_s8_b8, 1,
-     {32, 2, 0, 0, -128, 127, 1, M0NN_REQUANT_MUL32, tilt_l2_weights, tilt_l2_bias, tilt_l2_multiplier, tilt_l2_shift}},
+     {32, 2, 0, 0, -128, 127, 1, M0NN_REQUANT_MUL32, tilt_l2_weights, tilt_l2_bias, tilt_l2_multiplier, tilt_l2_shift, NULL}},
 };
 
 static const m0nn_model_t tilt_model = {TILT_N_LAYERS, TILT_ARENA_SIZE, tilt_layers};

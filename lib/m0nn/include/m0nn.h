@@ -50,7 +50,8 @@ typedef enum {
 typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1, M0NN_REQUANT_SHIFT = 2 } m0nn_requant_t;
 
 /* One fully connected layer: output[o] = clamp(requant(acc[o]) + output_offset),
- *   acc[o] = bias[o] + sum_i (input[i] + input_offset) * weights[o * in_size + i].
+ *   acc[o] = bias[o] + sum_i (input[i] + input_offset) * (weights[o * in_size + i] - wzp[o]),
+ * wzp the weight zero point (0 when weight_zero_point is NULL).
  *
  * in_size        [1, 65535]: elements of the input vector.
  * out_size       [1, 65535]: elements of the output vector.
@@ -75,9 +76,14 @@ typedef enum { M0NN_REQUANT_Q31 = 0, M0NN_REQUANT_MUL32 = 1, M0NN_REQUANT_SHIFT 
  * multiplier     1 value (per_channel = 0) or out_size values (per_channel = 1);
  *                NULL allowed with M0NN_REQUANT_SHIFT.
  * shift          as multiplier; the power-of-two exponent (negative: right shift).
+ * weight_zero_point  NULL (symmetric weights), or as multiplier: values in
+ *                [-128, 127] subtracted from every weight of the channel
+ *                (CMSIS-NN's fully_connected_w_zp; uint8 weights are stored
+ *                as int8 w - 128 with zero point zp - 128). The kernels apply
+ *                it once per output as -wzp * sum(input + input_offset).
  * requant        an m0nn_requant_t; see its ranges above.
- * Bit-exactness additionally needs every accumulator to fit in int32:
- * |bias| + in_size * 255 * 128 < 2^31 always suffices; the generator checks it.
+ * Bit-exactness additionally needs every final accumulator to fit in int32
+ * (intermediate sums are taken modulo 2^32); the generator proves it.
  */
 typedef struct {
     int32_t in_size;
@@ -92,6 +98,7 @@ typedef struct {
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
+    const int32_t *weight_zero_point;
 } m0nn_fc_s8_params_t;
 
 /* Fully connected int8 layer. input: in_size values; output: out_size values

@@ -29,6 +29,26 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.offset_minus_min = p->output_offset - p->act_min;
     job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
+    if (p->weight_zero_point != 0) {
+        /* Block by block, each with its biases less z * sum(x) (modulo 2^32). */
+        const uint32_t sum = m0nn_sum_u8(job.input, p->in_size);
+        const int32_t step = p->per_channel ? 1 : 0;
+        int32_t o0;
+        for (o0 = 0; o0 < p->out_size; o0 += 8) {
+            int32_t block_bias[8];
+            job.rows = M0NN_B8_ROWS(p->out_size, o0);
+            for (i = 0; i < 8; ++i) {
+                const uint32_t b = p->bias != 0 && i < job.rows ? (uint32_t)p->bias[o0 + i] : 0u;
+                const uint32_t z = i < job.rows ? (uint32_t)p->weight_zero_point[(o0 + i) * step] : 0u;
+                block_bias[i] = (int32_t)(b - z * sum);
+            }
+            job.bias = block_bias;
+            job.bias_step = 0;
+            job.n_blocks = 1;
+            blocks(&job);
+        }
+        return M0NN_OK;
+    }
     job.rows = 8;
     job.n_blocks = p->out_size >> 3;
     if (job.n_blocks > 0) {

@@ -21,13 +21,24 @@ m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input
     if (p->per_channel != 0 && p->per_channel != 1) {
         return M0NN_ERR_QUANT;
     }
+    n_quant = p->per_channel ? p->out_size : 1;
+    if (p->weight_zero_point != 0) {
+        int32_t i;
+        for (i = 0; i < n_quant; ++i) {
+            /* z + 128 in [0, 255] */
+            bad |= (uint32_t)p->weight_zero_point[i] + 128u;
+        }
+        if (bad > 255u) {
+            return M0NN_ERR_OFFSET;
+        }
+        bad = 0;
+    }
     /* Multipliers and shifts are data: check them all here, never in the loop.
      * This runs on every call: MUL32, the fast path, in m0nn_mul32_tables_bad
      * (assembly on ARMv6-M). Q31 checks t = s + 31 in [0, 61], SHIFT in
      * [0, 31]: neither t nor span - t may have the sign bit (unsigned
      * arithmetic, no overflow for any int32 s); a multiplier is legal iff it
      * is not negative. OR every value and test the sign bit once. */
-    n_quant = p->per_channel ? p->out_size : 1;
     if (p->requant == M0NN_REQUANT_MUL32) {
         return m0nn_mul32_tables_bad(p->shift, p->multiplier, n_quant) != 0 ? M0NN_ERR_QUANT : M0NN_OK;
     }

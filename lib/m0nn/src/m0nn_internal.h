@@ -140,6 +140,8 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
 /* m0nn_fc_s8_b8 and m0nn_fc_s8_b8w: checks, the correction for the weights'
  * +128 (-128 * sum(x)) once per layer, and a last partial block fed from a
  * padded copy of its biases so that no block reads past the caller's arrays.
+ * With a weight zero point z, block by block, each fed a copy of its biases
+ * less z * sum(x).
  * m0nn_fc_s8_b8.c. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
@@ -172,13 +174,14 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
     const int32_t step = p->per_channel ? 1 : 0;
     const int32_t *m = p->multiplier;
     const int32_t *s = p->shift;
-    int32_t correction;
+    const int32_t *z = p->weight_zero_point;
+    uint32_t sum;
     int32_t o0;
 
     if (status != M0NN_OK) {
         return status;
     }
-    correction = m0nn_b8_correction(x, p->in_size);
+    sum = m0nn_sum_u8(x, p->in_size);
     for (o0 = 0; o0 < p->out_size; o0 += 8) {
         const int32_t rows = M0NN_B8_ROWS(p->out_size, o0);
         int32_t acc[8];
@@ -190,8 +193,9 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
         }
         block += M0NN_B8_STRIDE(rows) * p->in_size * (wide ? 2 : 1);
         for (r = 0; r < rows; ++r) {
-            acc[r] =
-                (int32_t)((uint32_t)acc[r] + (uint32_t)correction + (uint32_t)(p->bias != 0 ? p->bias[o0 + r] : 0));
+            /* the weights' +128 and zero point: -(128 + z) * sum(u), modulo 2^32 */
+            const uint32_t scale = 128u + (z != 0 ? (uint32_t)z[(o0 + r) * step] : 0u);
+            acc[r] = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(p->bias != 0 ? p->bias[o0 + r] : 0));
         }
         m0nn_store_block(p, acc, rows, m, s, step, output + o0, requant);
         m = m != 0 ? m + 8 * step : m; /* NULL with M0NN_REQUANT_SHIFT */
