@@ -252,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fuzz", help="random and extreme layers: every C kernel against the integer reference")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--calls", type=int, default=30000, help="kernel calls per target (default 30000)")
-    p.add_argument("--target", action="append", choices=["native", "native_asan"], help="default: both")
+    p.add_argument(
+        "--target", action="append", choices=["native", "native_asan", "m0"], help="default: native, native_asan"
+    )
     p.add_argument("-o", "--output", type=Path, default=None, help="write fuzz.json and fuzz.md there (e.g. docs)")
     p.set_defaults(func=_cmd_fuzz)
 

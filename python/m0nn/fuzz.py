@@ -47,6 +47,7 @@ from m0nn.reference import fc_s8_raw
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "test" / "fuzz" / "fuzz_driver.c"
+M0_DRIVER = ROOT / "test" / "fuzz" / "fuzz_m0.c"
 LIB = ROOT / "lib" / "m0nn"
 MODES = {"q31": 0, "mul32": 1, "shift": 2}
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
@@ -60,6 +61,9 @@ TARGETS = {
         "-fno-omit-frame-pointer",
     ],
 }
+M0_BUILD = "arm-none-eabi-gcc -mcpu=cortex-m0 -O2, qemu-system-arm -M microbit"
+QEMU = ["qemu-system-arm", "-M", "microbit", "-nographic", "-monitor", "none", "-serial", "none",
+        "-semihosting-config", "enable=on,target=native", "-kernel"]  # fmt: skip
 
 
 # --- The independent TFLite-style reference (plain Python integers) ---------
@@ -160,8 +164,11 @@ class Case:
 
 
 class Generator:
-    def __init__(self, seed: int) -> None:
+    """small: cases that fit fuzz_m0.c's buffers (in <= 200, out <= 24, in * out <= 1024)."""
+
+    def __init__(self, seed: int, small: bool = False) -> None:
         self.rng = np.random.default_rng(seed)
+        self.small = small
         self.tflite_checks = 0
         self.tflite_mismatches: list[str] = []
         self.redrawn = 0
@@ -240,6 +247,9 @@ class Generator:
     def _draw(self) -> Case | None:
         rng = self.rng
         n_in, n_out = self._size(1100), self._size(70)
+        if self.small:
+            n_out = min(n_out, 24)
+            n_in = min(n_in, 200, 1024 // n_out)
         x = self._ints(-128, 127, (n_in,))
         w = self._ints(-128, 127, (n_out, n_in))
         io = int(rng.choice(np.array([-127, 128, 0, int(rng.integers(-127, 129))])))
@@ -283,7 +293,17 @@ class Generator:
 
 
 def build(target: str, out_dir: Path) -> Path:
-    """fuzz_driver.c and lib/m0nn with the host gcc (-Werror; sanitizers for native_asan)."""
+    """fuzz_driver.c and lib/m0nn with the host gcc (-Werror; sanitizers for
+    native_asan), or fuzz_m0.c and lib/m0nn (its ARMv6-M assembly) for the
+    emulated micro:bit (m0)."""
+    if target == "m0":
+        from m0nn import cycles
+
+        if shutil.which("qemu-system-arm") is None:
+            raise ModelError("m0nn fuzz --target m0 needs qemu-system-arm")
+        return cycles.compile_image(
+            [*cycles.library_sources(LIB), M0_DRIVER], [LIB / "include", LIB / "src"], out_dir / "fuzz_m0.elf"
+        )
     gcc = shutil.which("gcc") or shutil.which("cc")
     if gcc is None:
         raise ModelError("m0nn fuzz needs a host C compiler (gcc)")
@@ -292,6 +312,20 @@ def build(target: str, out_dir: Path) -> Path:
     cmd = [gcc, *CFLAGS, *TARGETS[target], f"-I{LIB / 'include'}", f"-I{LIB / 'src'}", *sources, "-o", str(exe)]
     subprocess.run(cmd, check=True)
     return exe
+
+
+def run_stream(
+    target: str, exe: Path, stream: bytes, workdir: Path
+) -> tuple[subprocess.CompletedProcess[bytes], list[str]]:
+    """Run a built driver on a case stream; its output lines (on the M0, the
+    stream is the file m0nn_fuzz_cases.bin in `workdir`, and QEMU writes the
+    semihosted console to stderr)."""
+    if target == "m0":
+        (workdir / "m0nn_fuzz_cases.bin").write_bytes(stream)
+        proc = subprocess.run([*QEMU, str(exe)], cwd=workdir, capture_output=True, timeout=3600)
+        return proc, (proc.stdout + proc.stderr).decode(errors="replace").splitlines()
+    proc = subprocess.run([str(exe)], input=stream, capture_output=True)
+    return proc, proc.stdout.decode(errors="replace").splitlines()
 
 
 @dataclass
@@ -311,6 +345,7 @@ def run(
     """Generate ceil(calls / 3) cases (three kernel calls each) in batches and
     run every batch on every target; returns the results as a dict."""
     gen = Generator(seed)
+    gen_m0 = Generator(seed, small=True)
     start = time.monotonic()
     results = {t: TargetResult(t) for t in targets}
     n_cases = -(-calls // 3)
@@ -321,14 +356,17 @@ def run(
         while done < n_cases:
             k = min(batch, n_cases - done)
             t0 = time.monotonic()
-            stream = b"".join(gen.case().record() for _ in range(k))
+            streams = {}
+            if any(t != "m0" for t in targets):
+                streams["host"] = b"".join(gen.case().record() for _ in range(k))
+            if "m0" in targets:
+                streams["m0"] = b"".join(gen_m0.case().record() for _ in range(k))
             gen_seconds += time.monotonic() - t0
             for t in targets:
                 t1 = time.monotonic()
-                proc = subprocess.run([str(exes[t])], input=stream, capture_output=True)
+                proc, lines = run_stream(t, exes[t], streams["m0" if t == "m0" else "host"], Path(tmp))
                 res = results[t]
                 res.seconds += time.monotonic() - t1
-                lines = proc.stdout.decode().splitlines()
                 if not lines or not lines[-1].startswith("calls "):
                     res.sanitizer_errors.append(
                         proc.stderr.decode(errors="replace")[-2000:] or f"exit {proc.returncode}"
@@ -340,25 +378,27 @@ def run(
                 res.cases += k
                 res.mismatches += int(bad)
                 for line in lines[:-1]:
-                    if len(res.first_mismatches) < 20:
+                    if line.startswith("mismatch ") and len(res.first_mismatches) < 20:
                         _, idx, *rest = line.split()
                         res.first_mismatches.append(f"batch case {done + int(idx)}: {' '.join(rest)}")
             done += k
             summary = ", ".join(f"{t} {results[t].calls} calls {results[t].mismatches} mismatches" for t in targets)
-            log(f"m0nn fuzz: {done}/{n_cases} cases; {summary}; tflite {gen.tflite_checks} outputs "
-                f"{len(gen.tflite_mismatches)} mismatches ({time.monotonic() - start:.0f} s)")  # fmt: skip
+            checked = gen.tflite_checks + gen_m0.tflite_checks
+            n_bad = len(gen.tflite_mismatches) + len(gen_m0.tflite_mismatches)
+            log(f"m0nn fuzz: {done}/{n_cases} cases; {summary}; tflite {checked} outputs {n_bad} mismatches "
+                f"({time.monotonic() - start:.0f} s)")  # fmt: skip
     return {
         "seed": seed,
         "requested_calls": calls,
         "cases": n_cases,
-        "redrawn_cases": gen.redrawn,
+        "redrawn_cases": gen.redrawn + gen_m0.redrawn,
         "generation_seconds": round(gen_seconds, 1),
         "total_seconds": round(time.monotonic() - start, 1),
         "python_reference": "m0nn.reference.fc_s8_raw",
         "tflite_reference": {
-            "q31_outputs_checked": gen.tflite_checks,
-            "mismatches": len(gen.tflite_mismatches),
-            "first_mismatches": gen.tflite_mismatches[:20],
+            "q31_outputs_checked": gen.tflite_checks + gen_m0.tflite_checks,
+            "mismatches": len(gen.tflite_mismatches) + len(gen_m0.tflite_mismatches),
+            "first_mismatches": (gen.tflite_mismatches + gen_m0.tflite_mismatches)[:20],
         },
         "targets": {
             t: {
@@ -398,8 +438,8 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for name, t in result["targets"].items():
-        flags = " ".join(TARGETS.get(name, []))
-        lines.append(f"| {name} | gcc {flags} | {t['calls']} | {t['mismatches']} | {t['seconds']} |")
+        build = M0_BUILD if name == "m0" else "gcc " + " ".join(TARGETS[name])
+        lines.append(f"| {name} | {build} | {t['calls']} | {t['mismatches']} | {t['seconds']} |")
     tfl = result["tflite_reference"]
     lines += [
         "",

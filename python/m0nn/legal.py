@@ -72,7 +72,9 @@ def check_params(p: CParams) -> None:
                 raise ModelError(f"multiplier {m} is outside [0, 2^31 - 1] (M0NN_ERR_QUANT)")
     z = p.weight_zero_point
     if z.size and (z.size not in (1, rq.shift.size) or z.min() < -128 or z.max() > 127):
-        raise ModelError(f"weight zero points {z.tolist()[:4]}... are not 1 or one per channel in [-128, 127] (M0NN_ERR_OFFSET)")
+        raise ModelError(
+            f"weight zero points {z.tolist()[:4]}... are not 1 or one per channel in [-128, 127] (M0NN_ERR_OFFSET)"
+        )
     if p.blocked and p.input_offset != 0:
         raise ModelError("a blocked kernel needs input offset 0 (M0NN_ERR_OFFSET)")
 

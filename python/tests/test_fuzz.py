@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,25 +17,31 @@ needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the ho
 
 
 @needs_gcc
-def test_short_run_native_and_sanitized_has_no_mismatch() -> None:
-    result = fuzz.run(seed=7, calls=12000, targets=["native", "native_asan"], log=lambda _: None)
+def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
+    targets = ["native", "native_asan"]
+    if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+        targets.append("m0")
+    result = fuzz.run(seed=7, calls=12000, targets=targets, log=lambda _: None)
     assert fuzz.ok(result), json.dumps(result, indent=1)[:3000]
-    for target in ("native", "native_asan"):
+    for target in targets:
         assert result["targets"][target]["calls"] == 12000
     assert result["tflite_reference"]["q31_outputs_checked"] > 10000
 
 
-@needs_gcc
-def test_driver_reports_a_wrong_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["native", "m0"])
+def test_driver_reports_a_wrong_byte(tmp_path: Path, target: str) -> None:
     """The comparison can fail: one expected byte changed gives exactly the
-    mismatches of that case (its three kernel calls)."""
-    gen = fuzz.Generator(3)
+    mismatches of that case (its three kernel calls), on the host and the M0."""
+    tool = "qemu-system-arm" if target == "m0" else "gcc"
+    if shutil.which(tool) is None or (target == "m0" and shutil.which("arm-none-eabi-gcc") is None):
+        pytest.skip(f"needs {tool}")
+    gen = fuzz.Generator(3, small=target == "m0")
     cases = [gen.case() for _ in range(40)]
     cases[17].expected = cases[17].expected.copy()
     cases[17].expected[0] = np.int8(int(cases[17].expected[0]) ^ 1)
-    exe = fuzz.build("native", tmp_path)
-    proc = subprocess.run([str(exe)], input=b"".join(c.record() for c in cases), capture_output=True)
-    lines = proc.stdout.decode().splitlines()
+    exe = fuzz.build(target, tmp_path)
+    proc, lines = fuzz.run_stream(target, exe, b"".join(c.record() for c in cases), tmp_path)
+    lines = [line for line in lines if line.startswith(("mismatch", "calls"))]
     assert proc.returncode == 1
     assert lines[-1] == "calls 120 mismatches 3"
     assert {line.split()[1] for line in lines[:-1]} == {"17"}
@@ -59,7 +64,7 @@ def test_recorded_long_run() -> None:
     docs/fuzz.md states the same numbers."""
     result = json.loads((ROOT / "docs" / "fuzz.json").read_text())
     assert isinstance(result["seed"], int) and result["total_seconds"] > 0
-    assert set(result["targets"]) >= {"native", "native_asan"}
+    assert set(result["targets"]) == {"native", "native_asan", "m0"}
     for name, t in result["targets"].items():
         assert t["calls"] >= 10**6 and t["cases"] * 3 == t["calls"], name
         assert t["mismatches"] == 0 and t["first_mismatches"] == [] and t["sanitizer_errors"] == [], name
