@@ -7,7 +7,10 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
                                m0nn_b8_blocks_fn_t blocks)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    const int32_t step = p->per_channel ? 1 : 0;
     m0nn_b8_job_t job;
+    uint32_t sum;
+    int32_t o;
     int32_t i;
 
     if (status != M0NN_OK) {
@@ -19,7 +22,8 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.input = (const uint8_t *)input;
     job.weights = (const uint8_t *)p->weights;
     job.in_size = p->in_size;
-    job.correction = m0nn_b8_correction(job.input, p->in_size);
+    sum = m0nn_sum_u8(job.input, p->in_size);
+    job.correction = (int32_t)(0u - 128u * sum); /* the weights' +128 */
     job.bias = p->bias != 0 ? p->bias : zero_bias;
     job.bias_step = p->bias != 0 ? 32 : 0;
     job.multiplier = p->multiplier;
@@ -29,38 +33,23 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.offset_minus_min = p->output_offset - p->act_min;
     job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
-    if (p->weight_zero_point != 0) {
-        /* Block by block, each with its biases less z * sum(x) (modulo 2^32). */
-        const uint32_t sum = m0nn_sum_u8(job.input, p->in_size);
-        const int32_t step = p->per_channel ? 1 : 0;
-        int32_t o0;
-        for (o0 = 0; o0 < p->out_size; o0 += 8) {
-            int32_t block_bias[8];
-            job.rows = M0NN_B8_ROWS(p->out_size, o0);
-            for (i = 0; i < 8; ++i) {
-                const uint32_t b = p->bias != 0 && i < job.rows ? (uint32_t)p->bias[o0 + i] : 0u;
-                const uint32_t z = i < job.rows ? (uint32_t)p->weight_zero_point[(o0 + i) * step] : 0u;
-                block_bias[i] = (int32_t)(b - z * sum);
-            }
-            job.bias = block_bias;
-            job.bias_step = 0;
-            job.n_blocks = 1;
-            blocks(&job);
-        }
-        return M0NN_OK;
-    }
+    /* Full blocks in one call; then the last partial block, fed a padded copy
+     * of its biases, or, with a weight zero point z, every block one by one,
+     * each fed its biases less z * sum(x) (modulo 2^32). */
     job.rows = 8;
-    job.n_blocks = p->out_size >> 3;
+    job.n_blocks = p->weight_zero_point != 0 ? 0 : p->out_size >> 3;
     if (job.n_blocks > 0) {
         blocks(&job);
     }
-    if ((p->out_size & 7) != 0) {
-        int32_t tail_bias[8];
-        job.rows = p->out_size & 7;
+    for (o = p->weight_zero_point != 0 ? 0 : p->out_size & ~7; o < p->out_size; o += job.rows) {
+        int32_t block_bias[8];
+        job.rows = M0NN_B8_ROWS(p->out_size, o);
         for (i = 0; i < 8; ++i) {
-            tail_bias[i] = p->bias != 0 && i < job.rows ? job.bias[i] : 0;
+            const int32_t r = i < job.rows ? o + i : -1; /* -1: padding, read but not used */
+            const uint32_t z = p->weight_zero_point != 0 && r >= 0 ? (uint32_t)p->weight_zero_point[r * step] : 0u;
+            block_bias[i] = (int32_t)((p->bias != 0 && r >= 0 ? (uint32_t)p->bias[r] : 0u) - z * sum);
         }
-        job.bias = tail_bias;
+        job.bias = block_bias;
         job.n_blocks = 1;
         blocks(&job);
     }
