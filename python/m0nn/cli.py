@@ -128,7 +128,7 @@ def _cmd_golden_graph(args: argparse.Namespace) -> int:
 def _cmd_fuzz(args: argparse.Namespace) -> int:
     from m0nn import fuzz
 
-    return fuzz.main(args.seed, args.calls, args.target or ["native", "native_asan"], args.output)
+    return fuzz.main(args.seed, args.calls, args.target or ["native", "native_asan"], args.output, args.models)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
@@ -255,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--target", action="append", choices=["native", "native_asan", "m0"], help="default: native, native_asan"
     )
+    p.add_argument("--models", type=int, default=0, help="also N random small models through the generator")
     p.add_argument("-o", "--output", type=Path, default=None, help="write fuzz.json and fuzz.md there (e.g. docs)")
     p.set_defaults(func=_cmd_fuzz)
 

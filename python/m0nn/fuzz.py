@@ -340,7 +340,12 @@ class TargetResult:
 
 
 def run(
-    seed: int, calls: int, targets: list[str], batch: int = 4000, log: Callable[[str], None] = print
+    seed: int,
+    calls: int,
+    targets: list[str],
+    batch: int = 4000,
+    log: Callable[[str], None] = print,
+    models: int = 0,
 ) -> dict[str, Any]:
     """Generate ceil(calls / 3) cases (three kernel calls each) in batches and
     run every batch on every target; returns the results as a dict."""
@@ -387,8 +392,14 @@ def run(
             n_bad = len(gen.tflite_mismatches) + len(gen_m0.tflite_mismatches)
             log(f"m0nn fuzz: {done}/{n_cases} cases; {summary}; tflite {checked} outputs {n_bad} mismatches "
                 f"({time.monotonic() - start:.0f} s)")  # fmt: skip
+        model_result = None
+        if models:
+            from m0nn.fuzz_models import run_models
+
+            model_result = run_models(seed, models, targets, Path(tmp), log=log)
     return {
         "seed": seed,
+        "models": model_result,
         "requested_calls": calls,
         "cases": n_cases,
         "redrawn_cases": gen.redrawn + gen_m0.redrawn,
@@ -415,8 +426,11 @@ def run(
 
 
 def ok(result: dict[str, Any]) -> bool:
-    return result["tflite_reference"]["mismatches"] == 0 and all(
-        t["mismatches"] == 0 and not t["sanitizer_errors"] for t in result["targets"].values()
+    models = result.get("models") or {"targets": {}}
+    return (
+        result["tflite_reference"]["mismatches"] == 0
+        and all(t["mismatches"] == 0 and not t["sanitizer_errors"] for t in result["targets"].values())
+        and all(t["mismatches"] == 0 for t in models["targets"].values())
     )
 
 
@@ -446,11 +460,28 @@ def markdown(result: dict[str, Any]) -> str:
         f"TFLite-style reference: {tfl['q31_outputs_checked']} Q31 outputs checked, {tfl['mismatches']} mismatches.",
         "",
     ]
+    models = result.get("models")
+    if models:
+        lines += [
+            "## Small models through the generator",
+            "",
+            f"{models['models']} random models of 1-3 layers (every kernel, requantization mode, zero points at",
+            "their extremes, weight zero points, clamps) configured and rendered by the generator, compiled",
+            f"in batches with lib/m0nn and run through `m0nn_model_run` on {models['vectors_per_model']} random",
+            "inputs each, outputs compared with `m0nn.reference.run_int`. Models the generator refused with",
+            f"a one-line error and redrawn: {models['generator_refusals']}.",
+            "",
+            "| target | model runs | mismatches | seconds |",
+            "|---|---|---|---|",
+        ]
+        for name, t in models["targets"].items():
+            lines.append(f"| {name} | {t['model_runs']} | {t['mismatches']} | {t['seconds']} |")
+        lines.append("")
     return "\n".join(lines)
 
 
-def main(seed: int, calls: int, targets: list[str], out: Path | None) -> int:
-    result = run(seed, calls, targets)
+def main(seed: int, calls: int, targets: list[str], out: Path | None, models: int = 0) -> int:
+    result = run(seed, calls, targets, models=models)
     good = ok(result)
     print(f"m0nn fuzz: {'no mismatch' if good else 'MISMATCHES'}; " + ", ".join(
         f"{t}: {r['calls']} calls, {r['mismatches']} mismatches" for t, r in result["targets"].items()

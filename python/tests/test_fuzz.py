@@ -1,5 +1,6 @@
-"""`m0nn fuzz`: a short run of the differential fuzzer, proof that it can fail,
-and the recorded long run (docs/fuzz.json, docs/fuzz.md)."""
+"""`m0nn fuzz`: a short run of the differential fuzzer (layers and small models,
+host, sanitized and the emulated M0), proof that it can fail, and the recorded
+long run (docs/fuzz.json, docs/fuzz.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from m0nn import fuzz
+from m0nn import fuzz, fuzz_models
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host gcc")
 
@@ -21,10 +22,11 @@ def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
     targets = ["native", "native_asan"]
     if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
         targets.append("m0")
-    result = fuzz.run(seed=7, calls=12000, targets=targets, log=lambda _: None)
+    result = fuzz.run(seed=7, calls=12000, targets=targets, log=lambda _: None, models=100)
     assert fuzz.ok(result), json.dumps(result, indent=1)[:3000]
     for target in targets:
         assert result["targets"][target]["calls"] == 12000
+        assert result["models"]["targets"][target]["model_runs"] == 100 * fuzz_models.VECTORS
     assert result["tflite_reference"]["q31_outputs_checked"] > 10000
 
 
@@ -71,5 +73,9 @@ def test_recorded_long_run() -> None:
         assert t["seconds"] > 0
     assert result["tflite_reference"]["q31_outputs_checked"] > 10**6
     assert result["tflite_reference"]["mismatches"] == 0
+    models = result["models"]
+    assert models["models"] >= 1000 and set(models["targets"]) == {"native", "native_asan", "m0"}
+    for name, t in models["targets"].items():
+        assert t["model_runs"] == models["models"] * models["vectors_per_model"] and t["mismatches"] == 0, name
     text = (ROOT / "docs" / "fuzz.md").read_text()
     assert fuzz.markdown(result) == text
