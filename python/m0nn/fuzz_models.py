@@ -76,7 +76,9 @@ def _c_bytes(values: np.ndarray) -> str:
 def batch_source(rng: np.random.Generator, n: int, first: int) -> tuple[str, int, int]:
     """One C file with n generated models, their inputs and the reference's
     outputs; returns it, the number of model runs and the generator's refusals."""
-    parts, table, refused, runs = [], [], 0, 0
+    parts: list[str] = []
+    table: list[str] = []
+    refused, runs = 0, 0
     while len(table) < n:
         name = f"fz{first + len(table)}"
         model = random_model(rng, name)

@@ -111,8 +111,8 @@ m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input,
  * int8 value; m0nn_to_offset_binary converts, and a model's layers write it
  * directly). Requires input_offset = 0: the generator folds the input zero
  * point and the 128 into the bias, bias' = bias + (input_offset - 128) *
- * sum_i w[o][i], so that acc = bias' + sum_i u[i] * w[o][i] is the same
- * accumulator. On ARMv6-M the loops are assembly that multiplies two products
+ * sum_i (w[o][i] - wzp[o]), so that acc = bias' + sum_i u[i] * (w[o][i] -
+ * wzp[o]) is the same accumulator. On ARMv6-M the loops are assembly that multiplies two products
  * at once (m0nn_armv6m_lanes.inc), elsewhere C. One function per
  * requantization, each rejecting the others with M0NN_ERR_QUANT, so a model
  * links only what it uses (no 64-bit multiply without Q31 layers):
