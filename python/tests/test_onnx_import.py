@@ -77,10 +77,21 @@ def test_matmul_add_clip_flatten_graph(tmp_path: Path, act_dtype: type) -> None:
     assert np.abs(ours - theirs).max() <= 1
 
 
+def test_uint8_weights_match_onnxruntime(tmp_path: Path) -> None:
+    """uint8 weights with zero point 0 (values up to 255): supported since issue 13
+    (the kernels apply the zero point -128 of the weights stored as int8)."""
+    path = matmul_clip_model(tmp_path / "u8w.onnx", weight_dtype=np.uint8)
+    model = import_model(path)
+    assert set(model.layers[0].weight_zero_point.tolist()) == {-128}
+    x = np.random.default_rng(1).uniform(-2, 3, (200, 12))
+    ours = run_int(model, quantize_input(model, x))[-1].astype(np.int64)
+    assert np.abs(ours - ort_layer_outputs(path, x)[-1]).max() <= 1
+
+
 BAD_MODELS = {
     "unsupported_op": ("Sigmoid", "node 'extra_node' (Sigmoid): unsupported operator"),
     "missing_scale": (None, "scale must be a constant"),
-    "uint8_weights": (None, "weights must be int8"),
+    "int32_weights": (None, "weights must be int8 or uint8"),
 }
 
 
@@ -90,13 +101,22 @@ def _bad_model(tmp_path: Path, kind: str) -> Path:
         return matmul_clip_model(path, extra_op="Sigmoid")
     if kind == "missing_scale":
         return matmul_clip_model(path, scale_as_input=True)
-    if kind == "uint8_weights":
-        return matmul_clip_model(path, weight_dtype=np.uint8)
+    if kind == "int32_weights":
+        import onnx
+
+        m = onnx.load(str(matmul_clip_model(path)))
+        for init in m.graph.initializer:
+            if init.name in ("w_q", "w_zp"):
+                init.CopyFrom(
+                    onnx.numpy_helper.from_array(onnx.numpy_helper.to_array(init).astype(np.int32), init.name)
+                )
+        onnx.save(m, str(path))
+        return path
     path.write_bytes(b"\x08\x07this is not protobuf" * 10)
     return path
 
 
-@pytest.mark.parametrize("kind", ["unsupported_op", "missing_scale", "uint8_weights", "corrupt"])
+@pytest.mark.parametrize("kind", ["unsupported_op", "missing_scale", "int32_weights", "corrupt"])
 def test_bad_models_fail_with_one_line_and_leave_output_alone(
     tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -45,9 +45,13 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
         int32_t block_bias[8];
         job.rows = M0NN_B8_ROWS(p->out_size, o);
         for (i = 0; i < 8; ++i) {
-            const int32_t r = i < job.rows ? o + i : -1; /* -1: padding, read but not used */
-            const uint32_t z = p->weight_zero_point != 0 && r >= 0 ? (uint32_t)p->weight_zero_point[r * step] : 0u;
-            block_bias[i] = (int32_t)((p->bias != 0 && r >= 0 ? (uint32_t)p->bias[r] : 0u) - z * sum);
+            block_bias[i] = p->bias != 0 && i < job.rows ? p->bias[o + i] : 0; /* padding: read, not used */
+        }
+        if (p->weight_zero_point != 0) {
+            for (i = 0; i < job.rows; ++i) {
+                block_bias[i] =
+                    (int32_t)((uint32_t)block_bias[i] - (uint32_t)p->weight_zero_point[(o + i) * step] * sum);
+            }
         }
         job.bias = block_bias;
         job.n_blocks = 1;
