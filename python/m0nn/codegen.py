@@ -185,6 +185,9 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
         f"multiplier bits {layer.multiplier_bits}; proven |accumulator| <= {int(bound.max())}",
         f" *   kernel {kernel_fn(layer)} */",
     ]
+    if layer.weight_zero_point.size:
+        lines[-1] = lines[-1][: -len(" */")]
+        lines.append(" *   weight zero point applied at run time (weights minus it do not fit int8) */")
     lines += _weights_block(n, layer)
     lines.append(f"static const int32_t {n}_bias[{layer.out_size}] = {{\n{c_array_rows(kernel_bias(layer), 8)}\n}};")
     if rq.mode != "shift":  # the shift-only path reads no multiplier
