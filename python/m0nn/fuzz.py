@@ -14,9 +14,12 @@ beyond int32 on the drawn input, which the reference refuses) are redrawn.
 
 The C side (test/fuzz/fuzz_driver.c) is built with the host gcc, once plain and
 once with -fsanitize=address,undefined, and reads the cases from a binary
-stream: one process runs many thousands of layers. Weight zero points (int8
+stream: one process runs many thousands of layers; a case whose weights lie
+in [-8, 7] (one in four or more) also runs the packed 4-bit kernel of its
+requantization (m0nn_fc_s8_b4*). Weight zero points (int8
 weights, or uint8 ones stored less 128) are drawn in three cases in ten. Every case runs m0nn_fc_s8
-and the blocked kernel of its requantization on both layouts (three calls).
+and the blocked kernel of its requantization on both layouts (three calls;
+four with the 4-bit kernel).
 
 The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
 written from TFLite's documented MultiplyByQuantizedMultiplier
@@ -41,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
-from m0nn.layout import block8, block8_bias
+from m0nn.layout import block4, block8, block8_bias, fits_int4
 from m0nn.quant import INT32_MAX, INT32_MIN, Requant, quantize_multiplier
 from m0nn.reference import fc_s8_raw
 
@@ -142,17 +145,19 @@ class Case:
         n_out = self.weights.shape[0]
         u8 = 128 if self.out_u8 else 0
         wb, ww = block8(self.weights), block8(self.weights, wide=True)
+        w4 = block4(self.weights) if fits_int4(self.weights) else np.zeros(0, np.uint8)
         folded = block8_bias(self.bias, self.effective_weights(), self.input_offset)
         rq = self.requant
         head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8,
                 self.act_max + u8, int(rq.per_channel), MODES[rq.mode], int(self.bias is not None),
-                self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None)]  # fmt: skip
+                self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None), w4.size]  # fmt: skip
         parts = [
             np.array(head, "<i4").tobytes(),
             self.x.astype(np.int8).tobytes(),
             self.weights.astype(np.int8).tobytes(),
             wb.tobytes(),
             ww.tobytes(),
+            w4.tobytes(),
             self.bias.astype("<i4").tobytes() if self.bias is not None else b"",
             folded.astype("<i4").tobytes(),
             rq.multiplier.astype("<i4").tobytes(),
@@ -251,7 +256,7 @@ class Generator:
             n_out = min(n_out, 24)
             n_in = min(n_in, 200, 1024 // n_out)
         x = self._ints(-128, 127, (n_in,))
-        w = self._ints(-128, 127, (n_out, n_in))
+        w = self._ints(-128, 127, (n_out, n_in)) if rng.random() < 0.75 else self._ints(-8, 7, (n_out, n_in))
         io = int(rng.choice(np.array([-127, 128, 0, int(rng.integers(-127, 129))])))
         per_channel = bool(rng.integers(0, 2))
         z = None
@@ -347,7 +352,7 @@ def run(
     log: Callable[[str], None] = print,
     models: int = 0,
 ) -> dict[str, Any]:
-    """Generate ceil(calls / 3) cases (three kernel calls each) in batches and
+    """Generate ceil(calls / 3) cases (three or four kernel calls each) in batches and
     run every batch on every target; returns the results as a dict."""
     gen = Generator(seed)
     gen_m0 = Generator(seed, small=True)
@@ -440,7 +445,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "Written by `m0nn fuzz` (python/m0nn/fuzz.py; the C side is test/fuzz/fuzz_driver.c); the same numbers",
         "are in `docs/fuzz.json`, which a test checks. Each case is one random or extreme layer; it runs on",
-        "`m0nn_fc_s8` and on the blocked kernel of its requantization in both layouts (three calls), and",
+        "`m0nn_fc_s8` and on the blocked kernel of its requantization in both layouts (three calls; a fourth,",
+        "`m0nn_fc_s8_b4*`, where the weights lie in [-8, 7]), and",
         "every output byte is compared with the Python integer reference. Q31 layers are also compared with",
         "an independent TFLite-style reference (MultiplyByQuantizedMultiplier written from TFLite's",
         "definition in fuzz.py, not quant.py).",

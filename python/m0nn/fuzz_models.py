@@ -40,6 +40,8 @@ def random_model(rng: np.random.Generator, name: str) -> QModel:
         w = rng.integers(-128, 128, (n_out, n_in))
         if rng.random() < 0.2:
             w = rng.choice(np.array([-128, 127]), (n_out, n_in))
+        elif rng.random() < 0.3:  # 4-bit weights: the generator picks m0nn_fc_s8_b4 (int4=auto)
+            w = rng.integers(-8, 8, (n_out, n_in))
         per_channel = bool(rng.integers(0, 2))
         w_scale = 2.0 ** rng.uniform(-9, -3, n_out if per_channel else 1)
         out_scale = float(scale * np.median(w_scale) * np.sqrt(n_in) * 128 * 2.0 ** rng.uniform(-4, 3))

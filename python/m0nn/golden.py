@@ -360,11 +360,35 @@ def cases_b4() -> list[FCCase]:
     w, b = w4(13, 20), r32(13, 2000)
     add(FCCase("b4_clamp_per_channel", r8(20), w, b, 0, 4, -20, 30,
                _mul32_for(w, b, [float(v) for v in rng.uniform(0.01, 0.03, 13)])))  # fmt: skip
+    # Issue 13: the output offset added to a requantized value near int32's ends
+    # (Q31 and SHIFT), and weight zero points applied by the kernel (each
+    # requantization, per channel and per tensor, full and last blocks).
+    one, minus_one = np.ones((1, 1), np.int8), -np.ones((1, 1), np.int8)
+    top, bottom = np.array([2**31 - 2], np.int32), np.array([-(2**31) + 127], np.int32)
+    add(FCCase("b4_offset_sum_high_q31", np.array([1], np.int8), one, top, 0, 127, -128, 127,
+               _raw("q31", [2**31 - 1], [0])))  # fmt: skip
+    add(FCCase("b4_offset_sum_low_shift", np.array([127], np.int8), minus_one, bottom, 0, -1, -128, 127,
+               _raw("shift", [1], [0])))  # fmt: skip
+    for i, (n_out, mode, per_channel) in enumerate(((13, "q31", True), (9, "mul32", False), (21, "mul32", True),
+                                                    (6, "shift", False))):  # fmt: skip
+        n_in = int(rng.integers(5, 40))
+        w, b = w4(n_out, n_in), r32(n_out, 3000)
+        z = rng.integers(-128, 128, n_out if per_channel else 1).astype(np.int32)
+        eff = w.astype(np.int64) - np.broadcast_to(z, (n_out,))[:, None]
+        reals = [float(v) * 40 / (128 * 150 * np.sqrt(n_in)) for v in rng.uniform(0.3, 1.5, z.size)]
+        if mode == "q31":
+            rq = _q31(reals)
+        elif mode == "mul32":
+            rq = _mul32_for(eff, b, reals)
+        else:
+            rq = Requant("shift", np.ones(z.size, np.int32), np.full(z.size, -13, np.int32))
+        add(FCCase(f"b4_weight_zp_{i}_{mode}", r8(n_in), w, b, int(rng.integers(-127, 129)) if i != 1 else 0,
+                   int(rng.integers(-20, 20)), -128, 127, rq, weight_zero_point=z))  # fmt: skip
     # Offset-binary output (a layer that feeds a blocked one).
-    for name in ("b4_relu_mul32", "b4_slot_7", "b4_slot_12"):
+    for name in ("b4_relu_mul32", "b4_slot_7", "b4_slot_12", "b4_weight_zp_2_mul32"):
         c = next(c for c in out if c.name == name)
         add(FCCase(f"{name}_u8", c.x, c.weights, c.bias, c.input_offset, c.output_offset, c.act_min, c.act_max,
-                   c.requant, out_u8=True))  # fmt: skip
+                   c.requant, out_u8=True, weight_zero_point=c.weight_zero_point))  # fmt: skip
     return out
 
 
@@ -399,14 +423,19 @@ def render_b4(all_cases: list[FCCase]) -> str:
             w4 = block4(c.weights)
             lines.append(f"static const uint8_t {p}_w4[{w4.size}] M0NN_ALIGN4 = {_c_list(w4)};")
             lines.append(f"static const int32_t {p}_bf[{c.weights.shape[0]}] = {_c_list(c.folded_bias())};")
+            if c.weight_zero_point is not None:
+                lines.append(
+                    f"static const int32_t {p}_z[{c.weight_zero_point.size}] = {_c_list(c.weight_zero_point)};"
+                )
         lines.append(f"static const int8_t {y}_y[{exp.size}] = {_c_list(exp)};")
         mult = f"{p}_m" if c.requant.mode != "shift" else "NULL"
         mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}[c.requant.mode]
         u8 = 128 if c.out_u8 else 0
+        zp = f"{p}_z" if c.weight_zero_point is not None else "NULL"
         table.append(
             f'    {{"{c.name}",\n'
             f"     {{{c.weights.shape[1]}, {c.weights.shape[0]}, 0, {c.output_offset + u8}, {c.act_min + u8}, "
-            f"{c.act_max + u8}, {int(c.requant.per_channel)}, {mode}, {p}_w4, {p}_bf, {mult}, {p}_s}},\n"
+            f"{c.act_max + u8}, {int(c.requant.per_channel)}, {mode}, {p}_w4, {p}_bf, {mult}, {p}_s, {zp}}},\n"
             f"     {p}_xu, {y}_y}},"
         )
     lines += [

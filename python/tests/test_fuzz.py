@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT
 
 from m0nn import fuzz, fuzz_models
+from m0nn.layout import fits_int4
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs the host gcc")
 
@@ -25,7 +26,7 @@ def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
     result = fuzz.run(seed=7, calls=12000, targets=targets, log=lambda _: None, models=100)
     assert fuzz.ok(result), json.dumps(result, indent=1)[:3000]
     for target in targets:
-        assert result["targets"][target]["calls"] == 12000
+        assert 12000 <= result["targets"][target]["calls"] <= 16000
         assert result["models"]["targets"][target]["model_runs"] == 100 * fuzz_models.VECTORS
     assert result["tflite_reference"]["q31_outputs_checked"] > 10000
 
@@ -33,7 +34,7 @@ def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
 @pytest.mark.parametrize("target", ["native", "m0"])
 def test_driver_reports_a_wrong_byte(tmp_path: Path, target: str) -> None:
     """The comparison can fail: one expected byte changed gives exactly the
-    mismatches of that case (its three kernel calls), on the host and the M0."""
+    mismatches of that case (its three or four kernel calls), on the host and the M0."""
     tool = "qemu-system-arm" if target == "m0" else "gcc"
     if shutil.which(tool) is None or (target == "m0" and shutil.which("arm-none-eabi-gcc") is None):
         pytest.skip(f"needs {tool}")
@@ -45,7 +46,9 @@ def test_driver_reports_a_wrong_byte(tmp_path: Path, target: str) -> None:
     proc, lines = fuzz.run_stream(target, exe, b"".join(c.record() for c in cases), tmp_path)
     lines = [line for line in lines if line.startswith(("mismatch", "calls"))]
     assert proc.returncode == 1
-    assert lines[-1] == "calls 120 mismatches 3"
+    n_kernels = 4 if fits_int4(cases[17].weights) else 3
+    calls = sum(4 if fits_int4(c.weights) else 3 for c in cases)
+    assert lines[-1] == f"calls {calls} mismatches {n_kernels}"
     assert {line.split()[1] for line in lines[:-1]} == {"17"}
 
 
@@ -68,7 +71,7 @@ def test_recorded_long_run() -> None:
     assert isinstance(result["seed"], int) and result["total_seconds"] > 0
     assert set(result["targets"]) == {"native", "native_asan", "m0"}
     for name, t in result["targets"].items():
-        assert t["calls"] >= 10**6 and t["cases"] * 3 == t["calls"], name
+        assert t["calls"] >= 10**6 and 3 * t["cases"] <= t["calls"] <= 4 * t["cases"], name
         assert t["mismatches"] == 0 and t["first_mismatches"] == [] and t["sanitizer_errors"] == [], name
         assert t["seconds"] > 0
     assert result["tflite_reference"]["q31_outputs_checked"] > 10**6

@@ -12,7 +12,7 @@
 
 #include "m0nn.h"
 
-#define N_HEADER 13
+#define N_HEADER 14
 
 static int read_exact(void *buf, size_t n)
 {
@@ -73,6 +73,7 @@ int main(void)
 {
     static const m0nn_fc_fn_t narrow[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
     static const m0nn_fc_fn_t wide[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
+    static const m0nn_fc_fn_t packed4[3] = {m0nn_fc_s8_b4_q31, m0nn_fc_s8_b4, m0nn_fc_s8_b4_shift};
     long calls = 0;
     long mismatches = 0;
     long index = 0;
@@ -81,7 +82,7 @@ int main(void)
     while (read_exact(h, sizeof h) && !feof(stdin)) {
         /* in, out, input_offset, output_offset, act_min, act_max, per_channel,
          * requant, has_bias, input misalignment, blocked bytes, wide bytes,
-         * has_weight_zero_point */
+         * has_weight_zero_point, packed 4-bit bytes (0: weights beyond [-8, 7]) */
         const int32_t in = h[0];
         const int32_t out = h[1];
         const int32_t n_quant = h[6] ? out : 1;
@@ -89,6 +90,7 @@ int main(void)
         int8_t *w = take((size_t)in * (size_t)out);
         uint8_t *wb = take((size_t)h[10]);
         uint8_t *ww = take((size_t)h[11]);
+        uint8_t *w4 = take((size_t)h[13]);
         int32_t *bias = h[8] ? take(sizeof(int32_t) * (size_t)out) : NULL;
         int32_t *folded = take(sizeof(int32_t) * (size_t)out);
         int32_t *m = take(sizeof(int32_t) * (size_t)n_quant);
@@ -131,10 +133,16 @@ int main(void)
         p.weights = ww;
         mismatches += check(index, "b8w", wide[h[7]], &p, (const int8_t *)xu_at, expected);
         calls += 3;
+        if (h[13] > 0) {
+            p.weights = w4;
+            mismatches += check(index, "b4", packed4[h[7]], &p, (const int8_t *)xu_at, expected);
+            ++calls;
+        }
         free(x);
         free(w);
         free(wb);
         free(ww);
+        free(w4);
         free(bias);
         free(folded);
         free(m);

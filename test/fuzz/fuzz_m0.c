@@ -12,12 +12,13 @@
 #include "m0nn.h"
 #include "m0qemu.h"
 
-#define N_HEADER 13
+#define N_HEADER 14
 #define MAX_IN 200
 #define MAX_OUT 24
 #define MAX_W 1024
 #define MAX_WB 2600
 #define MAX_WW 5200
+#define MAX_W4 2600
 
 #define SYS_OPEN 0x01
 #define SYS_READ 0x06
@@ -72,6 +73,7 @@ static uint8_t xu[MAX_IN + 4] M0NN_ALIGN4;
 static int8_t w[MAX_W] M0NN_ALIGN4;
 static uint8_t wb[MAX_WB] M0NN_ALIGN4;
 static uint8_t ww[MAX_WW] M0NN_ALIGN4;
+static uint8_t w4[MAX_W4] M0NN_ALIGN4;
 static int32_t bias[MAX_OUT];
 static int32_t folded[MAX_OUT];
 static int32_t m[MAX_OUT];
@@ -110,6 +112,7 @@ int main(void)
 {
     static const m0nn_fc_fn_t narrow[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
     static const m0nn_fc_fn_t wide[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
+    static const m0nn_fc_fn_t packed4[3] = {m0nn_fc_s8_b4_q31, m0nn_fc_s8_b4, m0nn_fc_s8_b4_shift};
     static const char name[] = "m0nn_fuzz_cases.bin";
     uint32_t open_block[3];
     long calls = 0;
@@ -131,11 +134,11 @@ int main(void)
         m0nn_fc_s8_params_t p;
         int32_t i;
         if (in < 1 || in > MAX_IN || n_out < 1 || n_out > MAX_OUT || in * n_out > MAX_W || h[10] > MAX_WB ||
-            h[11] > MAX_WW || h[7] < 0 || h[7] > 2 || h[9] < 0 || h[9] > 3) {
+            h[11] > MAX_WW || h[13] < 0 || h[13] > MAX_W4 || h[7] < 0 || h[7] > 2 || h[9] < 0 || h[9] > 3) {
             fail("case too large for the M0 buffers");
         }
         if (!read_exact(x + h[9], (uint32_t)in) || !read_exact(w, (uint32_t)(in * n_out)) ||
-            !read_exact(wb, (uint32_t)h[10]) || !read_exact(ww, (uint32_t)h[11]) ||
+            !read_exact(wb, (uint32_t)h[10]) || !read_exact(ww, (uint32_t)h[11]) || !read_exact(w4, (uint32_t)h[13]) ||
             (h[8] && !read_exact(bias, 4u * (uint32_t)n_out)) || !read_exact(folded, 4u * (uint32_t)n_out) ||
             !read_exact(m, 4u * (uint32_t)n_quant) || !read_exact(s, 4u * (uint32_t)n_quant) ||
             (h[12] && !read_exact(z, 4u * (uint32_t)n_quant)) || !read_exact(expected, (uint32_t)n_out)) {
@@ -165,6 +168,11 @@ int main(void)
         p.weights = ww;
         mismatches += check(index, "b8w", wide[h[7]], &p, (const int8_t *)(xu + h[9]));
         calls += 3;
+        if (h[13] > 0) {
+            p.weights = w4;
+            mismatches += check(index, "b4", packed4[h[7]], &p, (const int8_t *)(xu + h[9]));
+            ++calls;
+        }
         ++index;
     }
     m0qemu_puts("calls ");

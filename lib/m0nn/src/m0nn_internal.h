@@ -233,17 +233,18 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
     const int32_t *m = p->multiplier;
     const int32_t *s = p->shift;
     const int32_t *bias = p->bias;
+    const int32_t *z = p->weight_zero_point;
     const int32_t offset = p->output_offset;
     const int32_t lo = p->act_min;
     const int32_t hi = p->act_max;
     const int32_t n = p->in_size;
     int32_t left = p->out_size;
-    int32_t correction;
+    uint32_t sum;
 
     if (status != M0NN_OK) {
         return status;
     }
-    correction = -8 * (int32_t)m0nn_sum_u8(x, n);
+    sum = m0nn_sum_u8(x, n);
     while (left > 0) {
         const int32_t rows = left < 8 ? left : 8;
         int32_t acc[8];
@@ -251,15 +252,15 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
         m0nn_b4_dot8(x, block, n, acc);
         block += 4 * n;
         for (r = 0; r < rows; ++r) {
-            const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)correction + (uint32_t)(bias != 0 ? bias[r] : 0));
-            int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
-                        : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
-                                                      : m0nn_requantize_shift(a, -*s);
-            y += offset;
-            y = y < lo ? lo : y;
-            y = y > hi ? hi : y;
-            m0nn_store_byte(output++, y);
+            /* the weights' +8 and zero point: -(8 + z) * sum(u), modulo 2^32 */
+            const uint32_t scale = 8u + (z != 0 ? (uint32_t)*z : 0u);
+            const int32_t a = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(bias != 0 ? bias[r] : 0));
+            const int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
+                              : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
+                                                            : m0nn_requantize_shift(a, -*s);
+            m0nn_store_byte(output++, m0nn_offset_clamp(y, offset, lo, hi));
             m = m != 0 ? m + step : m; /* NULL with M0NN_REQUANT_SHIFT */
+            z = z != 0 ? z + step : z;
             s += step;
         }
         bias = bias != 0 ? bias + 8 : bias;
