@@ -148,9 +148,13 @@ def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Pa
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # bad values are reported as errors, not warnings
         with np.errstate(all="ignore"):
-            model = configure(import_model(model_path), settings)
-            check_limits(model, where)
-            texts = {header: render_model_header(model, settings.line(), settings.input_scale, settings.input_zero)}
+            model = import_model(model_path)
+            try:  # the generator's refusals of a layer name the file too
+                model = configure(model, settings)
+                check_limits(model, where)
+                texts = {header: render_model_header(model, settings.line(), settings.input_scale, settings.input_zero)}
+            except ModelError as exc:
+                raise ModelError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
             data_path = test_data_path(model_path)
             remove = []
             if data_path.is_file():
