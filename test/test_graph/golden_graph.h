@@ -1842,7 +1842,7 @@ static const int32_t g_pools_o7_multiplier[4] = {
 static const int32_t g_pools_o7_shift[4] = {
     /*   0 */ -23, -23, -23, -23,
 };
-static const m0nn_fc_s8_params_t g_pools_o7_params = {6, 4, 0, -1, -128, 127, 1, M0NN_REQUANT_MUL32, g_pools_o7_weights, g_pools_o7_bias, g_pools_o7_multiplier, g_pools_o7_shift};
+static const m0nn_fc_s8_params_t g_pools_o7_params = {6, 4, 0, -1, -128, 127, 1, M0NN_REQUANT_MUL32, g_pools_o7_weights, g_pools_o7_bias, g_pools_o7_multiplier, g_pools_o7_shift, NULL};
 
 /* kind, in0, in1, out (arena offset, M0NN_AT_INPUT/OUTPUT/NONE), in0/in1/out sizes, params */
 static const m0nn_op_t g_pools_ops[G_POOLS_N_OPS] = {
@@ -2670,7 +2670,7 @@ static const int32_t g_residual_o6_multiplier[5] = {
 static const int32_t g_residual_o6_shift[5] = {
     /*   0 */ -22, -21, -21, -21, -22,
 };
-static const m0nn_fc_s8_params_t g_residual_o6_params = {64, 5, 0, -2, -128, 127, 1, M0NN_REQUANT_MUL32, g_residual_o6_weights, g_residual_o6_bias, g_residual_o6_multiplier, g_residual_o6_shift};
+static const m0nn_fc_s8_params_t g_residual_o6_params = {64, 5, 0, -2, -128, 127, 1, M0NN_REQUANT_MUL32, g_residual_o6_weights, g_residual_o6_bias, g_residual_o6_multiplier, g_residual_o6_shift, NULL};
 
 /* kind, in0, in1, out (arena offset, M0NN_AT_INPUT/OUTPUT/NONE), in0/in1/out sizes, params */
 static const m0nn_op_t g_residual_ops[G_RESIDUAL_N_OPS] = {
@@ -3555,7 +3555,7 @@ static const int32_t g_softmax_o0_multiplier[16] = {
 static const int32_t g_softmax_o0_shift[16] = {
     /*   0 */ -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21, -21,
 };
-static const m0nn_fc_s8_params_t g_softmax_o0_params = {12, 16, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, g_softmax_o0_weights, g_softmax_o0_bias, g_softmax_o0_multiplier, g_softmax_o0_shift};
+static const m0nn_fc_s8_params_t g_softmax_o0_params = {12, 16, 0, -128, -128, 127, 1, M0NN_REQUANT_MUL32, g_softmax_o0_weights, g_softmax_o0_bias, g_softmax_o0_multiplier, g_softmax_o0_shift, NULL};
 
 /* op 1: gemm7: fc [16] -> [10], input zero point folded into the bias, clamp [-128, 127]; |acc| <= 192960;
  * requantization mul32 */
@@ -3582,7 +3582,7 @@ static const int32_t g_softmax_o1_multiplier[10] = {
 static const int32_t g_softmax_o1_shift[10] = {
     /*   0 */ -22, -22, -22, -22, -22, -22, -22, -22, -22, -22,
 };
-static const m0nn_fc_s8_params_t g_softmax_o1_params = {16, 10, 0, 21, -128, 127, 1, M0NN_REQUANT_MUL32, g_softmax_o1_weights, g_softmax_o1_bias, g_softmax_o1_multiplier, g_softmax_o1_shift};
+static const m0nn_fc_s8_params_t g_softmax_o1_params = {16, 10, 0, 21, -128, 127, 1, M0NN_REQUANT_MUL32, g_softmax_o1_weights, g_softmax_o1_bias, g_softmax_o1_multiplier, g_softmax_o1_shift, NULL};
 
 /* op 2: softmax8: softmax [10] -> [10], exp table Q15 for max - x = 0..255 */
 static const uint16_t g_softmax_o2_exp[256] = {
@@ -3945,7 +3945,7 @@ static const int32_t g_cnn_o4_multiplier[10] = {
 static const int32_t g_cnn_o4_shift[10] = {
     /*   0 */ -22, -23, -23, -22, -22, -22, -22, -22, -22, -22,
 };
-static const m0nn_fc_s8_params_t g_cnn_o4_params = {16, 10, 0, -2, -128, 127, 1, M0NN_REQUANT_MUL32, g_cnn_o4_weights, g_cnn_o4_bias, g_cnn_o4_multiplier, g_cnn_o4_shift};
+static const m0nn_fc_s8_params_t g_cnn_o4_params = {16, 10, 0, -2, -128, 127, 1, M0NN_REQUANT_MUL32, g_cnn_o4_weights, g_cnn_o4_bias, g_cnn_o4_multiplier, g_cnn_o4_shift, NULL};
 
 /* kind, in0, in1, out (arena offset, M0NN_AT_INPUT/OUTPUT/NONE), in0/in1/out sizes, params */
 static const m0nn_op_t g_cnn_ops[G_CNN_N_OPS] = {
@@ -5329,7 +5329,7 @@ static const int32_t g_cnn_q31_o4_multiplier[10] = {
 static const int32_t g_cnn_q31_o4_shift[10] = {
     /*   0 */ -8, -9, -9, -8, -8, -8, -9, -9, -9, -8,
 };
-static const m0nn_fc_s8_params_t g_cnn_q31_o4_params = {16, 10, 0, -2, -128, 127, 1, M0NN_REQUANT_Q31, g_cnn_q31_o4_weights, g_cnn_q31_o4_bias, g_cnn_q31_o4_multiplier, g_cnn_q31_o4_shift};
+static const m0nn_fc_s8_params_t g_cnn_q31_o4_params = {16, 10, 0, -2, -128, 127, 1, M0NN_REQUANT_Q31, g_cnn_q31_o4_weights, g_cnn_q31_o4_bias, g_cnn_q31_o4_multiplier, g_cnn_q31_o4_shift, NULL};
 
 /* kind, in0, in1, out (arena offset, M0NN_AT_INPUT/OUTPUT/NONE), in0/in1/out sizes, params */
 static const m0nn_op_t g_cnn_q31_ops[G_CNN_Q31_N_OPS] = {
@@ -7307,7 +7307,7 @@ static const int32_t g_residual_pow2_o6_bias[5] = {
 static const int32_t g_residual_pow2_o6_shift[5] = {
     /*   0 */ -9, -10, -9, -9, -10,
 };
-static const m0nn_fc_s8_params_t g_residual_pow2_o6_params = {64, 5, 0, -2, -128, 127, 1, M0NN_REQUANT_SHIFT, g_residual_pow2_o6_weights, g_residual_pow2_o6_bias, NULL, g_residual_pow2_o6_shift};
+static const m0nn_fc_s8_params_t g_residual_pow2_o6_params = {64, 5, 0, -2, -128, 127, 1, M0NN_REQUANT_SHIFT, g_residual_pow2_o6_weights, g_residual_pow2_o6_bias, NULL, g_residual_pow2_o6_shift, NULL};
 
 /* kind, in0, in1, out (arena offset, M0NN_AT_INPUT/OUTPUT/NONE), in0/in1/out sizes, params */
 static const m0nn_op_t g_residual_pow2_ops[G_RESIDUAL_POW2_N_OPS] = {

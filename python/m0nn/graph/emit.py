@@ -127,7 +127,7 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
             *_requant_arrays(n, op.requant),
             f"static const m0nn_fc_s8_params_t {n}_params = {{{w.shape[1]}, {w.shape[0]}, 0, {dst.zero_point}, "
             f"{op.act_min}, {op.act_max}, 1, {MODE[op.requant.mode]}, {n}_weights, {n}_bias, "
-            f"{_mult(n, op.requant)}, {n}_shift}};",
+            f"{_mult(n, op.requant)}, {n}_shift, NULL}};",
         ]
         return "\n".join(lines), "fc"
     if isinstance(op, PoolOp):
