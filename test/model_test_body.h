@@ -35,7 +35,11 @@ typedef struct {
     int32_t first_bad_index;
 } trace_check_t;
 
-static void compare_layer(void *ctx, int32_t layer, const int8_t *output, int32_t size)
+#endif /* M0NN_MODEL_TEST_BODY_ONCE */
+
+/* Per model: it reads this model's layers and trace (a second model in the same
+ * program must not be compared with the first one's). */
+static void TEST_(_compare_layer)(void *ctx, int32_t layer, const int8_t *output, int32_t size)
 {
     trace_check_t *t = (trace_check_t *)ctx;
     /* A layer feeding a blocked one stores offset-binary bytes (q + 128). */
@@ -50,8 +54,6 @@ static void compare_layer(void *ctx, int32_t layer, const int8_t *output, int32_
     t->offset += size;
 }
 
-#endif /* M0NN_MODEL_TEST_BODY_ONCE */
-
 static void TEST_(_layers_equal_the_reference)(void)
 {
     static int8_t arena[MODEL_UP_(_ARENA_SIZE) + 1] M0NN_ALIGN4;
@@ -60,8 +62,8 @@ static void TEST_(_layers_equal_the_reference)(void)
     for (n = 0; n < MODEL_UP_(_TRACE_N); ++n) {
         trace_check_t t = {0, 0, -1, -1};
         t.vector = n;
-        M0NN_ASSERT_EQ_INT(
-            M0NN_OK, m0nn_model_run_observed(&MODEL_(_model), MODEL_(_test_inputs)[n], out, arena, compare_layer, &t));
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&MODEL_(_model), MODEL_(_test_inputs)[n], out, arena,
+                                                            TEST_(_compare_layer), &t));
         if (t.first_bad_layer >= 0) {
             m0nn_unit_eq_int(-1, t.first_bad_layer, __LINE__, "first layer that differs from the reference");
             m0nn_unit_print("  (test vector ");
