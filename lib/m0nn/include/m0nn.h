@@ -299,8 +299,8 @@ typedef struct {
 /* The largest window (kernel_h * kernel_w * in_c) of the paired path: its
  * activations are packed on the stack, 4 bytes per value (512 bytes), with
  * the dot products of up to M0NN_CONV_PAIR_CHANNELS channels (256 bytes).
- * m0nn_depthwise_conv_s8 keeps M0NN_CONV_PAIR_CHANNELS accumulators on the
- * stack (128 bytes; multiplier 1 and at most that many channels). */
+ * m0nn_depthwise_conv_s8 uses at most 640 bytes of stack scratch (multiplier 1:
+ * a packed band of one channel's plane, its weights and a row of pair sums). */
 #define M0NN_CONV_PAIR_TAPS 128
 #define M0NN_CONV_PAIR_CHANNELS 32
 

@@ -49,6 +49,157 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
     }
 }
 
+/* Depth multiplier 1, one channel at a time, two horizontally adjacent outputs
+ * per multiply: the channel's plane (a band of rows at a time, padding
+ * included) is packed once as words q[r][j] = u(r, j) | u(r, j + stride_w) << 16
+ * of offset-binary activations u = x + 128 (a tap in the padding holds the zero
+ * point, u = 128 - input_offset, which adds nothing), and each of the channel's
+ * taps, v = w + 128, stays in a local for the whole plane. Per tap and pair:
+ * P = q v, S += P, H += P >> 16 (the right output's sum, exact as u v < 2^16),
+ * T += q (both outputs' sums of u); then acc = bias + (input_offset - 128) sum w
+ * + sum u v - 128 sum u, as m0nn_conv_s8's pairs. A last odd column packs a
+ * neighbour it drops. 3x3 kernels (no column dilation) take m0nn_dw3x3_pairs (ARMv6-M
+ * assembly). Stack: 160 words of scratch. */
+#define M0NN_DW_TAPS 16
+#define M0NN_DW_PAIRS 16
+#define M0NN_DW_PLANE_WORDS 96
+
+static void dw_pack_rows(const m0nn_conv_s8_params_t *p, const int8_t *input, int32_t c, int32_t r0, int32_t rows,
+                         int32_t width, uint32_t *q)
+{
+    const uint32_t pad = (uint32_t)(128 - p->input_offset);
+    const int32_t c_n = p->in_c, sw = p->stride_w;
+    int32_t r, j;
+    for (r = r0; r < r0 + rows; ++r) {
+        const int32_t iy = r - p->pad_top;
+        if (iy < 0 || iy >= p->in_h) {
+            for (j = 0; j < width; ++j) {
+                *q++ = pad | (pad << 16);
+            }
+            continue;
+        }
+        {
+            const int8_t *x = input + iy * p->in_w * c_n + c;
+            /* columns [ja, jb) have both neighbours inside the input: no tests */
+            const int32_t ja = p->pad_left < width ? p->pad_left : width;
+            int32_t jb = p->pad_left + p->in_w - sw;
+            jb = jb > width ? width : jb < ja ? ja : jb;
+            for (j = 0; j < width; ++j) {
+                const int32_t ix = j - p->pad_left;
+                uint32_t u0, u1;
+                if (j == ja && ja < jb) {
+                    const int8_t *xa = x + ix * c_n;
+                    const int8_t *xb = xa + sw * c_n;
+                    for (; j < jb; ++j) {
+                        *q++ = (uint32_t)((int32_t)*xa + 128) | ((uint32_t)((int32_t)*xb + 128) << 16);
+                        xa += c_n;
+                        xb += c_n;
+                    }
+                    --j;
+                    continue;
+                }
+                u0 = ix >= 0 && ix < p->in_w ? (uint32_t)((int32_t)x[ix * c_n] + 128) : pad;
+                u1 = ix + sw >= 0 && ix + sw < p->in_w ? (uint32_t)((int32_t)x[(ix + sw) * c_n] + 128) : pad;
+                *q++ = u0 | (u1 << 16);
+            }
+        }
+    }
+}
+
+static int8_t *dw_store_row(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t bias, const int32_t *dots, int32_t n,
+                            int8_t *out)
+{
+    const int32_t c_n = p->out_c, offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    int32_t i;
+    if (p->requant == M0NN_REQUANT_MUL32) {
+        const int32_t m = p->multiplier[c], right = -p->shift[c];
+        const int32_t round = (int32_t)(1u << (right - 1));
+        for (i = 0; i < n; ++i, out += c_n) {
+            int32_t y = (((int32_t)(bias + (uint32_t)dots[i])) * m + round) >> right;
+            y += offset;
+            y = y < lo ? lo : y > hi ? hi : y;
+            *out = (int8_t)y;
+        }
+        return out;
+    }
+    for (i = 0; i < n; ++i, out += c_n) {
+        int32_t y = m0nn_conv_requantize(p, (int32_t)(bias + (uint32_t)dots[i]), c) + offset;
+        y = y < lo ? lo : y;
+        *out = (int8_t)(y > hi ? hi : y);
+    }
+    return out;
+}
+
+/* Returns 0 (nothing written) when a band of one output row does not fit. */
+static int32_t depthwise_planes(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
+{
+    const int32_t taps = p->kernel_h * p->kernel_w, c_n = p->out_c;
+    const int32_t pairs = (p->out_w + 1) / 2;
+    const int32_t width = (2 * pairs - 2) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1;
+    const int32_t span = (p->kernel_h - 1) * p->dilation_h + 1; /* packed rows of one output row */
+    uint32_t q[M0NN_DW_PLANE_WORDS];
+    int32_t tap_at[M0NN_DW_TAPS];
+    uint32_t v[M0NN_DW_TAPS];
+    int32_t dots[2 * M0NN_DW_PAIRS];
+    const int32_t fast3x3 = p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_w == 1;
+    int32_t band, c, k, oy0, oy, pr;
+    if (p->depth_multiplier != 1 || taps > M0NN_DW_TAPS || span * width > M0NN_DW_PLANE_WORDS) {
+        return 0;
+    }
+    band = 1; /* output rows per band (no division on the M0) */
+    while ((band * p->stride_h + span) * width <= M0NN_DW_PLANE_WORDS && band < p->out_h) {
+        ++band;
+    }
+    for (k = 0, oy = 0; oy < p->kernel_h; ++oy) {
+        for (pr = 0; pr < p->kernel_w; ++pr) {
+            tap_at[k++] = oy * p->dilation_h * width + pr * p->dilation_w;
+        }
+    }
+    for (c = 0; c < c_n; ++c) {
+        int32_t sum_w = 0;
+        uint32_t bias;
+        for (k = 0; k < taps; ++k) {
+            const int32_t w = p->weights[k * c_n + c];
+            v[k] = (uint32_t)(w + 128);
+            sum_w += w;
+        }
+        bias = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((p->input_offset - 128) * sum_w);
+        for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
+            const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
+            dw_pack_rows(p, input, c, oy0 * p->stride_h, (rows_out - 1) * p->stride_h + span, width, q);
+            for (oy = 0; oy < rows_out; ++oy) {
+                const uint32_t *row = q + oy * p->stride_h * width;
+                int8_t *out = output + ((oy0 + oy) * p->out_w) * c_n + c;
+                int32_t done = 0;
+                while (done < pairs) {
+                    const int32_t n = pairs - done < M0NN_DW_PAIRS ? pairs - done : M0NN_DW_PAIRS;
+                    const uint32_t *win = row + 2 * done * p->stride_w;
+                    if (fast3x3) {
+                        m0nn_dw3x3_pairs(win, p->dilation_h * width, v, n, 2 * p->stride_w, dots);
+                    } else {
+                        for (pr = 0; pr < n; ++pr, win += 2 * p->stride_w) {
+                            uint32_t s = 0, h = 0, t = 0;
+                            for (k = 0; k < taps; ++k) {
+                                const uint32_t u = win[tap_at[k]];
+                                const uint32_t prod = u * v[k];
+                                s += prod;
+                                h += prod >> 16;
+                                t += u;
+                            }
+                            dots[2 * pr] = (int32_t)(s - (h << 16) - ((t & 0xffffu) << 7));
+                            dots[2 * pr + 1] = (int32_t)(h - ((t >> 16) << 7));
+                        }
+                    }
+                    /* the last pair of an odd row drops its right output */
+                    out = dw_store_row(p, c, bias, dots, 2 * done + 2 * n <= p->out_w ? 2 * n : 2 * n - 1, out);
+                    done += n;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const m0nn_status_t status = m0nn_conv_s8_check(p, input, output, 1);
@@ -60,6 +211,9 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
     int32_t oy, ox, ci, m;
     if (status != M0NN_OK) {
         return status;
+    }
+    if (depthwise_planes(p, input, output)) {
+        return M0NN_OK;
     }
     if (mult == 1 && out_c <= M0NN_CONV_PAIR_CHANNELS) {
         depthwise_channels_inner(p, input, output);

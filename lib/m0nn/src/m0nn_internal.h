@@ -318,6 +318,14 @@ static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t 
  * m0nn_conv_pair_dot_armv6m.S; portable C in m0nn_conv_pair_dot.c. */
 void m0nn_conv_pair_dot(const uint32_t *packed, const uint8_t *v, int32_t n, int32_t channels, int32_t *out);
 
+/* One channel's 3x3 depthwise windows, two outputs each (m0nn_depthwise_conv_s8):
+ * window i reads the packed words u0 | u1 << 16 (offset-binary, each 0..255) at
+ * q + i * step + r * row + k for r, k in 0..2, with the channel's biased weights
+ * v[3 r + k] = w + 128, and writes out[2i] = sum u0 v - 128 sum u0 and out[2i + 1]
+ * = sum u1 v - 128 sum u1 (= sum u w per output), for `pairs` >= 1 windows.
+ * ARMv6-M assembly in m0nn_dw3x3_pairs_armv6m.S; portable C in m0nn_dw3x3_pairs.c. */
+void m0nn_dw3x3_pairs(const uint32_t *q, int32_t row, const uint32_t *v, int32_t pairs, int32_t step, int32_t *out);
+
 /* A conv accumulator of output channel co through the layer's requantization. */
 static inline int32_t m0nn_conv_requantize(const m0nn_conv_s8_params_t *p, int32_t acc, int32_t co)
 {

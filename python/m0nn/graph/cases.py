@@ -88,6 +88,17 @@ def _depthwise(g: _G) -> tuple[list[int], str]:
     return [4, 7, 6], g.conv(y, 8, 6, [1, 1])
 
 
+def _depthwise_bands(g: _G) -> tuple[list[int], str]:
+    """Depthwise planes packed in several bands of rows, dilated rows (the 3x3
+    loop) and columns (the any-kernel loop), and a 5x5 kernel (more taps than the
+    paired depthwise path keeps)."""
+    y = g.op("Relu", [g.conv("input", 5, 5, [3, 3], group=5, pads=[1, 1, 1, 1])])
+    y = g.conv(y, 5, 5, [3, 3], group=5, dilations=[2, 1], pads=[2, 1, 2, 1])
+    y = g.conv(y, 5, 5, [3, 3], group=5, dilations=[1, 2], pads=[1, 2, 1, 2])
+    y = g.conv(y, 5, 5, [5, 5], group=5, strides=[2, 2], pads=[2, 2, 2, 2])
+    return [5, 9, 11], g.op("Flatten", [g.op("GlobalAveragePool", [y])])
+
+
 def _pools(g: _G) -> tuple[list[int], str]:
     y = g.op("Relu", [g.conv("input", 3, 6, [3, 3], pads=[1, 1, 1, 1])])
     y = g.op("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2])
@@ -134,6 +145,7 @@ ORT_CASES: dict[str, Builder] = {
     "conv1d_edges": _conv1d_edges,
     "conv2d": _conv2d,
     "depthwise": _depthwise,
+    "depthwise_bands": _depthwise_bands,
     "pools": _pools,
     "residual": _residual,
     "concat": _concat,

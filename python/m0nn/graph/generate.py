@@ -45,7 +45,7 @@ class Budget:
 
 
 # Stack the paired conv path uses (m0nn.h: M0NN_CONV_PAIR_TAPS packed words and
-# M0NN_CONV_PAIR_CHANNELS pairs of dot products); the depthwise one uses less (32 words).
+# M0NN_CONV_PAIR_CHANNELS pairs of dot products); the depthwise one uses less (160 words).
 PAIR_STACK = 4 * 128 + 8 * 32
 
 
