@@ -152,6 +152,26 @@ static void test_kernels_reject_bad_arguments(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_lut_s8(&lut, x, y));
 }
 
+/* A requantized value next to an int32 bound plus the output offset: the sum
+ * leaves int32 (undefined in C), the clamp of the exact sum is 127 (issue 13,
+ * item 2, for the conv kernels). */
+static void test_kernels_clamp_the_exact_offset_sum(void)
+{
+    static const int8_t w[1] = {1};
+    static const int32_t bias[1] = {2147483646}, m[1] = {2147483647}, sh[1] = {0};
+    const int8_t x[1] = {1};
+    int8_t y[1] = {0};
+    m0nn_conv_s8_params_t c = {1, 1,    1, 1,  1,         1,        1,   1,    1,   1,
+                               1, 1,    0, 0,  0,         0,        127, -128, 127, M0NN_REQUANT_Q31,
+                               w, bias, m, sh, (void *)0, (void *)0};
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_INT(127, y[0]);
+    y[0] = 0;
+    c.depth_multiplier = 1;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_depthwise_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_INT(127, y[0]);
+}
+
 int main(void)
 {
     int32_t i;
@@ -163,5 +183,6 @@ int main(void)
     }
     M0NN_RUN_TEST(test_runner_rejects_bad_tables);
     M0NN_RUN_TEST(test_kernels_reject_bad_arguments);
+    M0NN_RUN_TEST(test_kernels_clamp_the_exact_offset_sum);
     return m0nn_unit_end();
 }

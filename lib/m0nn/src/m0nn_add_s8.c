@@ -26,10 +26,8 @@ m0nn_status_t m0nn_add_s8(const m0nn_add_s8_params_t *p, const int8_t *input1, c
         const int32_t b = ((int32_t)input2[i] + p->input2_offset) * (1 << M0NN_ADD_LEFT_SHIFT);
         const int32_t sum = m0nn_requantize_q31(a, p->input1_multiplier, p->input1_shift) +
                             m0nn_requantize_q31(b, p->input2_multiplier, p->input2_shift);
-        int32_t y = m0nn_requantize_q31(sum, p->output_multiplier, p->output_shift) + p->output_offset;
-        y = y < p->act_min ? p->act_min : y;
-        y = y > p->act_max ? p->act_max : y;
-        output[i] = (int8_t)y;
+        output[i] = (int8_t)m0nn_offset_clamp(m0nn_requantize_q31(sum, p->output_multiplier, p->output_shift),
+                                              p->output_offset, p->act_min, p->act_max);
     }
     return M0NN_OK;
 }

@@ -29,9 +29,9 @@ m0nn_status_t m0nn_avgpool_s8(const m0nn_pool_s8_params_t *p, const int8_t *inpu
                     }
                 }
                 if (p->multiplier) {
-                    y = m0nn_requantize_q31(total * (1 << p->pre_shift), p->multiplier[count - 1],
-                                            p->shift[count - 1]) +
-                        p->output_offset;
+                    y = m0nn_offset_clamp(
+                        m0nn_requantize_q31(total * (1 << p->pre_shift), p->multiplier[count - 1], p->shift[count - 1]),
+                        p->output_offset, -128, 127);
                 } else {
                     const uint32_t mag = (uint32_t)(total < 0 ? -total : total) + ((uint32_t)count >> 1);
                     const int32_t avg = (int32_t)((mag * p->recip_mult[count - 1]) >> p->recip_shift[count - 1]);

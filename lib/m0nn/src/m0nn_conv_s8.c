@@ -31,10 +31,7 @@ static int32_t conv_one(const m0nn_conv_s8_params_t *p, const int8_t *input, int
 
 static inline void store(const m0nn_conv_s8_params_t *p, int8_t *out, int32_t co, int32_t acc)
 {
-    int32_t y = m0nn_conv_requantize(p, acc, co) + p->output_offset;
-    y = y < p->act_min ? p->act_min : y;
-    y = y > p->act_max ? p->act_max : y;
-    out[co] = (int8_t)y;
+    out[co] = (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, acc, co), p->output_offset, p->act_min, p->act_max);
 }
 
 /* The requantization and stores of conv_pair for M0NN_REQUANT_MUL32 (the

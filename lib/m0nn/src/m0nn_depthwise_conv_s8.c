@@ -41,9 +41,7 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
                 }
             }
             for (c = 0; c < c_n; ++c) {
-                int32_t y = m0nn_conv_requantize(p, acc[c], c) + out_offset;
-                y = y < lo ? lo : y;
-                out[c] = (int8_t)(y > hi ? hi : y);
+                out[c] = (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, acc[c], c), out_offset, lo, hi);
             }
         }
     }
@@ -123,9 +121,8 @@ static int8_t *dw_store_row(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t 
         return out;
     }
     for (i = 0; i < n; ++i, out += c_n) {
-        int32_t y = m0nn_conv_requantize(p, (int32_t)(bias + (uint32_t)dots[i]), c) + offset;
-        y = y < lo ? lo : y;
-        *out = (int8_t)(y > hi ? hi : y);
+        *out =
+            (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, (int32_t)(bias + (uint32_t)dots[i]), c), offset, lo, hi);
     }
     return out;
 }
@@ -248,7 +245,7 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
                     const int32_t co = ci * mult + m;
                     const int8_t *w0 = p->weights + (ky0 * p->kernel_w + kx0) * out_c + co;
                     int32_t acc = p->bias ? p->bias[co] : 0;
-                    int32_t ky, kx, y;
+                    int32_t ky, kx;
                     for (ky = ky0; ky < ky1; ++ky) {
                         const int8_t *x = x0 + (ky - ky0) * row_x;
                         const int8_t *w = w0 + (ky - ky0) * row_w;
@@ -258,10 +255,7 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
                             w += out_c;
                         }
                     }
-                    y = m0nn_conv_requantize(p, acc, co) + out_offset;
-                    y = y < lo ? lo : y;
-                    y = y > hi ? hi : y;
-                    out[co] = (int8_t)y;
+                    out[co] = (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, acc, co), out_offset, lo, hi);
                 }
             }
         }
