@@ -34,6 +34,11 @@ custom_m0nn_fp_gate = strict
 platform = m0qemu
 board = microbit_qemu
 custom_m0nn_fp_gate = off
+
+[env:m0_typo]
+platform = m0qemu
+board = microbit_qemu
+custom_m0nn_fp_gate = stric
 """
 
 SUITES = {
@@ -97,11 +102,20 @@ def test_zero_fp_gate_modes_on_the_projects_own_code(project: Path, env: str, pa
     log = result.stdout + result.stderr
     assert (result.returncode == 0) is passes, log
     if evidence is None:
-        assert "__aeabi" not in log, log
+        assert "__aeabi" not in log and "Zero-FP gate" not in log, log
     else:
         assert evidence in log, log
     if not passes:
         assert "links float/division helpers" in log and "__aeabi_idiv" in log, log
+
+
+@needs_arm
+def test_zero_fp_gate_mode_typo_stops_the_build_before_compiling(project: Path) -> None:
+    result = pio("run", "-e", "m0_typo", cwd=project, timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "custom_m0nn_fp_gate = 'stric': choose one of m0nn, strict, off" in log, log
+    assert "Compiling" not in log and "Traceback" not in log, log
 
 
 @needs_arm

@@ -67,8 +67,15 @@ env.BuildSources(os.path.join("$BUILD_DIR", "m0qemu_bsp"), os.path.join(platform
 program = env.BuildProgram()
 
 
+# The gate's mode is checked before anything compiles (a typo fails at once, not at link time).
+GATE_MODE = env.GetProjectOption("custom_m0nn_fp_gate", "m0nn").strip()
+if GATE_MODE not in fpgate.MODES:
+    sys.stderr.write("Error: custom_m0nn_fp_gate = %r: choose one of %s\n" % (GATE_MODE, ", ".join(fpgate.MODES)))
+    env.Exit(1)
+
+
 def zero_fp_gate(target, source, env):
-    mode = env.GetProjectOption("custom_m0nn_fp_gate", "m0nn").strip()
+    mode = GATE_MODE
     try:
         errors, notes = fpgate.gate(str(target[0]), env.subst("$BUILD_DIR/program.map"), mode)
     except Exception as exc:  # an unreadable image or map, or an unknown mode: the build stops
@@ -85,7 +92,8 @@ def zero_fp_gate(target, source, env):
     return 0
 
 
-env.AddPostAction(program, env.VerboseAction(zero_fp_gate, "Zero-FP gate on $TARGET"))
+if GATE_MODE != "off":
+    env.AddPostAction(program, env.VerboseAction(zero_fp_gate, "Zero-FP gate on $TARGET"))
 
 hexfile = env.Command(
     os.path.join("$BUILD_DIR", "${PROGNAME}.hex"),
