@@ -98,7 +98,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    models_dir = Path(args.models_dir)
+    from m0nn.examples_conv import EXAMPLES, MODELS_DIR
+
+    if args.example in EXAMPLES:
+        from m0nn import examples_conv
+
+        examples_conv.train(args.example, Path(args.models_dir or MODELS_DIR), seed=args.seed)
+        return 0
+    models_dir = Path(args.models_dir or "models")
     if args.example == "digits":
         from m0nn import digits
 
@@ -234,9 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_study)
 
     p = sub.add_parser("train", help="train an example model with QAT and write it to models/")
-    p.add_argument("example", choices=["digits", "tilt"])
+    p.add_argument("example", choices=["digits", "tilt", "digits_cnn", "activity"])
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--models-dir", default="models")
+    p.add_argument("--models-dir", help="output folder (default: models; models/conv for digits_cnn and activity)")
     p.add_argument("--scale-mode", choices=["observed", "lsq", "pow2"], default="observed",
                    help="QAT scales (digits): observed ranges, learned (LSQ) or powers of two")  # fmt: skip
     p.add_argument("--weight-bits", type=int, default=8, help="weight width for QAT (digits; 2..8)")

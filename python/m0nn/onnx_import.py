@@ -403,6 +403,14 @@ class _Importer:
             prev.activation = "relu"
         self.acts[node.output[0]] = src
 
+    def op_BatchNormalization(self, node: onnx.NodeProto) -> None:
+        raise self.err(
+            node,
+            "BatchNorm is not folded: fold it into the Conv/Gemm before it, then quantize "
+            "(m0nn.train.prepare_qat does; torch.ao.quantization.fuse_modules in eval mode; "
+            "python -m onnxruntime.quantization.preprocess before quantize_static)",
+        )
+
     def _passthrough(self, node: onnx.NodeProto) -> None:
         src = self.act(node, node.input[0])
         if isinstance(src, Pending):

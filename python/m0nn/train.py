@@ -5,7 +5,9 @@ ReLU between them, wrapped in QuantStub/DeQuantStub; fp32 training with Adam;
 Linear+ReLU fused; QAT with non-fused FakeQuantize modules (the fused default
 does not export to ONNX in torch 2.13); observers frozen; export with opset 13
 and the TorchScript exporter. Weights: int8 symmetric per output channel in
-[-127, 127]; activations: int8 per tensor, affine.
+[-127, 127]; activations: int8 per tensor, affine. Convolutional networks
+(Conv1d/Conv2d, pooling, residual adds, BatchNorm folded) take the same path
+through train_conv.py.
 """
 
 from __future__ import annotations
@@ -98,8 +100,18 @@ def qconfig(weight_bits: int = 8, scale_mode: str = "observed") -> tq.QConfig:
     return tq.QConfig(activation=activation, weight=weight)
 
 
+def is_mlp(model: nn.Module) -> bool:
+    """Only the MLP modules (the original path); anything else goes through train_conv."""
+    return all(isinstance(m, SUPPORTED_MODULES) for m in model.modules() if m is not model)
+
+
 def check_supported(model: nn.Module) -> None:
     """Raise ModelError naming the first module m0nn cannot quantize or export."""
+    if not is_mlp(model):
+        from m0nn import train_conv
+
+        train_conv.check_supported(model)
+        return
     for name, module in model.named_modules():
         if not isinstance(module, SUPPORTED_MODULES) and module is not model:
             kinds = ", ".join(c.__name__ for c in SUPPORTED_MODULES)
@@ -187,10 +199,15 @@ def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic]
 
 
 def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
-    """A fused, fake-quantized copy of a trained fp32 MLP, ready for QAT."""
+    """A fused, fake-quantized copy of a trained fp32 model, ready for QAT
+    (convolutional networks: BatchNorm folded first, see train_conv.prepare_qat)."""
     import copy
 
     check_supported(model)
+    if not is_mlp(model):
+        from m0nn import train_conv
+
+        return train_conv.prepare_qat(model, qconfig(cfg.weight_bits, cfg.scale_mode))
     qat = copy.deepcopy(model).train()
     pairs = qat.fuse_pairs() if isinstance(qat, MLP) else []
     if pairs:
@@ -242,12 +259,15 @@ def _widen_narrow_weights(qat: nn.Module) -> None:
             fq.activation_post_process.quant_min, fq.activation_post_process.quant_max = -128, 127
 
 
-def export_fp32_onnx(model: nn.Module, in_features: int, path: Path) -> None:
-    """The fp32 model as ONNX (the checksum the int8 path is compared with)."""
+def export_fp32_onnx(model: nn.Module, in_features: int | Sequence[int], path: Path) -> None:
+    """The fp32 model as ONNX (the checksum the int8 path is compared with).
+    `in_features`: the input size, or the input shape without the batch axis."""
+    from m0nn.train_conv import input_example
+
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model.eval(),
-        (torch.zeros(1, in_features),),
+        (input_example(in_features),),
         str(path),
         input_names=["input"],
         output_names=["output"],
@@ -257,10 +277,18 @@ def export_fp32_onnx(model: nn.Module, in_features: int, path: Path) -> None:
     )
 
 
-def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:
-    """Write the QAT model as QDQ ONNX (opset 13). Written to a temporary file
-    and renamed, so a failed export leaves no partial model behind."""
+def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path) -> None:
+    """Write the QAT model as QDQ ONNX (opset 13). `in_features`: the input size,
+    or the input shape without the batch axis ([C, L], [C, H, W]). Written to a
+    temporary file, checked (qdq_export.check_exported), its per-tensor scales
+    and zero points made scalars, and renamed, so a failed export leaves no
+    partial model behind."""
     import copy
+
+    import onnx
+
+    from m0nn.qdq_export import check_exported, scalar_qparams
+    from m0nn.train_conv import input_example
 
     qat = copy.deepcopy(qat).eval()
     qat.apply(tq.disable_observer)
@@ -275,7 +303,7 @@ def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
             qat,
-            (torch.zeros(1, in_features),),
+            (input_example(in_features),),
             str(tmp),
             input_names=["input"],
             output_names=["output"],
@@ -283,6 +311,11 @@ def export_qdq_onnx(qat: nn.Module, in_features: int, path: Path) -> None:
             dynamo=False,
             dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
         )
+        proto = onnx.load(str(tmp))
+        check_exported(proto.graph)
+        scalar_qparams(proto)
+        onnx.checker.check_model(proto)
+        onnx.save(proto, str(tmp))
         tmp.replace(path)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
