@@ -262,7 +262,7 @@ class SharedQuant(nn.Module):
         if source is None:
             raise ModelError(
                 f"module '{self.label}' ({type(self.op).__name__}) needs a quantized input: place it after a "
-                "QuantStub, a Conv/Linear, an add or a pool, not after Flatten or an unquantized op"
+                "QuantStub, a Conv/Linear, a FloatFunctional add or a pool (not after '+' or a functional call)"
             )
         scale, zero_point = _current_qparams(source)
         y = torch.fake_quantize_per_tensor_affine(self.op(x), scale, zero_point, source.quant_min, source.quant_max)
