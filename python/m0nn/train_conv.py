@@ -120,6 +120,8 @@ def _check_attributes(name: str, m: nn.Module) -> None:
         size = m.output_size if isinstance(m.output_size, tuple) else (m.output_size,)
         if any(s != 1 for s in size):
             raise _unsupported(name, m, f"output size {m.output_size} (only 1: global average pooling)")
+    if isinstance(m, nn.Flatten) and (m.start_dim, m.end_dim) != (1, -1):
+        raise _unsupported(name, m, f"start_dim={m.start_dim}, end_dim={m.end_dim} (only 1, -1: keep the batch axis)")
     if isinstance(m, BATCHNORM) and not m.track_running_stats:
         raise _unsupported(name, m, "track_running_stats=False leaves nothing to fold into the layer before it")
 
@@ -131,8 +133,6 @@ def check_supported(model: nn.Module) -> None:
     FloatFunctional.add."""
     kinds = ", ".join(c.__name__ for c in SUPPORTED_MODULES)
     for name, m in model.named_modules():
-        if m is model and not isinstance(m, SUPPORTED_MODULES) and list(m.children()):
-            continue
         if isinstance(m, SUPPORTED_MODULES):
             _check_attributes(name, m)
             continue

@@ -268,6 +268,22 @@ def test_residual_add_has_qdq_on_both_inputs_and_output(exported: tuple[str, Pat
     assert sorted(n.op_type for n in g.consumers[shortcut.output[0]]) == ["Add", "Conv"]
 
 
+def test_four_bit_conv_weights_export_on_the_narrow_grid(tmp_path: Path) -> None:
+    build, shape = NETS["1d"]
+    x, y = toy_data(shape, n=64)
+    cfg = TrainConfig(epochs=1, qat_epochs=1, weight_bits=4)
+    with single_thread():
+        qat = train_qat(prepare_qat(train_fp32(build(), x, y, cfg), cfg), x, y, cfg)
+    export_qdq_onnx(qat, shape, tmp_path / "w4.onnx")
+    g = Graph(tmp_path / "w4.onnx")
+    for node in g.of("Conv") + g.of("Gemm"):
+        w_dq = g.src(node.input[1])
+        w = g.values[g.src(w_dq.input[0]).input[0]]
+        s_w = g.qparams(w_dq)[0].reshape(-1, *[1] * (w.ndim - 1))
+        q = np.clip(np.rint(w / s_w), -128, 127)
+        assert q.min() >= -7 and q.max() <= 7, node.name
+
+
 # -- onnxruntime vs torch -------------------------------------------------------------
 
 
@@ -378,13 +394,15 @@ class SigmoidInForward(nn.Module):
         (lambda: QNet(nn.Conv1d(2, 2, 3, padding_mode="circular")), "padding_mode 'circular'"),
         (lambda: QNet(nn.MaxPool2d(2, ceil_mode=True)), "module 'body.0' (MaxPool2d) is not supported: ceil_mode"),
         (lambda: QNet(nn.AdaptiveAvgPool2d(2)), "(AdaptiveAvgPool2d) is not supported: output size 2"),
+        (lambda: QNet(nn.Conv1d(1, 1, 1), nn.Flatten(0)), "module 'body.1' (Flatten) is not supported: start_dim=0"),
+        (lambda: nn.Sequential(nn.Conv1d(1, 1, 1), nn.LSTM(2, 2)), "module '1' (LSTM) is not supported; supported"),
         (lambda: QNet(nn.BatchNorm1d(2), nn.Conv1d(2, 2, 1)), "module 'body.0' (BatchNorm1d) does not follow a Conv"),
         (
             lambda: QNet(nn.Conv1d(2, 2, 1), nn.BatchNorm1d(2, track_running_stats=False)),
             "module 'body.1' (BatchNorm1d) is not supported: track_running_stats=False",
         ),
     ],
-    ids=["conv3d", "sigmoid", "grouped", "circular", "ceil_mode", "adaptive2", "bn-first", "bn-no-stats"],
+    ids=["conv3d", "sigmoid", "grouped", "circular", "ceil", "adaptive2", "flatten0", "lstm", "bn-first", "bn-stats"],
 )
 def test_unsupported_module_is_one_line_naming_it(build: Callable[[], nn.Module], message: str) -> None:
     with pytest.raises(ModelError) as exc:
