@@ -6,8 +6,9 @@
 
 Each writes <name>.onnx (QDQ), <name>.test.npz (x flattened to [N, C*L] or
 [N, C*H*W] in the model's own element order, y the labels), fp32/<name>.onnx
-and <name>.json (seed, sizes, accuracies) into the models folder. Training runs
-on one thread (train_conv.single_thread): the same seed gives the same bytes.
+and <name>.json (seed, sizes, accuracies) into the models folder. Training pins
+torch's threads and CPU kernels like every m0nn training command
+(train.training_cpu, cli.pin_training_cpu): the same seed gives the same bytes.
 """
 
 from __future__ import annotations
@@ -148,11 +149,11 @@ EXAMPLES = {
 def train(
     name: str, models_dir: Path, seed: int = 0, epochs: int | None = None, qat_epochs: int | None = None
 ) -> dict[str, object]:
-    """Train fp32 then QAT on one thread; write the example's files (see the module docstring)."""
+    """Train fp32 then QAT; write the example's files (see the module docstring)."""
     import torch
 
     from m0nn.train import TrainConfig, export_fp32_onnx, export_qdq_onnx, predict, prepare_qat, train_fp32, train_qat
-    from m0nn.train_conv import model_size, single_thread
+    from m0nn.train_conv import model_size
 
     ex = EXAMPLES[name]
     cfg = TrainConfig(
@@ -163,15 +164,14 @@ def train(
     )
     x_tr, y_tr, x_te, y_te = ex.data(seed)
     print(f"m0nn: training {name}: {ex.description} (seed {seed})", file=sys.stderr)
-    with single_thread():
-        torch.manual_seed(seed)
-        fp32 = train_fp32(ex.build(), x_tr, y_tr, cfg)  # type: ignore[arg-type]
-        qat = train_qat(prepare_qat(fp32, cfg), x_tr, y_tr, cfg)
-        acc_fp32 = float((predict(fp32, x_te).argmax(1) == y_te).mean())
-        acc_qat = float((predict(qat, x_te).argmax(1) == y_te).mean())
-        (models_dir / "fp32").mkdir(parents=True, exist_ok=True)
-        export_qdq_onnx(qat, ex.input_shape, models_dir / f"{name}.onnx")
-        export_fp32_onnx(fp32, ex.input_shape, models_dir / "fp32" / f"{name}.onnx")
+    torch.manual_seed(seed)
+    fp32 = train_fp32(ex.build(), x_tr, y_tr, cfg)  # type: ignore[arg-type]
+    qat = train_qat(prepare_qat(fp32, cfg), x_tr, y_tr, cfg)
+    acc_fp32 = float((predict(fp32, x_te).argmax(1) == y_te).mean())
+    acc_qat = float((predict(qat, x_te).argmax(1) == y_te).mean())
+    (models_dir / "fp32").mkdir(parents=True, exist_ok=True)
+    export_qdq_onnx(qat, ex.input_shape, models_dir / f"{name}.onnx")
+    export_fp32_onnx(fp32, ex.input_shape, models_dir / "fp32" / f"{name}.onnx")
     np.savez(models_dir / f"{name}.test.npz", x=x_te.reshape(len(x_te), -1), y=y_te.astype(np.int16))
     meta: dict[str, object] = {
         "seed": seed,

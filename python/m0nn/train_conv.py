@@ -25,9 +25,8 @@ re-quantizes with the tagged module's current scale and zero point.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import cast
 
 import torch
@@ -85,18 +84,6 @@ class QNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.dequant(self.body(self.quant(x)))
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one thread: the float sums (and so the trained bytes) then
-    do not depend on how many cores the machine has."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _unsupported(name: str, module: nn.Module, why: str) -> ModelError:
