@@ -280,15 +280,15 @@ def export_fp32_onnx(model: nn.Module, in_features: int | Sequence[int], path: P
 def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path) -> None:
     """Write the QAT model as QDQ ONNX (opset 13). `in_features`: the input size,
     or the input shape without the batch axis ([C, L], [C, H, W]). Written to a
-    temporary file, checked (qdq_export.check_exported), its per-tensor scales
-    and zero points made scalars, and renamed, so a failed export leaves no
-    partial model behind."""
+    temporary file, checked (qdq_export.check_exported), a conv net's per-tensor
+    scales and zero points made scalars (onnxruntime's fusions want them), and
+    renamed, so a failed export leaves no partial model behind."""
     import copy
 
     import onnx
 
     from m0nn.qdq_export import check_exported, scalar_qparams
-    from m0nn.train_conv import input_example
+    from m0nn.train_conv import input_example, uses_conv_path
 
     qat = copy.deepcopy(qat).eval()
     qat.apply(tq.disable_observer)
@@ -313,9 +313,10 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
         )
         proto = onnx.load(str(tmp))
         check_exported(proto.graph)
-        scalar_qparams(proto)
-        onnx.checker.check_model(proto)
-        onnx.save(proto, str(tmp))
+        if uses_conv_path(qat):  # an MLP's export stays byte for byte as before
+            scalar_qparams(proto)
+            onnx.checker.check_model(proto)
+            onnx.save(proto, str(tmp))
         tmp.replace(path)
     except Exception as exc:
         tmp.unlink(missing_ok=True)

@@ -332,3 +332,9 @@ def model_size(model: nn.Module, input_shape: Sequence[int]) -> dict[str, int]:
         "biases": sum(int(m.weight.shape[0]) for m in layers),
         "macs": macs,
     }
+
+
+def uses_conv_path(qat: nn.Module) -> bool:
+    """A prepared model with a module only this path makes or accepts (convs,
+    pools, adds); an MLP prepared by train.py has none."""
+    return any(isinstance(m, (*CONV, SharedQuant, GlobalAvgPool, FloatFunctional)) for m in qat.modules())
