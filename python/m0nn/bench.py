@@ -40,7 +40,10 @@ BASELINE = Settings(kernel="ref", requant="q31")
 FAST = Settings(kernel="b8", requant="auto", int4="off")
 WIDE = Settings(kernel="b8w", requant="auto", int4="off")
 PACKED4 = Settings(kernel="b8", requant="auto", int4="force")
+SMALL = Settings(kernel="small", requant="auto")
 VARIANTS = {"baseline": BASELINE, "m0nn": FAST, "m0nn wide": WIDE}
+# The smallest configuration, where every layer has MUL32 (not FC 640->128: its bound needs Q31).
+VARIANTS_SMALL = {**VARIANTS, "m0nn small": SMALL}
 VARIANTS_4BIT = {**VARIANTS, "m0nn 4-bit": PACKED4}
 # MLPerf Tiny's anomaly-detection autoencoder (ToyADMOS): 640-128-128-128-128-8-128-128-128-128-640.
 AUTOENCODER = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128, 640]
@@ -100,7 +103,7 @@ def cases(project: Path) -> list[tuple[str, QModel, dict[str, Settings]]]:
     ]
     autoencoder = synthetic_model("MLPerf Tiny AD autoencoder, 4-bit", AUTOENCODER, SEED + 14, weight_bits=4)
     return (
-        [(label, model, VARIANTS) for label, model in out]
+        [(label, model, VARIANTS if label == "FC 640->128" else VARIANTS_SMALL) for label, model in out]
         + [(label, model, VARIANTS_4BIT) for label, model in four]
         + [("AD autoencoder 4-bit", autoencoder, {"m0nn 4-bit": PACKED4})]
     )

@@ -89,7 +89,7 @@ def header_banner(model: QModel, what: str, settings: str) -> str:
 
 def _weights_block(n: str, layer: FCLayer) -> list[str]:
     w = layer.weights
-    if layer.kernel == "ref":
+    if layer.kernel in ("ref", "small"):
         lines = [f"static const int8_t {n}_weights[{w.shape[0]} * {w.shape[1]}] = {{"]
         lines += [_wide_row(o, w[o]) for o in range(w.shape[0])]
         return lines + ["};"]
@@ -144,7 +144,7 @@ def _packed4_block(n: str, w: NDArray[np.integer]) -> list[str]:
 def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
     """The bias the layer's kernel reads: as imported for the reference kernel;
     with the offset-binary input's 128 folded in for the blocked one."""
-    if layer.kernel == "ref":
+    if layer.kernel in ("ref", "small"):
         return np.asarray(layer.bias, dtype=np.int64)
     return block8_bias(layer.bias, layer.effective_weights, 0)
 
@@ -160,6 +160,8 @@ def check_layer(model: QModel, index: int) -> None:
         layer.requant, layer.kernel in BLOCKED, layer.weight_zero_point,
     )  # fmt: skip
     try:
+        if layer.kernel == "small" and layer.requant.mode != "mul32":
+            raise ModelError(f"kernel small runs mul32 only, not {layer.requant.mode}")
         legal.check_params(params)
         legal.check_arithmetic(layer.effective_weights, layer.bias, kernel_bias(layer), layer.requant)
     except ModelError as exc:
@@ -220,6 +222,8 @@ def kernel_fn(layer: FCLayer) -> str:
     """The C function that runs a layer (its kernel and requantization)."""
     if layer.kernel == "ref":
         return "m0nn_fc_s8"
+    if layer.kernel == "small":
+        return "m0nn_fc_s8_small"
     base = f"m0nn_fc_s8_{layer.kernel}"
     return {"q31": f"{base}_q31", "mul32": base, "shift": f"{base}_shift"}[layer.requant.mode]
 
@@ -283,6 +287,7 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
+    runner = "m0nn_model_run_small" if all(la.kernel == "small" for la in model.layers) else "m0nn_model_run"
     mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}
     table = []
     for i, layer in enumerate(model.layers):
@@ -335,7 +340,7 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
         " * Returns M0NN_OK or an m0nn_status_t. */",
         f"static inline m0nn_status_t {p}_run(const int8_t *input, int8_t *output, void *arena)",
         "{",
-        f"    return m0nn_model_run(&{p}_model, input, output, arena);",
+        f"    return {runner}(&{p}_model, input, output, arena);",
         "}",
         "",
         *io_block(model, input_scale, input_zero),

@@ -3,7 +3,8 @@
 Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly loops on
 ARMv6-M), "b8w" (m0nn_fc_s8_b8w: the same with each weight in a 16-bit lane,
 twice the flash, no unpacking in the loop) or "ref" (m0nn_fc_s8: the TFLite
-Micro-style reference loop); with settings.int4, a layer whose weights all lie
+Micro-style reference loop) or "small" (m0nn_fc_s8_small: the same loop,
+MUL32 only, for the least code); with settings.int4, a layer whose weights all lie
 in [-8, 7] runs "b4" instead of a blocked kernel (m0nn_fc_s8_b4: packed 4-bit
 weights, half of b8's flash).
 Requantization: "q31" (TFLite's, 64-bit product), "mul32" (one 32-bit
@@ -66,6 +67,8 @@ def configure(model: QModel, settings: Settings) -> QModel:
     except ValueError as exc:
         raise ModelError(str(exc)) from None
     kernel, requant, min_bits = settings.kernel, settings.requant, settings.min_bits
+    if kernel == "small":
+        requant = "mul32"  # its only requantization: a layer that cannot have it is refused
     for i, layer in enumerate(model.layers):
         layer.kernel = kernel
         if kernel in ("b8", "b8w") and settings.int4 != "off":

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
-KERNELS = ("b8", "b8w", "ref")
+KERNELS = ("b8", "b8w", "ref", "small")
 BLOCKED = ("b8", "b8w", "b4")  # kernels that read offset-binary input (b4: chosen per layer, see int4)
 REQUANT_MODES = ("auto", "q31", "mul32", "pow2")
 INT4_MODES = ("auto", "off", "force")
@@ -16,7 +16,8 @@ INT4_MODES = ("auto", "off", "force")
 @dataclass(frozen=True)
 class Settings:
     """kernel: "b8" (m0nn_fc_s8_b8), "b8w" (m0nn_fc_s8_b8w: the wide layout, twice
-    the weight bytes, faster on ARMv6-M) or "ref" (m0nn_fc_s8); requant: "auto", "q31",
+    the weight bytes, faster on ARMv6-M), "ref" (m0nn_fc_s8) or "small" (m0nn_fc_s8_small
+    and m0nn_model_run_small: the least code, MUL32 requantization only); requant: "auto", "q31",
     "mul32" or "pow2" (each multiplier rounded to a power of two: shift only);
     min_bits: the narrowest multiplier "auto" accepts for mul32; int4: "auto"
     (a layer of a blocked kernel whose weights all lie in [-8, 7], i.e. trained
@@ -58,8 +59,10 @@ class Settings:
             raise ValueError(f"unknown requantization {self.requant!r} ({', '.join(REQUANT_MODES)})")
         if self.int4 not in INT4_MODES:
             raise ValueError(f"unknown int4 mode {self.int4!r} ({', '.join(INT4_MODES)})")
-        if self.int4 == "force" and self.kernel == "ref":
-            raise ValueError("int4=force needs a blocked kernel (b8 or b8w), not ref")
+        if self.int4 == "force" and self.kernel in ("ref", "small"):
+            raise ValueError(f"int4=force needs a blocked kernel (b8 or b8w), not {self.kernel}")
+        if self.kernel == "small" and self.requant not in ("auto", "mul32"):
+            raise ValueError(f"kernel=small runs MUL32 only, not requant={self.requant}")
         if not 1 <= self.min_bits <= 31:
             raise ValueError(f"min_bits {self.min_bits} is outside [1, 31]")
         if self.input_scale is not None and not (math.isfinite(self.input_scale) and self.input_scale > 0):

@@ -1,4 +1,4 @@
-/* m0nn_fc_s8 and m0nn_fc_s8_b8 against golden vectors from the Python integer
+/* m0nn_fc_s8, m0nn_fc_s8_small and m0nn_fc_s8_b8 against golden vectors from the Python integer
  * reference (golden_fc_s8.h, written by `m0nn golden`): every output must be
  * equal, for both kernels (the blocked ones read the offset-binary input),
  * and neither may write past out_size. */
@@ -36,6 +36,109 @@ static void check_wide_kernel(int32_t index)
     const golden_fc_case_t *c = &golden_fc_cases[index];
     const m0nn_fc_fn_t kernels[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
     check_kernel(kernels[c->params_b8w.requant], &c->params_b8w, c, (const int8_t *)c->input_u8);
+}
+
+/* kernel=small: the reference's results on every MUL32 case, alone and as a
+ * one-layer model through m0nn_model_run_small; any other mode is refused
+ * with the output untouched. */
+static void check_small_kernel(int32_t index)
+{
+    const golden_fc_case_t *c = &golden_fc_cases[index];
+    int8_t out[MAX_OUT + 1];
+    m0nn_layer_t layer;
+    m0nn_model_t model;
+    int32_t i;
+    if (c->params.requant == M0NN_REQUANT_MUL32) {
+        check_kernel(m0nn_fc_s8_small, &c->params, c, c->input);
+        layer.run = m0nn_fc_s8_small;
+        layer.input_u8 = 0;
+        layer.params = c->params;
+        model.n_layers = 1;
+        model.arena_size = 0;
+        model.layers = &layer;
+        out[c->params.out_size] = 0x5a;
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_small(&model, c->input, out, NULL));
+        M0NN_ASSERT_EQ_S8(c->expected, out, c->params.out_size);
+        M0NN_ASSERT_EQ_INT(0x5a, out[c->params.out_size]);
+        return;
+    }
+    for (i = 0; i <= MAX_OUT; ++i) {
+        out[i] = 0x5a;
+    }
+    /* SHIFT layers have no multipliers (NULL), which MUL32 requires */
+    M0NN_ASSERT_EQ_INT(c->params.multiplier == NULL ? M0NN_ERR_NULL : M0NN_ERR_QUANT,
+                       m0nn_fc_s8_small(&c->params, c->input, out));
+    for (i = 0; i <= MAX_OUT; ++i) {
+        M0NN_ASSERT_EQ_INT(0x5a, out[i]);
+    }
+}
+
+static const golden_fc_case_t *first_mul32_case(void)
+{
+    int32_t i;
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        if (golden_fc_cases[i].params.requant == M0NN_REQUANT_MUL32) {
+            return &golden_fc_cases[i];
+        }
+    }
+    return NULL;
+}
+
+/* The ranges of m0nn_fc_s8_check for MUL32 (m0nn.legal mirrors them), and the
+ * runner's own checks. */
+static void test_small_kernel_and_runner_reject_bad_arguments(void)
+{
+    const golden_fc_case_t *c = first_mul32_case();
+    m0nn_fc_s8_params_t p;
+    m0nn_layer_t layers[2];
+    m0nn_model_t model = {2, 0, layers};
+    int8_t arena[2 * MAX_OUT];
+    int8_t out[MAX_OUT];
+    int32_t shift[MAX_OUT];
+    int32_t z = 128;
+    int32_t i;
+    M0NN_ASSERT_EQ_INT(1, c != NULL);
+    p = c->params;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_fc_s8_small(&p, NULL, out));
+    p.in_size = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_fc_s8_small(&p, c->input, out));
+    p = c->params;
+    p.input_offset = 129;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_small(&p, c->input, out));
+    p = c->params;
+    p.weight_zero_point = &z; /* outside [-128, 127] */
+    p.per_channel = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_small(&p, c->input, out));
+    p = c->params;
+    p.per_channel = 2;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_small(&p, c->input, out));
+    p = c->params;
+    M0NN_ASSERT_EQ_INT(1, p.out_size <= MAX_OUT);
+    for (i = 0; i < (p.per_channel ? p.out_size : 1); ++i) {
+        shift[i] = p.shift[i];
+    }
+    p.shift = shift;
+    shift[0] = 0; /* MUL32 shifts lie in [-31, -1] */
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_small(&p, c->input, out));
+    shift[0] = -32;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_small(&p, c->input, out));
+    shift[0] = -31;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8_small(&p, c->input, out));
+
+    layers[0].run = m0nn_fc_s8_small;
+    layers[0].input_u8 = 0;
+    layers[0].params = c->params;
+    layers[1] = layers[0];
+    layers[1].params.in_size = c->params.out_size + 1; /* the chain breaks */
+    model.arena_size = (int32_t)sizeof(arena);
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run_small(&model, c->input, out, arena));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run_small(&model, c->input, out, NULL));
+    model.n_layers = 1;
+    layers[0].input_u8 = 1; /* this runner converts no offset-binary input */
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_model_run_small(&model, c->input, out, arena));
+    layers[0].input_u8 = 0;
+    layers[0].run = NULL;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run_small(&model, c->input, out, arena));
 }
 
 static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
@@ -76,6 +179,10 @@ int main(void)
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
         m0nn_unit_run_case(check_wide_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        m0nn_unit_run_case(check_small_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
+    }
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
+    M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);
     return m0nn_unit_end();
 }

@@ -106,6 +106,11 @@ typedef struct {
  * written; on an error the output is untouched. */
 m0nn_status_t m0nn_fc_s8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
+/* The smallest configuration (kernel=small): m0nn_fc_s8 for M0NN_REQUANT_MUL32
+ * only (any other mode: M0NN_ERR_QUANT), so no 64-bit multiply is linked;
+ * the same layout, ranges and results. */
+m0nn_status_t m0nn_fc_s8_small(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+
 /* The same layer on 8-row blocked, biased weights (see `weights` above) and
  * offset-binary input: each input byte is read as uint8 u = q + 128 (q the
  * int8 value; m0nn_to_offset_binary converts, and a model's layers write it
@@ -181,6 +186,10 @@ typedef void (*m0nn_observer_t)(void *ctx, int32_t layer, const int8_t *output, 
 m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
                                       m0nn_observer_t observer, void *ctx);
 m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena);
+/* m0nn_model_run without the offset-binary input conversion (a first layer
+ * with input_u8: M0NN_ERR_OFFSET) and without an observer: the runner of
+ * kernel=small, whose layers all read int8. */
+m0nn_status_t m0nn_model_run_small(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena);
 
 /* Index of the largest of n values (the first one on ties), or -1 when
  * values is NULL or n < 1. */
