@@ -5,7 +5,9 @@ For each case, three builds with the same compiler and flags (-O2): the baseline
 requantization), m0nn's blocked kernel (m0nn_fc_s8_b8: ARMv6-M assembly with two
 products per multiply and, where the accumulator bound allows, the single 32-bit
 multiply) and its wide layout (m0nn_fc_s8_b8w: weights in 16-bit lanes, twice the
-flash, no unpacking).
+flash, no unpacking); where every layer has the single 32-bit multiply, also
+the least-code configuration (kernel=small: m0nn_fc_s8_small and
+m0nn_model_run_small).
 Each runs once on QEMU's micro:bit under an instruction trace; cycles follow
 from the ARMv6-M timing tables (m0nn.cycles), for a Cortex-M0 and an M0+, with
 a 1-cycle and a 32-cycle multiplier, zero wait states. The output equals the
@@ -282,6 +284,9 @@ def render_markdown(results: list[Result]) -> str:
         "anomaly-detection autoencoder (FC 640-128-128-128-128-8-128-128-128-128-640, ReLU between) with",
         "random 4-bit weights (timing only, not a trained model), built and run on the emulated micro:bit",
         "(256 KB flash, 16 KB RAM); its int8 weights would not fit that flash, so it has no int8 variants.",
+        "`m0nn small`: `kernel=small`, the least code (`m0nn_fc_s8_small`: the reference loop with the",
+        "32-bit multiply only, no 64-bit helper; `m0nn_model_run_small`: no input conversion, no observer),",
+        "for the cases whose every layer has that multiply (not FC 640->128: its bound needs Q31).",
         "Sizes: the whole benchmark image",
         "(`m0nn code` = lib/m0nn functions plus the libgcc helpers they pull in).",
         "",

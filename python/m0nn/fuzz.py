@@ -19,7 +19,7 @@ in [-8, 7] (one in four or more) also runs the packed 4-bit kernel of its
 requantization (m0nn_fc_s8_b4*). Weight zero points (int8
 weights, or uint8 ones stored less 128) are drawn in three cases in ten. Every case runs m0nn_fc_s8
 and the blocked kernel of its requantization on both layouts (three calls;
-four with the 4-bit kernel).
+four with the 4-bit kernel; one more for a MUL32 case: m0nn_fc_s8_small).
 
 The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
 written from TFLite's documented MultiplyByQuantizedMultiplier

@@ -71,7 +71,7 @@ def test_recorded_long_run() -> None:
     assert isinstance(result["seed"], int) and result["total_seconds"] > 0
     assert set(result["targets"]) == {"native", "native_asan", "m0"}
     for name, t in result["targets"].items():
-        assert t["calls"] >= 10**6 and 3 * t["cases"] <= t["calls"] <= 4 * t["cases"], name
+        assert t["calls"] >= 10**6 and 3 * t["cases"] <= t["calls"] <= 5 * t["cases"], name
         assert t["mismatches"] == 0 and t["first_mismatches"] == [] and t["sanitizer_errors"] == [], name
         assert t["seconds"] > 0
     assert result["tflite_reference"]["q31_outputs_checked"] > 10**6

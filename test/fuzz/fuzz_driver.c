@@ -126,6 +126,11 @@ int main(void)
         p.shift = s;
         p.weight_zero_point = z;
         mismatches += check(index, "ref", m0nn_fc_s8, &p, x_at, expected);
+        if (p.requant == M0NN_REQUANT_MUL32 && p.multiplier != NULL) {
+            /* kernel=small: the same layout and arguments, MUL32 only */
+            mismatches += check(index, "small", m0nn_fc_s8_small, &p, x_at, expected);
+            ++calls;
+        }
         p.input_offset = 0;
         p.bias = folded;
         p.weights = wb;

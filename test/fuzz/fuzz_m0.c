@@ -161,6 +161,11 @@ int main(void)
         p.shift = s;
         p.weight_zero_point = h[12] ? z : NULL;
         mismatches += check(index, "ref", m0nn_fc_s8, &p, x + h[9]);
+        if (p.requant == M0NN_REQUANT_MUL32 && p.multiplier != NULL) {
+            /* kernel=small: the same layout and arguments, MUL32 only */
+            mismatches += check(index, "small", m0nn_fc_s8_small, &p, x + h[9]);
+            ++calls;
+        }
         p.input_offset = 0;
         p.bias = folded;
         p.weights = wb;
