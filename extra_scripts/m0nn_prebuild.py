@@ -9,7 +9,8 @@ is kept in the project.
 
 Options (platformio.ini), all optional:
   custom_m0nn_models = models/a.onnx, models/b.onnx   (default: every model in models/)
-  custom_m0nn_kernel = b8 | b8w | ref                   (default b8; b8w: faster, weights take 2x flash)
+  custom_m0nn_kernel = b8 | b8w | ref | small           (default b8; b8w: faster, weights take 2x flash;
+                                                         small: the least code, MUL32 layers only)
   custom_m0nn_requant = auto | q31 | mul32              (default auto)
   custom_m0nn_min_bits = 10                             (narrowest multiplier auto accepts)
   custom_m0nn_int4 = auto | off | force                 (default auto: layers with weights in [-8, 7] run

@@ -166,16 +166,21 @@ def test_two_builds_regenerating_at_once_leave_whole_headers(tmp_path: Path) -> 
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
-def test_wide_kernel_option_runs_both_models_on_the_m0(tmp_path: Path) -> None:
-    """`custom_m0nn_kernel = b8w`: the pre-build regenerates both models with the wide
-    layout, and their end-to-end tests pass on the emulated Cortex-M0 (through the
-    model runner: offset-binary hand-over between layers, the converted input)."""
+@pytest.mark.parametrize(
+    ("kernel", "row", "runner"),
+    [("b8w", "{m0nn_fc_s8_b8w, 1,", "m0nn_model_run("), ("small", "{m0nn_fc_s8_small, 0,", "m0nn_model_run_small(")],
+)
+def test_kernel_option_runs_both_models_on_the_m0(tmp_path: Path, kernel: str, row: str, runner: str) -> None:
+    """`custom_m0nn_kernel = b8w` (or `small`): the pre-build regenerates both models with
+    the wide layout (the least-code kernel and runner), and their end-to-end tests pass on
+    the emulated Cortex-M0 (through the model runner: offset-binary hand-over between
+    layers, the converted input)."""
     proj = copy_project(tmp_path / "proj")
     ini = proj / "platformio.ini"
-    ini.write_text(ini.read_text().replace("[env]\n", "[env]\ncustom_m0nn_kernel = b8w\n", 1))
+    ini.write_text(ini.read_text().replace("[env]\n", f"[env]\ncustom_m0nn_kernel = {kernel}\n", 1))
     result = pio("test", "-e", "m0_qemu", "-f", "test_model_digits", "-f", "test_model_tilt", cwd=proj)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert "8 test cases: 8 succeeded" in out
     header = (proj / "lib" / "m0nn" / "generated" / "digits.h").read_text()
-    assert "settings: kernel=b8w" in header and "{m0nn_fc_s8_b8w, 1," in header
+    assert f"settings: kernel={kernel}" in header and row in header and runner in header
