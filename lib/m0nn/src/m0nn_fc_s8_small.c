@@ -21,6 +21,9 @@ m0nn_status_t m0nn_fc_s8_small(const m0nn_fc_s8_params_t *p, const int8_t *input
         p->act_min < -128 || p->act_max > (p->act_min < 0 ? 127 : 255) || p->act_min > p->act_max) {
         return M0NN_ERR_OFFSET;
     }
+    if ((uint32_t)p->per_channel > 1u || p->requant != M0NN_REQUANT_MUL32) {
+        return M0NN_ERR_QUANT; /* before any table is read: per_channel sets their length */
+    }
     z = p->weight_zero_point;
     n_quant = p->per_channel ? p->out_size : 1;
     if (z != 0) {
@@ -41,7 +44,7 @@ m0nn_status_t m0nn_fc_s8_small(const m0nn_fc_s8_params_t *p, const int8_t *input
         bad |= (uint32_t)(-1 - p->shift[i]) > 30u;
         bad |= (uint32_t)p->multiplier[i] >> 31;
     }
-    if ((uint32_t)p->per_channel > 1u || p->requant != M0NN_REQUANT_MUL32 || bad != 0) {
+    if (bad != 0) {
         return M0NN_ERR_QUANT;
     }
     {
