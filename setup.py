@@ -15,6 +15,7 @@ COPIES = [
     ("test/m0nn_unit.c", "test/m0nn_unit.c", ()),
     ("test/m0nn_unit.h", "test/m0nn_unit.h", ()),
     ("test/model_test_body.h", "test/model_test_body.h", ()),
+    ("test/graph_model_test_body.h", "test/graph_model_test_body.h", ()),
     ("test/test_custom_runner.py", "test/test_custom_runner.py", ()),
     ("extra_scripts/m0nn_prebuild.py", "extra_scripts/m0nn_prebuild.py", ()),
 ]

@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train an example model with QAT and write it to models/")
     p.add_argument("example", choices=["digits", "tilt", "digits_cnn", "activity"])
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--models-dir", help="output folder (default: models; models/conv for digits_cnn and activity)")
+    p.add_argument("--models-dir", help="output folder (default: models)")
     p.add_argument("--scale-mode", choices=["observed", "lsq", "pow2"], default="observed",
                    help="QAT scales (digits): observed ranges, learned (LSQ) or powers of two")  # fmt: skip
     p.add_argument("--weight-bits", type=int, default=8, help="weight width for QAT (digits; 2..8)")

@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-# Outside models/ itself, which the pre-build scans, until the importer reads convolutions.
-MODELS_DIR = "models/conv"
+MODELS_DIR = "models"
 ACTIVITY_CLASSES = ("still", "walk", "run", "shake")
 ACTIVITY_RATE_HZ = 25.0
 ACTIVITY_WINDOW = 32

@@ -93,6 +93,7 @@ RESERVED_HEADERS = frozenset(
         "app",
         "unity",
         "model_test_body",
+        "graph_model_test_body",
     ]
 )
 

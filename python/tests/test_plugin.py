@@ -82,7 +82,8 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @needs_arm
 def test_whole_flow_in_a_new_project(tmp_path: Path, core: Path) -> None:
     proj = user_project(tmp_path / "firmware", core)
-    for name in ("tilt.onnx", "tilt.test.npz"):  # a second model: its suite reads its own trace, not digits'
+    # a second model: its suite reads its own trace, not digits'; a graph (conv) model, through graph_model_test_body.h
+    for name in ("tilt.onnx", "tilt.test.npz", "activity.onnx", "activity.test.npz"):
         shutil.copy(MODELS / name, proj / "models" / name)
     first = ok(m0nn("init", cwd=proj, core=core))
     assert "platform m0qemu: installed" in first and "[env:m0_qemu]: added" in first, first
@@ -96,11 +97,12 @@ def test_whole_flow_in_a_new_project(tmp_path: Path, core: Path) -> None:
     assert "m0nn: regenerating models/digits.onnx (headers missing)" in log, log
     assert (proj / "lib" / "m0nn_models" / "digits.h").stat().st_mode & 0o777 == 0o666 & ~_umask()
     log = ok(pio("run", "-e", "m0_qemu", cwd=proj, core=core))
-    assert "m0nn: 2 model(s) up to date" in log and "the project's own code links __aeabi_idivmod" in log, log
+    assert "m0nn: 3 model(s) up to date" in log and "the project's own code links __aeabi_idivmod" in log, log
     for env in ("native", "m0_qemu"):
         log = ok(pio("test", "-e", env, cwd=proj, core=core))
-        assert "8 test cases: 8 succeeded" in log and "test_digits_every_output_equals_the_reference" in log, log
+        assert "12 test cases: 12 succeeded" in log and "test_digits_every_output_equals_the_reference" in log, log
         assert "test_tilt_layers_equal_the_reference\t[PASSED]" in log, log
+        assert "test_activity_operators_equal_the_reference\t[PASSED]" in log, log
 
     # A changed model: an IDE's metadata dump leaves the headers alone, compiledb regenerates them.
     headers = snapshot(proj / "lib" / "m0nn_models")
@@ -272,6 +274,7 @@ def test_wheel_carries_the_plugin(tmp_path: Path) -> None:
         "m0nn/pio/lib/m0nn/src/m0nn_fc_s8.c",
         "m0nn/pio/test/m0nn_unit.c",
         "m0nn/pio/test/model_test_body.h",
+        "m0nn/pio/test/graph_model_test_body.h",
         "m0nn/pio/test/test_custom_runner.py",
         "m0nn/pio/extra_scripts/m0nn_prebuild.py",
         "m0nn/pio/platforms/m0qemu/builder/fpgate.py",

@@ -526,14 +526,14 @@ def test_example_training_writes_its_files(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["digits_cnn", "activity"])
 def test_committed_examples_match_their_metadata(name: str) -> None:
-    """models/conv/<name> (models/<name> once the importer reads Conv): onnxruntime
+    """models/<name>: onnxruntime
     on the QDQ model gives the fake-quant accuracy recorded at training (within
     one sample), on the fp32 model the fp32 one."""
     import json
 
     from conftest import MODELS
 
-    folder = MODELS if (MODELS / f"{name}.onnx").is_file() else MODELS / "conv"
+    folder = MODELS
     meta = json.loads((folder / f"{name}.json").read_text())
     data = np.load(folder / f"{name}.test.npz")
     x, y = data["x"].reshape(-1, *meta["input_shape"]), data["y"]

@@ -93,7 +93,8 @@ def m0qemu_stale(env: Any) -> bool:
 
 def write_all_tests(out_dir: Path, models: list[Path]) -> None:
     """m0nn_models_test.h: every model with test vectors, through model_test_body.h
-    (the test suite `m0nn init` scaffolds includes it). Written only when it changes."""
+    (FC models) or graph_model_test_body.h (graph models: conv nets) (the test suite
+    `m0nn init` scaffolds includes it). Written only when it changes."""
     from m0nn.names import c_identifier
 
     lines = [
@@ -108,14 +109,13 @@ def write_all_tests(out_dir: Path, models: list[Path]) -> None:
         name = c_identifier(model.stem)
         if not (out_dir / f"{name}_test.h").is_file():
             continue
-        if "graph model:" in (out_dir / f"{name}.h").read_text()[:2000]:
-            continue  # conv nets: test/test_graph covers the runner; model_test_body.h is the FC runner's
+        graph = "graph model:" in (out_dir / f"{name}.h").read_text()[:2000]
         lines += [
             f'#include "{name}.h"',
             f'#include "{name}_test.h"',
             f"#define M0NN_TEST_MODEL {name}",
             f"#define M0NN_TEST_MODEL_UP {name.upper()}",
-            '#include "model_test_body.h"',
+            f'#include "{"graph_model_test_body.h" if graph else "model_test_body.h"}"',
             "#undef M0NN_TEST_MODEL",
             "#undef M0NN_TEST_MODEL_UP",
         ]

@@ -15,7 +15,7 @@ PIO = PACKAGE / "pio"
 # The test harness a project's test/m0nn/ holds, and the runner in its test/ (PlatformIO
 # loads test/test_custom_runner.py for every `custom` environment, `pio run` included).
 # Copies, checked on every test build.
-HARNESS = ("m0nn_unit.c", "m0nn_unit.h", "model_test_body.h")
+HARNESS = ("m0nn_unit.c", "m0nn_unit.h", "model_test_body.h", "graph_model_test_body.h")
 RUNNER = "test_custom_runner.py"
 SHIM = "m0nn_prebuild.py"
 
