@@ -123,6 +123,12 @@ def _cmd_bench_conv(args: argparse.Namespace) -> int:
     return bench.run(Path(args.output))
 
 
+def _cmd_measure(args: argparse.Namespace) -> int:
+    from m0nn.graph import measure
+
+    return measure.run(Path(args.project), args.names, Path(args.output) if args.output else None)
+
+
 def _cmd_golden_graph(args: argparse.Namespace) -> int:
     from m0nn.codegen import write_atomic
     from m0nn.graph import golden
@@ -252,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench-conv", help="cycle-exact Cortex-M0 benchmark of the conv kernels (docs/)")
     p.add_argument("-o", "--output", default="docs")
     p.set_defaults(func=_cmd_bench_conv)
+    p = sub.add_parser("measure", help="a trained conv example on the emulated M0: accuracy, flash, RAM, cycles")
+    p.add_argument(
+        "names", nargs="+", help="models/NAME.onnx with headers in lib/m0nn/generated (digits_cnn, activity)"
+    )
+    p.add_argument("--project", default=".", help="the m0nn repository / project (default: .)")
+    p.add_argument("-o", "--output", default=None, help="also write measure_conv.json there (e.g. docs)")
+    p.set_defaults(func=_cmd_measure)
     p = sub.add_parser("golden-graph", help="write the golden vectors of the C graph-operator tests")
     p.add_argument("-o", "--output", default="test/test_graph/golden_graph.h")
     p.set_defaults(func=_cmd_golden_graph)

@@ -1,0 +1,153 @@
+"""`m0nn measure NAME...`: a trained graph (conv) example on the emulated Cortex-M0.
+
+For models/NAME.onnx with its generated headers in lib/m0nn/generated/: runs every
+test vector through lib/m0nn on QEMU's micro:bit (nRF51822, Cortex-M0) and counts
+the outputs equal to the integer reference and the int8 accuracy; counts the cycles
+of one inference from an instruction trace (m0nn.cycles: ARMv6-M timings, 1-cycle
+multiplier, zero wait states); reports the model's flash (its constant tables and
+the lib/m0nn code linked) and RAM (arena, input, output, conv stack scratch, as the
+pre-build step budgets it). fp32 accuracy is the trained model's (models/NAME.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from m0nn import cycles
+from m0nn.errors import M0nnError
+from m0nn.graph.generate import stack_scratch
+from m0nn.graph.importer import import_graph
+
+ACCURACY_MAIN = """#include "m0nn.h"
+#include "m0qemu.h"
+#include "{name}.h"
+#include "{name}_test.h"
+
+static void put_int(int32_t v)
+{{
+    static const int32_t pow10[6] = {{100000, 10000, 1000, 100, 10, 1}};
+    char buf[8];
+    int32_t i, k = 0;
+    for (i = 0; i < 6; ++i) {{
+        char d = '0';
+        while (v >= pow10[i]) {{
+            v -= pow10[i];
+            ++d;
+        }}
+        buf[k++] = d;
+    }}
+    buf[k] = '\\0';
+    m0qemu_puts(buf);
+}}
+
+int main(void)
+{{
+    static int8_t arena[{up}_ARENA_SIZE + 1] M0NN_ALIGN4;
+    int8_t out[{up}_OUTPUT_SIZE];
+    int32_t n, i, exact = 0, correct = 0;
+    for (n = 0; n < {up}_N_TESTS; ++n) {{
+        int32_t same = {name}_run({name}_test_inputs[n], out, arena) == M0NN_OK;
+        for (i = 0; i < {up}_OUTPUT_SIZE; ++i) {{
+            same &= out[i] == {name}_test_expected[n][i];
+        }}
+        exact += same;
+        correct += m0nn_argmax_s8(out, {up}_OUTPUT_SIZE) == {name}_test_labels[n];
+    }}
+    m0qemu_puts("exact ");
+    put_int(exact);
+    m0qemu_puts(" correct ");
+    put_int(correct);
+    m0qemu_puts(" of ");
+    put_int({up}_N_TESTS);
+    m0qemu_puts("\\n");
+    return 0;
+}}
+"""
+
+
+@dataclass
+class Measured:
+    name: str
+    n_tests: int
+    exact: int
+    fp32_accuracy: float
+    int8_accuracy: float
+    flash_model: int
+    flash_code: int
+    ram: int
+    arena: int
+    cycles: int
+
+    @property
+    def flash(self) -> int:
+        return self.flash_model + self.flash_code
+
+
+def _define(header: str, macro: str) -> int:
+    m = re.search(rf"^#define {macro} \(?(-?\d+)\)?$", header, re.M)
+    if m is None:
+        raise M0nnError(f"generated header lacks {macro}: run `m0nn gen` / `pio run`")
+    return int(m.group(1))
+
+
+def _graph_rodata(elf: Path, name: str) -> int:
+    """Bytes of the graph model's constant tables (per-operator weights, biases, M, shifts, params, op table)."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    own = re.compile(rf"^{re.escape(name)}_(o\d+_.*|ops|graph)$")
+    return sum(int(p[1], 16) for p in (line.split() for line in out.splitlines()) if len(p) == 4 and own.match(p[3]))
+
+
+def measure(root: Path, name: str) -> Measured:
+    lib = root / "lib" / "m0nn"
+    gen = lib / "generated"
+    header = (gen / f"{name}.h").read_text()
+    if "graph model:" not in header[:2000] or not (gen / f"{name}_test.h").is_file():
+        raise M0nnError(f"{name}: not a graph model with test vectors in {gen}")
+    meta = json.loads((root / "models" / f"{name}.json").read_text())
+    up = name.upper()
+    scratch = stack_scratch(import_graph(root / "models" / f"{name}.onnx", name))
+    ram = sum(_define(header, f"{up}_{k}_SIZE") for k in ("ARENA", "INPUT", "OUTPUT")) + scratch
+    with tempfile.TemporaryDirectory(prefix="m0nn_measure_") as tmp:
+        work = Path(tmp)
+        main = work / "measure_main.c"
+        main.write_text(ACCURACY_MAIN.format(name=name, up=up))
+        elf = cycles.compile_image(
+            cycles.library_sources(lib) + [main], [lib / "include", lib / "src", gen], work / "measure.elf"
+        )
+        cmd = ["qemu-system-arm", "-M", "microbit", "-nographic", "-monitor", "none", "-serial", "none",
+               "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]  # fmt: skip
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        m = re.search(r"exact (\d+) correct (\d+) of (\d+)", run.stdout + run.stderr)
+        if run.returncode != 0 or m is None:
+            raise M0nnError(f"{name}: the accuracy image failed on QEMU (exit {run.returncode}): {run.stdout.strip()}")
+        exact, correct, n = (int(g) for g in m.groups())
+        flash_model, flash_code = _graph_rodata(elf, name), cycles.m0nn_code_size(elf)
+    count = cycles.count_inference_cycles(root, name)
+    return Measured(
+        name, n, exact, float(meta["fp32_accuracy"]), correct / n, flash_model, flash_code, ram,
+        _define(header, f"{up}_ARENA_SIZE"), count.cycles,
+    )  # fmt: skip
+
+
+def run(root: Path, names: list[str], out: Path | None) -> int:
+    results = [measure(root, name) for name in names]
+    for r in results:
+        print(f"m0nn measure: {r.name} on the emulated Cortex-M0 (nRF51822 micro:bit, QEMU)")
+        print(f"  fp32 accuracy (PyTorch)        {100 * r.fp32_accuracy:.2f}%  ({r.n_tests} held-out)")
+        print(f"  int8 accuracy (emulated M0)    {100 * r.int8_accuracy:.2f}%")
+        print(f"  C equals the integer reference {r.exact}/{r.n_tests} outputs")
+        print(f"  flash                          {r.flash} bytes (model tables {r.flash_model} + lib/m0nn code "
+              f"{r.flash_code})")  # fmt: skip
+        print(f"  RAM                            {r.ram} bytes (arena {r.arena}, input, output, conv stack scratch)")
+        print(f"  cycles per inference           {r.cycles} (Cortex-M0, 1-cycle multiplier, zero wait states)")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "measure_conv.json").write_text(
+            json.dumps([asdict(r) | {"flash": r.flash} for r in results], indent=1) + "\n"
+        )
+    return 0 if all(r.exact == r.n_tests for r in results) else 1

@@ -1,0 +1,34 @@
+"""The recorded `m0nn measure digits_cnn activity -o docs` results (docs/measure_conv.json):
+the emulated M0 agreed with the integer reference on every vector, its int8
+accuracy is the reference's on the committed test data, fp32 is the training
+record's, and README's "Measured numbers" rows carry those numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import MODELS, ROOT
+
+from m0nn.graph.importer import import_graph
+from m0nn.graph.reference import quantize_input, run_all
+
+RECORDED = {r["name"]: r for r in json.loads((ROOT / "docs" / "measure_conv.json").read_text())}
+
+
+@pytest.mark.parametrize("name", ["digits_cnn", "activity"])
+def test_recorded_numbers_match_the_reference_and_readme(name: str) -> None:
+    r = RECORDED[name]
+    data = np.load(MODELS / f"{name}.test.npz")
+    assert r["n_tests"] == len(data["y"]) and r["exact"] == r["n_tests"]
+    model = import_graph(MODELS / f"{name}.onnx", name)
+    _, out = run_all(model, quantize_input(model, np.asarray(data["x"], np.float64)))
+    assert r["int8_accuracy"] == pytest.approx(float((out.argmax(1) == data["y"]).mean()))
+    assert r["fp32_accuracy"] == json.loads((MODELS / f"{name}.json").read_text())["fp32_accuracy"]
+    assert r["flash"] == r["flash_model"] + r["flash_code"] and r["ram"] > r["arena"] > 0
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith(f"| {name}: fp32 / int8 accuracy"))
+    assert f"{100 * r['fp32_accuracy']:.2f}% / {100 * r['int8_accuracy']:.2f}%" in row
+    row = next(line for line in readme.splitlines() if line.startswith(f"| {name}: flash / RAM / cycles"))
+    assert f"{r['flash']:,} / {r['ram']:,} / {r['cycles']:,}" in row
