@@ -99,7 +99,7 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
     gen = proj / "lib" / "m0nn" / "generated"
     first = pio("run", "-e", "native", cwd=proj)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "m0nn: 2 model(s) up to date" in first.stdout
+    assert "m0nn: 4 model(s) up to date" in first.stdout
 
     before = _snapshot(gen)
     # Retrained tilt model: the same graph with other weights. Stand-in: shift one weight.
@@ -122,7 +122,7 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
     assert after["tilt.h"] != before["tilt.h"]
 
     third = pio("run", "-e", "native", cwd=proj)
-    assert "m0nn: 2 model(s) up to date" in third.stdout
+    assert "m0nn: 4 model(s) up to date" in third.stdout
 
     (proj / "models" / "tilt.onnx").write_bytes(b"\x00corrupt")
     fourth = pio("run", "-e", "native", cwd=proj)
