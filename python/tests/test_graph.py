@@ -3,6 +3,7 @@ onnxruntime on QDQ graphs it quantized, arena planning, generation and errors.""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -305,3 +306,34 @@ def test_hostile_node_names_stay_inside_comments(tmp_path: Path) -> None:
     inc = ROOT / "lib" / "m0nn" / "include"
     done = subprocess.run(["gcc", "-std=c99", "-fsyntax-only", f"-I{inc}", f"-I{header.parent}", str(src)])
     assert done.returncode == 0
+
+
+def test_graph_external_data_is_hashed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A conv net whose weights live in net.onnx.data: retrained weights (the .onnx itself
+    unchanged) regenerate its headers, as for fully connected models."""
+    from m0nn import prebuild
+
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    model = proj / "models" / "net.onnx"
+
+    def save(scale: float, folder: Path) -> None:
+        m = onnx.load(str(_conv_qdq(tmp_path / "src.onnx")))
+        w = next(t for t in m.graph.initializer if t.name == "w")
+        w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(scale), "w"))
+        onnx.save(m, str(folder / "net.onnx"), save_as_external_data=True, location="net.onnx.data", size_threshold=0)
+
+    save(1.0, proj / "models")
+    assert prebuild.run(proj) == 0
+    header = proj / "lib" / "m0nn" / "generated" / "net.h"
+    first = header.read_text()
+    assert "graph model:" in first and " * external data: net.onnx.data sha256 " in first
+    onnx_bytes = model.read_bytes()
+    capsys.readouterr()
+    (tmp_path / "retrained").mkdir()
+    save(0.5, tmp_path / "retrained")  # same graph and layout, other weights: only the .data differs
+    shutil.copy(tmp_path / "retrained" / "net.onnx.data", proj / "models" / "net.onnx.data")
+    assert model.read_bytes() == onnx_bytes
+    assert prebuild.run(proj) == 0
+    assert "(external data net.onnx.data changed)" in capsys.readouterr().out
+    assert header.read_text() != first

@@ -776,7 +776,9 @@ def _clamp(activation: str, clip: tuple[float, float] | None, scale: float, zp: 
 def import_graph(path: Path, name: str | None = None, proto: onnx.ModelProto | None = None) -> GModel:
     """Import a QDQ ONNX conv graph; raises ModelError naming the file and the node."""
     path = Path(path)
-    proto = proto if proto is not None else load_onnx(path)[0]
+    files: list[str] = []
+    if proto is None:
+        proto, files = load_onnx(path)
     try:
         model = GraphImporter(proto).build(name or c_identifier(path.stem))
     except ModelError as exc:
@@ -784,4 +786,6 @@ def import_graph(path: Path, name: str | None = None, proto: onnx.ModelProto | N
     model.source = str(path)
     model.sha256 = file_sha256(path)
     model.producer = f"{proto.producer_name} {proto.producer_version}".strip()
+    # External weights are part of what the headers were made from (the pre-build compares them).
+    model.external = [(f, file_sha256(path.parent / f)) for f in files]
     return model

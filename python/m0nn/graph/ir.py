@@ -178,6 +178,7 @@ class GModel:
     source: str = ""
     sha256: str = ""
     producer: str = ""
+    external: list[tuple[str, str]] = field(default_factory=list)  # external-data files: (path, sha256)
 
     def tensor(self, tid: int) -> Tensor:
         return self.tensors[tid]
