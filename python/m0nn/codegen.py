@@ -8,8 +8,9 @@ a diff. Files are written to a temporary name and renamed into place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,8 +68,18 @@ def version_guard(header: str) -> list[str]:
     ]
 
 
-def header_banner(model: QModel, what: str, settings: str) -> str:
-    """The provenance comment; text from the model file is made comment-safe
+class Provenance(Protocol):
+    """What a banner records of a model (an FC QModel or a graph GModel)."""
+
+    source: str
+    sha256: str
+    producer: str
+    external: list[tuple[str, str]]
+
+
+def banner(model: Provenance, what: str, settings: str, notes: Sequence[str]) -> str:
+    """The provenance comment every generated header opens with (the pre-build reads it
+    back: m0nn.prebuild); text from the model file is made comment-safe
     (m0nn.names.display), so no producer or node name can end the comment."""
     return "\n".join(
         [
@@ -79,11 +90,22 @@ def header_banner(model: QModel, what: str, settings: str) -> str:
             *[f" * external data: {name} sha256 {digest}" for name, digest in model.external],
             f" * settings: {settings}",
             f" * producer: {comment_text(model.producer) or 'unknown'}",
+            *notes,
+            " */",
+        ]
+    )
+
+
+def header_banner(model: QModel, what: str, settings: str) -> str:
+    return banner(
+        model,
+        what,
+        settings,
+        [
             " * requantization per layer below: q31 = TFLite MultiplyByQuantizedMultiplier (64-bit product,",
             " *   ties up, then shift rounded half away from zero); mul32 = one 32-bit multiply, ties up,",
             " *   exact for every reachable accumulator (proven bound). See docs/numerics.md.",
-            " */",
-        ]
+        ],
     )
 
 
