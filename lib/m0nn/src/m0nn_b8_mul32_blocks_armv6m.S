@@ -8,36 +8,62 @@
  * right shift and ADCS of the carry, which is the last bit shifted out:
  * floor(v / 2^r) + bit r-1 of v equals floor((v + 2^(r-1)) / 2^r), the
  * rounding of m0nn_requantize_mul32 (r >= 1, which the argument check
- * guarantees for MUL32). Per channel two rows per pass (M and shift by LDM),
- * a negative v = y + offset - act_min cleared without a branch; per tensor M
- * and the shift stay in registers and both clamps branch. Either way the
- * upper clamp is one unsigned compare of v against act_max - act_min.
- * Stack: [sp, #0..31] row sums, [sp, #32] the job, [sp, #36] x + n (byte
- * layout; the wide loop keeps it in r5, which needs no mask).
+ * guarantees for MUL32); the same ADCS adds output_offset - act_min. Per
+ * channel the 8 rows are unrolled (17 cycles a row, no loop counter): a block
+ * of `rows` < 8 outputs stores its row sums at slot j = 8 - rows and enters
+ * the unrolled rows at row j with the output pointer j back; a negative
+ * v = y + offset - act_min is cleared without a branch. Per tensor M and the
+ * shift stay in registers and both clamps branch. Either way the upper clamp
+ * is one unsigned compare of v against act_max - act_min.
+ * Stack: [sp, #0..47] row sums (row r of a block at slot 8 - rows + r),
+ * [sp, #48] the job, [sp, #52] x + n (byte layout; the wide loop keeps it in
+ * r5, which needs no mask).
  */
 #if defined(__ARM_ARCH_6M__)
 #include "m0nn_armv6m_lanes.inc"
     .syntax unified
     .thumb
 
-/* ROW_PC name, k: one row of the per-channel requantization, up to the
- * unsigned compare of v = y + offset - act_min with act_max - act_min (the
- * caller branches on it); a negative v is cleared without a branch (a ReLU
- * clamps half its rows). 14 cycles; 18 with the caller's branch, add and store. */
-    .macro ROW_PC name, k
-    ldm r6!, {r4}
+    .set ROW_BYTES, 26
+
+/* ROW name, k: row slot k of the per-channel requantization: v = requant(acc)
+ * + offset - act_min, cleared when negative; above act_max - act_min it
+ * branches to its clamp (\name\()_hi\k); stored at output[k] + act_min.
+ * 17 cycles, ROW_BYTES bytes (the computed entry relies on it). */
+    .macro ROW name, k
+    ldr r4, [sp, #(4 * \k)]
     ldm r0!, {r5}
     ldm r1!, {r3}
 \name\()_r\k\()_requant:           /* local symbols: m0nn bench attributes these cycles */
     muls r4, r5, r4
     rsbs r3, r3, #0             /* right shift in [1, 31] */
     asrs r4, r3
-    adcs r4, r7                 /* + the rounding bit */
+    adcs r4, r7                 /* + the rounding bit + offset - act_min */
 \name\()_r\k\()_requant_end:
-    add r4, r9
     asrs r5, r4, #31
     bics r4, r5
     cmp r4, r10
+    bhi .L\name\()_hi\k
+.L\name\()_back\k:
+    add r4, r11
+    strb r4, [r2, #\k]
+    .endm
+
+/* HI name, k: the upper clamp of row slot k (rare). */
+    .macro HI name, k
+.L\name\()_hi\k:
+    mov r4, r10
+    b .L\name\()_back\k
+    .endm
+
+/* SLOT_BASE: r2 = j = 8 - rows, r0 = sp + 4 j (where UNLANE stores). */
+    .macro SLOT_BASE
+    ldr r2, [sp, #48]
+    ldr r2, [r2, #52]           /* rows */
+    movs r0, #8
+    subs r2, r0, r2
+    lsls r0, r2, #2
+    add r0, sp, r0
     .endm
 
 /* MUL32_BLOCKS name, wide */
@@ -49,11 +75,11 @@
     .thumb_func
 \name:
     ENTER
-    sub sp, #40
-    str r0, [sp, #32]
+    sub sp, #56
+    str r0, [sp, #48]
 
 .Lblock\@:
-    ldr r7, [sp, #32]
+    ldr r7, [sp, #48]
     ldr r0, [r7, #16]           /* bias, padded to the block */
     ldr r1, [r7, #12]           /* correction */
     BIAS4
@@ -67,13 +93,13 @@
     mov r7, r4                  /* H row 2 */
     cmp r3, #4
     bhi .Leight\@
-    ldr r3, [sp, #32]           /* a last block of at most 4 rows */
+    ldr r3, [sp, #48]           /* a last block of at most 4 rows */
     ldm r3!, {r0-r2}
     .if !\wide
     ldr r5, .Lmask\@           /* the wide loop needs no mask */
     .endif
     DOT4 \wide
-    mov r0, sp
+    SLOT_BASE
     UNLANE4 r0
     b .Lrequant\@
 .Leight\@:
@@ -86,67 +112,42 @@
     lsls r5, r5, #16
     adds r5, r5, r3
     mov r12, r5                 /* S rows 5/7 */
-    ldr r3, [sp, #32]
+    ldr r3, [sp, #48]
     ldm r3!, {r0-r2}            /* x, weights, n */
     .if \wide
     adds r5, r0, r2
     .else
     adds r4, r0, r2
-    str r4, [sp, #36]
+    str r4, [sp, #52]
     ldr r5, .Lmask\@
     .endif
-    DOT8 36, \wide
-    mov r0, sp
+    DOT8 52, \wide
+    SLOT_BASE
     UNLANE8 r0
 
-.Lrequant\@:
-    ldr r7, [sp, #32]
-    str r1, [r7, #4]            /* the next block's weights */
+.Lrequant\@:                    /* r1: the next block's weights, r2: j */
+    ldr r7, [sp, #48]
+    str r1, [r7, #4]
     ldr r3, [r7, #16]
     ldr r4, [r7, #56]           /* bias_step */
     adds r3, r3, r4
     str r3, [r7, #16]
-    ldr r4, [r7, #40]
-    mov r9, r4                  /* output_offset - act_min */
-    ldr r4, [r7, #44]
-    mov r10, r4                 /* act_max - act_min */
-    ldr r4, [r7, #48]
-    mov r11, r4                 /* act_min */
-    ldr r0, [r7, #20]           /* multiplier */
-    ldr r1, [r7, #24]           /* shift */
-    ldr r2, [r7, #32]           /* output */
-    ldr r4, [r7, #52]
-    adds r4, r2, r4
-    mov lr, r4                  /* end of this block's outputs */
-    ldr r4, [r7, #28]           /* step: 4 per channel, 0 per tensor */
-    movs r7, #0
-    mov r6, sp
-    cmp r4, #0
-    beq .Lper_tensor\@
-    mov r3, lr                  /* per channel: M and shift advance with the rows, */
-    subs r3, r3, r2             /* two rows per pass; an odd count enters at the */
-    lsrs r3, r3, #1             /* second row with the output pointer one back */
-    bcc 5f
-    subs r2, #1
-    b 55f
-5:  ROW_PC \name, 0
-    bhi 91f
-61: add r4, r11
-    strb r4, [r2]
-55: ROW_PC \name, 1
-    bhi 92f
-62: add r4, r11
-    strb r4, [r2, #1]
-    adds r2, #2
-    cmp r2, lr
-    bne 5b
-    b .Lblock_end\@
-91: mov r4, r10                 /* v > act_max - act_min (rare) */
-    b 61b
-92: mov r4, r10
-    b 62b
-
-.Lper_tensor\@:
+    movs r6, #20
+    adds r6, r6, r7
+    ldm r6!, {r0, r1, r3, r4}   /* multiplier, shift, step, output */
+    adds r6, #4
+    ldm r6, {r5, r6, r7}        /* offset - act_min, act_max - act_min, act_min */
+    mov r10, r6
+    mov r11, r7
+    mov r7, r5
+    cmp r3, #0                  /* step: 4 per channel, 0 per tensor */
+    bne .Lper_channel\@
+    lsls r6, r2, #2             /* per tensor: */
+    add r6, sp, r6              /* row sums from slot j */
+    subs r2, r4, r2
+    adds r2, #8
+    mov lr, r2                  /* end of this block's outputs */
+    mov r2, r4
     ldr r5, [r0]
     ldr r3, [r1]
     rsbs r3, r3, #0
@@ -154,9 +155,8 @@
 \name\()_pt_requant:
     muls r4, r5, r4
     asrs r4, r3
-    adcs r4, r7
+    adcs r4, r7                 /* + the rounding bit + offset - act_min */
 \name\()_pt_requant_end:
-    add r4, r9
     cmp r4, r10
     bhi 9f
 6:  add r4, r11
@@ -164,9 +164,47 @@
     adds r2, #1
     cmp r2, lr
     bne 5b
+    b .Lblock_end\@
+9:  blt 10f                     /* v < 0 (signed) or v > act_max - act_min */
+    mov r4, r10
+    b 6b
+10: movs r4, #0
+    b 6b
 
-.Lblock_end\@:
-    ldr r7, [sp, #32]
+.Lper_channel\@:
+    movs r3, #ROW_BYTES
+    muls r3, r2, r3
+    subs r2, r4, r2             /* output - j */
+    adr r4, .Lrows\@
+    adds r4, r4, r3
+    mov pc, r4
+    .align 2
+.Lrows\@:
+    ROW \name, 0
+    ROW \name, 1
+    ROW \name, 2
+    ROW \name, 3
+    ROW \name, 4
+    ROW \name, 5
+    ROW \name, 6
+    ROW \name, 7
+.Lrows_end\@:
+    .if (.Lrows_end\@ - .Lrows\@) != 8 * ROW_BYTES
+    .error "ROW has not the size the computed entry assumes"
+    .endif
+    adds r2, #8
+    b .Lblock_end\@
+    HI \name, 0
+    HI \name, 1
+    HI \name, 2
+    HI \name, 3
+    HI \name, 4
+    HI \name, 5
+    HI \name, 6
+    HI \name, 7
+
+.Lblock_end\@:                  /* r0, r1: the next M and shift, r2: the next output */
+    ldr r7, [sp, #48]
     str r0, [r7, #20]
     str r1, [r7, #24]
     str r2, [r7, #32]
@@ -175,12 +213,8 @@
     str r3, [r7, #36]
     beq 8f
     b .Lblock\@
-8:  add sp, #40
+8:  add sp, #56
     LEAVE
-9:  mov r4, r7
-    blt 6b
-    mov r4, r10
-    b 6b
     .align 2
 .Lmask\@:
     .word 0x00FF00FF
