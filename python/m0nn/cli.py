@@ -145,13 +145,14 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
-    from m0nn import golden, golden_io
+    from m0nn import golden, golden_io, golden_requant
     from m0nn.codegen import write_atomic
 
     write_atomic(Path(args.output), golden.render(golden.cases()))
     write_atomic(Path(args.output_b4), golden.render_b4(golden.cases_b4()))
     write_atomic(Path(args.io_output), golden_io.render())
-    print(f"wrote {args.output}, {args.output_b4} and {args.io_output}")
+    write_atomic(Path(args.requant_output), golden_requant.render())
+    print(f"wrote {args.output}, {args.output_b4}, {args.io_output} and {args.requant_output}")
     return 0
 
 
@@ -283,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
     p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")
     p.add_argument("--io-output", default="test/test_io/golden_io.h", help="raw-input and Q16.16-output vectors")
+    p.add_argument("--requant-output", default="test/test_requant/golden_requant.h", help="Q31 split-path vectors")
     p.set_defaults(func=_cmd_golden)
 
     p = sub.add_parser("demo", help="the main job: example model -> headers -> Cortex-M0 firmware on QEMU")

@@ -137,6 +137,56 @@ def requantize_q31(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     return (high >> right) + (remainder > threshold)
 
 
+# The Q31 split path (m0nn_requantize_q31_split): requantize_q31 from 16x16-bit
+# products, for |acc| <= Q31_SPLIT_ACC_MAX and right shifts only (docs/numerics.md,
+# "Q31 without the 64-bit multiply").
+Q31_SPLIT_ACC_MAX = 2**30 - 1
+Q31_SPLIT_SHIFT_MAX = -1
+
+
+def q31_split_fits(bound: int, shift: Ints) -> bool:
+    """Whether a Q31 layer may take the split path: every reachable |acc| is at
+    most Q31_SPLIT_ACC_MAX (`bound`, from accumulator_bound) and every shift is
+    a right shift (in [-31, -1]). The inequality the generator checks.
+
+    >>> q31_split_fits(2**30 - 1, np.array([-31, -1])), q31_split_fits(2**30, np.array([-5]))
+    (True, False)
+    >>> q31_split_fits(100, np.array([-3, 0]))
+    False
+    """
+    s = np.asarray(shift, dtype=np.int64)
+    return bool(0 <= bound <= Q31_SPLIT_ACC_MAX and s.size > 0 and s.min() >= Q31_SHIFT_MIN and s.max() <= -1)
+
+
+def requantize_q31_split(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
+    """m0nn_requantize_q31_split step by step, each intermediate checked to fit
+    int32 as the C code needs; equal to requantize_q31 on its domain (the tests
+    check it there and at its edges). Raises outside the domain.
+
+    >>> requantize_q31_split(np.array([3, -3, 2**30 - 1]), np.array(2**30), np.array(-1)).tolist()
+    [1, -1, 268435456]
+    """
+    acc, m, s = (np.asarray(v, dtype=np.int64) for v in (acc, multiplier, shift))
+    if np.any(np.abs(acc) > Q31_SPLIT_ACC_MAX) or np.any((s < Q31_SHIFT_MIN) | (s > Q31_SPLIT_SHIFT_MAX)):
+        raise ModelError("the Q31 split path needs |acc| < 2^30 and a shift in [-31, -1]")
+    if np.any((m < 0) | (m > INT32_MAX)):
+        raise ModelError("Q31 multiplier outside [0, 2^31 - 1]")
+    xl = ((acc & 0xFFFF) ^ 0x8000) - 0x8000
+    xh = (acc - xl) >> 16
+    ml, mh = m & 0xFFFF, m >> 16
+    steps = [xl * ml, xl * mh, xh * ml, xh * mh]
+    t = ((xl * ml) >> 16) + xl * mh
+    steps.append(t)
+    s_sum = t + xh * ml
+    steps += [s_sum, 2 * xh * mh - (acc < 0)]
+    g = 2 * xh * mh - (acc < 0) + (s_sum >> 15) + ((s_sum >> 14) & 1)
+    steps.append(g)
+    if any(np.any((v < INT32_MIN) | (v > INT32_MAX)) for v in steps):
+        raise ModelError("an intermediate of the Q31 split path leaves int32")  # the proof says it cannot
+    r = -s
+    return (g >> r) + ((g >> (r - 1)) & 1)
+
+
 def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     """One 32-bit multiply, rounded half up: floor((acc * m + 2^(r-1)) / 2^r), r = -shift in [1, 31].
 

@@ -126,10 +126,17 @@ m0nn_status_t m0nn_fc_s8_small(const m0nn_fc_s8_params_t *params, const int8_t *
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+/* Q31 (M0NN_REQUANT_Q31, the same results) without the 64-bit multiply: four
+ * 16-bit products per output (docs/numerics.md, "Q31 without the 64-bit
+ * multiply"). Legal: every shift in [-31, -1] (else M0NN_ERR_QUANT) and, proven
+ * by the generator, every |acc| <= 2^30 - 1. Likewise _b8w_q31_split and
+ * _b4_q31_split below. */
+m0nn_status_t m0nn_fc_s8_b8_q31_split(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 /* The same three on the wide layout (see `weights`). */
 m0nn_status_t m0nn_fc_s8_b8w(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8w_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b8w_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b8w_q31_split(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 /* The same three on packed 4-bit weights, for layers whose weights all lie in
  * [-8, 7] (trained at 4 bits): blocks of 8 rows, for each input one 32-bit
  * little-endian word of 8 nibbles w[8b + r][i] + 8 (row r at bits 4r), a
@@ -139,6 +146,7 @@ m0nn_status_t m0nn_fc_s8_b8w_shift(const m0nn_fc_s8_params_t *params, const int8
 m0nn_status_t m0nn_fc_s8_b4(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b4_q31(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b4_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
+m0nn_status_t m0nn_fc_s8_b4_q31_split(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "m0nn.h"
+#include "m0nn_requant_split.h"
 
 #define M0NN_MAX_SIZE 65535
 
@@ -91,7 +92,11 @@ static inline int32_t m0nn_offset_clamp(int32_t y, int32_t offset, int32_t lo, i
     return y < lo - offset ? lo : y > hi - offset ? hi : y + offset;
 }
 
-/* Requantizes (Q31 or SHIFT; `requant` is a constant in each caller, so the
+/* The walks' `requant` for the Q31 split kernels (m0nn_fc_s8_*_q31_split): the
+ * layer's mode is M0NN_REQUANT_Q31, requantized by m0nn_requantize_q31_split. */
+#define M0NN_Q31_SPLIT 3
+
+/* Requantizes (Q31, Q31 split or SHIFT; `requant` is a constant in each caller, so the
  * branch folds away), offsets, clamps and stores `rows` accumulators of one
  * 8-row block; m and s advance by `step` (1 per channel, 0 per tensor; m may be
  * NULL for SHIFT). The parameters are copied to locals: an int8 store may alias
@@ -104,7 +109,8 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     const int32_t hi = p->act_max;
     int32_t r;
     for (r = 0; r < rows; ++r) {
-        const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+        const int32_t y = requant == M0NN_REQUANT_Q31   ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+                          : requant == M0NN_Q31_SPLIT ? m0nn_requantize_q31_split(acc[r], m[r * step], s[r * step])
                                                       : m0nn_requantize_shift(acc[r], -s[r * step]);
         m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
     }
@@ -181,6 +187,9 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
     if (status != M0NN_OK) {
         return status;
     }
+    if (requant == M0NN_Q31_SPLIT && m0nn_mul32_tables_bad(s, m, p->per_channel ? p->out_size : 1) != 0u) {
+        return M0NN_ERR_QUANT; /* the split path takes right shifts only */
+    }
     sum = m0nn_sum_u8(x, p->in_size);
     for (o0 = 0; o0 < p->out_size; o0 += 8) {
         const int32_t rows = M0NN_B8_ROWS(p->out_size, o0);
@@ -244,6 +253,9 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
     if (status != M0NN_OK) {
         return status;
     }
+    if (requant == M0NN_Q31_SPLIT && m0nn_mul32_tables_bad(s, m, p->per_channel ? p->out_size : 1) != 0u) {
+        return M0NN_ERR_QUANT; /* the split path takes right shifts only */
+    }
     sum = m0nn_sum_u8(x, n);
     while (left > 0) {
         const int32_t rows = left < 8 ? left : 8;
@@ -257,6 +269,7 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
             const int32_t a = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(bias != 0 ? bias[r] : 0));
             const int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
                               : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
+                              : requant == M0NN_Q31_SPLIT   ? m0nn_requantize_q31_split(a, *m, *s)
                                                             : m0nn_requantize_shift(a, -*s);
             m0nn_store_byte(output++, m0nn_offset_clamp(y, offset, lo, hi));
             m = m != 0 ? m + step : m; /* NULL with M0NN_REQUANT_SHIFT */

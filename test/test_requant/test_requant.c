@@ -1,0 +1,112 @@
+/* The Q31 split path (m0nn_requantize_q31_split) against TFLite's arithmetic:
+ * golden vectors from m0nn.quant.requantize_q31 (golden_requant.h, written by
+ * `m0nn golden`: the bound's edges, every shift, ties of both steps), then a
+ * pseudo-random sweep of the whole domain against the 64-bit helper
+ * m0nn_requantize_q31, and the split kernels' refusal of left shifts. */
+#include <stddef.h>
+
+#include "golden_requant.h"
+#include "m0nn.h"
+#include "m0nn_internal.h"
+#include "m0nn_unit.h"
+
+#define SWEEP 20000
+
+static void print_vector(const char *what, int32_t i, int32_t acc, int32_t m, int32_t s)
+{
+    m0nn_unit_print(what);
+    m0nn_unit_print_int(i);
+    m0nn_unit_print(": acc ");
+    m0nn_unit_print_int(acc);
+    m0nn_unit_print(", M ");
+    m0nn_unit_print_int(m);
+    m0nn_unit_print(", shift ");
+    m0nn_unit_print_int(s);
+    m0nn_unit_print("\n");
+}
+
+static void test_split_equals_requantize_q31_on_golden_vectors(void)
+{
+    int32_t i;
+    for (i = 0; i < GOLDEN_REQUANT_N; ++i) {
+        const int32_t acc = golden_requant_acc[i];
+        const int32_t m = golden_requant_multiplier[i];
+        const int32_t s = golden_requant_shift[i];
+        const int32_t want = golden_requant_expected[i];
+        if (m0nn_requantize_q31_split(acc, m, s) != want || m0nn_requantize_q31(acc, m, s) != want) {
+            print_vector("golden vector ", i, acc, m, s);
+        }
+        M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31_split(acc, m, s));
+        M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31(acc, m, s));
+    }
+}
+
+/* xorshift32: a fixed sequence on every target. */
+static uint32_t next_random(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+static void test_split_equals_the_64_bit_helper_on_a_sweep(void)
+{
+    uint32_t state = 20261201u;
+    int32_t i;
+    for (i = 0; i < SWEEP; ++i) {
+        const uint32_t a = next_random(&state);
+        const uint32_t bits = next_random(&state);
+        /* |acc| <= 2^30 - 1, one in four below 2^17; M in [0, 2^31); shift in [-31, -1]
+         * (no division: the M0 has no divider) */
+        const int32_t mag = (int32_t)((a >> 2) & ((a & 6u) == 0u ? 0x1FFFFu : 0x3FFFFFFFu));
+        const int32_t acc = (a & 1u) ? -mag : mag;
+        const int32_t m = (int32_t)(bits >> 1);
+        const uint32_t k = next_random(&state) >> 27;
+        const int32_t s = -1 - (int32_t)(k == 31u ? 30u : k);
+        if (m0nn_requantize_q31_split(acc, m, s) != m0nn_requantize_q31(acc, m, s)) {
+            print_vector("sweep ", i, acc, m, s);
+        }
+        M0NN_ASSERT_EQ_INT(m0nn_requantize_q31(acc, m, s), m0nn_requantize_q31_split(acc, m, s));
+    }
+}
+
+/* Each split kernel takes right shifts only: a shift of 0 (legal for Q31) or a
+ * negative multiplier is M0NN_ERR_QUANT, the output untouched. */
+static void test_split_kernels_refuse_a_left_shift(void)
+{
+    static const int8_t w[8] M0NN_ALIGN4 = {0};
+    static const int32_t m[1] = {1073741824};
+    static const int32_t m_negative[1] = {-1};
+    static const int32_t shift_zero[1] = {0};
+    static const int32_t shift_ok[1] = {-1};
+    const m0nn_fc_fn_t kernels[3] = {m0nn_fc_s8_b8_q31_split, m0nn_fc_s8_b8w_q31_split, m0nn_fc_s8_b4_q31_split};
+    const int8_t x[1] = {5};
+    int8_t out[1];
+    int32_t k;
+    for (k = 0; k < 3; ++k) {
+        m0nn_fc_s8_params_t p = {1, 1, 0, 0, -128, 127, 0, M0NN_REQUANT_Q31, w, NULL, m, shift_zero, NULL};
+        out[0] = 0x5a;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernels[k](&p, x, out));
+        M0NN_ASSERT_EQ_INT(0x5a, out[0]);
+        p.shift = shift_ok;
+        p.multiplier = m_negative;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernels[k](&p, x, out));
+        p.multiplier = m;
+        p.requant = M0NN_REQUANT_MUL32;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernels[k](&p, x, out));
+        M0NN_ASSERT_EQ_INT(0x5a, out[0]);
+        p.requant = M0NN_REQUANT_Q31;
+        M0NN_ASSERT_EQ_INT(M0NN_OK, kernels[k](&p, x, out));
+    }
+}
+
+int main(void)
+{
+    M0NN_RUN_TEST(test_split_equals_requantize_q31_on_golden_vectors);
+    M0NN_RUN_TEST(test_split_equals_the_64_bit_helper_on_a_sweep);
+    M0NN_RUN_TEST(test_split_kernels_refuse_a_left_shift);
+    return m0nn_unit_end();
+}
