@@ -21,7 +21,7 @@ from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as
 from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.names import comment_text
-from m0nn.quant import accumulator_bound, dequantize_q16, output_q16_params, raw_input_params
+from m0nn.quant import accumulator_bound, dequantize_q16, output_q16_params, q31_split_fits, raw_input_params
 from m0nn.settings import BLOCKED
 
 GENERATOR = f"m0nn {__version__}"
@@ -206,7 +206,8 @@ def _layer_block(prefix: str, index: int, layer: FCLayer) -> str:
         f" *   output scale {layer.output_scale!r} zero point {layer.output_zero_point}, "
         f"clamp [{layer.act_min}, {layer.act_max}]",
         f" *   requantization {rq.mode}, {'per channel' if rq.per_channel else 'per tensor'}, "
-        f"multiplier bits {layer.multiplier_bits}; proven |accumulator| <= {int(bound.max())}",
+        f"multiplier bits {layer.multiplier_bits}; proven |accumulator| <= {int(bound.max())}"
+        + (_q31_path(layer) if rq.mode == "q31" else ""),
         f" *   kernel {kernel_fn(layer)} */",
     ]
     if layer.weight_zero_point.size:
@@ -247,7 +248,25 @@ def kernel_fn(layer: FCLayer) -> str:
     if layer.kernel == "small":
         return "m0nn_fc_s8_small"
     base = f"m0nn_fc_s8_{layer.kernel}"
+    if layer.requant.mode == "q31" and q31_split(layer):
+        return f"{base}_q31_split"
     return {"q31": f"{base}_q31", "mul32": base, "shift": f"{base}_shift"}[layer.requant.mode]
+
+
+def q31_split(layer: FCLayer) -> bool:
+    """Whether a blocked Q31 layer runs the split path (no 64-bit multiply):
+    its accumulator bound and shifts pass m0nn.quant.q31_split_fits."""
+    bound = int(accumulator_bound(layer.effective_weights, layer.bias).max())
+    return layer.kernel in BLOCKED and q31_split_fits(bound, layer.requant.shift)
+
+
+def _q31_path(layer: FCLayer) -> str:
+    """The per-layer comment's words on how a Q31 layer multiplies."""
+    if q31_split(layer):
+        return "; exact from 16-bit products (|acc| < 2^30, right shifts), no 64-bit multiply"
+    if layer.kernel in BLOCKED:
+        return "; 64-bit multiply (the split path needs |acc| < 2^30 and right shifts)"
+    return "; 64-bit multiply"
 
 
 def _input_range(model: QModel) -> str:

@@ -4,6 +4,7 @@
  * and neither may write past out_size. */
 #include "golden_fc_s8.h"
 #include "m0nn.h"
+#include "m0nn_internal.h" /* M0NN_Q31_SPLIT_ACC_MAX */
 #include "m0nn_unit.h"
 
 #define MAX_OUT 64
@@ -36,6 +37,48 @@ static void check_wide_kernel(int32_t index)
     const golden_fc_case_t *c = &golden_fc_cases[index];
     const m0nn_fc_fn_t kernels[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
     check_kernel(kernels[c->params_b8w.requant], &c->params_b8w, c, (const int8_t *)c->input_u8);
+}
+
+/* Whether a Q31 case lies in the split kernels' domain: every shift a right
+ * shift and every accumulator of its input within M0NN_Q31_SPLIT_ACC_MAX (the
+ * bound the generator proves for every input; here the actual ones). */
+static int32_t in_split_domain(const m0nn_fc_s8_params_t *p, const int8_t *input)
+{
+    const int8_t *w = (const int8_t *)p->weights;
+    int32_t o;
+    int32_t i;
+    for (o = 0; o < p->out_size; ++o) {
+        const int32_t q = p->per_channel ? o : 0;
+        const int32_t z = p->weight_zero_point != NULL ? p->weight_zero_point[q] : 0;
+        int32_t acc = 0;
+        for (i = 0; i < p->in_size; ++i) {
+            acc += (input[i] + p->input_offset) * (w[o * p->in_size + i] - z);
+        }
+        acc += p->bias != NULL ? p->bias[o] : 0;
+        if (p->shift[q] > -1 || acc > M0NN_Q31_SPLIT_ACC_MAX || acc < -M0NN_Q31_SPLIT_ACC_MAX) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The Q31 split kernels on every Q31 case in their domain: the same outputs. */
+static int32_t split_cases_run;
+
+static void check_split_kernels(int32_t index)
+{
+    const golden_fc_case_t *c = &golden_fc_cases[index];
+    if (c->params.requant != M0NN_REQUANT_Q31 || !in_split_domain(&c->params, c->input)) {
+        return;
+    }
+    ++split_cases_run;
+    check_kernel(m0nn_fc_s8_b8_q31_split, &c->params_b8, c, (const int8_t *)c->input_u8);
+    check_kernel(m0nn_fc_s8_b8w_q31_split, &c->params_b8w, c, (const int8_t *)c->input_u8);
+}
+
+static void test_split_kernels_ran_on_enough_cases(void)
+{
+    M0NN_ASSERT_EQ_INT(1, split_cases_run >= 10);
 }
 
 /* kernel=small: the reference's results on every MUL32 case, alone and as a
@@ -182,6 +225,10 @@ int main(void)
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
         m0nn_unit_run_case(check_small_kernel, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        m0nn_unit_run_case(check_split_kernels, i, __FILE__, __LINE__, golden_fc_cases[i].name);
+    }
+    M0NN_RUN_TEST(test_split_kernels_ran_on_enough_cases);
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);
     return m0nn_unit_end();
