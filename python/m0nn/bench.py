@@ -7,7 +7,8 @@ products per multiply and, where the accumulator bound allows, the single 32-bit
 multiply) and its wide layout (m0nn_fc_s8_b8w: weights in 16-bit lanes, twice the
 flash, no unpacking); where every layer has the single 32-bit multiply, also
 the least-code configuration (kernel=small: m0nn_fc_s8_small and
-m0nn_model_run_small).
+m0nn_model_run_small); for a few cases, Q31 forced on the blocked kernel
+(m0nn q31: the split path, no 64-bit multiply, where the bound allows).
 Each runs once on QEMU's micro:bit under an instruction trace; cycles follow
 from the ARMv6-M timing tables (m0nn.cycles), for a Cortex-M0 and an M0+, with
 a 1-cycle and a 32-cycle multiplier, zero wait states. The output equals the
@@ -43,13 +44,21 @@ FAST = Settings(kernel="b8", requant="auto", int4="off")
 WIDE = Settings(kernel="b8w", requant="auto", int4="off")
 PACKED4 = Settings(kernel="b8", requant="auto", int4="force")
 SMALL = Settings(kernel="small", requant="auto")
+# TFLite's Q31 requantization forced on the blocked kernel: the split path (16-bit
+# products) where the bound allows it, beside the baseline's 64-bit helper.
+Q31 = Settings(kernel="b8", requant="q31", int4="off")
 VARIANTS = {"baseline": BASELINE, "m0nn": FAST, "m0nn wide": WIDE}
 # The smallest configuration, where every layer has MUL32 (not FC 640->128: its bound needs Q31).
 VARIANTS_SMALL = {**VARIANTS, "m0nn small": SMALL}
 VARIANTS_4BIT = {**VARIANTS, "m0nn 4-bit": PACKED4}
 # MLPerf Tiny's anomaly-detection autoencoder (ToyADMOS): 640-128-128-128-128-8-128-128-128-128-640.
 AUTOENCODER = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128, 640]
+# The cases also measured with Q31 forced (the "m0nn q31" rows).
+# (FC 640->128's `m0nn` rows are Q31 already: its bound leaves MUL32 too few bits.)
+Q31_CASES = ("FC 16->64", "FC 64->64", "MLP 16-64-64-4")
 CORES = [("M0", 1), ("M0", 32), ("M0+", 1), ("M0+", 32)]
+# Where the inlined requantization helpers live (counted by their debug line info).
+REQUANT_HEADERS = ("m0nn_internal.h", "m0nn_requant_split.h")
 
 
 def synthetic_layer(
@@ -105,10 +114,17 @@ def cases(project: Path) -> list[tuple[str, QModel, dict[str, Settings]]]:
     ]
     autoencoder = synthetic_model("MLPerf Tiny AD autoencoder, 4-bit", AUTOENCODER, SEED + 14, weight_bits=4)
     return (
-        [(label, model, VARIANTS if label == "FC 640->128" else VARIANTS_SMALL) for label, model in out]
+        [
+            (label, model, {**(VARIANTS if label == "FC 640->128" else VARIANTS_SMALL), **_q31(label)})
+            for label, model in out
+        ]
         + [(label, model, VARIANTS_4BIT) for label, model in four]
         + [("AD autoencoder 4-bit", autoencoder, {"m0nn 4-bit": PACKED4})]
     )
+
+
+def _q31(label: str) -> dict[str, Settings]:
+    return {"m0nn q31": Q31} if label in Q31_CASES else {}
 
 
 @dataclass
@@ -134,16 +150,17 @@ class Result:
 
 
 def _requant_pcs(elf: Path) -> set[int]:
-    """Addresses of requantization code: the inlined helpers of m0nn_internal.h
-    (by debug line info), the 64-bit multiply helper they call, and the
+    """Addresses of requantization code: the inlined helpers of REQUANT_HEADERS
+    (by debug line info, loads excluded), the 64-bit multiply helper they call, and the
     assembly requantization loop between its two local symbols."""
-    internal = Path(__file__).resolve().parents[2] / "lib" / "m0nn" / "src" / "m0nn_internal.h"
-    text = internal.read_text().splitlines()
-    ranges = []
-    for i, line in enumerate(text, start=1):
-        if line.startswith("static inline int32_t m0nn_requantize_"):
-            end = next(j for j in range(i, len(text) + 1) if text[j - 1] == "}")
-            ranges.append((i, end))
+    src = Path(__file__).resolve().parents[2] / "lib" / "m0nn" / "src"
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for header in REQUANT_HEADERS:
+        text = (src / header).read_text().splitlines()
+        for i, line in enumerate(text, start=1):
+            if line.startswith("static inline int32_t m0nn_requantize_"):
+                end = next(j for j in range(i, len(text) + 1) if text[j - 1] == "}")
+                ranges.setdefault(header, []).append((i, end))
     out = subprocess.run(["arm-none-eabi-objdump", "-d", "-l", str(elf)], capture_output=True, text=True, check=True)
     pcs: set[int] = set()
     _, symbols = cycles.disassemble(elf)
@@ -156,16 +173,19 @@ def _requant_pcs(elf: Path) -> set[int]:
         if line.endswith(">:") and " <" in line:
             func = line.split("<")[1].rstrip(">:")
             continue
-        if ":" in line and line.split(":")[0].endswith("m0nn_internal.h"):
+        source = next((h for h in REQUANT_HEADERS if ":" in line and line.split(":")[0].endswith(h)), None)
+        if source is not None:
             ln = int(line.split(":")[1].split()[0])
-            in_requant = any(a <= ln <= b for a, b in ranges)
+            in_requant = any(a <= ln <= b for a, b in ranges.get(source, []))
             continue
         if line.startswith("/") and ":" in line:
             in_requant = False
             continue
         parts = line.strip().split(":", 1)
         is_instruction = len(parts) == 2 and parts[0] != "" and all(c in "0123456789abcdef" for c in parts[0])
-        if is_instruction and (in_requant or func in ("__aeabi_lmul", "__muldi3")):
+        # The operands' loads the compiler places at a helper's lines are not arithmetic.
+        is_load = is_instruction and parts[1].split()[1:2] and parts[1].split()[1].startswith("ldr")
+        if is_instruction and ((in_requant and not is_load) or func in ("__aeabi_lmul", "__muldi3")):
             pcs.add(int(parts[0], 16))
     return pcs
 
@@ -278,6 +298,9 @@ def render_markdown(results: list[Result]) -> str:
         "Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop, 64-bit Q31 requantization) built",
         "with the same `-O2` flags. `m0nn`: the default blocked kernel (`kernel=b8`, one byte per weight);",
         "`m0nn wide`: `kernel=b8w` (weights in 16-bit lanes: twice the weight bytes in `.rodata`).",
+        "`m0nn q31`: `kernel=b8` with `requant=q31` forced: TFLite's requantization on every layer, from",
+        "16-bit products where the accumulator bound allows (`m0nn_fc_s8_b8_q31_split`, docs/numerics.md),",
+        "beside the baseline's `__aeabi_lmul`; Q31 layers of the other variants take the same path.",
         "`m0nn 4-bit`: `int4=force`, every layer on `m0nn_fc_s8_b4` (packed 4-bit weights, half of `m0nn`'s",
         "bytes); the `4-bit` cases have synthetic weights in [-8, 7] (as `weight_bits=4` QAT trains them),",
         "so their int8 variants run the same values from 8-bit layouts. `AD autoencoder 4-bit`: MLPerf Tiny's",

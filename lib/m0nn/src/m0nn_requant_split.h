@@ -34,28 +34,28 @@ static inline int32_t m0nn_requantize_q31_split(int32_t acc, int32_t m, int32_t 
     int32_t mh;
     /* GCC brackets inline assembly with `.syntax divided`; these instructions are unified syntax. */
     __asm__(".syntax unified\n\t"
-            "sxth  %[xl], %[x]\n\t"           /* xl: acc's low half, signed */
-            "subs  %[xh], %[x], %[xl]\n\t"    /* acc - xl, a multiple of 2^16 */
-            "asrs  %[xh], %[xh], #16\n\t"     /* xh */
-            "lsrs  %[mh], %[ml], #16\n\t"     /* mh */
-            "uxth  %[ml], %[ml]\n\t"          /* ml */
-            "asrs  %[x], %[x], #31\n\t"       /* -[acc < 0] */
-            "movs  %[t], %[ml]\n\t"           /* */
-            "muls  %[t], %[xl], %[t]\n\t"     /* xl ml */
-            "muls  %[xl], %[mh], %[xl]\n\t"   /* xl mh */
-            "muls  %[ml], %[xh], %[ml]\n\t"   /* xh ml */
-            "muls  %[mh], %[xh], %[mh]\n\t"   /* xh mh */
-            "asrs  %[t], %[t], #16\n\t"       /* */
-            "adds  %[t], %[t], %[xl]\n\t"     /* */
-            "adds  %[t], %[t], %[ml]\n\t"     /* S */
-            "lsls  %[mh], %[mh], #1\n\t"      /* */
-            "adds  %[mh], %[mh], %[x]\n\t"    /* 2 xh mh - [acc < 0] */
-            "asrs  %[t], %[t], #15\n\t"       /* carry: bit 14 of S */
-            "adcs  %[t], %[t], %[mh]\n\t"     /* g */
-            "negs  %[r], %[r]\n\t"            /* r */
-            "movs  %[xh], #0\n\t"             /* */
-            "asrs  %[t], %[t], %[r]\n\t"      /* carry: bit r - 1 of g */
-            "adcs  %[t], %[t], %[xh]\n\t"     /* y */
+            "sxth  %[xl], %[x]\n\t"         /* xl: acc's low half, signed */
+            "subs  %[xh], %[x], %[xl]\n\t"  /* acc - xl, a multiple of 2^16 */
+            "asrs  %[xh], %[xh], #16\n\t"   /* xh */
+            "lsrs  %[mh], %[ml], #16\n\t"   /* mh */
+            "uxth  %[ml], %[ml]\n\t"        /* ml */
+            "asrs  %[x], %[x], #31\n\t"     /* -[acc < 0] */
+            "movs  %[t], %[ml]\n\t"         /* a copy: MULS overwrites a factor */
+            "muls  %[t], %[xl], %[t]\n\t"   /* xl ml */
+            "muls  %[xl], %[mh], %[xl]\n\t" /* xl mh */
+            "muls  %[ml], %[xh], %[ml]\n\t" /* xh ml */
+            "muls  %[mh], %[xh], %[mh]\n\t" /* xh mh */
+            "asrs  %[t], %[t], #16\n\t"     /* floor(xl ml / 2^16) */
+            "adds  %[t], %[t], %[xl]\n\t"   /* + xl mh */
+            "adds  %[t], %[t], %[ml]\n\t"   /* S */
+            "lsls  %[mh], %[mh], #1\n\t"    /* 2 xh mh */
+            "adds  %[mh], %[mh], %[x]\n\t"  /* 2 xh mh - [acc < 0] */
+            "asrs  %[t], %[t], #15\n\t"     /* carry: bit 14 of S */
+            "adcs  %[t], %[t], %[mh]\n\t"   /* g */
+            "negs  %[r], %[r]\n\t"          /* r */
+            "movs  %[xh], #0\n\t"           /* 0, to add the carry */
+            "asrs  %[t], %[t], %[r]\n\t"    /* carry: bit r - 1 of g */
+            "adcs  %[t], %[t], %[xh]\n\t"   /* y */
             ".syntax divided"
             : [t] "=&l"(t), [xl] "=&l"(xl), [xh] "=&l"(xh), [mh] "=&l"(mh), [x] "+l"(x), [ml] "+l"(ml), [r] "+l"(r)
             :
