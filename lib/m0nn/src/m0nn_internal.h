@@ -109,7 +109,7 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     const int32_t hi = p->act_max;
     int32_t r;
     for (r = 0; r < rows; ++r) {
-        const int32_t y = requant == M0NN_REQUANT_Q31   ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+        const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
                           : requant == M0NN_Q31_SPLIT ? m0nn_requantize_q31_split(acc[r], m[r * step], s[r * step])
                                                       : m0nn_requantize_shift(acc[r], -s[r * step]);
         m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
