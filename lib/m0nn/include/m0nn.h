@@ -36,7 +36,8 @@ typedef enum {
  *   h = floor((acc * 2^left * M + 2^30) / 2^31)     (rounding doubling high multiply)
  *   y = h / 2^right rounded half away from zero.
  *   Legal: M in [0, 2^31 - 1], shift in [-31, 30], acc * 2^left within int32.
- *   Uses the one 64-bit multiply of the library (m0nn_requantize_q31).
+ *   Uses the one 64-bit multiply of the library (m0nn_requantize_q31); the
+ *   _q31_split kernels compute the same from 16-bit products (no 64-bit multiply).
  * M0NN_REQUANT_MUL32: a single 32-bit multiply:
  *   y = floor((acc * M + 2^(right - 1)) / 2^right) with right = -shift: round
  *   half up. Legal: M in [0, 2^31 - 1], shift in [-31, -1], and
