@@ -21,6 +21,8 @@ EXPORTED_OPS = frozenset(
         *("QuantizeLinear", "DequantizeLinear", "Identity", "Constant"),
         *("Conv", "Gemm", "MatMul", "Add", "Relu", "Clip"),
         *("MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape"),
+        # x.view(x.size(0), -1): shape arithmetic the importer folds (m0nn.graph.shape_fold)
+        *("Shape", "Gather", "Unsqueeze", "Concat"),
     }
 )
 
@@ -46,6 +48,8 @@ def check_exported(graph: onnx.GraphProto) -> None:
             )
         if node.op_type in ("Conv", "Gemm", "MatMul"):
             src = producer.get(node.input[0])
+            while src is not None and src.op_type in ("Reshape", "Flatten"):  # x.view(...) keeps the quantization
+                src = producer.get(src.input[0])
             if src is None or src.op_type != "DequantizeLinear":
                 raise ModelError(f"export: {label} has an input that is not quantized (no QuantStub before it?)")
         if node.op_type == "Add" and not constants.intersection(node.input):

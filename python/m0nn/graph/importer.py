@@ -30,6 +30,7 @@ from m0nn.graph.ir import (
     Tensor,
     TransposeOp,
 )
+from m0nn.graph.shape_fold import ShapeVal, fold, reshape_target, shape_value
 from m0nn.graph.unary import UNARY_OPS, Fn, compose, unary_function
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, display, path_text
@@ -51,7 +52,8 @@ GRAPH_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "Softmax", "
 SUPPORTED = (
     "QuantizeLinear, DequantizeLinear, Conv (1-D/2-D, group 1 or depthwise), MaxPool, AveragePool, "
     "GlobalAveragePool, Add, Concat (channels), Softmax (last axis), Gemm, MatMul(+Add), Flatten, Reshape, "
-    "Identity, " + ", ".join(UNARY_OPS)
+    "Identity, shape arithmetic that static shapes determine (Shape, Gather, Unsqueeze, Concat, ...), "
+    + ", ".join(UNARY_OPS)
 )
 
 
@@ -174,6 +176,7 @@ class GraphImporter(_Importer):
         self.ops: list[Op] = []
         self.n_bufs = 0
         self.input_tid: int | None = None
+        self.shape_vals: dict[str, ShapeVal] = {}  # folded shape arithmetic (m0nn.graph.shape_fold)
         init = set(self.consts)
         inputs = [i for i in self.graph.input if i.name not in init]
         if len(inputs) != 1:
@@ -242,7 +245,7 @@ class GraphImporter(_Importer):
     # -- driver ----------------------------------------------------------------------
     def build(self, name: str) -> GModel:
         for node in self.graph.node:
-            if self.fold_constant(node):
+            if self.fold_constant(node) or self.fold_shape(node):
                 continue
             handler = getattr(self, f"g_{node.op_type}", None)
             if handler is None:
@@ -275,6 +278,26 @@ class GraphImporter(_Importer):
         if self.tensors[out].buf == self.tensors[self.input_tid].buf:
             raise ModelError("the graph output is its input: nothing to run")
         return GModel(name, self.tensors, self.ops, self.input_tid, out)
+
+    def fold_shape(self, node: onnx.NodeProto) -> bool:
+        """Shape, and what reads a shape value (m0nn.graph.shape_fold), evaluated here."""
+        if node.op_type == "Shape":
+            v = self.val(node, node.input[0])
+            if not isinstance(v, QT | DQ | FloatInput):
+                raise self.err(node, "Shape of a value m0nn has not quantized; take it after a quantized layer")
+            dims = v.shape if isinstance(v, FloatInput) else self.tensors[v.tid].shape
+            start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
+            self.shape_vals[node.output[0]] = shape_value(dims, int(start), None if end is None else int(end))  # type: ignore[call-overload]
+            return True
+        if node.op_type == "Reshape" or not any(i in self.shape_vals for i in node.input):
+            return False
+        args = [self.shape_vals.get(i, self.consts.get(i)) if i else None for i in node.input]
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        try:
+            self.shape_vals[node.output[0]] = fold(node.op_type, args, attrs)
+        except (ValueError, IndexError) as exc:
+            raise self.err(node, str(exc)) from None
+        return True
 
     # -- quantization nodes --------------------------------------------------------------
     def g_QuantizeLinear(self, node: onnx.NodeProto) -> None:
@@ -742,6 +765,11 @@ class GraphImporter(_Importer):
 
     def g_Reshape(self, node: onnx.NodeProto) -> None:
         shape = self.consts.get(node.input[1]) if len(node.input) > 1 else None
+        if len(node.input) > 1 and node.input[1] in self.shape_vals:
+            try:
+                shape = np.asarray(reshape_target(self.shape_vals[node.input[1]]), dtype=np.int64)
+            except ValueError as exc:
+                raise self.err(node, str(exc)) from None
         v = self.val(node, node.input[0])
         if shape is None or not isinstance(v, QT | DQ):
             raise self.err(node, "only a Reshape of a quantized activation to a constant shape is supported")
