@@ -212,24 +212,6 @@ def _where(model: GModel, plan: ArenaPlan, tid: int) -> str:
     return str(plan.offsets[b])
 
 
-def flash_bytes(model: GModel) -> int:
-    """Bytes of constant data the header defines (weights, tables, params)."""
-    total = 0
-    for op in model.ops:
-        if isinstance(op, ConvOp | FCOp):
-            total += op.weights.size + 4 * 3 * op.bias.size + 96
-        elif isinstance(op, PoolOp):
-            total += 8 * max(len(op.recips), len(op.rescale)) + 64
-        elif isinstance(op, LutOp):
-            total += 256 + 8
-        elif isinstance(op, SoftmaxOp):
-            total += 512 + 24
-        else:
-            total += 48
-        total += 32  # the operator table entry
-    return total
-
-
 def render_graph_header(model: GModel, settings: str, banner: str) -> str:
     plan = plan_arena(model)
     p = model.name

@@ -11,8 +11,9 @@ import numpy as np
 
 from m0nn.errors import ModelError
 from m0nn.files import write_files
+from m0nn.graph.code_size import code_bytes, data_bytes
 from m0nn.graph.configure import configure_graph
-from m0nn.graph.emit import flash_bytes, graph_banner, render_graph_header, render_graph_testdata
+from m0nn.graph.emit import graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
 from m0nn.graph.ir import ConvOp, GModel
 from m0nn.graph.plan import plan_arena
@@ -20,10 +21,6 @@ from m0nn.graph.reference import quantize_input, run_all
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, comment_text, path_text
 from m0nn.settings import Settings
-
-# lib/m0nn code a graph model links (the graph operators and their runner), measured
-# on Cortex-M0 with -O2; counted against the flash budget with the model's data.
-CODE_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,10 @@ def stack_scratch(model: GModel) -> int:
     return PAIR_STACK if any(isinstance(op, ConvOp) for op in model.ops) else 0
 
 
-def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) -> None:
+def check_budget(name: str, ram_needed: int, flash_data: int, budget: Budget) -> None:
+    """RAM and flash (the header's constant data plus the lib/m0nn code linked,
+    m0nn.graph.code_size) against the target's; ModelError with the numbers."""
+    flash_needed = flash_data + code_bytes()
     if ram_needed > budget.ram:
         raise ModelError(
             f"{name}: needs {ram_needed} bytes of RAM (arena, input, output and conv stack scratch), the target "
@@ -62,8 +62,8 @@ def check_budget(name: str, ram_needed: int, flash_needed: int, budget: Budget) 
         )
     if flash_needed > budget.flash:
         raise ModelError(
-            f"{name}: needs about {flash_needed} bytes of flash (model data and kernels), the target has "
-            f"{budget.flash} (custom_m0nn_flash)"
+            f"{name}: needs about {flash_needed} bytes of flash (model data {flash_data} + lib/m0nn code "
+            f"{code_bytes()}), the target has {budget.flash} (custom_m0nn_flash)"
         )
 
 
@@ -85,14 +85,14 @@ def render_graph(
         import_graph(model_path, c_identifier(model_path.stem, path_text(model_path.name))), settings
     )
     plan = plan_arena(model)
+    banner = graph_banner(model, f"{model.name}: int8 graph model for lib/m0nn.", settings.line())
+    texts = {header: render_graph_header(model, settings.line(), banner)}
     check_budget(
         model_path.name,
         plan.size + model.input_size + model.output_size + stack_scratch(model),
-        flash_bytes(model) + CODE_BYTES,
+        data_bytes(texts[header]),
         budget,
     )
-    banner = graph_banner(model, f"{model.name}: int8 graph model for lib/m0nn.", settings.line())
-    texts = {header: render_graph_header(model, settings.line(), banner)}
     data_path = model_path.with_name(model_path.stem + ".test.npz")
     if data_path.is_file():
         try:

@@ -1,0 +1,45 @@
+"""Code and struct sizes of lib/m0nn on Cortex-M0 (arm-none-eabi-gcc -O2, the m0_qemu build):
+the symbols an image calling m0nn_graph_run links, and sizeof each parameter struct.
+Written by `python -m m0nn.graph.code_size --write` (see m0nn.graph.code_size); do not edit.
+"""
+
+FUNCTIONS = {
+    "libgcc.a(_muldi3.o):.text": 92,
+    "m0nn_add_s8.o:.text.m0nn_add_s8": 644,
+    "m0nn_avgpool_s8.o:.text.m0nn_avgpool_s8": 584,
+    "m0nn_concat_s8.o:.text.m0nn_concat_s8": 132,
+    "m0nn_conv_check.o:.text.m0nn_conv_s8_check": 396,
+    "m0nn_conv_pair_dot_armv6m.o:.text.m0nn_conv_pair_dot": 156,
+    "m0nn_conv_s8.o:.text.m0nn_conv_s8": 2104,
+    "m0nn_depthwise_conv_s8.o:.text.depthwise_planes": 1616,
+    "m0nn_depthwise_conv_s8.o:.text.m0nn_depthwise_conv_s8": 1644,
+    "m0nn_dw3x3_pairs_armv6m.o:.text.m0nn_dw3x3_pairs": 216,
+    "m0nn_fc_s8.o:.text.m0nn_fc_s8": 456,
+    "m0nn_fc_s8_check.o:.text.m0nn_fc_s8_check": 268,
+    "m0nn_graph_run.o:.rodata.m0nn_graph_run_observed": 40,
+    "m0nn_graph_run.o:.text.m0nn_graph_run": 20,
+    "m0nn_graph_run.o:.text.m0nn_graph_run_observed": 608,
+    "m0nn_lut_s8.o:.text.m0nn_lut_s8": 80,
+    "m0nn_maxpool_s8.o:.text.m0nn_maxpool_s8": 296,
+    "m0nn_mul32_tables_armv6m.o:.text": 80,
+    "m0nn_pool_check.o:.text.m0nn_pool_s8_check": 232,
+    "m0nn_softmax_s8.o:.text.m0nn_softmax_s8": 420,
+    "m0nn_transpose_s8.o:.text.m0nn_transpose_s8": 96,
+}
+
+TYPES = {
+    "m0nn_add_s8_params_t": 48,
+    "m0nn_concat_s8_params_t": 12,
+    "m0nn_conv_s8_params_t": 104,
+    "m0nn_dequantize_params_t": 12,
+    "m0nn_fc_s8_params_t": 52,
+    "m0nn_graph_t": 20,
+    "m0nn_layer_t": 60,
+    "m0nn_lut_s8_params_t": 8,
+    "m0nn_model_t": 12,
+    "m0nn_op_t": 32,
+    "m0nn_pool_s8_params_t": 76,
+    "m0nn_quantize_params_t": 36,
+    "m0nn_softmax_s8_params_t": 24,
+    "m0nn_transpose_s8_params_t": 8,
+}

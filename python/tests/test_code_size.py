@@ -1,0 +1,116 @@
+"""The flash figure of the graph budget check (m0nn.graph.code_size) against the
+real arm-none-eabi link: the code table may not fall short of any section the
+graph runner links (a grown or new kernel fails here and prints the new table),
+and the header data plus code is at least the real image's and close to it for
+the committed conv examples."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from m0nn import cycles
+from m0nn.graph import code_size, code_sizes
+
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "lib" / "m0nn"
+REGENERATE = ".venv/bin/python -m m0nn.graph.code_size --write"
+EXAMPLES = ("digits_cnn", "activity")
+
+
+def test_code_table_covers_the_real_link() -> None:
+    sections, types = code_size.measure()
+    table = code_sizes.FUNCTIONS
+    grown = {k: (table.get(k), v) for k, v in sections.items() if v > table.get(k, 0)}
+    stale = sum(table.values()) - sum(sections.values())
+    hint = f"regenerate with `{REGENERATE}`; the new table:\n{code_size.render_table(sections, types)}"
+    assert not grown, f"sections larger than m0nn.graph.code_sizes (table, link): {grown}; {hint}"
+    assert stale <= code_size.MARGIN, f"the table exceeds the link by {stale} bytes; {hint}"
+    assert types == code_sizes.TYPES, hint
+    # every graph kernel is in it (m0nn_graph_run's switch links them all)
+    for kernel in ("m0nn_conv_s8", "m0nn_depthwise_conv_s8", "m0nn_fc_s8", "m0nn_softmax_s8", "m0nn_add_s8"):
+        assert any(k.endswith(f".text.{kernel}") for k in table), kernel
+
+
+def test_table_counts_what_the_image_holds_beyond_its_startup() -> None:
+    """Sum of the code table = the image's .text + .rodata minus the vectors, main and the board support."""
+    with tempfile.TemporaryDirectory() as tmp:
+        main = Path(tmp) / "probe_main.c"
+        main.write_text(code_size.PROBE_MAIN.format(structs=""))
+        elf = cycles.compile_image(
+            cycles.library_sources(LIB) + [main], [LIB / "include", LIB / "src"], Path(tmp) / "p.elf"
+        )
+        out = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True, check=True)
+        image = sum(int(m) for m in re.findall(r"^\.(?:text|rodata)\s+(\d+)", out.stdout, re.M))
+        rest = 0
+        for obj in Path(tmp).glob("*.o"):
+            if obj.name.endswith(("_probe_main.o", "_m0qemu.o")):
+                kept = {"main", "m0qemu_exit", "m0qemu_fault", "m0qemu_reset", "vectors"}
+                rest += sum(size for _, size, _, name in code_size._nm(obj) if name in kept)
+        sizes = subprocess.run(["arm-none-eabi-size", "-A", str(next(Path(tmp).glob("*_m0qemu.o")))],
+                               capture_output=True, text=True, check=True).stdout  # fmt: skip
+        rest += sum((int(m) + 3) & ~3 for m in re.findall(r"^\.rodata\S*\s+(\d+)", sizes, re.M))  # word-aligned
+    assert 0 <= code_size.code_bytes() - (image - rest) <= code_size.MARGIN, (code_size.code_bytes(), image - rest)
+
+
+def _example_image(tmp: Path) -> Path:
+    includes = "".join(f'#include "{n}.h"\n' for n in EXAMPLES)
+    calls = " | ".join(f"(int){n}_run(buf, buf + 256, buf)" for n in EXAMPLES)
+    main = tmp / "probe_main.c"
+    main.write_text(
+        f'#include "m0nn.h"\n{includes}\nint main(void)\n{{\n    static int8_t buf[4096] M0NN_ALIGN4;\n'
+        f"    return {calls};\n}}\n"
+    )
+    gen = LIB / "generated"
+    return cycles.compile_image(
+        cycles.library_sources(LIB) + [main], [LIB / "include", LIB / "src", gen], tmp / "e.elf"
+    )
+
+
+def test_examples_flash_estimate_covers_their_real_image(capsys: pytest.CaptureFixture[str]) -> None:
+    """digits_cnn and activity: header data + code as the budget counts it, against the
+    image's model tables (nm) and lib/m0nn + libgcc sections (.text + .rodata beyond startup)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        elf = _example_image(Path(tmp))
+        nm = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+        rows = [ln.split() for ln in nm.splitlines()]
+    for name in EXAMPLES:
+        header = (LIB / "generated" / f"{name}.h").read_text()
+        own = re.compile(rf"^{name}_(o\d+_.*|ops|graph)$")
+        real_data = sum(int(p[1], 16) for p in rows if len(p) == 4 and own.match(p[3]))
+        est_data = code_size.data_bytes(header)
+        n_arrays = len(re.findall(r"^static const ", header, re.M))
+        with capsys.disabled():
+            print(f"\n{name}: flash estimate {est_data + code_size.code_bytes()} (data {est_data} + code "
+                  f"{code_size.code_bytes()}); real model tables {real_data}")  # fmt: skip
+        assert real_data <= est_data <= real_data + 3 * n_arrays, (name, est_data, real_data)
+
+
+def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) -> None:
+    from m0nn.errors import ModelError
+    from m0nn.graph import cases
+    from m0nn.graph.generate import Budget, generate_graph
+    from m0nn.settings import Settings
+
+    path, _ = cases.build_ort_case("cnn", tmp_path)
+    header, test_header = tmp_path / "cnn.h", tmp_path / "cnn_test.h"
+    generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=1 << 20))
+    data = code_size.data_bytes(header.read_text())
+    need = data + code_size.code_bytes()
+    header.unlink()
+    with pytest.raises(ModelError) as exc:
+        generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need - 1))
+    assert str(exc.value) == (
+        f"cnn.onnx: needs about {need} bytes of flash (model data {data} + lib/m0nn code "
+        f"{code_size.code_bytes()}), the target has {need - 1} (custom_m0nn_flash)"
+    )
+    assert not header.exists()
+    generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need))
+    assert header.exists()
