@@ -129,14 +129,21 @@ def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, int]]:
         main = work / "probe_main.c"
         main.write_text(PROBE_MAIN.format(structs=structs))
         srcs = cycles.library_sources(lib) + [main]
-        elf = cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf")
-        objs = [str(o) for o in sorted(work.glob("*.o"))]  # linked again, as compile_image did, for the map
-        link = ["arm-none-eabi-gcc", *cycles.LDFLAGS, *objs, "-lgcc", f"-Wl,-Map,{work / 'p.map'}", "-o", f"{elf}.2"]
-        subprocess.run(link, check=True)
+        cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf")
         main_obj = next(work.glob("*_probe_main.o"))
         sizes = {n[len("m0nn_sizeof_") :]: s for _, s, _, n in _nm(main_obj) if n.startswith("m0nn_sizeof_")}
-        sections = linked_sections((work / "p.map").read_text(), ("probe_main.o", "m0qemu.o"))
+        sections = library_sections(work, "probe_main.o")
     return sections, sizes
+
+
+def library_sections(work: Path, main: str) -> dict[str, int]:
+    """The lib/m0nn and libgcc sections of the image m0nn.cycles.compile_image built from
+    the objects in `work` (linked again, the same way, for the linker's map), without
+    the `main` object's and the board support's."""
+    objs = [str(o) for o in sorted(work.glob("*.o"))]
+    link = ["arm-none-eabi-gcc", *cycles.LDFLAGS, *objs, "-lgcc", f"-Wl,-Map,{work / 'sections.map'}"]
+    subprocess.run([*link, "-o", str(work / "sections.elf")], check=True)
+    return linked_sections((work / "sections.map").read_text(), (main, "m0qemu.o"))
 
 
 def render_table(functions: dict[str, int], types: dict[str, int]) -> str:

@@ -5,8 +5,9 @@ test vector through lib/m0nn on QEMU's micro:bit (nRF51822, Cortex-M0) and count
 the outputs equal to the integer reference and the int8 accuracy; counts the cycles
 of one inference from an instruction trace (m0nn.cycles: ARMv6-M timings, 1-cycle
 multiplier, zero wait states); reports the model's flash (its constant tables and
-the lib/m0nn code linked) and RAM (arena, input, output, conv stack scratch, as the
-pre-build step budgets it). fp32 accuracy is the trained model's (models/NAME.json).
+the lib/m0nn and libgcc sections linked, from the linker's map) and RAM (arena,
+input, output, conv stack scratch, as the pre-build step budgets it). fp32 accuracy
+is the trained model's (models/NAME.json).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from m0nn import cycles
 from m0nn.errors import M0nnError
+from m0nn.graph.code_size import library_sections
 from m0nn.graph.generate import stack_scratch
 from m0nn.graph.importer import import_graph
 
@@ -126,7 +128,8 @@ def measure(root: Path, name: str) -> Measured:
         if run.returncode != 0 or m is None:
             raise M0nnError(f"{name}: the accuracy image failed on QEMU (exit {run.returncode}): {run.stdout.strip()}")
         exact, correct, n = (int(g) for g in m.groups())
-        flash_model, flash_code = _graph_rodata(elf, name), cycles.m0nn_code_size(elf)
+        flash_model = _graph_rodata(elf, name)
+        flash_code = sum(library_sections(work, main.with_suffix(".o").name).values())
     count = cycles.count_inference_cycles(root, name)
     return Measured(
         name, n, exact, float(meta["fp32_accuracy"]), correct / n, flash_model, flash_code, ram,
