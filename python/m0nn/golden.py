@@ -351,6 +351,16 @@ def cases_b4() -> list[FCCase]:
                _q31([1e-4])))  # fmt: skip
     add(FCCase("b4_lane_min", np.full(40, 127, np.int8), np.full((9, 40), -8, np.int8), None, 0, 0, -128, 127,
                _q31([1e-4])))  # fmt: skip
+    # Fold boundaries: exactly 16 and 32 inputs (whole groups, no partial entry)
+    # and 17 (one input, then a group); rows 0 and 4 of each block (the two
+    # halves of one lane word) all 7 with u = 255, so both halves of that lane
+    # reach 16 * 3825 = 61,200 at the fold; the other rows mix -8 and 7, and
+    # the 32- and 17-input cases mix u = 0 (-128) and u = 255 (127).
+    for n_in, n_out, x in ((16, 16, np.full(16, 127)), (32, 9, np.where(np.arange(32) % 3 == 0, -128, 127)),
+                           (17, 12, np.where(np.arange(17) % 2 == 0, 127, -128))):  # fmt: skip
+        rows, cols = np.indices((n_out, n_in))
+        w = np.where(((rows * 5 + cols) % 3 == 0) & (rows % 4 != 0), -8, 7).astype(np.int8)
+        add(FCCase(f"b4_fold_exact_{n_in}", x.astype(np.int8), w, None, 0, 0, -128, 127, _q31([1e-4])))
     add(FCCase("b4_long_input", r8(1100), w4(13, 1100), r32(13, 20000), 9, 3, -128, 127, _q31([2e-4])))
     # Clamps (a ReLU and a narrow range), MUL32 per channel and per tensor.
     w, b = w4(12, 37), r32(12, 2000)
