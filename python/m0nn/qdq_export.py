@@ -51,7 +51,11 @@ def check_exported(graph: onnx.GraphProto) -> None:
             while src is not None and src.op_type in ("Reshape", "Flatten"):  # x.view(...) keeps the quantization
                 src = producer.get(src.input[0])
             if src is None or src.op_type != "DequantizeLinear":
-                raise ModelError(f"export: {label} has an input that is not quantized (no QuantStub before it?)")
+                raise ModelError(
+                    f"export: {label} has an input that is not quantized: it must come from a QuantStub "
+                    "(x = self.quant(x), self.quant = torch.ao.quantization.QuantStub()), a Conv/Linear, a pool "
+                    "or a FloatFunctional add"
+                )
         if node.op_type == "Add" and not constants.intersection(node.input):
             after = consumers.get(node.output[0], [])
             if not after or any(c.op_type != "QuantizeLinear" for c in after):

@@ -118,6 +118,16 @@ def check_supported(model: nn.Module) -> None:
             raise ModelError(f"module '{name}' ({type(module).__name__}) is not supported; supported: {kinds}")
 
 
+def require_quant_stub(model: nn.Module) -> None:
+    """A model without a QuantStub takes a float input that no int8 layer can read."""
+    if not any(isinstance(m, tq.QuantStub) for m in model.modules()):
+        hint = "m0nn.train_conv.QNet(*layers)" if isinstance(model, nn.Sequential) else "x = self.quant(x)"
+        raise ModelError(
+            f"model ({type(model).__name__}) has no torch.ao.quantization.QuantStub, so its input stays float: "
+            f"quantize the input first ({hint}, and a DeQuantStub on the output; see README, Training)"
+        )
+
+
 @dataclass
 class TrainConfig:
     epochs: int = 60
@@ -204,12 +214,13 @@ def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     import copy
 
     check_supported(model)
-    if not is_mlp(model):
+    require_quant_stub(model)
+    if not isinstance(model, MLP):  # any other module: fusion found in its nn.Sequentials, lone ReLUs re-quantized
         from m0nn import train_conv
 
         return train_conv.prepare_qat(model, qconfig(cfg.weight_bits, cfg.scale_mode))
     qat = copy.deepcopy(model).train()
-    pairs = qat.fuse_pairs() if isinstance(qat, MLP) else []
+    pairs = qat.fuse_pairs()
     if pairs:
         qat = tq.fuse_modules_qat(qat, pairs)
     qat.qconfig = qconfig(cfg.weight_bits, cfg.scale_mode)  # type: ignore[assignment]
@@ -312,7 +323,10 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
             dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
         )
         proto = onnx.load(str(tmp))
-        check_exported(proto.graph)
+        try:
+            check_exported(proto.graph)
+        except ModelError as exc:
+            raise ModelError(f"{path.name}: {exc}") from None
         if uses_conv_path(qat):  # an MLP's export stays byte for byte as before
             scalar_qparams(proto)
             onnx.checker.check_model(proto)

@@ -5,17 +5,15 @@ the batch size is a one-line error naming the node."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
+from host_c import needs_gcc, run_generated_on_host
 from onnx import TensorProto, helper, numpy_helper
 
 from m0nn.errors import ModelError
-from m0nn.generate import generate
 from m0nn.graph.importer import import_graph
 from m0nn.graph.reference import quantize_input, run_int
 
@@ -25,9 +23,6 @@ from torch import nn  # noqa: E402
 from torch.ao import quantization as tq  # noqa: E402
 
 from m0nn.train import TrainConfig, export_qdq_onnx, prepare_qat, train_fp32, train_qat  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-LIB = ROOT / "lib" / "m0nn"
 
 
 class ViewNet(nn.Module):
@@ -81,26 +76,11 @@ def test_export_keeps_the_shape_chain_and_the_importer_folds_it(view_model: tupl
     assert np.max(np.abs(got.astype(np.int64) - (np.rint(want / t.scale) + t.zero_point))) <= 1
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host C compiler")
+@needs_gcc
 def test_view_model_in_c_equals_the_reference(view_model: tuple[Path, np.ndarray], tmp_path: Path) -> None:
     """Headers from `m0nn gen`, lib/m0nn and test/graph_model_test_body.h on the host (as `pio test -e native`)."""
     path, _ = view_model
-    gen = tmp_path / "gen"
-    written = generate(path, gen)
-    assert sorted(p.name for p in written) == ["viewnet.h", "viewnet_test.h"]
-    main = tmp_path / "main.c"
-    main.write_text(
-        '#include "m0nn.h"\n#include "viewnet.h"\n#include "viewnet_test.h"\n'
-        "#define M0NN_TEST_MODEL viewnet\n#define M0NN_TEST_MODEL_UP VIEWNET\n"
-        '#include "graph_model_test_body.h"\n'
-    )
-    srcs = [str(p) for p in sorted((LIB / "src").glob("*.c"))] + [str(ROOT / "test" / "m0nn_unit.c"), str(main)]
-    exe = tmp_path / "viewnet_test"
-    flags = ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", f"-I{LIB / 'include'}", f"-I{LIB / 'src'}"]
-    subprocess.run(["gcc", *flags, f"-I{ROOT / 'test'}", f"-I{gen}", *srcs, "-o", str(exe)], check=True)
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 Tests 0 Failures" in run.stdout and "FAIL" not in run.stdout
+    assert "4 Tests 0 Failures" in run_generated_on_host(path, tmp_path)
 
 
 def _shape_graph(path: Path, shape_nodes: list[onnx.NodeProto], inits: list[onnx.TensorProto]) -> Path:
