@@ -740,6 +740,9 @@ class GraphImporter(_Importer):
         t = self.tensors[v.tid]
         if int(np.prod(shape)) != t.size:
             raise self.err(node, f"cannot reshape {t.size} values to {list(shape)}")
+        if tuple(shape) == tuple(t.shape):  # e.g. x.view(x.size(0), -1) of an already flat input: nothing to do
+            self.vals[node.output[0]] = v
+            return
         flat_of = None
         if len(shape) == 1:
             if t.flat_of is not None:
