@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 from conftest import ROOT
 from host_c import needs_gcc, run_generated_on_host
