@@ -50,6 +50,11 @@ def check_exported(graph: onnx.GraphProto) -> None:
             src = producer.get(node.input[0])
             while src is not None and src.op_type in ("Reshape", "Flatten"):  # x.view(...) keeps the quantization
                 src = producer.get(src.input[0])
+            if src is not None and src.op_type == "Relu":
+                raise ModelError(
+                    f"export: {label} reads a ReLU output that is not quantized: prepare the model with "
+                    "m0nn.train.prepare_qat (it fuses Linear/Conv + ReLU in an nn.Sequential, re-quantizes a lone ReLU)"
+                )
             if src is None or src.op_type != "DequantizeLinear":
                 raise ModelError(
                     f"export: {label} has an input that is not quantized: it must come from a QuantStub "

@@ -209,8 +209,10 @@ def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic]
 
 
 def prepare_qat(model: nn.Module, cfg: TrainConfig) -> nn.Module:
-    """A fused, fake-quantized copy of a trained fp32 model, ready for QAT
-    (convolutional networks: BatchNorm folded first, see train_conv.prepare_qat)."""
+    """A fused, fake-quantized copy of a trained fp32 model, ready for QAT. m0nn's
+    MLP keeps its own path; any other module (a user's own, QNet, convolutional
+    networks) goes through train_conv.prepare_qat: BatchNorm folded, Linear/Conv +
+    ReLU fused in every nn.Sequential, a lone ReLU re-quantized with its input's scale."""
     import copy
 
     check_supported(model)

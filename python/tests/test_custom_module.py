@@ -152,3 +152,21 @@ def test_a_quantstub_not_called_is_one_line_naming_file_and_node(tmp_path: Path)
     assert msg.startswith("unused.onnx: export: node '/body/body.0/Gemm' (Gemm) has an input that is not quantized")
     assert "x = self.quant(x)" in msg and "\n" not in msg
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_an_unfused_relu_before_a_layer_says_to_use_prepare_qat(tmp_path: Path) -> None:
+    """torch's own prepare_qat leaves Linear + ReLU unfused: the next Gemm reads a float ReLU output."""
+    from torch.ao import quantization as tq
+
+    from m0nn.train import qconfig
+
+    net = ViewFC().train()
+    net.qconfig = qconfig()  # type: ignore[assignment]
+    qat = tq.prepare_qat(net)
+    qat(torch.randn(8, 6))
+    with pytest.raises(ModelError) as exc:
+        export_qdq_onnx(qat.eval(), 6, tmp_path / "unfused.onnx")
+    msg = str(exc.value)
+    assert msg.startswith("unfused.onnx: export: node '/body/body.2/Gemm' (Gemm) reads a ReLU output")
+    assert "m0nn.train.prepare_qat" in msg and "\n" not in msg
+    assert list(tmp_path.iterdir()) == []
