@@ -170,3 +170,13 @@ def test_an_unfused_relu_before_a_layer_says_to_use_prepare_qat(tmp_path: Path) 
     assert msg.startswith("unfused.onnx: export: node '/body/body.2/Gemm' (Gemm) reads a ReLU output")
     assert "m0nn.train.prepare_qat" in msg and "\n" not in msg
     assert list(tmp_path.iterdir()) == []
+
+
+def test_qnet_of_linear_layers_only_exports(tmp_path: Path) -> None:
+    """QNet with no conv took the MLP path, which fused only m0nn's MLP: its ReLU stayed float."""
+    from m0nn.train_conv import QNet
+
+    qat = prepare_qat(QNet(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)), TrainConfig())
+    qat(torch.randn(16, 6))
+    export_qdq_onnx(qat.eval(), 6, tmp_path / "qnetfc.onnx")
+    assert [p.name for p in tmp_path.iterdir()] == ["qnetfc.onnx"]
