@@ -47,6 +47,137 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
     }
 }
 
+/* Depth multiplier 1, 3x3, stride_w 1, no dilation: per channel, per tile of at
+ * most 2 * M0NN_DW3X3_PAIRS output columns and band of output rows, the band's plane
+ * is packed (m0nn_internal.h: word j = (x[j] + 129) + x[j + 1] 2^16, padding the
+ * zero point), m0nn_dw3x3_sums leaves S and H per pair of outputs, and
+ * acc0 = S - (H << 16) + B0, acc1 = H + B1 with
+ *   B1 = bias + input_offset sum w + n,  B0 = bias + (input_offset - 129) sum w - n 2^16
+ * (n: the channel's negative weights, the borrows of P >> 16); MUL32 layers
+ * requantize, clamp and store in assembly too (m0nn_dw_requant_mul32). Stack:
+ * M0NN_DW_BAND_ROWS * M0NN_DW_ROW words of plane. */
+#define M0NN_DW3X3_PAIRS ((M0NN_DW_ROW - 1) >> 1)
+#define M0NN_DW_BAND_ROWS 11
+
+/* Plane rows iy0 .. iy0 + rows - 1 (M0NN_DW_ROW words apart), each with the
+ * words W(-1) .. W(width - 1), W(j) pairing the columns ix0 + j and ix0 + j + 1
+ * (W(-1) only keeps the packing uniform); a value outside the input is the zero
+ * point. The rows inside the input go to m0nn_dw_pack in one call. */
+static void dw3x3_pack(const m0nn_conv_s8_params_t *p, const int8_t *input, int32_t c, int32_t iy0, int32_t rows,
+                       int32_t ix0, int32_t width, uint32_t *q)
+{
+    m0nn_dw_pack_job_t job;
+    /* values k = 0 .. width (column ix0 + k), those in [ka, kb) inside the input */
+    const int32_t ka = ix0 < 0 ? (-ix0 < width + 1 ? -ix0 : width + 1) : 0;
+    const int32_t kb0 = p->in_w - ix0 < width + 1 ? p->in_w - ix0 : width + 1;
+    const int32_t kb = kb0 < ka ? ka : kb0;
+    const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
+    const int32_t r1 = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
+    int32_t r, k;
+    job.pad_lo = (uint32_t)(129 - p->input_offset);
+    job.pad_hi = (uint32_t)-p->input_offset << 16;
+    for (r = 0; r < rows; ++r) {
+        if (r < r0 || r >= r1 || ka == kb) {
+            for (k = 0; k <= width; ++k) {
+                q[r * M0NN_DW_ROW + k] = job.pad_lo + job.pad_hi;
+            }
+        }
+    }
+    if (r0 < r1 && ka < kb) {
+        job.plane = q + r0 * M0NN_DW_ROW;
+        job.x = input + ((iy0 + r0) * p->in_w + ix0 + ka) * p->in_c + c;
+        job.rows = r1 - r0;
+        job.row_in = p->in_w * p->in_c;
+        job.step = p->in_c;
+        job.lead = ka;
+        job.n = kb - ka;
+        job.trail = width + 1 - kb;
+        m0nn_dw_pack(&job);
+    }
+}
+
+/* Q31 and SHIFT: the sums of one band requantized in C. */
+static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, uint32_t b1, const uint32_t *q,
+                        int32_t rows, int32_t n, int8_t *out)
+{
+    const int32_t c_n = p->out_c, offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    int32_t r, i;
+    for (r = 0; r < rows; ++r, q += p->stride_h * M0NN_DW_ROW, out += p->out_w * c_n) {
+        for (i = 0; i < n; ++i) {
+            const uint32_t s = q[i & ~1], h = q[i | 1];
+            const int32_t acc = (int32_t)((i & 1) ? h + b1 : s - (h << 16) + b0);
+            out[i * c_n] = (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, acc, c), offset, lo, hi);
+        }
+    }
+}
+
+/* Returns 0 (nothing written) when the layer is not of this shape. */
+static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
+                                                        int8_t *output)
+{
+    uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
+    m0nn_dw3x3_job_t job;
+    m0nn_dw_requant_job_t rq;
+    const int32_t c_n = p->out_c, sh = p->stride_h, off = p->input_offset;
+    int32_t band = 1, c, k, tx, oy0;
+    if (p->depth_multiplier != 1 || p->kernel_h != 3 || p->kernel_w != 3 || p->stride_w != 1 ||
+        p->dilation_h != 1 || p->dilation_w != 1) {
+        return 0;
+    }
+    while (band < p->out_h && band * sh + 3 <= M0NN_DW_BAND_ROWS) {
+        ++band; /* output rows per band (no division on the M0) */
+    }
+    job.plane = q + 1; /* W(0) */
+    job.row_step = 4 * sh * M0NN_DW_ROW;
+    rq.sums = (const int32_t *)(q + 1);
+    rq.row_step = job.row_step;
+    rq.out_step = c_n;
+    rq.d = p->output_offset - p->act_min;
+    rq.span = p->act_max - p->act_min;
+    rq.lo = p->act_min;
+    for (c = 0; c < c_n; ++c) {
+        int32_t sum_w = 0, n_neg = 0;
+        uint32_t b0, b1;
+        for (k = 0; k < 9; ++k) {
+            const int32_t w = p->weights[k * c_n + c];
+            job.w[k] = w;
+            sum_w += w;
+            n_neg += w < 0;
+        }
+        b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
+        b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
+        if (p->requant == M0NN_REQUANT_MUL32) {
+            const uint32_t round = 1u << (-p->shift[c] - 1);
+            rq.m = p->multiplier[c];
+            rq.right = -p->shift[c];
+            rq.c0 = b0 * (uint32_t)rq.m + round;
+            rq.c1 = b1 * (uint32_t)rq.m + round;
+        }
+        for (tx = 0; tx < p->out_w; tx += 2 * M0NN_DW3X3_PAIRS) {
+            const int32_t n = p->out_w - tx < 2 * M0NN_DW3X3_PAIRS ? p->out_w - tx : 2 * M0NN_DW3X3_PAIRS;
+            job.pairs = (n + 1) >> 1;
+            for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
+                int8_t *out = output + (oy0 * p->out_w + tx) * c_n + c;
+                job.rows = p->out_h - oy0 < band ? p->out_h - oy0 : band;
+                dw3x3_pack(p, input, c, oy0 * sh - p->pad_top, (job.rows - 1) * sh + 3, tx - p->pad_left,
+                           2 * job.pairs + 1, q);
+                m0nn_dw3x3_sums(&job);
+                if (p->requant == M0NN_REQUANT_MUL32) {
+                    rq.pairs = job.pairs;
+                    rq.rows = job.rows;
+                    rq.out = out;
+                    rq.out_skip = (p->out_w - n) * c_n;
+                    rq.odd = n & 1;
+                    m0nn_dw_requant_mul32(&rq);
+                } else {
+                    dw3x3_store(p, c, b0, b1, q + 1, job.rows, n, out);
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 /* Depth multiplier 1, one channel at a time, two horizontally adjacent outputs
  * per multiply: the channel's plane (a band of rows at a time, padding
  * included) is packed once as words q[r][j] = u(r, j) | u(r, j + stride_w) << 16
@@ -209,7 +340,7 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
     if (status != M0NN_OK) {
         return status;
     }
-    if (depthwise_planes(p, input, output)) {
+    if (depthwise_3x3(p, input, output) || depthwise_planes(p, input, output)) {
         return M0NN_OK;
     }
     if (mult == 1 && out_c <= M0NN_CONV_PAIR_CHANNELS) {

@@ -339,6 +339,75 @@ void m0nn_conv_pair_dot(const uint32_t *packed, const uint8_t *v, int32_t n, int
  * ARMv6-M assembly in m0nn_dw3x3_pairs_armv6m.S; portable C in m0nn_dw3x3_pairs.c. */
 void m0nn_dw3x3_pairs(const uint32_t *q, int32_t row, const uint32_t *v, int32_t pairs, int32_t step, int32_t *out);
 
+/* The 3x3 depthwise fast path (m0nn_depthwise_conv_s8: multiplier 1, stride_w 1,
+ * no dilation). A channel's band of rows is packed M0NN_DW_ROW words per row, word
+ * j = (x[j] + 129) + x[j + 1] * 2^16 (padding holds x = zero point): the low lane
+ * u = x + 129 lies in [1, 256] and the high lane is x itself. With the signed
+ * weight w one MULS gives P = u w + 2^16 x' w; u w lies in [-32768, 32512], so
+ * P >> 16 (arithmetic) = x' w - (w < 0), a borrow the weights alone fix.
+ * m0nn_dw3x3_sums: for `rows` output rows (row r's first window at
+ * plane + r * row_step bytes) and `pairs` windows per row, two words apart,
+ * S = sum P (modulo 2^32) and H = sum (P >> 16) over the 9 taps at word offsets
+ * ky * M0NN_DW_ROW + kx, weight w[3 ky + kx]; S and H overwrite the window's first
+ * two words (the top row's, read for the last time). ARMv6-M assembly in
+ * m0nn_dw3x3_sums_armv6m.S; portable C in m0nn_dw3x3_sums.c. */
+#define M0NN_DW_ROW 14
+typedef struct {
+    uint32_t *plane;  /* 0 */
+    int32_t pairs;    /* 4: >= 1 */
+    int32_t rows;     /* 8: >= 1 */
+    int32_t row_step; /* 12: bytes */
+    int32_t w[9];     /* 16: the channel's weights, ky-major */
+} m0nn_dw3x3_job_t;
+void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
+
+/* Packs `rows` rows of one channel for m0nn_dw3x3_sums, all inside the input,
+ * each as lead + n + trail words from `plane` on (rows M0NN_DW_ROW words apart):
+ * `lead` words pad_lo + pad_hi, then per value v of the row's n >= 1 values
+ * (x, x + step, ... bytes; rows row_in bytes apart) the word lo + (v << 16) with
+ * lo = pad_lo for the first and (previous v) + 129 after, then, if trail >= 1,
+ * lo + pad_hi (lo of the last value) and trail - 1 words pad_lo + pad_hi.
+ * ARMv6-M assembly in m0nn_dw_pack_armv6m.S; portable C in m0nn_dw_pack.c. */
+typedef struct {
+    uint32_t *plane;  /* 0 */
+    const int8_t *x;  /* 4 */
+    int32_t rows;     /* 8: >= 1 */
+    int32_t row_in;   /* 12: bytes */
+    int32_t step;     /* 16: bytes */
+    int32_t lead;     /* 20: >= 0 */
+    int32_t n;        /* 24: >= 1 */
+    int32_t trail;    /* 28: >= 0 */
+    uint32_t pad_lo;  /* 32: zero point + 129 */
+    uint32_t pad_hi;  /* 36: zero point << 16 */
+} m0nn_dw_pack_job_t;
+void m0nn_dw_pack(const m0nn_dw_pack_job_t *job);
+
+/* M0NN_REQUANT_MUL32 of the sums m0nn_dw3x3_sums left: per row (sums at
+ * sums + r * row_step bytes, S, H per pair) and pair, acc0 = S - (H << 16) + B0
+ * and acc1 = H + B1 (the folded biases), y = (acc m + round) >> right computed as
+ * ((S - (H << 16)) m + c0) >> right with c0 = B0 m + round modulo 2^32 (exact: the
+ * generator proves |acc| m + round < 2^31), then clamp(y + offset, lo, hi) as
+ * min(max(y + d, 0), span) + lo (d = offset - lo, span = hi - lo), stored at
+ * out, out + out_step, ...; `odd`: each row's last pair stores its left output
+ * only; out_skip bytes from past a row's last output to the next row's first.
+ * ARMv6-M assembly in m0nn_dw_requant_mul32_armv6m.S; portable C in
+ * m0nn_dw_requant_mul32.c. */
+typedef struct {
+    const int32_t *sums; /* 0 */
+    int32_t pairs;       /* 4: >= 1 */
+    int32_t rows;        /* 8: >= 1 */
+    int32_t row_step;    /* 12: bytes */
+    int8_t *out;         /* 16 */
+    int32_t out_step;    /* 20: bytes */
+    int32_t out_skip;    /* 24: bytes */
+    int32_t odd;         /* 28: 0 or 1 */
+    int32_t m;           /* 32 */
+    int32_t right;       /* 36: [1, 31] */
+    uint32_t c0, c1;     /* 40, 44 */
+    int32_t d, span, lo; /* 48, 52, 56 */
+} m0nn_dw_requant_job_t;
+void m0nn_dw_requant_mul32(const m0nn_dw_requant_job_t *job);
+
 /* A conv accumulator of output channel co through the layer's requantization. */
 static inline int32_t m0nn_conv_requantize(const m0nn_conv_s8_params_t *p, int32_t acc, int32_t co)
 {

@@ -1,0 +1,116 @@
+/* m0nn_dw3x3_sums for ARMv6-M: see m0nn_internal.h. The channel's nine weights
+ * stay put for the whole band: w0-w4 in r3-r7, w5-w7 in r10-r12, w8 on the
+ * stack. Per tap LDR of the packed word, one MULS for both products, S += P,
+ * H += P >> 16 (S, H in r8, r9): 6 cycles (7 for a weight in a high register,
+ * 8 for the one on the stack); the last tap leaves S and H in r1, r2, which one
+ * STM writes over the window's first two words, advancing to the next window.
+ * 66 cycles per window of 18 multiply-accumulates on a Cortex-M0. */
+#if defined(__ARM_ARCH_6M__)
+    .syntax unified
+    .thumb
+    .section .text.m0nn_dw3x3_sums, "ax", %progbits
+    .align 2
+    .global m0nn_dw3x3_sums
+    .type m0nn_dw3x3_sums, %function
+    .thumb_func
+m0nn_dw3x3_sums:
+    push {r4-r7, lr}
+    mov r4, r8
+    mov r5, r9
+    mov r6, r10
+    mov r7, r11
+    push {r4-r7}                /* the caller's r8-r11 */
+    sub sp, #16                 /* [sp]: w8, [sp, #4]: rows left, [sp, #8]: row start, [sp, #12]: row step */
+    ldr r1, [r0, #48]
+    str r1, [sp]
+    ldr r1, [r0, #8]
+    str r1, [sp, #4]
+    ldr r1, [r0, #12]
+    str r1, [sp, #12]
+    ldr r1, [r0, #36]
+    mov r10, r1                 /* w5 */
+    ldr r1, [r0, #40]
+    mov r11, r1                 /* w6 */
+    ldr r1, [r0, #44]
+    mov r12, r1                 /* w7 */
+    ldr r1, [r0, #0]
+    str r1, [sp, #8]
+    ldr r2, [r0, #4]
+    lsls r2, r2, #3
+    adds r2, r2, r1
+    mov lr, r2                  /* end of the row's windows */
+    adds r0, #16
+    ldm r0!, {r3-r7}            /* w0-w4 */
+    movs r0, r1
+    /* word offsets of the taps: ky * 14 + kx (M0NN_DW_ROW = 14) */
+1:  ldr r1, [r0, #0]
+    muls r1, r3
+    mov r8, r1
+    asrs r1, r1, #16
+    mov r9, r1
+    ldr r1, [r0, #4]
+    muls r1, r4
+    add r8, r1
+    asrs r1, r1, #16
+    add r9, r1
+    ldr r1, [r0, #8]
+    muls r1, r5
+    add r8, r1
+    asrs r1, r1, #16
+    add r9, r1
+    ldr r1, [r0, #56]
+    muls r1, r6
+    add r8, r1
+    asrs r1, r1, #16
+    add r9, r1
+    ldr r1, [r0, #64]
+    mov r2, r10
+    muls r2, r1
+    add r8, r2
+    asrs r2, r2, #16
+    add r9, r2
+    ldr r1, [r0, #112]
+    mov r2, r11
+    muls r2, r1
+    add r8, r2
+    asrs r2, r2, #16
+    add r9, r2
+    ldr r1, [r0, #116]
+    mov r2, r12
+    muls r2, r1
+    add r8, r2
+    asrs r2, r2, #16
+    add r9, r2
+    ldr r1, [r0, #120]
+    ldr r2, [sp]
+    muls r2, r1
+    add r8, r2
+    asrs r2, r2, #16
+    add r9, r2
+    ldr r1, [r0, #60]
+    muls r1, r7
+    asrs r2, r1, #16
+    add r2, r9                  /* H */
+    add r1, r8                  /* S */
+    stm r0!, {r1, r2}
+    cmp r0, lr
+    bne 1b
+    ldr r1, [sp, #4]
+    subs r1, #1
+    beq 2f
+    str r1, [sp, #4]
+    ldr r2, [sp, #12]
+    ldr r0, [sp, #8]
+    adds r0, r0, r2
+    str r0, [sp, #8]
+    add lr, r2
+    b 1b
+2:  add sp, #16
+    pop {r4-r7}
+    mov r8, r4
+    mov r9, r5
+    mov r10, r6
+    mov r11, r7
+    pop {r4-r7, pc}
+    .size m0nn_dw3x3_sums, .-m0nn_dw3x3_sums
+#endif

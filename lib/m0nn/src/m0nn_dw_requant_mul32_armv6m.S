@@ -1,0 +1,125 @@
+/* m0nn_dw_requant_mul32 for ARMv6-M: see m0nn_internal.h. Per pair LDM of S and
+ * H, then per output MULS, the folded bias and rounding, ASRS, + d, max(., 0)
+ * without a branch (ASRS #31, BICS), a compare with span whose rare taken branch
+ * clamps, + lo, STRB: 35 cycles per pair on a Cortex-M0 with the loop. m, right,
+ * out and out_step in r4-r7, c0, c1, d, span, lo in r8-r12. */
+#if defined(__ARM_ARCH_6M__)
+    .syntax unified
+    .thumb
+    .section .text.m0nn_dw_requant_mul32, "ax", %progbits
+    .align 2
+    .global m0nn_dw_requant_mul32
+    .type m0nn_dw_requant_mul32, %function
+    .thumb_func
+m0nn_dw_requant_mul32:
+    push {r4-r7, lr}
+    mov r4, r8
+    mov r5, r9
+    mov r6, r10
+    mov r7, r11
+    push {r4-r7}                /* the caller's r8-r11 */
+    sub sp, #24
+    /* [sp]: rows left, [sp, #4]: row start, [sp, #8]: row step, [sp, #12]: out_skip,
+     * [sp, #16]: odd, [sp, #20]: bytes of a row's full pairs */
+    ldr r1, [r0, #8]
+    str r1, [sp]
+    ldr r1, [r0, #0]
+    str r1, [sp, #4]
+    ldr r1, [r0, #12]
+    str r1, [sp, #8]
+    ldr r1, [r0, #24]
+    str r1, [sp, #12]
+    ldr r2, [r0, #28]
+    str r2, [sp, #16]
+    ldr r1, [r0, #4]
+    subs r1, r1, r2
+    lsls r1, r1, #3
+    str r1, [sp, #20]
+    ldr r1, [r0, #40]
+    mov r8, r1                  /* c0 */
+    ldr r1, [r0, #44]
+    mov r9, r1                  /* c1 */
+    ldr r1, [r0, #48]
+    mov r10, r1                 /* d */
+    ldr r1, [r0, #52]
+    mov r11, r1                 /* span */
+    ldr r1, [r0, #56]
+    mov r12, r1                 /* lo */
+    ldr r6, [r0, #16]
+    ldr r7, [r0, #20]
+    ldr r4, [r0, #32]
+    ldr r5, [r0, #36]
+3:  ldr r0, [sp, #4]
+    ldr r1, [sp, #20]
+    adds r1, r1, r0
+    mov lr, r1
+    cmp r0, r1
+    beq 5f
+1:  ldm r0!, {r1, r2}
+    lsls r3, r2, #16
+    subs r1, r1, r3             /* S - (H << 16) */
+    muls r1, r4
+    add r1, r8
+    asrs r1, r5
+    add r1, r10
+    asrs r3, r1, #31
+    bics r1, r3
+    cmp r1, r11
+    bgt 6f
+7:  add r1, r12
+    strb r1, [r6]
+    adds r6, r6, r7
+    muls r2, r4
+    add r2, r9
+    asrs r2, r5
+    add r2, r10
+    asrs r3, r2, #31
+    bics r2, r3
+    cmp r2, r11
+    bgt 8f
+9:  add r2, r12
+    strb r2, [r6]
+    adds r6, r6, r7
+    cmp r0, lr
+    bne 1b
+5:  ldr r1, [sp, #16]
+    cmp r1, #0
+    beq 4f
+    ldm r0!, {r1, r2}           /* the last pair of an odd row: its left output only */
+    lsls r3, r2, #16
+    subs r1, r1, r3
+    muls r1, r4
+    add r1, r8
+    asrs r1, r5
+    add r1, r10
+    asrs r3, r1, #31
+    bics r1, r3
+    cmp r1, r11
+    ble 10f
+    mov r1, r11
+10: add r1, r12
+    strb r1, [r6]
+    adds r6, r6, r7
+4:  ldr r1, [sp, #12]
+    adds r6, r6, r1
+    ldr r1, [sp, #4]
+    ldr r2, [sp, #8]
+    adds r1, r1, r2
+    str r1, [sp, #4]
+    ldr r1, [sp]
+    subs r1, #1
+    str r1, [sp]
+    bne 3b
+    add sp, #24
+    pop {r4-r7}
+    mov r8, r4
+    mov r9, r5
+    mov r10, r6
+    mov r11, r7
+    pop {r4-r7, pc}
+6:  mov r1, r11
+    b 7b
+8:  mov r2, r11
+    b 9b
+    .size m0nn_dw_requant_mul32, .-m0nn_dw_requant_mul32
+#endif
