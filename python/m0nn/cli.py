@@ -131,10 +131,12 @@ def _cmd_measure(args: argparse.Namespace) -> int:
 
 def _cmd_golden_graph(args: argparse.Namespace) -> int:
     from m0nn.codegen import write_atomic
-    from m0nn.graph import golden
+    from m0nn.graph import golden, golden_dw
 
+    dw = Path(args.output).parent / "golden_depthwise.h"
     write_atomic(Path(args.output), golden.render())
-    print(f"wrote {args.output}")
+    write_atomic(dw, golden_dw.render())
+    print(f"wrote {args.output} and {dw}")
     return 0
 
 

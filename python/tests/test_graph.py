@@ -80,6 +80,26 @@ def test_golden_graph_header_is_current() -> None:
     assert len(committed) == len(fresh)
 
 
+def test_golden_depthwise_header_is_current() -> None:
+    from m0nn.graph import golden_dw
+
+    committed = (ROOT / "test/test_graph/golden_depthwise.h").read_text()
+    assert committed == golden_dw.render(), "golden_depthwise.h is stale (m0nn golden-graph)"
+
+
+def test_depthwise_lanes_are_exact_for_every_int8() -> None:
+    """The 3x3 depthwise fast path (m0nn_dw3x3_sums): for every low lane u = x + 129 in
+    [1, 256], high lane x' in [-128, 127] and weight w in [-128, 127], the 32-bit product
+    P = (u + 2^16 x') w is exact in int32 and P >> 16 (arithmetic) = x' w - (w < 0)."""
+    u = np.arange(1, 257, dtype=np.int64)[:, None, None]
+    hi = np.arange(-128, 128, dtype=np.int64)[None, :, None]
+    w = np.arange(-128, 128, dtype=np.int64)[None, None, :]
+    p = (u + (hi << 16)) * w
+    assert p.min() >= -(2**31) and p.max() < 2**31
+    assert np.array_equal(p >> 16, np.broadcast_to(hi * w - (w < 0), p.shape))
+    assert np.array_equal(p - ((p >> 16) << 16), np.broadcast_to(u * w + ((w < 0) << 16), p.shape))
+
+
 def test_arena_plan_keeps_live_tensors_apart(tmp_path: Path) -> None:
     for name in ("residual", "concat", "cnn"):
         path, _ = cases.build_ort_case(name, tmp_path)

@@ -2,7 +2,9 @@
  * Python integer reference (golden_graph.h, written by `m0nn golden-graph`):
  * each operator's output for the first vectors (a mismatch names the operator
  * and the index), then every vector's output exactly; the arena as planned is
- * enough and nothing around it is touched. */
+ * enough and nothing around it is touched. The depthwise kernel alone at its
+ * edges against golden_depthwise.h (same generator). */
+#include "golden_depthwise.h"
 #include "golden_graph.h"
 #include "m0nn.h"
 #include "m0nn_unit.h"
@@ -100,6 +102,31 @@ static void check_outputs(int32_t index)
     }
 }
 
+/* m0nn_depthwise_conv_s8 on every vector of a golden_depthwise.h case: the
+ * output exactly, and nothing written past it. */
+static void check_depthwise(int32_t index)
+{
+    const golden_depthwise_case_t *c = &golden_depthwise_cases[index];
+    static int8_t out[OUT_MAX + GUARD];
+    int32_t n, i;
+    M0NN_ASSERT_EQ_INT(1, c->out_size <= OUT_MAX);
+    for (n = 0; n < c->n_vectors; ++n) {
+        for (i = 0; i < c->out_size + GUARD; ++i) {
+            out[i] = 0x5a;
+        }
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_depthwise_conv_s8(c->params, c->input + n * c->in_size, out));
+        if (!m0nn_unit_eq_s8(c->expected + n * c->out_size, out, c->out_size, __LINE__, "depthwise output")) {
+            m0nn_unit_print("  (vector ");
+            m0nn_unit_print_int(n);
+            m0nn_unit_print(")\n");
+            return;
+        }
+        for (i = 0; i < GUARD; ++i) {
+            M0NN_ASSERT_EQ_INT(0x5a, out[c->out_size + i]);
+        }
+    }
+}
+
 static void test_runner_rejects_bad_tables(void)
 {
     const golden_graph_case_t *c = &golden_graph_cases[0];
@@ -180,6 +207,9 @@ int main(void)
     }
     for (i = 0; i < GOLDEN_GRAPH_N_CASES; ++i) {
         m0nn_unit_run_case(check_outputs, i, __FILE__, __LINE__, golden_graph_cases[i].name);
+    }
+    for (i = 0; i < GOLDEN_DEPTHWISE_N_CASES; ++i) {
+        m0nn_unit_run_case(check_depthwise, i, __FILE__, __LINE__, golden_depthwise_cases[i].name);
     }
     M0NN_RUN_TEST(test_runner_rejects_bad_tables);
     M0NN_RUN_TEST(test_kernels_reject_bad_arguments);

@@ -73,17 +73,22 @@ static void dw3x3_pack(const m0nn_conv_s8_params_t *p, const int8_t *input, int3
     const int32_t kb = kb0 < ka ? ka : kb0;
     const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
     const int32_t r1 = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
-    int32_t r, k;
+    const int32_t inside = r0 < r1 && ka < kb;
+    int32_t r = 0, k;
     job.pad_lo = (uint32_t)(129 - p->input_offset);
     job.pad_hi = (uint32_t)-p->input_offset << 16;
-    for (r = 0; r < rows; ++r) {
-        if (r < r0 || r >= r1 || ka == kb) {
-            for (k = 0; k <= width; ++k) {
-                q[r * M0NN_DW_ROW + k] = job.pad_lo + job.pad_hi;
-            }
+    while (r < rows) { /* rows of padding only: above the input, below it */
+        uint32_t *o = q + r * M0NN_DW_ROW;
+        if (inside && r == r0) {
+            r = r1;
+            continue;
         }
+        for (k = 0; k <= width; ++k) {
+            o[k] = job.pad_lo + job.pad_hi;
+        }
+        ++r;
     }
-    if (r0 < r1 && ka < kb) {
+    if (inside) {
         job.plane = q + r0 * M0NN_DW_ROW;
         job.x = input + ((iy0 + r0) * p->in_w + ix0 + ka) * p->in_c + c;
         job.rows = r1 - r0;
@@ -138,11 +143,12 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     for (c = 0; c < c_n; ++c) {
         int32_t sum_w = 0, n_neg = 0;
         uint32_t b0, b1;
-        for (k = 0; k < 9; ++k) {
-            const int32_t w = p->weights[k * c_n + c];
+        const int8_t *wp = p->weights + c;
+        for (k = 0; k < 9; ++k, wp += c_n) {
+            const int32_t w = *wp;
             job.w[k] = w;
             sum_w += w;
-            n_neg += w < 0;
+            n_neg += (int32_t)((uint32_t)w >> 31);
         }
         b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
         b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
