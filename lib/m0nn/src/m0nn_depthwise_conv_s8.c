@@ -59,45 +59,15 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
 #define M0NN_DW3X3_PAIRS ((M0NN_DW_ROW - 1) >> 1)
 #define M0NN_DW_BAND_ROWS 11
 
-/* Plane rows iy0 .. iy0 + rows - 1 (M0NN_DW_ROW words apart), each with the
- * words W(-1) .. W(width - 1), W(j) pairing the columns ix0 + j and ix0 + j + 1
- * (W(-1) only keeps the packing uniform); a value outside the input is the zero
- * point. The rows inside the input go to m0nn_dw_pack in one call. */
-static void dw3x3_pack(const m0nn_conv_s8_params_t *p, const int8_t *input, int32_t c, int32_t iy0, int32_t rows,
-                       int32_t ix0, int32_t width, uint32_t *q)
+/* Fills plane rows [r0, r1) with the zero point's words. */
+static void dw3x3_pad_rows(uint32_t *q, int32_t r0, int32_t r1, int32_t words, uint32_t pad)
 {
-    m0nn_dw_pack_job_t job;
-    /* values k = 0 .. width (column ix0 + k), those in [ka, kb) inside the input */
-    const int32_t ka = ix0 < 0 ? (-ix0 < width + 1 ? -ix0 : width + 1) : 0;
-    const int32_t kb0 = p->in_w - ix0 < width + 1 ? p->in_w - ix0 : width + 1;
-    const int32_t kb = kb0 < ka ? ka : kb0;
-    const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
-    const int32_t r1 = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
-    const int32_t inside = r0 < r1 && ka < kb;
-    int32_t r = 0, k;
-    job.pad_lo = (uint32_t)(129 - p->input_offset);
-    job.pad_hi = (uint32_t)-p->input_offset << 16;
-    while (r < rows) { /* rows of padding only: above the input, below it */
+    int32_t r, k;
+    for (r = r0; r < r1; ++r) {
         uint32_t *o = q + r * M0NN_DW_ROW;
-        if (inside && r == r0) {
-            r = r1;
-            continue;
+        for (k = 0; k < words; ++k) {
+            o[k] = pad;
         }
-        for (k = 0; k <= width; ++k) {
-            o[k] = job.pad_lo + job.pad_hi;
-        }
-        ++r;
-    }
-    if (inside) {
-        job.plane = q + r0 * M0NN_DW_ROW;
-        job.x = input + ((iy0 + r0) * p->in_w + ix0 + ka) * p->in_c + c;
-        job.rows = r1 - r0;
-        job.row_in = p->in_w * p->in_c;
-        job.step = p->in_c;
-        job.lead = ka;
-        job.n = kb - ka;
-        job.trail = width + 1 - kb;
-        m0nn_dw_pack(&job);
     }
 }
 
@@ -116,14 +86,19 @@ static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, 
     }
 }
 
-/* Returns 0 (nothing written) when the layer is not of this shape. */
+/* Returns 0 (nothing written) when the layer is not of this shape. Per tile and
+ * band the geometry is set once; per channel the weights, folded biases, the
+ * band's rows inside the input (m0nn_dw_pack; rows of padding are filled once and
+ * again only where the sums overwrote them), the sums and the requantization. */
 static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
                                                         int8_t *output)
 {
     uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
     m0nn_dw3x3_job_t job;
     m0nn_dw_requant_job_t rq;
+    m0nn_dw_pack_job_t pk;
     const int32_t c_n = p->out_c, sh = p->stride_h, off = p->input_offset;
+    const uint32_t pad = (uint32_t)(129 - off) + ((uint32_t)-off << 16);
     int32_t band = 1, c, k, tx, oy0;
     if (p->depth_multiplier != 1 || p->kernel_h != 3 || p->kernel_w != 3 || p->stride_w != 1 ||
         p->dilation_h != 1 || p->dilation_w != 1) {
@@ -140,43 +115,69 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     rq.d = p->output_offset - p->act_min;
     rq.span = p->act_max - p->act_min;
     rq.lo = p->act_min;
-    for (c = 0; c < c_n; ++c) {
-        int32_t sum_w = 0, n_neg = 0;
-        uint32_t b0, b1;
-        const int8_t *wp = p->weights + c;
-        for (k = 0; k < 9; ++k, wp += c_n) {
-            const int32_t w = *wp;
-            job.w[k] = w;
-            sum_w += w;
-            n_neg += (int32_t)((uint32_t)w >> 31);
-        }
-        b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
-        b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
-        if (p->requant == M0NN_REQUANT_MUL32) {
-            const uint32_t round = 1u << (-p->shift[c] - 1);
-            rq.m = p->multiplier[c];
-            rq.right = -p->shift[c];
-            rq.c0 = b0 * (uint32_t)rq.m + round;
-            rq.c1 = b1 * (uint32_t)rq.m + round;
-        }
-        for (tx = 0; tx < p->out_w; tx += 2 * M0NN_DW3X3_PAIRS) {
-            const int32_t n = p->out_w - tx < 2 * M0NN_DW3X3_PAIRS ? p->out_w - tx : 2 * M0NN_DW3X3_PAIRS;
-            job.pairs = (n + 1) >> 1;
-            for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
-                int8_t *out = output + (oy0 * p->out_w + tx) * c_n + c;
-                job.rows = p->out_h - oy0 < band ? p->out_h - oy0 : band;
-                dw3x3_pack(p, input, c, oy0 * sh - p->pad_top, (job.rows - 1) * sh + 3, tx - p->pad_left,
-                           2 * job.pairs + 1, q);
+    pk.row_in = p->in_w * c_n;
+    pk.step = c_n;
+    pk.pad_lo = (uint32_t)(129 - off);
+    pk.pad_hi = (uint32_t)-off << 16;
+    for (tx = 0; tx < p->out_w; tx += 2 * M0NN_DW3X3_PAIRS) {
+        const int32_t n = p->out_w - tx < 2 * M0NN_DW3X3_PAIRS ? p->out_w - tx : 2 * M0NN_DW3X3_PAIRS;
+        const int32_t ix0 = tx - p->pad_left, width = 2 * ((n + 1) >> 1) + 1;
+        /* values k = 0 .. width (column ix0 + k), those in [ka, kb) inside the input */
+        const int32_t ka = ix0 < 0 ? (-ix0 < width + 1 ? -ix0 : width + 1) : 0;
+        const int32_t kb0 = p->in_w - ix0 < width + 1 ? p->in_w - ix0 : width + 1;
+        const int32_t kb = kb0 < ka ? ka : kb0;
+        job.pairs = (n + 1) >> 1;
+        rq.pairs = job.pairs;
+        rq.out_skip = (p->out_w - n) * c_n;
+        rq.odd = n & 1;
+        pk.lead = ka;
+        pk.n = kb - ka;
+        pk.trail = width + 1 - kb;
+        for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
+            const int32_t iy0 = oy0 * sh - p->pad_top;
+            const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
+            const int32_t rows = (rows_out - 1) * sh + 3, last_top = (rows_out - 1) * sh + 1;
+            const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
+            const int32_t r1a = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
+            const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
+            job.rows = rows_out;
+            rq.rows = rows_out;
+            pk.rows = r1 - r0;
+            pk.plane = q + r0 * M0NN_DW_ROW;
+            pk.x = r1 > r0 ? input + ((iy0 + r0) * p->in_w + ix0 + ka) * c_n : input;
+            dw3x3_pad_rows(q, 0, r0, width + 1, pad);
+            dw3x3_pad_rows(q, r1, rows, width + 1, pad);
+            for (c = 0; c < c_n; ++c) {
+                int32_t sum_w = 0, n_neg = 0;
+                uint32_t b0, b1;
+                const int8_t *wp = p->weights + c;
+                for (k = 0; k < 9; ++k, wp += c_n) {
+                    const int32_t w = *wp;
+                    job.w[k] = w;
+                    sum_w += w;
+                    n_neg += (int32_t)((uint32_t)w >> 31);
+                }
+                b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
+                b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
+                if (c > 0) { /* the sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, .., last_top - 1 */
+                    dw3x3_pad_rows(q, 0, r0 < last_top ? r0 : last_top, width + 1, pad);
+                    dw3x3_pad_rows(q, r1, last_top, width + 1, pad);
+                }
+                if (r1 > r0) {
+                    m0nn_dw_pack(&pk);
+                    pk.x += 1;
+                }
                 m0nn_dw3x3_sums(&job);
                 if (p->requant == M0NN_REQUANT_MUL32) {
-                    rq.pairs = job.pairs;
-                    rq.rows = job.rows;
-                    rq.out = out;
-                    rq.out_skip = (p->out_w - n) * c_n;
-                    rq.odd = n & 1;
+                    const uint32_t round = 1u << (-p->shift[c] - 1);
+                    rq.m = p->multiplier[c];
+                    rq.right = -p->shift[c];
+                    rq.c0 = b0 * (uint32_t)rq.m + round;
+                    rq.c1 = b1 * (uint32_t)rq.m + round;
+                    rq.out = output + (oy0 * p->out_w + tx) * c_n + c;
                     m0nn_dw_requant_mul32(&rq);
                 } else {
-                    dw3x3_store(p, c, b0, b1, q + 1, job.rows, n, out);
+                    dw3x3_store(p, c, b0, b1, q + 1, rows_out, n, output + (oy0 * p->out_w + tx) * c_n + c);
                 }
             }
         }
