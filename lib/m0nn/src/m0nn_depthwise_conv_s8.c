@@ -57,15 +57,16 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
  * requantize, clamp and store in assembly too (m0nn_dw_requant_mul32). Stack:
  * M0NN_DW_BAND_ROWS * M0NN_DW_ROW words of plane. */
 #define M0NN_DW3X3_PAIRS ((M0NN_DW_ROW - 1) >> 1)
-#define M0NN_DW_BAND_ROWS 11
+#define M0NN_DW_BAND_ROWS 10
 
-/* Fills plane rows [r0, r1) with the zero point's words. */
-static void dw3x3_pad_rows(uint32_t *q, int32_t r0, int32_t r1, int32_t words, uint32_t pad)
+/* Words [k0, k1) of plane rows r0, r0 + step, ... below r1 hold the zero
+ * point's word (k counts from W(-1)). */
+static void dw3x3_pad(uint32_t *q, int32_t r0, int32_t r1, int32_t step, int32_t k0, int32_t k1, uint32_t pad)
 {
     int32_t r, k;
-    for (r = r0; r < r1; ++r) {
+    for (r = r0; r < r1; r += step) {
         uint32_t *o = q + r * M0NN_DW_ROW;
-        for (k = 0; k < words; ++k) {
+        for (k = k0; k < k1; ++k) {
             o[k] = pad;
         }
     }
@@ -130,25 +131,23 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
         rq.pairs = job.pairs;
         rq.out_skip = (p->out_w - n) * c_n;
         rq.odd = n & 1;
-        pk.lead = ka;
         pk.n = kb - ka;
-        pk.trail = width + 1 - kb;
+        pk.tail = kb <= width;
         for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
             const int32_t iy0 = oy0 * sh - p->pad_top;
             const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
-            const int32_t rows = (rows_out - 1) * sh + 3, last_top = (rows_out - 1) * sh + 1;
+            const int32_t rows = (rows_out - 1) * sh + 3;
             const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
             const int32_t r1a = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
             const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
             job.rows = rows_out;
             rq.rows = rows_out;
             pk.rows = r1 - r0;
-            pk.plane = q + r0 * M0NN_DW_ROW;
+            pk.plane = q + r0 * M0NN_DW_ROW + ka; /* W(ka - 1) */
             pk.x = r1 > r0 ? input + ((iy0 + r0) * p->in_w + ix0 + ka) * c_n : input;
-            dw3x3_pad_rows(q, 0, r0, width + 1, pad);
-            dw3x3_pad_rows(q, r1, rows, width + 1, pad);
+            dw3x3_pad(q, 0, rows, 1, 0, width + 1, pad);
             for (c = 0; c < c_n; ++c) {
-                int32_t sum_w = 0, n_neg = 0;
+                int32_t sum_w = 0, n_neg = 0, r;
                 uint32_t b0, b1;
                 const int8_t *wp = p->weights + c;
                 for (k = 0; k < 9; ++k, wp += c_n) {
@@ -159,9 +158,18 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
                 }
                 b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
                 b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
-                if (c > 0) { /* the sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, .., last_top - 1 */
-                    dw3x3_pad_rows(q, 0, r0 < last_top ? r0 : last_top, width + 1, pad);
-                    dw3x3_pad_rows(q, r1, last_top, width + 1, pad);
+                /* the previous channel's sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, ..: the
+                 * padding among them again (rows inside the input: their words left and right of the values) */
+                for (r = 0; c > 0 && r < rows_out * sh && r < r0; r += sh) {
+                    dw3x3_pad(q, r, r + 1, 1, 1, 2 * job.pairs + 1, pad);
+                }
+                for (; c > 0 && r < rows_out * sh && (ka > 1 || kb < 2 * job.pairs || r1 < rows_out * sh); r += sh) {
+                    if (r >= r1) {
+                        dw3x3_pad(q, r, r + 1, 1, 1, 2 * job.pairs + 1, pad);
+                    } else {
+                        dw3x3_pad(q, r, r + 1, 1, 1, ka, pad);
+                        dw3x3_pad(q, r, r + 1, 1, kb + 1, 2 * job.pairs + 1, pad);
+                    }
                 }
                 if (r1 > r0) {
                     m0nn_dw_pack(&pk);

@@ -4,22 +4,18 @@
 #if !defined(__ARM_ARCH_6M__)
 void m0nn_dw_pack(const m0nn_dw_pack_job_t *job)
 {
-    const uint32_t pad = job->pad_lo + job->pad_hi;
     int32_t r, k;
     for (r = 0; r < job->rows; ++r) {
         uint32_t *o = job->plane + r * M0NN_DW_ROW;
         const int8_t *x = job->x + r * job->row_in;
         uint32_t lo = job->pad_lo;
-        for (k = 0; k < job->lead; ++k) {
-            *o++ = pad;
-        }
         for (k = 0; k < job->n; ++k) {
             const int32_t v = x[k * job->step];
             *o++ = lo + ((uint32_t)v << 16);
             lo = (uint32_t)(v + 129);
         }
-        for (k = 0; k < job->trail; ++k) {
-            *o++ = (k == 0 ? lo : job->pad_lo) + job->pad_hi;
+        if (job->tail) {
+            *o = lo + job->pad_hi;
         }
     }
 }

@@ -361,12 +361,11 @@ typedef struct {
 } m0nn_dw3x3_job_t;
 void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
 
-/* Packs `rows` rows of one channel for m0nn_dw3x3_sums, all inside the input,
- * each as lead + n + trail words from `plane` on (rows M0NN_DW_ROW words apart):
- * `lead` words pad_lo + pad_hi, then per value v of the row's n >= 1 values
- * (x, x + step, ... bytes; rows row_in bytes apart) the word lo + (v << 16) with
- * lo = pad_lo for the first and (previous v) + 129 after, then, if trail >= 1,
- * lo + pad_hi (lo of the last value) and trail - 1 words pad_lo + pad_hi.
+/* Packs `rows` rows of one channel for m0nn_dw3x3_sums, all inside the input:
+ * per row (from plane on, rows M0NN_DW_ROW words apart) and per value v of its
+ * n >= 1 values (x, x + step, ... bytes; rows row_in bytes apart) the word
+ * lo + (v << 16), lo = pad_lo for the first and (previous v) + 129 after, then
+ * if tail, lo + pad_hi. The words around them (padding only) are the caller's.
  * ARMv6-M assembly in m0nn_dw_pack_armv6m.S; portable C in m0nn_dw_pack.c. */
 typedef struct {
     uint32_t *plane;  /* 0 */
@@ -374,11 +373,10 @@ typedef struct {
     int32_t rows;     /* 8: >= 1 */
     int32_t row_in;   /* 12: bytes */
     int32_t step;     /* 16: bytes */
-    int32_t lead;     /* 20: >= 0 */
-    int32_t n;        /* 24: >= 1 */
-    int32_t trail;    /* 28: >= 0 */
-    uint32_t pad_lo;  /* 32: zero point + 129 */
-    uint32_t pad_hi;  /* 36: zero point << 16 */
+    int32_t n;        /* 20: >= 1 */
+    int32_t tail;     /* 24: 0 or 1 */
+    uint32_t pad_lo;  /* 28: zero point + 129 */
+    uint32_t pad_hi;  /* 32: zero point << 16 */
 } m0nn_dw_pack_job_t;
 void m0nn_dw_pack(const m0nn_dw_pack_job_t *job);
 
