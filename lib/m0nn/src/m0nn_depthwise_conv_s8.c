@@ -47,7 +47,7 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
     }
 }
 
-/* Depth multiplier 1, 3x3, stride_w 1, no dilation: per channel, per tile of at
+/* Depth multiplier 1, 3x3 or 1x3, stride_w 1, no dilation: per channel, per tile of at
  * most 2 * M0NN_DW3X3_PAIRS output columns and band of output rows, the band's plane
  * is packed (m0nn_internal.h: word j = (x[j] + 129) + x[j + 1] 2^16, padding the
  * zero point), m0nn_dw3x3_sums leaves S and H per pair of outputs, and
@@ -69,6 +69,18 @@ static void dw3x3_pad(uint32_t *q, int32_t r0, int32_t r1, int32_t step, int32_t
         for (k = k0; k < k1; ++k) {
             o[k] = pad;
         }
+    }
+}
+
+/* n weights of a channel (w[0], w[step], ..) as int32, their sum and how many are negative. */
+static inline void dw3x3_weights(const int8_t *w, int32_t step, int32_t n, int32_t *out, int32_t *sum, int32_t *neg)
+{
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        const int32_t v = w[k * step];
+        out[k] = v;
+        *sum += v;
+        *neg += (int32_t)((uint32_t)v >> 31);
     }
 }
 
@@ -100,13 +112,18 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     m0nn_dw_pack_job_t pk;
     const int32_t c_n = p->out_c, sh = p->stride_h, off = p->input_offset;
     const uint32_t pad = (uint32_t)(129 - off) + ((uint32_t)-off << 16);
+    /* a 1x3 kernel runs as 3x3 with zero rows above and below, over one more row of padding */
+    const int32_t one_row = p->kernel_h == 1, pad_top = p->pad_top + one_row;
     int32_t band = 1, c, k, tx, oy0;
-    if (p->depth_multiplier != 1 || p->kernel_h != 3 || p->kernel_w != 3 || p->stride_w != 1 ||
-        p->dilation_h != 1 || p->dilation_w != 1) {
+    if (p->depth_multiplier != 1 || (p->kernel_h != 3 && !one_row) || p->kernel_w != 3 || p->stride_w != 1 ||
+        (p->dilation_h != 1 && !one_row) || p->dilation_w != 1) {
         return 0;
     }
     while (band < p->out_h && band * sh + 3 <= M0NN_DW_BAND_ROWS) {
         ++band; /* output rows per band (no division on the M0) */
+    }
+    for (k = 0; k < 9; ++k) {
+        job.w[k] = 0; /* the zero rows of a 1x3 kernel stay */
     }
     job.plane = q + 1; /* W(0) */
     job.row_step = 4 * sh * M0NN_DW_ROW;
@@ -134,7 +151,7 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
         pk.n = kb - ka;
         pk.tail = kb <= width;
         for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
-            const int32_t iy0 = oy0 * sh - p->pad_top;
+            const int32_t iy0 = oy0 * sh - pad_top;
             const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
             const int32_t rows = (rows_out - 1) * sh + 3;
             const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
@@ -149,12 +166,10 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
             for (c = 0; c < c_n; ++c) {
                 int32_t sum_w = 0, n_neg = 0, r;
                 uint32_t b0, b1;
-                const int8_t *wp = p->weights + c;
-                for (k = 0; k < 9; ++k, wp += c_n) {
-                    const int32_t w = *wp;
-                    job.w[k] = w;
-                    sum_w += w;
-                    n_neg += (int32_t)((uint32_t)w >> 31);
+                if (one_row) {
+                    dw3x3_weights(p->weights + c, c_n, 3, job.w + 3, &sum_w, &n_neg);
+                } else {
+                    dw3x3_weights(p->weights + c, c_n, 9, job.w, &sum_w, &n_neg);
                 }
                 b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
                 b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
