@@ -317,8 +317,10 @@ typedef struct {
 /* The largest window (kernel_h * kernel_w * in_c) of the paired path: its
  * activations are packed on the stack, 4 bytes per value (512 bytes), with
  * the dot products of up to M0NN_CONV_PAIR_CHANNELS channels (256 bytes).
- * m0nn_depthwise_conv_s8 uses at most 640 bytes of stack scratch (multiplier 1:
- * a packed band of one channel's plane, its weights and a row of pair sums). */
+ * m0nn_depthwise_conv_s8 uses at most 708 bytes of stack scratch (multiplier 1,
+ * 3x3 or 1x3, stride_w 1: a packed band of one channel's plane, 10 rows of 14 words,
+ * and three job structures; other multiplier-1 shapes: 640 bytes, a packed band,
+ * its weights and a row of pair sums). */
 #define M0NN_CONV_PAIR_TAPS 128
 #define M0NN_CONV_PAIR_CHANNELS 32
 

@@ -18,23 +18,26 @@ m0nn_dw_requant_mul32:
     mov r6, r10
     mov r7, r11
     push {r4-r7}                /* the caller's r8-r11 */
-    sub sp, #24
-    /* [sp]: rows left, [sp, #4]: row start, [sp, #8]: row step, [sp, #12]: out_skip,
-     * [sp, #16]: odd, [sp, #20]: bytes of a row's full pairs */
+    sub sp, #20
+    /* [sp]: end of the sums, [sp, #4]: bytes of a row's full pairs, [sp, #8]: odd,
+     * [sp, #12]: out_skip, [sp, #16]: bytes from past a row's sums to the next row's */
     ldr r1, [r0, #8]
+    ldr r3, [r0, #12]
+    muls r1, r3
+    ldr r2, [r0, #0]
+    adds r1, r1, r2
     str r1, [sp]
-    ldr r1, [r0, #0]
+    ldr r1, [r0, #4]
+    lsls r1, r1, #3
+    subs r3, r3, r1
+    str r3, [sp, #16]
+    ldr r2, [r0, #28]
+    str r2, [sp, #8]
+    lsls r2, r2, #3
+    subs r1, r1, r2
     str r1, [sp, #4]
-    ldr r1, [r0, #12]
-    str r1, [sp, #8]
     ldr r1, [r0, #24]
     str r1, [sp, #12]
-    ldr r2, [r0, #28]
-    str r2, [sp, #16]
-    ldr r1, [r0, #4]
-    subs r1, r1, r2
-    lsls r1, r1, #3
-    str r1, [sp, #20]
     ldr r1, [r0, #40]
     mov r8, r1                  /* c0 */
     ldr r1, [r0, #44]
@@ -49,8 +52,8 @@ m0nn_dw_requant_mul32:
     ldr r7, [r0, #20]
     ldr r4, [r0, #32]
     ldr r5, [r0, #36]
-3:  ldr r0, [sp, #4]
-    ldr r1, [sp, #20]
+    ldr r0, [r0, #0]
+3:  ldr r1, [sp, #4]
     adds r1, r1, r0
     mov lr, r1
     cmp r0, r1
@@ -82,7 +85,7 @@ m0nn_dw_requant_mul32:
     adds r6, r6, r7
     cmp r0, lr
     bne 1b
-5:  ldr r1, [sp, #16]
+5:  ldr r1, [sp, #8]
     cmp r1, #0
     beq 4f
     ldm r0!, {r1, r2}           /* the last pair of an odd row: its left output only */
@@ -102,15 +105,12 @@ m0nn_dw_requant_mul32:
     adds r6, r6, r7
 4:  ldr r1, [sp, #12]
     adds r6, r6, r1
-    ldr r1, [sp, #4]
-    ldr r2, [sp, #8]
-    adds r1, r1, r2
-    str r1, [sp, #4]
+    ldr r1, [sp, #16]
+    adds r0, r0, r1
     ldr r1, [sp]
-    subs r1, #1
-    str r1, [sp]
+    cmp r0, r1
     bne 3b
-    add sp, #24
+    add sp, #20
     pop {r4-r7}
     mov r8, r4
     mov r9, r5
