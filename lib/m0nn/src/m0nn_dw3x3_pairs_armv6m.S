@@ -5,18 +5,14 @@
 #if defined(__ARM_ARCH_6M__)
     .syntax unified
     .thumb
+#include "m0nn_armv6m_frame.inc"
     .section .text.m0nn_dw3x3_pairs, "ax", %progbits
     .align 2
     .global m0nn_dw3x3_pairs
     .type m0nn_dw3x3_pairs, %function
     .thumb_func
 m0nn_dw3x3_pairs:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}                /* the caller's r8-r11 */
+    M0NN_SAVE_R4_R11
     lsls r1, r1, #2
     mov r11, r1                 /* row step in bytes */
     mov r12, r2                 /* the weights */
@@ -74,11 +70,6 @@ m0nn_dw3x3_pairs:
     cmp r0, r1
     bne 1b
     add sp, #4
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    M0NN_RESTORE_R4_R11_RETURN
     .size m0nn_dw3x3_pairs, .-m0nn_dw3x3_pairs
 #endif

@@ -8,18 +8,35 @@
 #if defined(__ARM_ARCH_6M__)
     .syntax unified
     .thumb
+#include "m0nn_armv6m_frame.inc"
+
+/* DW_TAP: the packed word at byte offset off of the window times the weight in
+ * low register w into S (r8) and H (r9); 6 cycles. DW_TAP_HIGH: the weight in
+ * high register w, copied to r2 first; 7 cycles. */
+    .macro DW_TAP off, w
+    ldr r1, [r0, #\off]
+    muls r1, \w
+    add r8, r1
+    asrs r1, r1, #16
+    add r9, r1
+    .endm
+
+    .macro DW_TAP_HIGH off, w
+    ldr r1, [r0, #\off]
+    mov r2, \w
+    muls r2, r1
+    add r8, r2
+    asrs r2, r2, #16
+    add r9, r2
+    .endm
+
     .section .text.m0nn_dw3x3_sums, "ax", %progbits
     .align 2
     .global m0nn_dw3x3_sums
     .type m0nn_dw3x3_sums, %function
     .thumb_func
 m0nn_dw3x3_sums:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}                /* the caller's r8-r11 */
+    M0NN_SAVE_R4_R11
     sub sp, #16                 /* [sp]: w8, [sp, #4]: rows left, [sp, #8]: row start, [sp, #12]: row step */
     ldr r1, [r0, #48]
     str r1, [sp]
@@ -48,39 +65,12 @@ m0nn_dw3x3_sums:
     mov r8, r1
     asrs r1, r1, #16
     mov r9, r1
-    ldr r1, [r0, #4]
-    muls r1, r4
-    add r8, r1
-    asrs r1, r1, #16
-    add r9, r1
-    ldr r1, [r0, #8]
-    muls r1, r5
-    add r8, r1
-    asrs r1, r1, #16
-    add r9, r1
-    ldr r1, [r0, #56]
-    muls r1, r6
-    add r8, r1
-    asrs r1, r1, #16
-    add r9, r1
-    ldr r1, [r0, #64]
-    mov r2, r10
-    muls r2, r1
-    add r8, r2
-    asrs r2, r2, #16
-    add r9, r2
-    ldr r1, [r0, #112]
-    mov r2, r11
-    muls r2, r1
-    add r8, r2
-    asrs r2, r2, #16
-    add r9, r2
-    ldr r1, [r0, #116]
-    mov r2, r12
-    muls r2, r1
-    add r8, r2
-    asrs r2, r2, #16
-    add r9, r2
+    DW_TAP 4, r4
+    DW_TAP 8, r5
+    DW_TAP 56, r6
+    DW_TAP_HIGH 64, r10
+    DW_TAP_HIGH 112, r11
+    DW_TAP_HIGH 116, r12
     ldr r1, [r0, #120]
     ldr r2, [sp]
     muls r2, r1
@@ -106,11 +96,6 @@ m0nn_dw3x3_sums:
     add lr, r2
     b 1b
 2:  add sp, #16
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    M0NN_RESTORE_R4_R11_RETURN
     .size m0nn_dw3x3_sums, .-m0nn_dw3x3_sums
 #endif

@@ -5,18 +5,14 @@
 #if defined(__ARM_ARCH_6M__)
     .syntax unified
     .thumb
+#include "m0nn_armv6m_frame.inc"
     .section .text.m0nn_dw_pack, "ax", %progbits
     .align 2
     .global m0nn_dw_pack
     .type m0nn_dw_pack, %function
     .thumb_func
 m0nn_dw_pack:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}                /* the caller's r8-r11 */
+    M0NN_SAVE_R4_R11
     sub sp, #8                  /* [sp]: rows left, [sp, #4]: n odd | tail << 1 */
     ldr r1, [r0, #8]
     str r1, [sp]
@@ -89,11 +85,6 @@ m0nn_dw_pack:
     str r7, [sp]
     bne 3b
     add sp, #8
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    M0NN_RESTORE_R4_R11_RETURN
     .size m0nn_dw_pack, .-m0nn_dw_pack
 #endif

@@ -6,18 +6,27 @@
 #if defined(__ARM_ARCH_6M__)
     .syntax unified
     .thumb
+#include "m0nn_armv6m_frame.inc"
+
+/* DW_Y: y (the folded sum) times m (r4), + c, >> right (r5), + d (r10),
+ * max(., 0) (r3 scratch), then compared with span (r11). 7 cycles. */
+    .macro DW_Y y, c
+    muls \y, r4
+    add \y, \c
+    asrs \y, r5
+    add \y, r10
+    asrs r3, \y, #31
+    bics \y, r3
+    cmp \y, r11
+    .endm
+
     .section .text.m0nn_dw_requant_mul32, "ax", %progbits
     .align 2
     .global m0nn_dw_requant_mul32
     .type m0nn_dw_requant_mul32, %function
     .thumb_func
 m0nn_dw_requant_mul32:
-    push {r4-r7, lr}
-    mov r4, r8
-    mov r5, r9
-    mov r6, r10
-    mov r7, r11
-    push {r4-r7}                /* the caller's r8-r11 */
+    M0NN_SAVE_R4_R11
     sub sp, #20
     /* [sp]: end of the sums, [sp, #4]: bytes of a row's full pairs, [sp, #8]: odd,
      * [sp, #12]: out_skip, [sp, #16]: bytes from past a row's sums to the next row's */
@@ -61,24 +70,12 @@ m0nn_dw_requant_mul32:
 1:  ldm r0!, {r1, r2}
     lsls r3, r2, #16
     subs r1, r1, r3             /* S - (H << 16) */
-    muls r1, r4
-    add r1, r8
-    asrs r1, r5
-    add r1, r10
-    asrs r3, r1, #31
-    bics r1, r3
-    cmp r1, r11
+    DW_Y r1, r8
     bgt 6f
 7:  add r1, r12
     strb r1, [r6]
     adds r6, r6, r7
-    muls r2, r4
-    add r2, r9
-    asrs r2, r5
-    add r2, r10
-    asrs r3, r2, #31
-    bics r2, r3
-    cmp r2, r11
+    DW_Y r2, r9
     bgt 8f
 9:  add r2, r12
     strb r2, [r6]
@@ -91,13 +88,7 @@ m0nn_dw_requant_mul32:
     ldm r0!, {r1, r2}           /* the last pair of an odd row: its left output only */
     lsls r3, r2, #16
     subs r1, r1, r3
-    muls r1, r4
-    add r1, r8
-    asrs r1, r5
-    add r1, r10
-    asrs r3, r1, #31
-    bics r1, r3
-    cmp r1, r11
+    DW_Y r1, r8
     ble 10f
     mov r1, r11
 10: add r1, r12
@@ -111,12 +102,7 @@ m0nn_dw_requant_mul32:
     cmp r0, r1
     bne 3b
     add sp, #20
-    pop {r4-r7}
-    mov r8, r4
-    mov r9, r5
-    mov r10, r6
-    mov r11, r7
-    pop {r4-r7, pc}
+    M0NN_RESTORE_R4_R11_RETURN
 6:  mov r1, r11
     b 7b
 8:  mov r2, r11
