@@ -104,7 +104,7 @@ static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, 
  * band's rows inside the input (m0nn_dw_pack; rows of padding are filled once and
  * again only where the sums overwrote them), the sums and the requantization. */
 static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
-                                                        int8_t *output)
+                                                       int8_t *output)
 {
     uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
     m0nn_dw3x3_job_t job;

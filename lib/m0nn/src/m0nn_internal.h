@@ -368,15 +368,15 @@ void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
  * if tail, lo + pad_hi. The words around them (padding only) are the caller's.
  * ARMv6-M assembly in m0nn_dw_pack_armv6m.S; portable C in m0nn_dw_pack.c. */
 typedef struct {
-    uint32_t *plane;  /* 0 */
-    const int8_t *x;  /* 4 */
-    int32_t rows;     /* 8: >= 1 */
-    int32_t row_in;   /* 12: bytes */
-    int32_t step;     /* 16: bytes */
-    int32_t n;        /* 20: >= 1 */
-    int32_t tail;     /* 24: 0 or 1 */
-    uint32_t pad_lo;  /* 28: zero point + 129 */
-    uint32_t pad_hi;  /* 32: zero point << 16 */
+    uint32_t *plane; /* 0 */
+    const int8_t *x; /* 4 */
+    int32_t rows;    /* 8: >= 1 */
+    int32_t row_in;  /* 12: bytes */
+    int32_t step;    /* 16: bytes */
+    int32_t n;       /* 20: >= 1 */
+    int32_t tail;    /* 24: 0 or 1 */
+    uint32_t pad_lo; /* 28: zero point + 129 */
+    uint32_t pad_hi; /* 32: zero point << 16 */
 } m0nn_dw_pack_job_t;
 void m0nn_dw_pack(const m0nn_dw_pack_job_t *job);
 

@@ -119,8 +119,7 @@ def render() -> str:
             ]
             name = re.sub(r"[^0-9a-z]+", "_", f"dw {case.label} {mode}".lower())
             entries.append(
-                f'    {{"{name}", &{p}_o0_params, {N_VECTORS}, {src.size}, {dst.size}, '
-                f"{p}_input, {p}_expected}},"
+                f'    {{"{name}", &{p}_o0_params, {N_VECTORS}, {src.size}, {dst.size}, {p}_input, {p}_expected}},'
             )
             k += 1
     parts += [
