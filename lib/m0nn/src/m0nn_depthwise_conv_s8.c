@@ -112,18 +112,14 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     m0nn_dw_pack_job_t pk;
     const int32_t c_n = p->out_c, sh = p->stride_h, off = p->input_offset;
     const uint32_t pad = (uint32_t)(129 - off) + ((uint32_t)-off << 16);
-    /* a 1x3 kernel runs as 3x3 with zero rows above and below, over one more row of padding */
-    const int32_t one_row = p->kernel_h == 1, pad_top = p->pad_top + one_row;
-    int32_t band = 1, c, k, tx, oy0;
+    const int32_t one_row = p->kernel_h == 1, kh = one_row ? 1 : 3;
+    int32_t band = 1, c, tx, oy0;
     if (p->depth_multiplier != 1 || (p->kernel_h != 3 && !one_row) || p->kernel_w != 3 || p->stride_w != 1 ||
         (p->dilation_h != 1 && !one_row) || p->dilation_w != 1) {
         return 0;
     }
-    while (band < p->out_h && band * sh + 3 <= M0NN_DW_BAND_ROWS) {
+    while (band < p->out_h && band * sh + kh <= M0NN_DW_BAND_ROWS) {
         ++band; /* output rows per band (no division on the M0) */
-    }
-    for (k = 0; k < 9; ++k) {
-        job.w[k] = 0; /* the zero rows of a 1x3 kernel stay */
     }
     job.plane = q + 1; /* W(0) */
     job.row_step = 4 * sh * M0NN_DW_ROW;
@@ -151,9 +147,9 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
         pk.n = kb - ka;
         pk.tail = kb <= width;
         for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
-            const int32_t iy0 = oy0 * sh - pad_top;
+            const int32_t iy0 = oy0 * sh - p->pad_top;
             const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
-            const int32_t rows = (rows_out - 1) * sh + 3;
+            const int32_t rows = (rows_out - 1) * sh + kh;
             const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
             const int32_t r1a = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
             const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
@@ -167,7 +163,7 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
                 int32_t sum_w = 0, n_neg = 0, r;
                 uint32_t b0, b1;
                 if (one_row) {
-                    dw3x3_weights(p->weights + c, c_n, 3, job.w + 3, &sum_w, &n_neg);
+                    dw3x3_weights(p->weights + c, c_n, 3, job.w, &sum_w, &n_neg);
                 } else {
                     dw3x3_weights(p->weights + c, c_n, 9, job.w, &sum_w, &n_neg);
                 }
@@ -190,7 +186,7 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
                     m0nn_dw_pack(&pk);
                     pk.x += 1;
                 }
-                m0nn_dw3x3_sums(&job);
+                (one_row ? m0nn_dw1x3_sums : m0nn_dw3x3_sums)(&job);
                 if (p->requant == M0NN_REQUANT_MUL32) {
                     const uint32_t round = 1u << (-p->shift[c] - 1);
                     rq.m = p->multiplier[c];

@@ -1,17 +1,17 @@
 #include "m0nn_internal.h"
 
-/* Portable version for every target but ARMv6-M (m0nn_dw3x3_sums_armv6m.S): the
+/* Portable versions for every target but ARMv6-M (m0nn_dw3x3_sums_armv6m.S): the
  * same sums, modulo 2^32; the arithmetic shift of a negative P is spelled out
  * (C99 leaves it to the implementation). */
 #if !defined(__ARM_ARCH_6M__)
-void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job)
+static void dw_sums(const m0nn_dw3x3_job_t *job, int32_t kernel_h)
 {
     int32_t r, i, ky, kx;
     for (r = 0; r < job->rows; ++r) {
         uint32_t *q = (uint32_t *)(void *)((uint8_t *)job->plane + r * job->row_step);
         for (i = 0; i < job->pairs; ++i, q += 2) {
             uint32_t s = 0, h = 0;
-            for (ky = 0; ky < 3; ++ky) {
+            for (ky = 0; ky < kernel_h; ++ky) {
                 for (kx = 0; kx < 3; ++kx) {
                     const uint32_t p = q[ky * M0NN_DW_ROW + kx] * (uint32_t)job->w[3 * ky + kx];
                     s += p;
@@ -22,5 +22,15 @@ void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job)
             q[1] = h;
         }
     }
+}
+
+void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job)
+{
+    dw_sums(job, 3);
+}
+
+void m0nn_dw1x3_sums(const m0nn_dw3x3_job_t *job)
+{
+    dw_sums(job, 1);
 }
 #endif

@@ -98,4 +98,56 @@ m0nn_dw3x3_sums:
 2:  add sp, #16
     M0NN_RESTORE_R4_R11_RETURN
     .size m0nn_dw3x3_sums, .-m0nn_dw3x3_sums
+
+/* m0nn_dw1x3_sums: w0-w2 in r3-r5, S and H in r1 and r2: 23 cycles per window
+ * of 6 multiply-accumulates. */
+    .section .text.m0nn_dw1x3_sums, "ax", %progbits
+    .align 2
+    .global m0nn_dw1x3_sums
+    .type m0nn_dw1x3_sums, %function
+    .thumb_func
+m0nn_dw1x3_sums:
+    push {r4-r7, lr}
+    sub sp, #8                  /* [sp]: rows left, [sp, #4]: bytes from past a row's windows to the next row */
+    ldr r1, [r0, #8]
+    str r1, [sp]
+    ldr r2, [r0, #12]
+    mov r12, r2                 /* row step */
+    ldr r1, [r0, #4]
+    lsls r1, r1, #3
+    subs r2, r2, r1
+    str r2, [sp, #4]
+    ldr r2, [r0, #0]
+    adds r1, r1, r2
+    mov lr, r1                  /* end of the row's windows */
+    adds r0, #16
+    ldm r0!, {r3-r5}            /* w0-w2 */
+    movs r0, r2
+1:  ldr r1, [r0, #0]
+    muls r1, r3
+    asrs r2, r1, #16
+    ldr r6, [r0, #4]
+    muls r6, r4
+    adds r1, r1, r6
+    asrs r6, r6, #16
+    adds r2, r2, r6
+    ldr r6, [r0, #8]
+    muls r6, r5
+    adds r1, r1, r6
+    asrs r6, r6, #16
+    adds r2, r2, r6
+    stm r0!, {r1, r2}
+    cmp r0, lr
+    bne 1b
+    ldr r1, [sp]
+    subs r1, #1
+    beq 2f
+    str r1, [sp]
+    ldr r1, [sp, #4]
+    adds r0, r0, r1
+    add lr, r12
+    b 1b
+2:  add sp, #8
+    pop {r4-r7, pc}
+    .size m0nn_dw1x3_sums, .-m0nn_dw1x3_sums
 #endif

@@ -360,6 +360,8 @@ typedef struct {
     int32_t w[9];     /* 16: the channel's weights, ky-major */
 } m0nn_dw3x3_job_t;
 void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
+/* The same for a 1x3 kernel: the taps at word offsets 0, 1, 2, weights w[0..2]. */
+void m0nn_dw1x3_sums(const m0nn_dw3x3_job_t *job);
 
 /* Packs `rows` rows of one channel for m0nn_dw3x3_sums, all inside the input:
  * per row (from plane on, rows M0NN_DW_ROW words apart) and per value v of its
