@@ -72,15 +72,24 @@ static void dw3x3_pad(uint32_t *q, int32_t r0, int32_t r1, int32_t step, int32_t
     }
 }
 
-/* n weights of a channel (w[0], w[step], ..) as int32, their sum and how many are negative. */
-static inline void dw3x3_weights(const int8_t *w, int32_t step, int32_t n, int32_t *out, int32_t *sum, int32_t *neg)
+/* The three weights of one kernel row (w[0], w[step], w[2 step]) as int32 in
+ * out; returns their sum and adds how many are negative to *neg. */
+static inline int32_t dw3x3_row_weights(const int8_t *w, int32_t step, int32_t *out, int32_t *neg)
 {
-    int32_t k;
-    for (k = 0; k < n; ++k) {
-        const int32_t v = w[k * step];
-        out[k] = v;
-        *sum += v;
-        *neg += (int32_t)((uint32_t)v >> 31);
+    const int32_t a = w[0], b = w[step], d = w[2 * step];
+    out[0] = a;
+    out[1] = b;
+    out[2] = d;
+    *neg += (int32_t)(((uint32_t)a >> 31) + ((uint32_t)b >> 31) + ((uint32_t)d >> 31));
+    return a + b + d;
+}
+
+/* n (even) words of the zero point's word from o on. */
+static void dw3x3_fill(uint32_t *o, int32_t n, uint32_t pad)
+{
+    for (; n > 0; n -= 2, o += 2) {
+        o[0] = pad;
+        o[1] = pad;
     }
 }
 
@@ -153,6 +162,8 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
             const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
             const int32_t r1a = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
             const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
+            const int32_t top_end = rows_out * sh;             /* the sums overwrite rows 0, sh, .. below top_end */
+            const int32_t edges = ka > 1 || kb < 2 * job.pairs || r1 < top_end;
             job.rows = rows_out;
             rq.rows = rows_out;
             pk.rows = r1 - r0;
@@ -162,19 +173,19 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
             for (c = 0; c < c_n; ++c) {
                 int32_t sum_w = 0, n_neg = 0, r;
                 uint32_t b0, b1;
-                if (one_row) {
-                    dw3x3_weights(p->weights + c, c_n, 3, job.w, &sum_w, &n_neg);
-                } else {
-                    dw3x3_weights(p->weights + c, c_n, 9, job.w, &sum_w, &n_neg);
+                sum_w = dw3x3_row_weights(p->weights + c, c_n, job.w, &n_neg);
+                if (!one_row) {
+                    sum_w += dw3x3_row_weights(p->weights + c + 3 * c_n, c_n, job.w + 3, &n_neg);
+                    sum_w += dw3x3_row_weights(p->weights + c + 6 * c_n, c_n, job.w + 6, &n_neg);
                 }
                 b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
                 b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
                 /* the previous channel's sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, ..: the
                  * padding among them again (rows inside the input: their words left and right of the values) */
-                for (r = 0; c > 0 && r < rows_out * sh && r < r0; r += sh) {
-                    dw3x3_pad(q, r, r + 1, 1, 1, 2 * job.pairs + 1, pad);
+                for (r = 0; c > 0 && r < top_end && r < r0; r += sh) {
+                    dw3x3_fill(q + r * M0NN_DW_ROW + 1, 2 * job.pairs, pad);
                 }
-                for (; c > 0 && r < rows_out * sh && (ka > 1 || kb < 2 * job.pairs || r1 < rows_out * sh); r += sh) {
+                for (; c > 0 && edges && r < top_end; r += sh) {
                     if (r >= r1) {
                         dw3x3_pad(q, r, r + 1, 1, 1, 2 * job.pairs + 1, pad);
                     } else {
