@@ -6,26 +6,25 @@
 m0nn_status_t m0nn_avgpool_s8(const m0nn_pool_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const m0nn_status_t status = m0nn_pool_s8_check(p, input, output, 1);
+    const int32_t c_n = p->channels;
     int32_t oy, ox, c, ky, kx;
     if (status != M0NN_OK) {
         return status;
     }
     for (oy = 0; oy < p->out_h; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;
-        const int32_t y0 = iy0 < 0 ? 0 : iy0;
-        const int32_t y1 = iy0 + p->kernel_h > p->in_h ? p->in_h : iy0 + p->kernel_h;
+        const m0nn_span_t ys = m0nn_pool_span(oy * p->stride_h - p->pad_top, p->kernel_h, p->in_h);
         for (ox = 0; ox < p->out_w; ++ox) {
-            const int32_t ix0 = ox * p->stride_w - p->pad_left;
-            const int32_t x0 = ix0 < 0 ? 0 : ix0;
-            const int32_t x1 = ix0 + p->kernel_w > p->in_w ? p->in_w : ix0 + p->kernel_w;
-            const int32_t count = p->count_include_pad ? p->kernel_h * p->kernel_w : (y1 - y0) * (x1 - x0);
-            int8_t *out = output + (oy * p->out_w + ox) * p->channels;
-            for (c = 0; c < p->channels; ++c) {
-                int32_t total = 0;
+            const m0nn_span_t xs = m0nn_pool_span(ox * p->stride_w - p->pad_left, p->kernel_w, p->in_w);
+            const int32_t inside = (ys.hi - ys.lo) * (xs.hi - xs.lo);
+            const int32_t count = p->count_include_pad ? p->kernel_h * p->kernel_w : inside;
+            const int32_t first = (ys.lo * p->in_w + xs.lo) * c_n;  /* the first tap inside */
+            const int32_t skip = (p->in_w - (xs.hi - xs.lo)) * c_n; /* from past a row's taps to the next */
+            for (c = 0; c < c_n; ++c) {
+                int32_t total = p->input_offset * inside, at = first + c;
                 int32_t y;
-                for (ky = y0; ky < y1; ++ky) {
-                    for (kx = x0; kx < x1; ++kx) {
-                        total += (int32_t)input[(ky * p->in_w + kx) * p->channels + c] + p->input_offset;
+                for (ky = ys.lo; ky < ys.hi; ++ky, at += skip) {
+                    for (kx = xs.lo; kx < xs.hi; ++kx, at += c_n) {
+                        total += input[at];
                     }
                 }
                 if (p->multiplier) {
@@ -39,7 +38,7 @@ m0nn_status_t m0nn_avgpool_s8(const m0nn_pool_s8_params_t *p, const int8_t *inpu
                 }
                 y = y < -128 ? -128 : y;
                 y = y > 127 ? 127 : y;
-                out[c] = (int8_t)y;
+                *output++ = (int8_t)y;
             }
         }
     }

@@ -420,6 +420,20 @@ static inline int32_t m0nn_conv_requantize(const m0nn_conv_s8_params_t *p, int32
     return m0nn_requantize_q31(acc, p->multiplier[co], p->shift[co]);
 }
 
+/* The taps [lo, hi) of a pooling window that starts at i0 (output * stride - pad)
+ * and spans `kernel` taps, clipped to the input's [0, size): the window set-up
+ * m0nn_maxpool_s8 and m0nn_avgpool_s8 share. */
+typedef struct {
+    int32_t lo, hi;
+} m0nn_span_t;
+static inline m0nn_span_t m0nn_pool_span(int32_t i0, int32_t kernel, int32_t size)
+{
+    m0nn_span_t s;
+    s.lo = i0 < 0 ? 0 : i0;
+    s.hi = i0 + kernel > size ? size : i0 + kernel;
+    return s;
+}
+
 /* Argument checks shared by kernel families (graph operators). */
 m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *input, const int8_t *output,
                                  int32_t depthwise);
