@@ -25,7 +25,7 @@
 #define G_CONV1D_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_ARENA_SIZE 352
 #define G_CONV1D_ARENA_LOWER_BOUND 352
 #define G_CONV1D_N_OPS 3
@@ -36,40 +36,32 @@ static const m0nn_transpose_s8_params_t g_conv1d_o0_params = {3, 32};
 /* op 1: conv3: conv [3, 32] -> [8, 32], kernel 1x5, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 2, 0, 2), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 221101;
  * requantization mul32 */
-static const int8_t g_conv1d_o1_weights[120] = {
-    /*   0 */ 33, 15, -15, -10, 69, -13, -29, -127, -3, 60, 14, 90, -93, 0, 94, 38,
-    /*  16 */ -71, 57, -54, -59, -71, 75, 26, -80, -39, -127, 6, 111, -28, -25, 13, -98,
-    /*  32 */ -18, 0, 29, 60, -127, 2, 27, -26, -24, -7, 1, 13, -32, 18, -91, 31,
-    /*  48 */ 10, -49, -11, -73, 3, -127, 27, 42, -91, 108, -85, -66, -5, -3, -127, 21,
-    /*  64 */ -37, 16, 35, -47, -18, 37, 121, -17, 0, -91, 78, -96, -45, -51, 57, -36,
-    /*  80 */ 48, 53, -29, -27, 35, 6, -19, 3, 127, -49, -31, 19, -75, 127, -41, -80,
-    /*  96 */ 55, 14, 41, 16, 20, -28, -76, -113, -103, 52, -88, 49, 12, -127, -75, -14,
-    /* 112 */ -44, -39, 58, -15, -12, 104, 19, -42,
-};
-static const int32_t g_conv1d_o1_bias[8] = {
-    /*   0 */ -445, -16, 850, -113, -431, -1112, -420, 1504,
-};
 static const int32_t g_conv1d_o1_multiplier[8] = {
     /*   0 */ 9942, 5445, 10812, 7669, 7691, 8331, 4096, 10816,
 };
 static const int32_t g_conv1d_o1_shift[8] = {
     /*   0 */ -20, -20, -20, -20, -20, -20, -19, -21,
 };
-static const int32_t g_conv1d_o1_bias_u8[8] = {
-    /*   0 */ -10730, 29145, 23477, 42721, 4046, 1671, 30435, 21106,
+/* the fast path (m0nn.graph.lanes): 32 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv1d_o1_lane_consts[25] = {
+    /*   0 */ 32, -1495174695, 42721, 1994592206, 30435, 1538577942, 23477, 1383204487,
+    /*   8 */ 21106, 9942, 20, 10812, 20, 7669, 20, 5445,
+    /*  16 */ 20, 4096, 19, 7691, 20, 10816, 21, 8331,
+    /*  24 */ 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv1d_o1_weights_u8[120] = {
-    /*   0 */ 161, 143, 113, 118, 197, 115, 99, 1, 125, 188, 142, 218, 35, 128, 222, 166,
-    /*  16 */ 57, 185, 74, 69, 57, 203, 154, 48, 89, 1, 134, 239, 100, 103, 141, 30,
-    /*  32 */ 110, 128, 157, 188, 1, 130, 155, 102, 104, 121, 129, 141, 96, 146, 37, 159,
-    /*  48 */ 138, 79, 117, 55, 131, 1, 155, 170, 37, 236, 43, 62, 123, 125, 1, 149,
-    /*  64 */ 91, 144, 163, 81, 110, 165, 249, 111, 128, 37, 206, 32, 83, 77, 185, 92,
-    /*  80 */ 176, 181, 99, 101, 163, 134, 109, 131, 255, 79, 97, 147, 53, 255, 87, 48,
-    /*  96 */ 183, 142, 169, 144, 148, 100, 52, 15, 25, 180, 40, 177, 140, 1, 53, 114,
-    /* 112 */ 84, 89, 186, 113, 116, 232, 147, 86,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv1d_o1_lane_weights[60] = {
+    /*   0 */ 0x000d00a1, 0x001200a6, 0xffe1007b, 0x00340020, 0xff9e008f, 0xffa50039, 0x0013007d, 0xffa80053,
+    /*   8 */ 0xffee0071, 0x001f00b9, 0xffb50001, 0x0031004d, 0x00000076, 0x000a004a, 0x007f0095, 0x000c00b9,
+    /*  16 */ 0x001d00c5, 0xffcf0045, 0xffd7005b, 0xff81005c, 0x003c0073, 0xfff50039, 0xffb00090, 0xffb500b0,
+    /*  24 */ 0xff810063, 0xffb700cb, 0x003700a3, 0xfff200b5, 0x00020001, 0x0003009a, 0x000e0051, 0xffd40063,
+    /*  32 */ 0x001b007d, 0xff810030, 0x0029006e, 0xffd90065, 0xffe600bc, 0x001b0059, 0x001000a5, 0x003a00a3,
+    /*  40 */ 0xffe8008e, 0x002a0001, 0x001400f9, 0xfff10086, 0xfff900da, 0xffa50086, 0xffe4006f, 0xfff4006d,
+    /*  48 */ 0x00010023, 0x006c00ef, 0xffb40080, 0x00680083, 0x000d0080, 0xffab0064, 0xff8f0025, 0x001300ff,
+    /*  56 */ 0xffe000de, 0xffbe0067, 0xff9900ce, 0xffd6004f,
 };
-static const m0nn_conv_s8_params_t g_conv1d_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, M0NN_REQUANT_MUL32, g_conv1d_o1_weights, g_conv1d_o1_bias, g_conv1d_o1_multiplier, g_conv1d_o1_shift, g_conv1d_o1_bias_u8, g_conv1d_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_conv1d_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_conv1d_o1_multiplier, g_conv1d_o1_shift, g_conv1d_o1_lane_consts, g_conv1d_o1_lane_weights};
 
 /* op 2: output: transpose [8, 32] -> [256]: [32][8] -> [8][32] */
 static const m0nn_transpose_s8_params_t g_conv1d_o2_params = {32, 8};
@@ -550,7 +542,7 @@ static const int8_t g_conv1d_test_trace[G_CONV1D_TRACE_N][G_CONV1D_TRACE_SIZE] =
 #define G_CONV1D_EDGES_OUTPUT_ZERO_POINT (5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_EDGES_ARENA_SIZE 136
 #define G_CONV1D_EDGES_ARENA_LOWER_BOUND 136
 #define G_CONV1D_EDGES_N_OPS 4
@@ -561,34 +553,30 @@ static const m0nn_transpose_s8_params_t g_conv1d_edges_o0_params = {4, 19};
 /* op 1: conv3: conv [4, 19] -> [6, 10], kernel 1x3, stride (1, 2), dilation (1, 2),
  * pads (top, left, bottom, right) (0, 1, 0, 3), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 229021;
  * requantization mul32 */
-static const int8_t g_conv1d_edges_o1_weights[72] = {
-    /*   0 */ 44, 127, -18, 72, -73, 37, -3, 114, 66, -62, 26, -10, -66, 28, -5, -115,
-    /*  16 */ -53, -127, -95, -45, -100, -109, -100, 52, 6, -68, 24, 41, 65, -45, 127, -37,
-    /*  32 */ -93, -68, 31, 89, -82, -87, 36, 63, 43, -7, 99, -64, 2, -34, 92, -127,
-    /*  48 */ 7, 88, -5, -34, -95, -55, -35, -104, 27, 127, 96, 43, -31, -50, -127, -82,
-    /*  64 */ 1, 58, -35, 86, 11, 27, -47, 11,
-};
-static const int32_t g_conv1d_edges_o1_bias[6] = {
-    /*   0 */ -246, 796, -979, -153, 1372, 1224,
-};
 static const int32_t g_conv1d_edges_o1_multiplier[6] = {
     /*   0 */ 8740, 8494, 9648, 7695, 9796, 9770,
 };
 static const int32_t g_conv1d_edges_o1_shift[6] = {
     /*   0 */ -21, -21, -21, -21, -21, -21,
 };
-static const int32_t g_conv1d_edges_o1_bias_u8[6] = {
-    /*   0 */ -39926, 91936, -9907, 8031, -6068, 23296,
+/* the fast path (m0nn.graph.lanes): 10 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv1d_edges_o1_lane_consts[25] = {
+    /*   0 */ 10, 526411552, 8031, -6068, 0, -649305078, -9907, 23296,
+    /*   8 */ 0, 8740, 21, 9648, 21, 7695, 21, 8494,
+    /*  16 */ 21, 0, 1, 9796, 21, 0, 1, 9770,
+    /*  24 */ 21,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv1d_edges_o1_weights_u8[72] = {
-    /*   0 */ 172, 255, 110, 200, 55, 165, 125, 242, 194, 66, 154, 118, 62, 156, 123, 13,
-    /*  16 */ 75, 1, 33, 83, 28, 19, 28, 180, 134, 60, 152, 169, 193, 83, 255, 91,
-    /*  32 */ 35, 60, 159, 217, 46, 41, 164, 191, 171, 121, 227, 64, 130, 94, 220, 1,
-    /*  48 */ 135, 216, 123, 94, 33, 73, 93, 24, 155, 255, 224, 171, 97, 78, 1, 46,
-    /*  64 */ 129, 186, 93, 214, 139, 155, 81, 139,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv1d_edges_o1_lane_weights[48] = {
+    /*   0 */ 0x000600ac, 0xffae003e, 0x00000087, 0x00000061, 0xffbc00ff, 0xffa9009c, 0x000000d8, 0x0000004e,
+    /*   8 */ 0x0018006e, 0x0024007b, 0x0000007b, 0x00000001, 0x002900c8, 0x003f000d, 0x0000005e, 0x0000002e,
+    /*  16 */ 0x00410037, 0x002b004b, 0x00000021, 0x00000081, 0xffd300a5, 0xfff90001, 0x00000049, 0x000000ba,
+    /*  24 */ 0x007f007d, 0x00630021, 0x0000005d, 0x0000005d, 0xffdb00f2, 0xffc00053, 0x00000018, 0x000000d6,
+    /*  32 */ 0xffa300c2, 0x0002001c, 0x0000009b, 0x0000008b, 0xffbc0042, 0xffde0013, 0x000000ff, 0x0000009b,
+    /*  40 */ 0x001f009a, 0x005c001c, 0x000000e0, 0x00000051, 0x00590076, 0xff8100b4, 0x000000ab, 0x0000008b,
 };
-static const m0nn_conv_s8_params_t g_conv1d_edges_o1_params = {1, 19, 4, 1, 10, 6, 1, 3, 1, 2, 1, 2, 0, 1, 0, 4, 5, -128, 127, M0NN_REQUANT_MUL32, g_conv1d_edges_o1_weights, g_conv1d_edges_o1_bias, g_conv1d_edges_o1_multiplier, g_conv1d_edges_o1_shift, g_conv1d_edges_o1_bias_u8, g_conv1d_edges_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_conv1d_edges_o1_params = {1, 19, 4, 1, 10, 6, 1, 3, 1, 2, 1, 2, 0, 1, 0, 4, 5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_conv1d_edges_o1_multiplier, g_conv1d_edges_o1_shift, g_conv1d_edges_o1_lane_consts, g_conv1d_edges_o1_lane_weights};
 
 /* op 2: averagepool4: pool [6, 10] -> [6, 5], average, TFLite rounding (exact reciprocal per window count), window 1x3, stride (1, 2), pads (0, 1, 0, 0), count_include_pad 0 */
 static const uint32_t g_conv1d_edges_o2_recip_mult[3] = {
@@ -799,7 +787,7 @@ static const int8_t g_conv1d_edges_test_trace[G_CONV1D_EDGES_TRACE_N][G_CONV1D_E
 #define G_CONV2D_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV2D_ARENA_SIZE 320
 #define G_CONV2D_ARENA_LOWER_BOUND 319
 #define G_CONV2D_N_OPS 4
@@ -810,70 +798,61 @@ static const m0nn_transpose_s8_params_t g_conv2d_o0_params = {2, 72};
 /* op 1: conv3: conv [2, 9, 8] -> [5, 5, 7], kernel 3x3, stride (2, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 0, 2, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 315969;
  * requantization mul32 */
-static const int8_t g_conv2d_o1_weights[90] = {
-    /*   0 */ -46, -58, -127, 44, 16, -53, -31, 33, 79, 43, 43, 90, 100, -62, -25, 63,
-    /*  16 */ 53, 3, -83, 114, -101, 34, -59, -46, 46, -39, -6, 43, 57, 42, -127, 57,
-    /*  32 */ -4, -39, -3, -30, 51, 127, 36, 29, -122, -63, -39, 33, 63, 84, 45, 34,
-    /*  48 */ 56, -113, -49, -120, -56, 117, 127, 107, 80, 56, 2, 65, 117, -96, 70, -23,
-    /*  64 */ -38, -94, 38, 1, 69, 31, 53, 32, -7, -127, -39, -73, -28, -71, 25, -38,
-    /*  80 */ 81, -4, 13, 37, 15, 43, -72, 41, -42, -7,
-};
-static const int32_t g_conv2d_o1_bias[5] = {
-    /*   0 */ -422, -81, -534, 745, 188,
-};
 static const int32_t g_conv2d_o1_multiplier[5] = {
     /*   0 */ 8619, 5777, 4636, 5242, 9292,
 };
 static const int32_t g_conv2d_o1_shift[5] = {
     /*   0 */ -20, -20, -20, -20, -20,
 };
-static const int32_t g_conv2d_o1_bias_u8[5] = {
-    /*   0 */ -20717, 17631, -14433, -72686, 31307,
+/* the fast path (m0nn.graph.lanes): 7 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv2d_o1_lane_consts[25] = {
+    /*   0 */ 7, -468564769, -72686, 31307, 0, -945901805, -14433, 0,
+    /*   8 */ 0, 8619, 20, 4636, 20, 5242, 20, 5777,
+    /*  16 */ 20, 0, 1, 9292, 20, 0, 1, 0,
+    /*  24 */ 1,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv2d_o1_weights_u8[90] = {
-    /*   0 */ 82, 70, 1, 172, 144, 75, 97, 161, 207, 171, 171, 218, 228, 66, 103, 191,
-    /*  16 */ 181, 131, 45, 242, 27, 162, 69, 82, 174, 89, 122, 171, 185, 170, 1, 185,
-    /*  32 */ 124, 89, 125, 98, 179, 255, 164, 157, 6, 65, 89, 161, 191, 212, 173, 162,
-    /*  48 */ 184, 15, 79, 8, 72, 245, 255, 235, 208, 184, 130, 193, 245, 32, 198, 105,
-    /*  64 */ 90, 34, 166, 129, 197, 159, 181, 160, 121, 1, 89, 55, 100, 57, 153, 90,
-    /*  80 */ 209, 124, 141, 165, 143, 171, 56, 169, 86, 121,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv2d_o1_lane_weights[72] = {
+    /*   0 */ 0x00330052, 0x007f002d, 0x00000079, 0x00000080, 0x007f0046, 0x006b00f2, 0x00000001, 0x00000080,
+    /*   8 */ 0xffd90061, 0x007500ae, 0x00000099, 0x00000080, 0x002100a1, 0xffa00059, 0x0000005a, 0x00000080,
+    /*  16 */ 0x003800e4, 0x00260001, 0x0000008f, 0x00000080, 0xff8f0042, 0x000100b9, 0x000000ab, 0x00000080,
+    /*  24 */ 0x00240001, 0x0050001b, 0x00000059, 0x00000080, 0x001d00ac, 0x003800a2, 0x00000037, 0x00000080,
+    /*  32 */ 0x003f00cf, 0x0046007a, 0x000000d1, 0x00000080, 0x005400ab, 0xffe900ab, 0x0000007c, 0x00000080,
+    /*  40 */ 0xffcf0067, 0x0045007c, 0x00000038, 0x00000080, 0xff8800bf, 0x001f0059, 0x000000a9, 0x00000080,
+    /*  48 */ 0xff860090, 0x00020045, 0x00000064, 0x00000080, 0xffc1004b, 0x00410052, 0x00000039, 0x00000080,
+    /*  56 */ 0x002d00ab, 0xffda00b9, 0x0000008d, 0x00000080, 0x002200da, 0xffa200aa, 0x000000a5, 0x00000080,
+    /*  64 */ 0xffc800b5, 0x0035007d, 0x00000056, 0x00000080, 0x00750083, 0x00200062, 0x00000079, 0x00000080,
 };
-static const m0nn_conv_s8_params_t g_conv2d_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, M0NN_REQUANT_MUL32, g_conv2d_o1_weights, g_conv2d_o1_bias, g_conv2d_o1_multiplier, g_conv2d_o1_shift, g_conv2d_o1_bias_u8, g_conv2d_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_conv2d_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_conv2d_o1_multiplier, g_conv2d_o1_shift, g_conv2d_o1_lane_consts, g_conv2d_o1_lane_weights};
 
 /* op 2: conv9: conv [5, 5, 7] -> [3, 4, 7], kernel 2x3, stride (1, 1), dilation (2, 1),
  * pads (top, left, bottom, right) (0, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 358207;
  * requantization mul32 */
-static const int8_t g_conv2d_o2_weights[90] = {
-    /*   0 */ -2, -22, -9, 28, -83, -65, -36, 0, -54, 127, 30, 5, -28, -59, -38, 4,
-    /*  16 */ -6, -55, -87, 31, -42, 42, -20, -19, -42, -85, -61, -1, -30, -7, -4, 65,
-    /*  32 */ 70, 1, -49, -19, -5, -11, -38, -50, -93, 32, 63, -96, 56, -3, -91, 87,
-    /*  48 */ -19, 15, -44, -79, 15, -8, 8, 3, -107, -70, -127, -38, 29, 34, -34, 72,
-    /*  64 */ 23, -19, 103, 78, -52, 106, 34, -127, -31, -45, 51, -36, -62, 1, -6, -42,
-    /*  80 */ 77, 17, 21, -88, 51, -85, -21, 26, 15, -10,
-};
-static const int32_t g_conv2d_o2_bias[3] = {
-    /*   0 */ 2710, -1548, -2227,
-};
 static const int32_t g_conv2d_o2_multiplier[3] = {
     /*   0 */ 7273, 3101, 3623,
 };
 static const int32_t g_conv2d_o2_shift[3] = {
     /*   0 */ -21, -20, -20,
 };
-static const int32_t g_conv2d_o2_bias_u8[3] = {
-    /*   0 */ 2710, -1548, -2227,
+/* the fast path (m0nn.graph.lanes): 7 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv2d_o2_lane_consts[13] = {
+    /*   0 */ 7, -1548, 0, -145945962, -2227, 7273, 21, 3623,
+    /*   8 */ 20, 0, 1, 3101, 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv2d_o2_weights_u8[90] = {
-    /*   0 */ 126, 106, 119, 156, 45, 63, 92, 128, 74, 255, 158, 133, 100, 69, 90, 132,
-    /*  16 */ 122, 73, 41, 159, 86, 170, 108, 109, 86, 43, 67, 127, 98, 121, 124, 193,
-    /*  32 */ 198, 129, 79, 109, 123, 117, 90, 78, 35, 160, 191, 32, 184, 125, 37, 215,
-    /*  48 */ 109, 143, 84, 49, 143, 120, 136, 131, 21, 58, 1, 90, 157, 162, 94, 200,
-    /*  64 */ 151, 109, 231, 206, 76, 234, 162, 1, 97, 83, 179, 92, 66, 129, 122, 86,
-    /*  80 */ 205, 145, 149, 40, 179, 43, 107, 154, 143, 118,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv2d_o2_lane_weights[60] = {
+    /*   0 */ 0x001d007e, 0x0000007c, 0x0022006a, 0x000000c1, 0xffde0077, 0x000000c6, 0x0048009c, 0x00000081,
+    /*   8 */ 0x0017002d, 0x0000004f, 0xffdc0084, 0x0000007d, 0xffc2007a, 0x00000025, 0x00010049, 0x000000d7,
+    /*  16 */ 0xfffa0029, 0x0000006d, 0xffd6009f, 0x0000008f, 0xffed003f, 0x0000006d, 0x0067005c, 0x0000007b,
+    /*  24 */ 0x004e0080, 0x00000075, 0xffcc004a, 0x0000005a, 0x006a00ff, 0x0000004e, 0x004d0056, 0x00000054,
+    /*  32 */ 0x001100aa, 0x00000031, 0x0015006c, 0x0000008f, 0xffa8006d, 0x00000078, 0x00330056, 0x00000088,
+    /*  40 */ 0x0022009e, 0x00000023, 0xff810085, 0x000000a0, 0xffe10064, 0x000000bf, 0xffd30045, 0x00000020,
+    /*  48 */ 0x0033005a, 0x000000b8, 0xffab002b, 0x00000083, 0xffeb0043, 0x00000015, 0x001a007f, 0x0000003a,
+    /*  56 */ 0x000f0062, 0x00000001, 0xfff60079, 0x0000005a,
 };
-static const m0nn_conv_s8_params_t g_conv2d_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, M0NN_REQUANT_MUL32, g_conv2d_o2_weights, g_conv2d_o2_bias, g_conv2d_o2_multiplier, g_conv2d_o2_shift, g_conv2d_o2_bias_u8, g_conv2d_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_conv2d_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_conv2d_o2_multiplier, g_conv2d_o2_shift, g_conv2d_o2_lane_consts, g_conv2d_o2_lane_weights};
 
 /* op 3: output: transpose [3, 4, 7] -> [84]: [28][3] -> [3][28] */
 static const m0nn_transpose_s8_params_t g_conv2d_o3_params = {28, 3};
@@ -1243,7 +1222,7 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
 #define G_DEPTHWISE_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_DEPTHWISE_ARENA_SIZE 504
 #define G_DEPTHWISE_ARENA_LOWER_BOUND 504
 #define G_DEPTHWISE_N_OPS 5
@@ -1296,30 +1275,28 @@ static const m0nn_conv_s8_params_t g_depthwise_o2_params = {7, 6, 8, 3, 3, 8, 3,
 /* op 3: conv11: conv [8, 3, 3] -> [6, 3, 3], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 159123;
  * requantization mul32 */
-static const int8_t g_depthwise_o3_weights[48] = {
-    /*   0 */ -76, -74, -31, 42, -127, 101, -15, 56, -28, -26, 126, 54, 127, -1, 33, 18,
-    /*  16 */ -38, 34, -120, 54, -127, -86, -120, -35, -35, 127, -84, 83, -15, -35, 27, -80,
-    /*  32 */ 50, 127, 115, -121, -69, 127, 9, -5, -65, -91, 71, -93, -5, -127, -75, -94,
-};
-static const int32_t g_depthwise_o3_bias[6] = {
-    /*   0 */ 2405, -10, -2177, 39, -258, -338,
-};
 static const int32_t g_depthwise_o3_multiplier[6] = {
     /*   0 */ 15277, 10963, 7622, 15092, 7450, 10656,
 };
 static const int32_t g_depthwise_o3_shift[6] = {
     /*   0 */ -22, -21, -21, -22, -21, -22,
 };
-static const int32_t g_depthwise_o3_bias_u8[6] = {
-    /*   0 */ 2405, -10, -2177, 39, -258, -338,
+/* the fast path (m0nn.graph.lanes): 3 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_depthwise_o3_lane_consts[25] = {
+    /*   0 */ 3, 2555894, 39, -258, 0, -142669467, -2177, -338,
+    /*   8 */ 0, 15277, 22, 7622, 21, 15092, 22, 10963,
+    /*  16 */ 21, 0, 1, 7450, 21, 0, 1, 10656,
+    /*  24 */ 22,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_depthwise_o3_weights_u8[48] = {
-    /*   0 */ 52, 54, 97, 170, 1, 229, 113, 184, 100, 102, 254, 182, 255, 127, 161, 146,
-    /*  16 */ 90, 162, 8, 182, 1, 42, 8, 93, 93, 255, 44, 211, 113, 93, 155, 48,
-    /*  32 */ 178, 255, 243, 7, 59, 255, 137, 123, 63, 37, 199, 35, 123, 1, 53, 34,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_depthwise_o3_lane_weights[32] = {
+    /*   0 */ 0xffda0034, 0xffdd0064, 0x000000b2, 0x0000003f, 0x00220036, 0x007f0066, 0x000000ff, 0x00000025,
+    /*   8 */ 0xff880061, 0xffac00fe, 0x000000f3, 0x000000c7, 0x003600aa, 0x005300b6, 0x00000007, 0x00000023,
+    /*  16 */ 0xff810001, 0xfff100ff, 0x0000003b, 0x0000007b, 0xffaa00e5, 0xffdd007f, 0x000000ff, 0x00000001,
+    /*  24 */ 0xff880071, 0x001b00a1, 0x00000089, 0x00000035, 0xffdd00b8, 0xffb00092, 0x0000007b, 0x00000022,
 };
-static const m0nn_conv_s8_params_t g_depthwise_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, M0NN_REQUANT_MUL32, g_depthwise_o3_weights, g_depthwise_o3_bias, g_depthwise_o3_multiplier, g_depthwise_o3_shift, g_depthwise_o3_bias_u8, g_depthwise_o3_weights_u8};
+static const m0nn_conv_s8_params_t g_depthwise_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_depthwise_o3_multiplier, g_depthwise_o3_shift, g_depthwise_o3_lane_consts, g_depthwise_o3_lane_weights};
 
 /* op 4: output: transpose [6, 3, 3] -> [54]: [9][6] -> [6][9] */
 static const m0nn_transpose_s8_params_t g_depthwise_o4_params = {9, 6};
@@ -1738,7 +1715,7 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
 #define G_DEPTHWISE_BANDS_OUTPUT_ZERO_POINT (-22)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_DEPTHWISE_BANDS_ARENA_SIZE 991
 #define G_DEPTHWISE_BANDS_ARENA_LOWER_BOUND 990
 #define G_DEPTHWISE_BANDS_N_OPS 6
@@ -2823,7 +2800,7 @@ static const int8_t g_depthwise_bands_test_trace[G_DEPTHWISE_BANDS_TRACE_N][G_DE
 #define G_POOLS_OUTPUT_ZERO_POINT (-1)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_POOLS_ARENA_SIZE 900
 #define G_POOLS_ARENA_LOWER_BOUND 900
 #define G_POOLS_N_OPS 8
@@ -2834,46 +2811,38 @@ static const m0nn_transpose_s8_params_t g_pools_o0_params = {3, 100};
 /* op 1: conv3: conv [3, 10, 10] -> [6, 10, 10], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 388120;
  * requantization mul32 */
-static const int8_t g_pools_o1_weights[162] = {
-    /*   0 */ 52, 17, -37, -13, -89, -7, -59, -19, -64, 34, 43, -98, -94, -60, -36, -64,
-    /*  16 */ 2, 81, 11, -7, -28, 73, -24, 127, -90, 81, 119, 111, 29, -8, -60, 33,
-    /*  32 */ -104, 57, 94, 35, 55, -80, -23, 16, -18, -59, 59, -18, -28, 60, 92, 20,
-    /*  48 */ 56, -3, -107, -50, -127, -118, -56, 125, 73, -2, 10, -68, -37, 4, 81, 108,
-    /*  64 */ 30, 17, -42, -68, 76, -70, 127, 2, 92, 16, 5, -53, -76, 93, -26, 25,
-    /*  80 */ 19, 3, 14, 11, 2, 113, -9, -28, 37, -64, 8, 3, -75, -2, 112, 16,
-    /*  96 */ -8, 13, -32, 38, -41, 127, 34, -21, 31, 73, -37, -27, -20, -18, 33, 10,
-    /* 112 */ 127, 34, 88, -62, -94, 46, -3, -36, 17, -18, 37, -16, -33, -61, 7, 5,
-    /* 128 */ -47, 2, 34, 86, 31, -35, 64, 26, 9, -86, -18, 13, -21, -121, 59, 9,
-    /* 144 */ 32, 53, -39, -57, -52, 57, 58, 22, -49, -7, -85, -17, -14, 59, 23, -48,
-    /* 160 */ -39, -127,
-};
-static const int32_t g_pools_o1_bias[6] = {
-    /*   0 */ 412, -520, -1073, -2512, -426, 1180,
-};
 static const int32_t g_pools_o1_multiplier[6] = {
     /*   0 */ 3120, 4913, 3006, 7212, 6604, 4573,
 };
 static const int32_t g_pools_o1_shift[6] = {
     /*   0 */ -19, -20, -19, -20, -20, -20,
 };
-static const int32_t g_pools_o1_bias_u8[6] = {
-    /*   0 */ 19186, 10316, -52103, -39178, -22854, 46540,
+/* the fast path (m0nn.graph.lanes): 10 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_pools_o1_lane_consts[25] = {
+    /*   0 */ 10, 1727408204, -39178, -22854, 0, 880364274, -52103, 46540,
+    /*   8 */ 0, 3120, 19, 3006, 19, 7212, 20, 4913,
+    /*  16 */ 20, 0, 1, 6604, 20, 0, 1, 4573,
+    /*  24 */ 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_pools_o1_weights_u8[162] = {
-    /*   0 */ 180, 145, 91, 115, 39, 121, 69, 109, 64, 162, 171, 30, 34, 68, 92, 64,
-    /*  16 */ 130, 209, 139, 121, 100, 201, 104, 255, 38, 209, 247, 239, 157, 120, 68, 161,
-    /*  32 */ 24, 185, 222, 163, 183, 48, 105, 144, 110, 69, 187, 110, 100, 188, 220, 148,
-    /*  48 */ 184, 125, 21, 78, 1, 10, 72, 253, 201, 126, 138, 60, 91, 132, 209, 236,
-    /*  64 */ 158, 145, 86, 60, 204, 58, 255, 130, 220, 144, 133, 75, 52, 221, 102, 153,
-    /*  80 */ 147, 131, 142, 139, 130, 241, 119, 100, 165, 64, 136, 131, 53, 126, 240, 144,
-    /*  96 */ 120, 141, 96, 166, 87, 255, 162, 107, 159, 201, 91, 101, 108, 110, 161, 138,
-    /* 112 */ 255, 162, 216, 66, 34, 174, 125, 92, 145, 110, 165, 112, 95, 67, 135, 133,
-    /* 128 */ 81, 130, 162, 214, 159, 93, 192, 154, 137, 42, 110, 141, 107, 7, 187, 137,
-    /* 144 */ 160, 181, 89, 71, 76, 185, 186, 150, 79, 121, 43, 111, 114, 187, 151, 80,
-    /* 160 */ 89, 1,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_pools_o1_lane_weights[108] = {
+    /*   0 */ 0xffc800b4, 0x000300ef, 0x0000006c, 0x0000009a, 0x007d0091, 0x000e009d, 0x0000006e, 0x00000089,
+    /*   8 */ 0x0049005b, 0x000b0078, 0x000000a1, 0x0000002a, 0x006c00a2, 0x000800b7, 0x000000ae, 0x000000a0,
+    /*  16 */ 0x001e00ab, 0x00030030, 0x0000007d, 0x000000b5, 0x0011001e, 0xffb50069, 0x0000005c, 0x00000059,
+    /*  24 */ 0x005c008b, 0x002600bc, 0x00000087, 0x00000079, 0x00100079, 0xffd700dc, 0x00000085, 0x0000002b,
+    /*  32 */ 0x00050064, 0x007f0094, 0x00000051, 0x0000006f, 0xfffe0073, 0x00020044, 0x0000008a, 0x0000006e,
+    /*  40 */ 0x000a0027, 0x007100a1, 0x000000ff, 0x0000008d, 0xffbc0079, 0xfff70018, 0x000000a2, 0x0000006b,
+    /*  48 */ 0xffd60022, 0xfffe0090, 0x00000091, 0x00000047, 0xffbc0044, 0x0070006e, 0x0000006e, 0x0000004c,
+    /*  56 */ 0x004c005c, 0x00100045, 0x000000a5, 0x000000b9, 0xffcb00c9, 0x002200b8, 0x00000082, 0x00000072,
+    /*  64 */ 0xffb40068, 0xffeb007d, 0x000000a2, 0x000000bb, 0x005d00ff, 0x001f0015, 0x000000d6, 0x00000097,
+    /*  72 */ 0xffdb0045, 0xffe400b9, 0x000000d8, 0x00000007, 0x0004006d, 0x002500de, 0x00000042, 0x000000bb,
+    /*  80 */ 0x00510040, 0xffc000a3, 0x00000022, 0x00000089, 0xffba0040, 0xfff800bb, 0x00000070, 0x000000ba,
+    /*  88 */ 0x007f0082, 0x000d006e, 0x0000005f, 0x00000096, 0x000200d1, 0xffe00064, 0x00000043, 0x0000004f,
+    /*  96 */ 0xffe60026, 0x0049004e, 0x0000009f, 0x00000050, 0x001900d1, 0xffdb0001, 0x0000005d, 0x00000059,
+    /* 104 */ 0x001300f7, 0xffe5000a, 0x000000c0, 0x00000001,
 };
-static const m0nn_conv_s8_params_t g_pools_o1_params = {10, 10, 3, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, -128, -128, 127, M0NN_REQUANT_MUL32, g_pools_o1_weights, g_pools_o1_bias, g_pools_o1_multiplier, g_pools_o1_shift, g_pools_o1_bias_u8, g_pools_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_pools_o1_params = {10, 10, 3, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 0, 2, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_pools_o1_multiplier, g_pools_o1_shift, g_pools_o1_lane_consts, g_pools_o1_lane_weights};
 
 /* op 2: maxpool5: pool [6, 10, 10] -> [6, 5, 5], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t g_pools_o2_params = {10, 10, 6, 5, 5, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -3582,7 +3551,7 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
 #define G_RESIDUAL_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_RESIDUAL_ARENA_SIZE 384
 #define G_RESIDUAL_ARENA_LOWER_BOUND 384
 #define G_RESIDUAL_N_OPS 7
@@ -3593,128 +3562,98 @@ static const m0nn_transpose_s8_params_t g_residual_o0_params = {4, 16};
 /* op 1: conv3: conv [4, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 225009;
  * requantization mul32 */
-static const int8_t g_residual_o1_weights[96] = {
-    /*   0 */ -13, -4, 31, 11, -6, 18, -17, -20, -36, 36, 127, -38, 51, -93, -44, 94,
-    /*  16 */ 65, -99, 101, 127, 95, 12, -30, -70, 112, -41, -122, 19, -2, 52, 1, -127,
-    /*  32 */ 43, 63, 27, 20, 83, -2, -49, -127, 7, -56, -5, -41, 20, 18, -62, 52,
-    /*  48 */ -26, 73, 80, 65, -107, -33, 54, 127, 122, 11, -85, -49, -26, 5, -32, 44,
-    /*  64 */ -108, 69, 7, -16, -10, -127, -29, 68, 127, -54, 31, 55, -39, -115, -67, 22,
-    /*  80 */ -2, -27, -56, 41, -127, 8, 30, -3, 97, 0, -4, 53, 41, -124, 22, 24,
-};
-static const int32_t g_residual_o1_bias[8] = {
-    /*   0 */ 89, 354, 632, 497, 83, -941, -705, -646,
-};
 static const int32_t g_residual_o1_multiplier[8] = {
     /*   0 */ 21093, 6968, 9978, 13160, 5851, 14402, 10088, 15715,
 };
 static const int32_t g_residual_o1_shift[8] = {
     /*   0 */ -21, -20, -20, -20, -20, -21, -20, -21,
 };
-static const int32_t g_residual_o1_bias_u8[8] = {
-    /*   0 */ -10947, -25562, -4948, 20585, -28685, 18279, 9711, -2754,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_o1_lane_consts[25] = {
+    /*   0 */ 16, 1349032998, 20585, 636391411, 9711, -324283075, -4948, -180467865,
+    /*   8 */ -2754, 21093, 21, 9978, 20, 13160, 20, 6968,
+    /*  16 */ 20, 10088, 20, 5851, 20, 15715, 21, 14402,
+    /*  24 */ 21,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_o1_weights_u8[96] = {
-    /*   0 */ 115, 124, 159, 139, 122, 146, 111, 108, 92, 164, 255, 90, 179, 35, 84, 222,
-    /*  16 */ 193, 29, 229, 255, 223, 140, 98, 58, 240, 87, 6, 147, 126, 180, 129, 1,
-    /*  32 */ 171, 191, 155, 148, 211, 126, 79, 1, 135, 72, 123, 87, 148, 146, 66, 180,
-    /*  48 */ 102, 201, 208, 193, 21, 95, 182, 255, 250, 139, 43, 79, 102, 133, 96, 172,
-    /*  64 */ 20, 197, 135, 112, 118, 1, 99, 196, 255, 74, 159, 183, 89, 13, 61, 150,
-    /*  80 */ 126, 101, 72, 169, 1, 136, 158, 125, 225, 128, 124, 181, 169, 4, 150, 152,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_o1_lane_weights[48] = {
+    /*   0 */ 0x00700073, 0x005300b3, 0x007f0066, 0xff810066, 0xffd7007c, 0xfffe0023, 0xffca00c9, 0x00080085,
+    /*   8 */ 0xff86009f, 0xffcf0054, 0x001f00d0, 0x001e0060, 0x0013008b, 0xff8100de, 0x003700c1, 0xfffd00ac,
+    /*  16 */ 0xfffe007a, 0x000700c1, 0xffd90015, 0x00610014, 0x00340092, 0xffc8001d, 0xff8d005f, 0x000000c5,
+    /*  24 */ 0x0001006f, 0xfffb00e5, 0xffbd00b6, 0xfffc0087, 0xff81006c, 0xffd700ff, 0x001600ff, 0x00350070,
+    /*  32 */ 0x002b005c, 0x001400df, 0xfffe00fa, 0x00290076, 0x003f00a4, 0x0012008c, 0xffe5008b, 0xff840001,
+    /*  40 */ 0x001b00ff, 0xffc20062, 0xffc8002b, 0x00160063, 0x0014005a, 0x0034003a, 0x0029004f, 0x001800c4,
 };
-static const m0nn_conv_s8_params_t g_residual_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_MUL32, g_residual_o1_weights, g_residual_o1_bias, g_residual_o1_multiplier, g_residual_o1_shift, g_residual_o1_bias_u8, g_residual_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_residual_o1_multiplier, g_residual_o1_shift, g_residual_o1_lane_consts, g_residual_o1_lane_weights};
 
 /* op 2: conv7: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 357834;
  * requantization mul32 */
-static const int8_t g_residual_o2_weights[192] = {
-    /*   0 */ -37, -17, -38, 127, 9, 55, -43, -51, 10, -14, 20, -29, -39, 35, 48, 21,
-    /*  16 */ -32, 30, 18, -6, -40, 104, -8, -33, -7, -6, -37, -89, 78, 28, -70, 127,
-    /*  32 */ -19, -43, 13, -52, -23, -5, -114, 114, 43, -29, 61, -2, -51, 15, -7, 4,
-    /*  48 */ 43, 52, -5, 127, -118, -57, 5, -30, 67, 33, 31, 3, 0, -41, -43, 23,
-    /*  64 */ -14, 33, 70, -28, -41, 43, 54, 4, 62, 35, 8, 35, -54, -69, 59, 49,
-    /*  80 */ -32, -95, 66, 2, 51, 0, -112, 93, 30, -75, 48, 6, -127, -116, -42, -61,
-    /*  96 */ 24, 54, -19, 8, 39, 127, -4, 17, -7, -1, 57, -11, 48, 16, -73, 25,
-    /* 112 */ 40, -34, 110, 6, 102, -1, -18, -47, -22, 42, 72, 11, 15, 127, -15, 47,
-    /* 128 */ -53, -46, 90, 41, -102, -20, -15, -8, 10, -26, -22, 27, 12, -47, 34, -9,
-    /* 144 */ 83, -100, -32, 7, -33, 118, -86, -59, -17, 67, -43, 105, 127, -14, 34, -13,
-    /* 160 */ -82, -96, 17, 13, -104, 13, -47, -93, -127, 84, -28, -1, 24, 55, -58, -31,
-    /* 176 */ -50, 64, -56, -63, 8, -38, 16, -46, 5, 43, -2, 17, -50, 8, -53, 28,
-};
-static const int32_t g_residual_o2_bias[8] = {
-    /*   0 */ 361, -1524, 795, 820, -456, -214, 69, -1001,
-};
 static const int32_t g_residual_o2_multiplier[8] = {
     /*   0 */ 8323, 4895, 5433, 6076, 5503, 4946, 3815, 5129,
 };
 static const int32_t g_residual_o2_shift[8] = {
     /*   0 */ -21, -20, -20, -21, -20, -20, -20, -20,
 };
-static const int32_t g_residual_o2_bias_u8[8] = {
-    /*   0 */ 361, -1524, 795, 820, -456, -214, 69, -1001,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_o2_lane_consts[25] = {
+    /*   0 */ 16, 53737996, 820, 4521528, 69, 52101481, 795, -65601750,
+    /*   8 */ -1001, 8323, 21, 5433, 20, 6076, 21, 4895,
+    /*  16 */ 20, 3815, 20, 5503, 20, 5129, 20, 4946,
+    /*  24 */ 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_o2_weights_u8[192] = {
-    /*   0 */ 91, 111, 90, 255, 137, 183, 85, 77, 138, 114, 148, 99, 89, 163, 176, 149,
-    /*  16 */ 96, 158, 146, 122, 88, 232, 120, 95, 121, 122, 91, 39, 206, 156, 58, 255,
-    /*  32 */ 109, 85, 141, 76, 105, 123, 14, 242, 171, 99, 189, 126, 77, 143, 121, 132,
-    /*  48 */ 171, 180, 123, 255, 10, 71, 133, 98, 195, 161, 159, 131, 128, 87, 85, 151,
-    /*  64 */ 114, 161, 198, 100, 87, 171, 182, 132, 190, 163, 136, 163, 74, 59, 187, 177,
-    /*  80 */ 96, 33, 194, 130, 179, 128, 16, 221, 158, 53, 176, 134, 1, 12, 86, 67,
-    /*  96 */ 152, 182, 109, 136, 167, 255, 124, 145, 121, 127, 185, 117, 176, 144, 55, 153,
-    /* 112 */ 168, 94, 238, 134, 230, 127, 110, 81, 106, 170, 200, 139, 143, 255, 113, 175,
-    /* 128 */ 75, 82, 218, 169, 26, 108, 113, 120, 138, 102, 106, 155, 140, 81, 162, 119,
-    /* 144 */ 211, 28, 96, 135, 95, 246, 42, 69, 111, 195, 85, 233, 255, 114, 162, 115,
-    /* 160 */ 46, 32, 145, 141, 24, 141, 81, 35, 1, 212, 100, 127, 152, 183, 70, 97,
-    /* 176 */ 78, 192, 72, 65, 136, 90, 144, 82, 133, 171, 126, 145, 78, 136, 75, 156,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_o2_lane_weights[96] = {
+    /*   0 */ 0x002b005b, 0x003e0079, 0x00530098, 0xff81006a, 0x0034006f, 0x0023007a, 0xff9c00b6, 0x005400aa,
+    /*   8 */ 0xfffb005a, 0x0008005b, 0xffe0006d, 0xffe400c8, 0x007f00ff, 0x00230027, 0x00070088, 0xffff008b,
+    /*  16 */ 0xff8a0089, 0xffca00ce, 0xffdf00a7, 0x0018008f, 0xffc700b7, 0xffbb009c, 0x007600ff, 0x003700ff,
+    /*  24 */ 0x00050055, 0x003b003a, 0xffaa007c, 0xffc60071, 0xffe2004d, 0x003100ff, 0xffc50091, 0xffe100af,
+    /*  32 */ 0x0043008a, 0xffe0006d, 0xffef0079, 0xffce004b, 0x00210072, 0xffa10055, 0x0043007f, 0x00400052,
+    /*  40 */ 0x001f0094, 0x0042008d, 0xffd500b9, 0xffc800da, 0x00030063, 0x0002004c, 0x00690075, 0xffc100a9,
+    /*  48 */ 0x00000059, 0x00330069, 0x007f00b0, 0x0008001a, 0xffd700a3, 0x0000007b, 0xfff20090, 0xffda006c,
+    /*  56 */ 0xffd500b0, 0xff90000e, 0x00220037, 0x00100071, 0x00170095, 0x005d00f2, 0xfff30099, 0xffd20078,
+    /*  64 */ 0xfff20060, 0x001e00ab, 0xffae00a8, 0x0005008a, 0x0021009e, 0xffb50063, 0xffa0005e, 0x002b0066,
+    /*  72 */ 0x00460092, 0x003000bd, 0x001100ee, 0xfffe006a, 0xffe4007a, 0x0006007e, 0x000d0086, 0x0011009b,
+    /*  80 */ 0xffd70058, 0xff81004d, 0xff9800e6, 0xffce008c, 0x002b00e8, 0xff8c008f, 0x000d007f, 0x00080051,
+    /*  88 */ 0x00360078, 0xffd60079, 0xffd1006e, 0xffcb00a2, 0x0004005f, 0xffc30084, 0xffa30051, 0x001c0077,
 };
-static const m0nn_conv_s8_params_t g_residual_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_MUL32, g_residual_o2_weights, g_residual_o2_bias, g_residual_o2_multiplier, g_residual_o2_shift, g_residual_o2_bias_u8, g_residual_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_residual_o2_multiplier, g_residual_o2_shift, g_residual_o2_lane_consts, g_residual_o2_lane_weights};
 
 /* op 3: conv11: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 377956;
  * requantization mul32 */
-static const int8_t g_residual_o3_weights[192] = {
-    /*   0 */ 31, -70, 4, 18, -35, 26, -14, 90, 21, -54, -59, -98, 62, 92, 30, 88,
-    /*  16 */ -127, -71, 65, 23, -57, -89, 121, -29, 31, -29, 10, 59, -28, -99, -8, -5,
-    /*  32 */ 40, -120, 46, 37, -7, -50, -30, -25, -1, -37, 0, -12, -127, 25, -63, 49,
-    /*  48 */ 63, -85, 32, 14, 14, 89, -87, -62, -9, -24, 42, -64, 127, 4, -115, -67,
-    /*  64 */ 73, -106, 54, 10, -46, 78, 6, 20, 25, 83, -80, 19, -56, 34, -110, -40,
-    /*  80 */ -51, -55, 90, 110, -36, -92, -98, 34, -55, 7, -87, 127, 119, -9, -57, 1,
-    /*  96 */ -104, -6, 111, 38, 14, 31, 5, 50, 107, 43, -9, -41, -3, -45, 9, 13,
-    /* 112 */ 54, -44, 85, -22, 127, 50, 24, -116, -36, -67, 44, 5, 34, 14, -8, -44,
-    /* 128 */ 4, 74, 43, -50, 57, 31, 11, 34, 69, -23, 16, 23, 25, 127, 35, -25,
-    /* 144 */ 37, -61, -48, 33, 47, 70, 79, -96, 43, 15, 82, -43, -3, 43, -42, -1,
-    /* 160 */ -39, -37, -127, 39, -3, 41, -37, 52, 23, 24, -1, 11, 58, -2, 6, 42,
-    /* 176 */ 4, 12, -55, -6, 0, 81, 17, -27, 20, -2, -75, -35, 127, -33, 18, 16,
-};
-static const int32_t g_residual_o3_bias[8] = {
-    /*   0 */ -5025, -1789, -4808, -1831, -1247, -1535, -909, 256,
-};
 static const int32_t g_residual_o3_multiplier[8] = {
     /*   0 */ 4249, 5559, 4127, 3889, 4079, 6860, 4746, 6490,
 };
 static const int32_t g_residual_o3_shift[8] = {
     /*   0 */ -21, -21, -21, -21, -21, -21, -21, -21,
 };
-static const int32_t g_residual_o3_bias_u8[8] = {
-    /*   0 */ -5025, -1789, -4808, -1831, -1247, -1535, -909, 256,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_o3_lane_consts[25] = {
+    /*   0 */ 16, -119998205, -1831, -59573471, -909, -315102113, -4808, 16775681,
+    /*   8 */ 256, 4249, 21, 4127, 21, 3889, 21, 5559,
+    /*  16 */ 21, 4746, 21, 4079, 21, 6490, 21, 6860,
+    /*  24 */ 21,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_o3_weights_u8[192] = {
-    /*   0 */ 159, 58, 132, 146, 93, 154, 114, 218, 149, 74, 69, 30, 190, 220, 158, 216,
-    /*  16 */ 1, 57, 193, 151, 71, 39, 249, 99, 159, 99, 138, 187, 100, 29, 120, 123,
-    /*  32 */ 168, 8, 174, 165, 121, 78, 98, 103, 127, 91, 128, 116, 1, 153, 65, 177,
-    /*  48 */ 191, 43, 160, 142, 142, 217, 41, 66, 119, 104, 170, 64, 255, 132, 13, 61,
-    /*  64 */ 201, 22, 182, 138, 82, 206, 134, 148, 153, 211, 48, 147, 72, 162, 18, 88,
-    /*  80 */ 77, 73, 218, 238, 92, 36, 30, 162, 73, 135, 41, 255, 247, 119, 71, 129,
-    /*  96 */ 24, 122, 239, 166, 142, 159, 133, 178, 235, 171, 119, 87, 125, 83, 137, 141,
-    /* 112 */ 182, 84, 213, 106, 255, 178, 152, 12, 92, 61, 172, 133, 162, 142, 120, 84,
-    /* 128 */ 132, 202, 171, 78, 185, 159, 139, 162, 197, 105, 144, 151, 153, 255, 163, 103,
-    /* 144 */ 165, 67, 80, 161, 175, 198, 207, 32, 171, 143, 210, 85, 125, 171, 86, 127,
-    /* 160 */ 89, 91, 1, 167, 125, 169, 91, 180, 151, 152, 127, 139, 186, 126, 134, 170,
-    /* 176 */ 132, 140, 73, 122, 128, 209, 145, 101, 148, 126, 53, 93, 255, 95, 146, 144,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_o3_lane_weights[96] = {
+    /*   0 */ 0x003f009f, 0x0019009f, 0x00250018, 0x0017005c, 0xffab003a, 0x00530063, 0xffc3007a, 0x0018003d,
+    /*   8 */ 0x00200084, 0xffb0008a, 0xffd000ef, 0xffff00ac, 0x000e0092, 0x001300bb, 0x002100a6, 0x000b0085,
+    /*  16 */ 0x000e005d, 0xffc80064, 0x002f008e, 0x003a00a2, 0x0059009a, 0x0022001d, 0x0046009f, 0xfffe008e,
+    /*  24 */ 0xffa90072, 0xff920078, 0x004f0085, 0x00060078, 0xffc200da, 0xffd8007b, 0xffa000b2, 0x002a0054,
+    /*  32 */ 0xfff70095, 0xffcd00a8, 0x002b00eb, 0x00040084, 0xffe8004a, 0xffc90008, 0x000f00ab, 0x000c00ca,
+    /*  40 */ 0x002a0045, 0x005a00ae, 0x00520077, 0xffc900ab, 0xffc0001e, 0x006e00a5, 0xffd50057, 0xfffa004e,
+    /*  48 */ 0x007f00be, 0xffdc0079, 0xfffd007d, 0x000000b9, 0x000400dc, 0xffa4004e, 0x002b0053, 0x0051009f,
+    /*  56 */ 0xff8d009e, 0xff9e0062, 0xffd60089, 0x0011008b, 0xffbd00d8, 0x00220067, 0xffff008d, 0xffe500a2,
+    /*  64 */ 0x00490001, 0xffc9007f, 0xffd900b6, 0x001400c5, 0xff960039, 0x0007005b, 0xffdb0054, 0xfffe0069,
+    /*  72 */ 0x003600c1, 0xffa90080, 0xff8100d5, 0xffb50090, 0x000a0097, 0x007f0074, 0x0027006a, 0xffdd0097,
+    /*  80 */ 0xffd20047, 0x00770001, 0xfffd00ff, 0x007f0099, 0x004e0027, 0xfff70099, 0x002900b2, 0xffdf00ff,
+    /*  88 */ 0x000600f9, 0xffc70041, 0xffdb0098, 0x001200a3, 0x00140063, 0x000100b1, 0x0034000c, 0x00100067,
 };
-static const m0nn_conv_s8_params_t g_residual_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, M0NN_REQUANT_MUL32, g_residual_o3_weights, g_residual_o3_bias, g_residual_o3_multiplier, g_residual_o3_shift, g_residual_o3_bias_u8, g_residual_o3_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_residual_o3_multiplier, g_residual_o3_shift, g_residual_o3_lane_consts, g_residual_o3_lane_weights};
 
 /* op 4: add12: add [8, 16] -> [8, 16] + [8, 16], scales 0.01575777865946293 + 0.021117523312568665 -> 0.01876259781420231 */
 static const m0nn_add_s8_params_t g_residual_o4_params = {128, 128, 18, 1602440376, -1, 1073741824, 0, 1208508983, -18, -128, -128, 127};
@@ -4045,7 +3984,7 @@ static const int8_t g_residual_test_trace[G_RESIDUAL_TRACE_N][G_RESIDUAL_TRACE_S
 #define G_CONCAT_OUTPUT_ZERO_POINT (-14)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONCAT_ARENA_SIZE 504
 #define G_CONCAT_ARENA_LOWER_BOUND 432
 #define G_CONCAT_N_OPS 8
@@ -4056,62 +3995,50 @@ static const m0nn_transpose_s8_params_t g_concat_o0_params = {3, 36};
 /* op 1: conv3: conv [3, 6, 6] -> [4, 6, 6], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 382990;
  * requantization mul32 */
-static const int8_t g_concat_o1_weights[108] = {
-    /*   0 */ -82, 45, -24, -41, 27, -54, 24, -4, -44, 7, 8, 23, -38, 13, 91, 36,
-    /*  16 */ 44, 11, -127, 78, -11, -107, -101, -68, -12, -16, 97, -42, -40, -26, -49, 4,
-    /*  32 */ -28, 43, -13, -127, -35, 77, 67, -115, -68, 115, -10, -43, 5, 8, -4, 56,
-    /*  48 */ -34, 59, -67, 12, -9, -51, 62, -127, 56, -11, -6, -10, 95, 81, 58, 10,
-    /*  64 */ 45, -27, 45, -101, -85, -43, 92, 29, 115, -25, -73, -1, -30, 67, -94, 102,
-    /*  80 */ 11, -37, 36, -12, 34, 127, -37, -96, -42, 0, -38, 68, 23, -31, -122, -68,
-    /*  96 */ 15, 26, 7, -2, 59, -78, -37, 1, 43, 19, 1, 6,
-};
-static const int32_t g_concat_o1_bias[4] = {
-    /*   0 */ -369, -1192, 235, 418,
-};
 static const int32_t g_concat_o1_multiplier[4] = {
     /*   0 */ 6140, 5237, 2810, 6134,
 };
 static const int32_t g_concat_o1_shift[4] = {
     /*   0 */ -20, -20, -19, -20,
 };
-static const int32_t g_concat_o1_bias_u8[4] = {
-    /*   0 */ 26856, 36923, -28200, 16753,
+/* the fast path (m0nn.graph.lanes): 6 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_concat_o1_lane_consts[13] = {
+    /*   0 */ 6, 1097961531, 16753, -1848088344, -28200, 6140, 20, 2810,
+    /*   8 */ 19, 6134, 20, 5237, 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_concat_o1_weights_u8[108] = {
-    /*   0 */ 46, 173, 104, 87, 155, 74, 152, 124, 84, 135, 136, 151, 90, 141, 219, 164,
-    /*  16 */ 172, 139, 1, 206, 117, 21, 27, 60, 116, 112, 225, 86, 88, 102, 79, 132,
-    /*  32 */ 100, 171, 115, 1, 93, 205, 195, 13, 60, 243, 118, 85, 133, 136, 124, 184,
-    /*  48 */ 94, 187, 61, 140, 119, 77, 190, 1, 184, 117, 122, 118, 223, 209, 186, 138,
-    /*  64 */ 173, 101, 173, 27, 43, 85, 220, 157, 243, 103, 55, 127, 98, 195, 34, 230,
-    /*  80 */ 139, 91, 164, 116, 162, 255, 91, 32, 86, 128, 90, 196, 151, 97, 6, 60,
-    /*  96 */ 143, 154, 135, 126, 187, 50, 91, 129, 171, 147, 129, 134,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_concat_o1_lane_weights[54] = {
+    /*   0 */ 0x003e002e, 0xffdb0056, 0xff8100ad, 0x00240058, 0x00380068, 0xfff40066, 0x000a0087, 0xffda005d,
+    /*   8 */ 0x002d0088, 0x004400cd, 0xffe50097, 0x001700c3, 0x00730001, 0xfffe0088, 0xffe700ce, 0x003b007c,
+    /*  16 */ 0xffb70075, 0xffb200b8, 0xfff50057, 0x0022004f, 0xfffa009b, 0x007f0084, 0xfff6004a, 0xffdb0064,
+    /*  24 */ 0x002d005a, 0xffe1000d, 0xff9b008d, 0xff86003c, 0xffab00db, 0xffbc00f3, 0xffff0015, 0xffdb005e,
+    /*  32 */ 0xffe2001b, 0x000100bb, 0x0043003c, 0x002b003d, 0x005f0098, 0xffa000ab, 0x0051007c, 0xffd60073,
+    /*  40 */ 0x003a0054, 0x00000001, 0xffd500a4, 0x000f0076, 0x005c00ac, 0x001a0055, 0x001d008b, 0x00070085,
+    /*  48 */ 0xffa20074, 0x0013008c, 0x00660070, 0x00010077, 0x000b00e1, 0x0006004d,
 };
-static const m0nn_conv_s8_params_t g_concat_o1_params = {6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 7, -128, -128, 127, M0NN_REQUANT_MUL32, g_concat_o1_weights, g_concat_o1_bias, g_concat_o1_multiplier, g_concat_o1_shift, g_concat_o1_bias_u8, g_concat_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_concat_o1_params = {6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0, 7, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_concat_o1_multiplier, g_concat_o1_shift, g_concat_o1_lane_consts, g_concat_o1_lane_weights};
 
 /* op 2: conv7: conv [3, 6, 6] -> [2, 6, 6], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 66854;
  * requantization mul32 */
-static const int8_t g_concat_o2_weights[6] = {
-    /*   0 */ -69, 4, -127, -127, 26, -109,
-};
-static const int32_t g_concat_o2_bias[2] = {
-    /*   0 */ 152, -44,
-};
 static const int32_t g_concat_o2_multiplier[2] = {
     /*   0 */ 34988, 26317,
 };
 static const int32_t g_concat_o2_shift[2] = {
     /*   0 */ -23, -22,
 };
-static const int32_t g_concat_o2_bias_u8[2] = {
-    /*   0 */ 23384, 25366,
+/* the fast path (m0nn.graph.lanes): 6 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_concat_o2_lane_consts[13] = {
+    /*   0 */ 6, 25366, 0, 23384, 0, 34988, 23, 0,
+    /*   8 */ 1, 0, 1, 26317, 22,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_concat_o2_weights_u8[6] = {
-    /*   0 */ 59, 132, 1, 1, 154, 19,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_concat_o2_lane_weights[6] = {
+    /*   0 */ 0x0000003b, 0x00000001, 0x00000084, 0x0000009a, 0x00000001, 0x00000013,
 };
-static const m0nn_conv_s8_params_t g_concat_o2_params = {6, 6, 3, 6, 6, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 7, 15, -128, 127, M0NN_REQUANT_MUL32, g_concat_o2_weights, g_concat_o2_bias, g_concat_o2_multiplier, g_concat_o2_shift, g_concat_o2_bias_u8, g_concat_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_concat_o2_params = {6, 6, 3, 6, 6, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 7, 15, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_concat_o2_multiplier, g_concat_o2_shift, g_concat_o2_lane_consts, g_concat_o2_lane_weights};
 
 /* op 3: concat8/requantize: lut [4, 6, 6] -> [4, 6, 6], table of requantize (entry i: input i - 128) */
 static const int8_t g_concat_o3_table[256] = {
@@ -4161,52 +4088,36 @@ static const m0nn_concat_s8_params_t g_concat_o5_params = {36, 4, 2};
 /* op 6: conv11: conv [6, 6, 6] -> [4, 3, 3], kernel 3x3, stride (2, 2), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 628576;
  * requantization mul32 */
-static const int8_t g_concat_o6_weights[216] = {
-    /*   0 */ 59, 45, -124, -18, 127, 7, 75, -1, 34, 90, -14, 68, 2, -92, 14, -65,
-    /*  16 */ -50, 24, 9, 45, -14, 8, -7, 87, 8, -16, -7, -40, 32, 36, 18, 38,
-    /*  32 */ -16, -4, 21, -66, 31, -59, 5, 34, -116, -7, -72, 5, -33, 23, -15, -51,
-    /*  48 */ -51, -32, 31, 28, -27, 27, 3, 38, -62, -18, -59, -52, 10, 6, 11, 49,
-    /*  64 */ -51, -15, 64, -61, 23, -34, 48, 0, -29, 127, 79, 40, -26, 29, 33, 113,
-    /*  80 */ 54, 32, 17, -78, -51, 102, -57, 19, 56, 56, 78, 4, 44, -46, 3, 124,
-    /*  96 */ 32, -101, 4, -9, -54, 82, -82, -23, 26, -71, -24, 56, 104, 30, -71, -13,
-    /* 112 */ 102, -19, 8, 31, -41, 39, -4, -10, 62, -52, -96, 127, -63, -18, 32, -15,
-    /* 128 */ 26, 49, -84, -35, 62, -87, 1, 15, -54, -3, 55, -55, 55, -41, -9, 56,
-    /* 144 */ -9, 46, 27, -45, -74, 7, -18, 6, 87, 18, -75, 9, -1, -28, -24, 38,
-    /* 160 */ -96, 40, 37, -44, -82, -21, -3, 16, 85, -7, -28, 30, 52, -29, 9, -7,
-    /* 176 */ -17, -1, 13, 5, 6, 3, 59, 24, 27, -48, -50, -47, 44, 14, -19, 27,
-    /* 192 */ -11, -87, -6, -33, 16, -59, 61, 127, 21, 44, 18, -11, 6, -29, -30, -28,
-    /* 208 */ -11, -15, -36, 44, -31, 52, -25, 67,
-};
-static const int32_t g_concat_o6_bias[4] = {
-    /*   0 */ -1907, -1, -396, 122,
-};
 static const int32_t g_concat_o6_multiplier[4] = {
     /*   0 */ 2910, 2270, 2411, 2928,
 };
 static const int32_t g_concat_o6_shift[4] = {
     /*   0 */ -19, -19, -19, -19,
 };
-static const int32_t g_concat_o6_bias_u8[4] = {
-    /*   0 */ -6089, -56458, 588, -11194,
+/* the fast path (m0nn.graph.lanes): 3 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_concat_o6_lane_consts[13] = {
+    /*   0 */ 3, -733666442, -11194, 38529079, 588, 2910, 19, 2411,
+    /*   8 */ 19, 2928, 19, 2270, 19,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_concat_o6_weights_u8[216] = {
-    /*   0 */ 187, 173, 4, 110, 255, 135, 203, 127, 162, 218, 114, 196, 130, 36, 142, 63,
-    /*  16 */ 78, 152, 137, 173, 114, 136, 121, 215, 136, 112, 121, 88, 160, 164, 146, 166,
-    /*  32 */ 112, 124, 149, 62, 159, 69, 133, 162, 12, 121, 56, 133, 95, 151, 113, 77,
-    /*  48 */ 77, 96, 159, 156, 101, 155, 131, 166, 66, 110, 69, 76, 138, 134, 139, 177,
-    /*  64 */ 77, 113, 192, 67, 151, 94, 176, 128, 99, 255, 207, 168, 102, 157, 161, 241,
-    /*  80 */ 182, 160, 145, 50, 77, 230, 71, 147, 184, 184, 206, 132, 172, 82, 131, 252,
-    /*  96 */ 160, 27, 132, 119, 74, 210, 46, 105, 154, 57, 104, 184, 232, 158, 57, 115,
-    /* 112 */ 230, 109, 136, 159, 87, 167, 124, 118, 190, 76, 32, 255, 65, 110, 160, 113,
-    /* 128 */ 154, 177, 44, 93, 190, 41, 129, 143, 74, 125, 183, 73, 183, 87, 119, 184,
-    /* 144 */ 119, 174, 155, 83, 54, 135, 110, 134, 215, 146, 53, 137, 127, 100, 104, 166,
-    /* 160 */ 32, 168, 165, 84, 46, 107, 125, 144, 213, 121, 100, 158, 180, 99, 137, 121,
-    /* 176 */ 111, 127, 141, 133, 134, 131, 187, 152, 155, 80, 78, 81, 172, 142, 109, 155,
-    /* 192 */ 117, 41, 122, 95, 144, 69, 189, 255, 149, 172, 146, 117, 134, 99, 98, 100,
-    /* 208 */ 117, 113, 92, 172, 97, 180, 103, 195,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_concat_o6_lane_weights[108] = {
+    /*   0 */ 0x006800bb, 0x00250083, 0x001e00ad, 0xffd400a6, 0xffb90004, 0xffae0042, 0xfff3006e, 0xffeb006e,
+    /*   8 */ 0x006600ff, 0xfffd0045, 0xffed0087, 0x0010004c, 0x00200089, 0x00060063, 0xfff100ad, 0x000300ff,
+    /*  16 */ 0x001a0072, 0x003b00cf, 0x00310088, 0x001800a8, 0xffac0079, 0x001b0066, 0xffdd00d7, 0xffd0009d,
+    /*  24 */ 0xfff7009f, 0x003d00ce, 0x002e0045, 0x007f0084, 0x001b0085, 0x001500ac, 0xffd300a2, 0x002c0052,
+    /*  32 */ 0xffb6000c, 0x00120083, 0x00070079, 0xfff500fc, 0x000800cb, 0x0055008a, 0x001f007f, 0xfff90086,
+    /*  40 */ 0xffd700a2, 0xffe4008b, 0x002700da, 0x001e00b1, 0xfffc0072, 0x0034004d, 0xfff600c4, 0xffe30071,
+    /*  48 */ 0x003e0088, 0xffce00a1, 0xffa90070, 0xffd100f1, 0x00010079, 0x002c00b6, 0x000f0058, 0x000e00a0,
+    /*  56 */ 0xffca00a0, 0xffed0091, 0xfffd00a4, 0x001b0032, 0xffee0038, 0x000600a0, 0x00060085, 0xffe3001b,
+    /*  64 */ 0x0057005f, 0xffe20084, 0x00120097, 0xffe40077, 0xffb50071, 0xfff5004a, 0x0009004d, 0xfff100d2,
+    /*  72 */ 0x003e0082, 0x000900c0, 0xffcc0024, 0xfff90043, 0xffa0008e, 0xffef0097, 0x007f003f, 0xffff005e,
+    /*  80 */ 0xffc1004e, 0x000d00b0, 0xffee0098, 0x00050080, 0x00370092, 0xfff5004d, 0xffc900a6, 0xffa900e6,
+    /*  88 */ 0x00370070, 0xfffa0047, 0xffd7007c, 0xffdf0093, 0xfff70095, 0x001000b8, 0x0038003e, 0xffc500b8,
+    /*  96 */ 0xffff004d, 0xffdc002e, 0xffe40060, 0x002c0069, 0xffe8009f, 0xffe1009a, 0x0026009c, 0x00340039,
+    /* 104 */ 0xffa00065, 0xffe70068, 0x0028009b, 0x004300b8,
 };
-static const m0nn_conv_s8_params_t g_concat_o6_params = {6, 6, 6, 3, 3, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 5, -14, -128, 127, M0NN_REQUANT_MUL32, g_concat_o6_weights, g_concat_o6_bias, g_concat_o6_multiplier, g_concat_o6_shift, g_concat_o6_bias_u8, g_concat_o6_weights_u8};
+static const m0nn_conv_s8_params_t g_concat_o6_params = {6, 6, 6, 3, 3, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 5, -14, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_concat_o6_multiplier, g_concat_o6_shift, g_concat_o6_lane_consts, g_concat_o6_lane_weights};
 
 /* op 7: output: transpose [36] -> [36]: [9][4] -> [4][9] */
 static const m0nn_transpose_s8_params_t g_concat_o7_params = {9, 4};
@@ -4604,7 +4515,7 @@ static const int8_t g_concat_test_trace[G_CONCAT_TRACE_N][G_CONCAT_TRACE_SIZE] =
 #define G_SOFTMAX_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SOFTMAX_ARENA_SIZE 26
 #define G_SOFTMAX_ARENA_LOWER_BOUND 26
 #define G_SOFTMAX_N_OPS 3
@@ -4786,7 +4697,7 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 #define G_CNN_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CNN_ARENA_SIZE 640
 #define G_CNN_ARENA_LOWER_BOUND 640
 #define G_CNN_N_OPS 5
@@ -4794,34 +4705,29 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 /* op 0: conv3: conv [1, 8, 8] -> [8, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 161733;
  * requantization mul32 */
-static const int8_t g_cnn_o0_weights[72] = {
-    /*   0 */ 92, -118, 42, 41, -95, 127, -30, 30, 25, -70, -122, -74, 127, -65, -64, -2,
-    /*  16 */ -50, 47, 4, -12, -89, -48, -34, 127, 99, 95, 22, 11, -74, -5, -115, -24,
-    /*  32 */ 35, -73, -36, -127, -127, -54, -66, 30, 101, -13, -80, 48, -113, -67, 4, 50,
-    /*  48 */ -10, -127, 26, -21, 6, -36, 127, -113, -24, 28, 75, 35, 54, -105, -21, 32,
-    /*  64 */ 77, -22, -127, -13, -53, 4, 10, 20,
-};
-static const int32_t g_cnn_o0_bias[8] = {
-    /*   0 */ 78, 204, 814, 556, -573, -308, 1189, 369,
-};
 static const int32_t g_cnn_o0_multiplier[8] = {
     /*   0 */ 8253, 8677, 9025, 12522, 12048, 21993, 8526, 20248,
 };
 static const int32_t g_cnn_o0_shift[8] = {
     /*   0 */ -20, -21, -20, -21, -21, -21, -20, -21,
 };
-static const int32_t g_cnn_o0_bias_u8[8] = {
-    /*   0 */ -14058, 34056, -19522, 51148, 33403, 21392, -5755, 9297,
+/* the fast path (m0nn.graph.lanes): 8 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_cnn_o0_lane_consts[25] = {
+    /*   0 */ 8, -942897912, 51148, -377126277, -5755, -1279407850, -19522, 609309584,
+    /*   8 */ 9297, 8253, 20, 9025, 20, 12522, 21, 8677,
+    /*  16 */ 21, 8526, 20, 12048, 21, 20248, 21, 21993,
+    /*  24 */ 21,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_cnn_o0_weights_u8[72] = {
-    /*   0 */ 220, 10, 170, 169, 33, 255, 98, 158, 153, 58, 6, 54, 255, 63, 64, 126,
-    /*  16 */ 78, 175, 132, 116, 39, 80, 94, 255, 227, 223, 150, 139, 54, 123, 13, 104,
-    /*  32 */ 163, 55, 92, 1, 1, 74, 62, 158, 229, 115, 48, 176, 15, 61, 132, 178,
-    /*  48 */ 118, 1, 154, 107, 134, 92, 255, 15, 104, 156, 203, 163, 182, 23, 107, 160,
-    /*  64 */ 205, 106, 1, 115, 75, 132, 138, 148,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_cnn_o0_lane_weights[36] = {
+    /*   0 */ 0x000400dc, 0x000b003a, 0x007f0001, 0x0020003d, 0xffd000a9, 0xff8d00ff, 0x001c009e, 0xff810076,
+    /*   8 */ 0x00630062, 0xffb7007e, 0x00360030, 0x0004006b, 0xfff4000a, 0xffb60006, 0xff8f004a, 0x004d0084,
+    /*  16 */ 0xffde0021, 0xffe8003f, 0x004b00e5, 0xfff30001, 0x005f009e, 0xffdc004e, 0xff9700b0, 0x000a0086,
+    /*  24 */ 0xffa700aa, 0xfffb0036, 0xffe8003e, 0xffea00b2, 0x007f00ff, 0x00230040, 0x00230073, 0xffcb009a,
+    /*  32 */ 0x00160099, 0xff8100af, 0xffeb000f, 0x0014005c,
 };
-static const m0nn_conv_s8_params_t g_cnn_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_MUL32, g_cnn_o0_weights, g_cnn_o0_bias, g_cnn_o0_multiplier, g_cnn_o0_shift, g_cnn_o0_bias_u8, g_cnn_o0_weights_u8};
+static const m0nn_conv_s8_params_t g_cnn_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_cnn_o0_multiplier, g_cnn_o0_shift, g_cnn_o0_lane_consts, g_cnn_o0_lane_weights};
 
 /* op 1: maxpool5: pool [8, 8, 8] -> [8, 4, 4], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t g_cnn_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -4829,84 +4735,6 @@ static const m0nn_pool_s8_params_t g_cnn_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2,
 /* op 2: conv8: conv [8, 4, 4] -> [16, 4, 4], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 923334;
  * requantization mul32 */
-static const int8_t g_cnn_o2_weights[1152] = {
-    /*   0 */ 98, -38, -40, 109, -29, -1, -93, -53, -21, 53, -27, 66, -81, 57, -22, -16,
-    /*  16 */ -41, -77, -37, 40, 22, -1, -27, -10, -61, 10, -112, -17, -54, -7, 39, 75,
-    /*  32 */ 14, -15, -42, -31, 21, -12, -121, -14, 9, -26, -90, -40, -88, -6, -79, 11,
-    /*  48 */ -71, 50, -40, -75, 7, 112, 39, -4, 15, 59, -51, 16, 12, -56, -18, -70,
-    /*  64 */ 3, 83, -44, 57, 127, 1, -19, -19, -59, -72, 90, 99, -92, -32, 27, -16,
-    /*  80 */ 120, 39, -19, 24, -9, -28, -31, 13, 53, 26, -20, -118, 17, 104, -46, 58,
-    /*  96 */ 42, -84, 51, 7, 37, 15, -29, 44, 82, 22, 127, 28, -70, 52, 30, 33,
-    /* 112 */ -43, -124, -17, 56, -12, 116, 22, -117, -2, 55, 17, 16, -20, 48, -43, -76,
-    /* 128 */ 15, 65, -101, 43, 71, 39, 19, -38, 65, -63, 88, 65, -77, -49, -45, 27,
-    /* 144 */ 13, -81, -83, -8, 46, -22, -22, 68, 17, -31, 56, 44, 6, 67, 39, 7,
-    /* 160 */ -51, 67, -36, -54, 56, -7, 64, 36, -10, -38, -40, -98, 65, -6, -89, -28,
-    /* 176 */ -75, 3, -76, -5, 23, -48, 43, 99, -44, -11, -11, 35, -43, 78, 66, -14,
-    /* 192 */ 9, 84, 83, -13, 54, -127, 6, 79, -4, 36, -2, -42, 2, -13, 9, 38,
-    /* 208 */ -51, -17, -25, 69, -12, -60, 67, 15, -24, -50, -43, -10, -3, -77, -7, 11,
-    /* 224 */ -50, 35, -84, -90, 4, -42, -29, -22, -4, 56, -40, -18, 12, -33, -26, -3,
-    /* 240 */ 83, 52, 66, -64, -23, -43, -36, -17, 7, 50, 61, -68, 34, 20, -1, -36,
-    /* 256 */ 59, -47, -14, -25, 76, 22, -12, 52, -37, 81, -12, -87, -36, -20, 99, 12,
-    /* 272 */ -35, 94, 127, 53, 27, 64, 7, -27, 31, 26, -23, -26, -17, -25, -119, 56,
-    /* 288 */ -50, -91, 1, -53, 56, 22, 1, 127, -102, 102, -104, 46, 35, -46, 96, -28,
-    /* 304 */ 47, 30, -11, -91, -22, 5, 11, -3, 38, -29, -5, 49, 75, -8, -2, -52,
-    /* 320 */ 60, -96, 104, -98, 56, -49, -47, -79, 5, -44, -2, 39, -20, 42, -29, -1,
-    /* 336 */ -57, -44, 50, 34, -40, -43, -4, 5, 43, 15, -25, -48, 96, -29, 62, 35,
-    /* 352 */ -13, -29, -43, -17, -50, -31, 8, 22, 93, 34, -32, -14, -43, -26, -44, 105,
-    /* 368 */ 70, 33, 96, 99, 43, -32, -21, -20, -47, 38, 21, -11, 81, 23, -68, -44,
-    /* 384 */ -47, 32, -24, -54, 17, -54, -7, -59, -35, 31, -14, -124, -20, 76, 0, 16,
-    /* 400 */ -9, -58, 51, 58, 25, 40, 92, -13, -111, -10, 14, 3, 31, -57, 127, -55,
-    /* 416 */ 14, 60, -53, 36, -25, -62, 58, -3, -39, 44, 44, 55, 11, -27, -66, -28,
-    /* 432 */ -26, -10, 45, 32, -61, 50, -10, 64, 82, 55, 127, 79, -32, -17, 16, -6,
-    /* 448 */ -46, 61, -41, -28, 19, -46, -35, -102, 89, -61, 50, 41, -59, -10, 24, 71,
-    /* 464 */ -13, -95, 90, 12, -7, -46, -18, -16, -49, -53, 7, -64, -12, -17, -51, -6,
-    /* 480 */ -82, 0, 17, 6, -37, 46, 30, -83, 69, 109, -47, -19, -52, 43, 101, -39,
-    /* 496 */ 46, -21, -85, -81, -48, -55, -83, -5, -27, -6, 73, 78, -11, 57, -33, 56,
-    /* 512 */ 24, 72, 16, -29, -20, -87, 34, -127, -102, -21, 115, 30, -78, 7, 27, -18,
-    /* 528 */ -36, 75, 2, 20, -49, -46, 74, 7, 71, 18, 38, -33, 54, -10, 94, 43,
-    /* 544 */ -22, 36, 45, 73, 16, -38, 66, 72, 20, -69, 9, -51, 48, 55, -35, -41,
-    /* 560 */ 23, -27, -43, 7, 36, 85, 76, -105, -16, -80, -77, 0, 70, -113, 30, -28,
-    /* 576 */ 22, 43, 98, 3, 42, -24, -68, 48, -114, -127, -8, -12, -27, 61, 5, 5,
-    /* 592 */ -6, 13, 36, 18, 70, 56, -31, 65, -85, -19, 53, -13, 100, 46, 18, 85,
-    /* 608 */ -37, -67, 121, 13, -46, -1, -58, 12, 51, 11, 48, -93, 26, 17, -76, 40,
-    /* 624 */ -70, -15, 8, 76, 15, -2, -59, -39, 73, 11, 0, 28, 66, 35, -101, 10,
-    /* 640 */ 47, 44, -15, -9, 7, -1, 6, 7, -23, 35, -63, 30, 95, 98, -62, 41,
-    /* 656 */ -17, 34, 49, 37, 79, 11, 20, -11, 23, -3, 43, 10, 12, -29, 53, 13,
-    /* 672 */ -35, 46, 41, -51, -10, 9, -9, 13, 19, -5, -17, 28, -56, -57, 2, 29,
-    /* 688 */ 1, -80, 105, -42, 68, 14, -27, 15, 60, -13, -11, 77, 60, -61, 127, 55,
-    /* 704 */ 97, 6, -5, 92, -62, -89, 75, 2, 51, 22, 38, 70, -9, -33, -29, -4,
-    /* 720 */ 29, 21, -39, -86, -28, -6, 64, -10, -42, -41, -29, 68, -4, 79, -12, -35,
-    /* 736 */ -9, 60, 77, 20, 46, 3, 64, 18, 46, -65, 16, 22, -59, 3, -61, 40,
-    /* 752 */ 50, -40, -11, -39, 38, 127, -45, -51, 60, 3, -68, 10, 17, -90, -20, 38,
-    /* 768 */ -59, 15, 19, -85, -6, 25, 13, -76, -38, 5, -4, 10, 96, 24, -7, -39,
-    /* 784 */ -6, 46, 61, -13, 40, -25, -13, -13, 11, -47, 10, -32, 62, 26, -17, 13,
-    /* 800 */ 46, 59, 39, 47, -18, 23, -44, 74, 34, -19, 23, 109, -46, 58, -88, -64,
-    /* 816 */ -49, -24, 27, -33, -24, 18, -20, 26, -9, 127, 55, 19, 40, -107, -29, -35,
-    /* 832 */ 58, -87, 9, 66, 15, 12, 84, 22, 35, -57, 47, 71, 0, 10, 0, -82,
-    /* 848 */ 93, 4, -30, 29, -4, -12, 68, -66, 61, 23, -28, -53, 28, 49, -68, 0,
-    /* 864 */ 18, 107, -10, 37, 31, -46, -29, -39, -21, -43, -97, -16, -27, 9, -103, -5,
-    /* 880 */ 42, 48, 0, 75, -19, 42, 88, -111, 60, 5, 40, 50, -114, 43, -14, 33,
-    /* 896 */ 95, 68, -74, -43, -38, -66, 53, 13, 17, -21, -81, -60, -4, 40, 23, 13,
-    /* 912 */ -70, -24, 127, -5, 27, 91, -37, -36, -46, -28, 39, 34, -1, -45, 78, 54,
-    /* 928 */ -9, -42, -10, -5, -6, 38, 119, -9, -19, 40, 84, 38, -104, -26, -29, 61,
-    /* 944 */ -5, 11, 44, 43, -72, -13, -51, -47, -55, 37, -2, 16, 1, -38, 83, -56,
-    /* 960 */ -1, -51, 75, -28, -42, -16, -127, -119, -1, 34, -39, 61, 62, 51, -81, 3,
-    /* 976 */ -85, -27, -47, 40, -28, -117, -36, 43, -77, 40, 49, 14, 56, 87, -27, -82,
-    /* 992 */ 35, -30, -69, -96, -61, 85, 101, -75, 32, 78, 78, -9, 39, -25, -84, -26,
-    /* 1008 */ 31, 12, 34, -24, 76, 21, -34, -9, 14, -61, 107, -34, 77, 78, 55, -40,
-    /* 1024 */ -23, -9, -14, 34, 77, -17, 5, 30, -51, -6, -27, -46, -33, 21, 58, 52,
-    /* 1040 */ -9, 95, 63, 24, 95, 43, -31, 34, -89, 25, -68, -17, 14, 80, 127, 11,
-    /* 1056 */ 107, -39, -9, 24, -112, -20, 23, -13, 43, 97, -25, 20, -35, 60, 25, -19,
-    /* 1072 */ -64, 81, 26, -9, -16, -67, 17, -102, 16, 44, 7, -32, 53, -103, -43, -11,
-    /* 1088 */ -33, -19, -70, -31, 37, 23, -23, 4, 63, 32, 1, -75, 5, -92, -51, 88,
-    /* 1104 */ 73, -49, -31, 50, -54, 43, 27, -35, -32, -57, 53, 16, -16, 3, -99, -16,
-    /* 1120 */ -22, -24, 34, 31, 34, -99, -56, 106, 32, 11, -57, -127, -39, 106, -47, 20,
-    /* 1136 */ -20, -76, 12, 122, -94, -96, 92, -30, -34, 79, 6, 6, -16, 7, 29, -47,
-};
-static const int32_t g_cnn_o2_bias[16] = {
-    /*   0 */ -2453, 489, 91, -1621, -1235, 168, -3475, 866,
-    /*   8 */ 3369, -514, -912, 1852, -1182, 1119, -3746, 192,
-};
 static const int32_t g_cnn_o2_multiplier[16] = {
     /*   0 */ 2561, 1252, 2801, 1514, 2653, 2435, 2275, 1313,
     /*   8 */ 2853, 2479, 2976, 1633, 2568, 1339, 1365, 1342,
@@ -4914,86 +4742,93 @@ static const int32_t g_cnn_o2_multiplier[16] = {
 static const int32_t g_cnn_o2_shift[16] = {
     /*   0 */ -20, -19, -20, -19, -20, -20, -20, -19, -20, -20, -20, -19, -20, -19, -19, -19,
 };
-static const int32_t g_cnn_o2_bias_u8[16] = {
-    /*   0 */ -2453, 489, 91, -1621, -1235, 168, -3475, 866,
-    /*   8 */ 3369, -514, -912, 1852, -1182, 1119, -3746, 192,
+/* the fast path (m0nn.graph.lanes): 4 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_cnn_o2_lane_consts[49] = {
+    /*   0 */ 4, -106233367, -1621, -227738835, -3475, 5961323, 91, 56754344,
+    /*   8 */ 866, 2561, 20, 2801, 20, 1514, 19, 1252,
+    /*  16 */ 19, 2275, 20, 2653, 20, 1313, 19, 2435,
+    /*  24 */ 20, 121372158, 1852, -245499038, -3746, -59765463, -912, 12584031,
+    /*  32 */ 192, 2853, 20, 2976, 20, 1633, 19, 2479,
+    /*  40 */ 20, 1365, 19, 2568, 20, 1342, 19, 1339,
+    /*  48 */ 19,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_cnn_o2_weights_u8[1152] = {
-    /*   0 */ 226, 90, 88, 237, 99, 127, 35, 75, 107, 181, 101, 194, 47, 185, 106, 112,
-    /*  16 */ 87, 51, 91, 168, 150, 127, 101, 118, 67, 138, 16, 111, 74, 121, 167, 203,
-    /*  32 */ 142, 113, 86, 97, 149, 116, 7, 114, 137, 102, 38, 88, 40, 122, 49, 139,
-    /*  48 */ 57, 178, 88, 53, 135, 240, 167, 124, 143, 187, 77, 144, 140, 72, 110, 58,
-    /*  64 */ 131, 211, 84, 185, 255, 129, 109, 109, 69, 56, 218, 227, 36, 96, 155, 112,
-    /*  80 */ 248, 167, 109, 152, 119, 100, 97, 141, 181, 154, 108, 10, 145, 232, 82, 186,
-    /*  96 */ 170, 44, 179, 135, 165, 143, 99, 172, 210, 150, 255, 156, 58, 180, 158, 161,
-    /* 112 */ 85, 4, 111, 184, 116, 244, 150, 11, 126, 183, 145, 144, 108, 176, 85, 52,
-    /* 128 */ 143, 193, 27, 171, 199, 167, 147, 90, 193, 65, 216, 193, 51, 79, 83, 155,
-    /* 144 */ 141, 47, 45, 120, 174, 106, 106, 196, 145, 97, 184, 172, 134, 195, 167, 135,
-    /* 160 */ 77, 195, 92, 74, 184, 121, 192, 164, 118, 90, 88, 30, 193, 122, 39, 100,
-    /* 176 */ 53, 131, 52, 123, 151, 80, 171, 227, 84, 117, 117, 163, 85, 206, 194, 114,
-    /* 192 */ 137, 212, 211, 115, 182, 1, 134, 207, 124, 164, 126, 86, 130, 115, 137, 166,
-    /* 208 */ 77, 111, 103, 197, 116, 68, 195, 143, 104, 78, 85, 118, 125, 51, 121, 139,
-    /* 224 */ 78, 163, 44, 38, 132, 86, 99, 106, 124, 184, 88, 110, 140, 95, 102, 125,
-    /* 240 */ 211, 180, 194, 64, 105, 85, 92, 111, 135, 178, 189, 60, 162, 148, 127, 92,
-    /* 256 */ 187, 81, 114, 103, 204, 150, 116, 180, 91, 209, 116, 41, 92, 108, 227, 140,
-    /* 272 */ 93, 222, 255, 181, 155, 192, 135, 101, 159, 154, 105, 102, 111, 103, 9, 184,
-    /* 288 */ 78, 37, 129, 75, 184, 150, 129, 255, 26, 230, 24, 174, 163, 82, 224, 100,
-    /* 304 */ 175, 158, 117, 37, 106, 133, 139, 125, 166, 99, 123, 177, 203, 120, 126, 76,
-    /* 320 */ 188, 32, 232, 30, 184, 79, 81, 49, 133, 84, 126, 167, 108, 170, 99, 127,
-    /* 336 */ 71, 84, 178, 162, 88, 85, 124, 133, 171, 143, 103, 80, 224, 99, 190, 163,
-    /* 352 */ 115, 99, 85, 111, 78, 97, 136, 150, 221, 162, 96, 114, 85, 102, 84, 233,
-    /* 368 */ 198, 161, 224, 227, 171, 96, 107, 108, 81, 166, 149, 117, 209, 151, 60, 84,
-    /* 384 */ 81, 160, 104, 74, 145, 74, 121, 69, 93, 159, 114, 4, 108, 204, 128, 144,
-    /* 400 */ 119, 70, 179, 186, 153, 168, 220, 115, 17, 118, 142, 131, 159, 71, 255, 73,
-    /* 416 */ 142, 188, 75, 164, 103, 66, 186, 125, 89, 172, 172, 183, 139, 101, 62, 100,
-    /* 432 */ 102, 118, 173, 160, 67, 178, 118, 192, 210, 183, 255, 207, 96, 111, 144, 122,
-    /* 448 */ 82, 189, 87, 100, 147, 82, 93, 26, 217, 67, 178, 169, 69, 118, 152, 199,
-    /* 464 */ 115, 33, 218, 140, 121, 82, 110, 112, 79, 75, 135, 64, 116, 111, 77, 122,
-    /* 480 */ 46, 128, 145, 134, 91, 174, 158, 45, 197, 237, 81, 109, 76, 171, 229, 89,
-    /* 496 */ 174, 107, 43, 47, 80, 73, 45, 123, 101, 122, 201, 206, 117, 185, 95, 184,
-    /* 512 */ 152, 200, 144, 99, 108, 41, 162, 1, 26, 107, 243, 158, 50, 135, 155, 110,
-    /* 528 */ 92, 203, 130, 148, 79, 82, 202, 135, 199, 146, 166, 95, 182, 118, 222, 171,
-    /* 544 */ 106, 164, 173, 201, 144, 90, 194, 200, 148, 59, 137, 77, 176, 183, 93, 87,
-    /* 560 */ 151, 101, 85, 135, 164, 213, 204, 23, 112, 48, 51, 128, 198, 15, 158, 100,
-    /* 576 */ 150, 171, 226, 131, 170, 104, 60, 176, 14, 1, 120, 116, 101, 189, 133, 133,
-    /* 592 */ 122, 141, 164, 146, 198, 184, 97, 193, 43, 109, 181, 115, 228, 174, 146, 213,
-    /* 608 */ 91, 61, 249, 141, 82, 127, 70, 140, 179, 139, 176, 35, 154, 145, 52, 168,
-    /* 624 */ 58, 113, 136, 204, 143, 126, 69, 89, 201, 139, 128, 156, 194, 163, 27, 138,
-    /* 640 */ 175, 172, 113, 119, 135, 127, 134, 135, 105, 163, 65, 158, 223, 226, 66, 169,
-    /* 656 */ 111, 162, 177, 165, 207, 139, 148, 117, 151, 125, 171, 138, 140, 99, 181, 141,
-    /* 672 */ 93, 174, 169, 77, 118, 137, 119, 141, 147, 123, 111, 156, 72, 71, 130, 157,
-    /* 688 */ 129, 48, 233, 86, 196, 142, 101, 143, 188, 115, 117, 205, 188, 67, 255, 183,
-    /* 704 */ 225, 134, 123, 220, 66, 39, 203, 130, 179, 150, 166, 198, 119, 95, 99, 124,
-    /* 720 */ 157, 149, 89, 42, 100, 122, 192, 118, 86, 87, 99, 196, 124, 207, 116, 93,
-    /* 736 */ 119, 188, 205, 148, 174, 131, 192, 146, 174, 63, 144, 150, 69, 131, 67, 168,
-    /* 752 */ 178, 88, 117, 89, 166, 255, 83, 77, 188, 131, 60, 138, 145, 38, 108, 166,
-    /* 768 */ 69, 143, 147, 43, 122, 153, 141, 52, 90, 133, 124, 138, 224, 152, 121, 89,
-    /* 784 */ 122, 174, 189, 115, 168, 103, 115, 115, 139, 81, 138, 96, 190, 154, 111, 141,
-    /* 800 */ 174, 187, 167, 175, 110, 151, 84, 202, 162, 109, 151, 237, 82, 186, 40, 64,
-    /* 816 */ 79, 104, 155, 95, 104, 146, 108, 154, 119, 255, 183, 147, 168, 21, 99, 93,
-    /* 832 */ 186, 41, 137, 194, 143, 140, 212, 150, 163, 71, 175, 199, 128, 138, 128, 46,
-    /* 848 */ 221, 132, 98, 157, 124, 116, 196, 62, 189, 151, 100, 75, 156, 177, 60, 128,
-    /* 864 */ 146, 235, 118, 165, 159, 82, 99, 89, 107, 85, 31, 112, 101, 137, 25, 123,
-    /* 880 */ 170, 176, 128, 203, 109, 170, 216, 17, 188, 133, 168, 178, 14, 171, 114, 161,
-    /* 896 */ 223, 196, 54, 85, 90, 62, 181, 141, 145, 107, 47, 68, 124, 168, 151, 141,
-    /* 912 */ 58, 104, 255, 123, 155, 219, 91, 92, 82, 100, 167, 162, 127, 83, 206, 182,
-    /* 928 */ 119, 86, 118, 123, 122, 166, 247, 119, 109, 168, 212, 166, 24, 102, 99, 189,
-    /* 944 */ 123, 139, 172, 171, 56, 115, 77, 81, 73, 165, 126, 144, 129, 90, 211, 72,
-    /* 960 */ 127, 77, 203, 100, 86, 112, 1, 9, 127, 162, 89, 189, 190, 179, 47, 131,
-    /* 976 */ 43, 101, 81, 168, 100, 11, 92, 171, 51, 168, 177, 142, 184, 215, 101, 46,
-    /* 992 */ 163, 98, 59, 32, 67, 213, 229, 53, 160, 206, 206, 119, 167, 103, 44, 102,
-    /* 1008 */ 159, 140, 162, 104, 204, 149, 94, 119, 142, 67, 235, 94, 205, 206, 183, 88,
-    /* 1024 */ 105, 119, 114, 162, 205, 111, 133, 158, 77, 122, 101, 82, 95, 149, 186, 180,
-    /* 1040 */ 119, 223, 191, 152, 223, 171, 97, 162, 39, 153, 60, 111, 142, 208, 255, 139,
-    /* 1056 */ 235, 89, 119, 152, 16, 108, 151, 115, 171, 225, 103, 148, 93, 188, 153, 109,
-    /* 1072 */ 64, 209, 154, 119, 112, 61, 145, 26, 144, 172, 135, 96, 181, 25, 85, 117,
-    /* 1088 */ 95, 109, 58, 97, 165, 151, 105, 132, 191, 160, 129, 53, 133, 36, 77, 216,
-    /* 1104 */ 201, 79, 97, 178, 74, 171, 155, 93, 96, 71, 181, 144, 112, 131, 29, 112,
-    /* 1120 */ 106, 104, 162, 159, 162, 29, 72, 234, 160, 139, 71, 1, 89, 234, 81, 148,
-    /* 1136 */ 108, 52, 140, 250, 34, 32, 220, 98, 94, 207, 134, 134, 112, 135, 157, 81,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_cnn_o2_lane_weights[576] = {
+    /*   0 */ 0x000d00e2, 0xffe80045, 0xffe6004e, 0xffe500dd, 0xffaf005a, 0xffce0038, 0xfff60025, 0xfffa00a2,
+    /*   8 */ 0xffad0058, 0xffd500da, 0x002d0081, 0x00490060, 0xfff800ed, 0xfff600e3, 0x0020004b, 0x004e0072,
+    /*  16 */ 0x002e0063, 0xfffd0024, 0xffc300b8, 0xfff50055, 0xffea007f, 0xffb30060, 0x00320096, 0x00390066,
+    /*  24 */ 0xffea0023, 0xfff9009b, 0xfff60081, 0xffdf0054, 0x0044004b, 0x000b0070, 0x004000ff, 0x003800e9,
+    /*  32 */ 0xfff60043, 0x005300aa, 0x005900a6, 0xffdc0051, 0xffda008a, 0x0034002c, 0xffc30063, 0x004b00a0,
+    /*  40 */ 0xffd80010, 0x004200b3, 0x0032007b, 0x00020068, 0xff9e006f, 0xffc00087, 0x002900b1, 0x0014004a,
+    /*  48 */ 0x0041004a, 0xffe900a5, 0xffc500cb, 0xffcf0091, 0xfffa0079, 0xffd5008f, 0xfff60078, 0xffd2004a,
+    /*  56 */ 0xffa700a7, 0xffdc0063, 0x0018007e, 0x004a0079, 0xffe400cb, 0xffef00ac, 0x0047004c, 0x00070045,
+    /*  64 */ 0x00090039, 0xffdb007e, 0xffae0047, 0x00140011, 0x005400b2, 0x005100b7, 0x00000054, 0xffbb0076,
+    /*  72 */ 0x00530058, 0xfff40091, 0x001100b2, 0x0009008e, 0xfff30035, 0xffa90090, 0x000600a2, 0xffcd0083,
+    /*  80 */ 0x00360087, 0xffdc006c, 0xffdb0058, 0x0030009f, 0xff8100f0, 0xffec00b0, 0x002e0055, 0x00370047,
+    /*  88 */ 0x000600a7, 0x00630055, 0x001e007c, 0xffdd00ff, 0x004f007c, 0x000c0034, 0xffad0085, 0xffd70049,
+    /*  96 */ 0x0011006b, 0xffce00f8, 0x0052001a, 0x001800c6, 0xffe100b5, 0x002300a7, 0x003700e6, 0x004800a1,
+    /* 104 */ 0x00380065, 0xffac006d, 0x007f0018, 0x001000e0, 0x002c00c2, 0xffa60098, 0x004f00ae, 0xffe300e3,
+    /* 112 */ 0x0006002f, 0x00040077, 0xffe000a3, 0xffec00ab, 0x004300b9, 0xffd60064, 0xffef0052, 0xffa90060,
+    /* 120 */ 0x0027006a, 0xffe30061, 0x001000e0, 0x0022006b, 0x00070070, 0xffea008d, 0xfffa0064, 0xff81006c,
+    /* 128 */ 0xffb5008e, 0x000700d2, 0xfff300bc, 0x0047005d, 0x00030071, 0x00320096, 0xffa10020, 0x0012009f,
+    /* 136 */ 0xffb40056, 0x003d00ff, 0x005a00e8, 0x00260072, 0xfffb0061, 0xffbc009c, 0x000c001e, 0xffdf0004,
+    /* 144 */ 0x00170095, 0x0022003a, 0xfff900b8, 0x0036006c, 0xffd00074, 0x001400b4, 0xffd2004f, 0xfff600cc,
+    /* 152 */ 0x002b0007, 0xffff009e, 0xffee0051, 0x005e0080, 0x00630072, 0xffdc00a1, 0xfff00031, 0x002b0090,
+    /* 160 */ 0xfffc008f, 0xffdd008f, 0x004500ab, 0x0017008e, 0x002400bb, 0x005e00c1, 0x006d008f, 0xffe500bc,
+    /* 168 */ 0xfffe004d, 0x007f001b, 0xffd10067, 0xffd5004b, 0xffd60090, 0x003500ab, 0xffed0050, 0x000700a4,
+    /* 176 */ 0x0002008c, 0x001b00c7, 0xffcc00e0, 0x00240067, 0xfff30048, 0x004000a7, 0x002b0063, 0x00550042,
+    /* 184 */ 0x0009006e, 0x00070093, 0x006500be, 0x004c00ba, 0x0026003a, 0xffe5005a, 0xffd900a3, 0xff97007d,
+    /* 192 */ 0xffcd0057, 0xfffc00b5, 0xffd200af, 0xff9a0051, 0x00430033, 0x0038009a, 0x003d009e, 0xffeb00a6,
+    /* 200 */ 0xffdc005b, 0xffd8006c, 0xffd70075, 0x00730095, 0xffca00a8, 0xffee000a, 0xffe40025, 0x001e0075,
+    /* 208 */ 0x00380096, 0x000c0091, 0x0013006a, 0xffb200d1, 0xfff9007f, 0xffdf00e8, 0xffd20085, 0x00070097,
+    /* 216 */ 0x00400065, 0xffe60052, 0xffdd008b, 0x001b003c, 0x00240076, 0xfffd00ba, 0xff9a007d, 0xffee0054,
+    /* 224 */ 0xffd40089, 0x003b0055, 0xffcf0085, 0xffea0077, 0xfff50066, 0xffd10004, 0xffcb0054, 0x00240046,
+    /* 232 */ 0xfff50026, 0xfff2006f, 0x0007007e, 0x002d00b3, 0x00230058, 0xffe700b8, 0xffc000a7, 0x004900ba,
+    /* 240 */ 0xffd50028, 0x004c0074, 0xfff4006c, 0x00100099, 0x004e007a, 0x001600f4, 0xffef00aa, 0xffda00a8,
+    /* 248 */ 0x00420031, 0xfff40096, 0xffcd0063, 0x004200dc, 0xfff2008b, 0x0034000b, 0xfffa007f, 0x00480073,
+    /* 256 */ 0xffcd0083, 0x001f00c1, 0x002e0073, 0xfff00059, 0xffef00d3, 0x001a0041, 0xffeb0063, 0xffb000ac,
+    /* 264 */ 0xffe70054, 0xffe900d8, 0xffab0055, 0xffb300ac, 0x004500b9, 0xffe600c1, 0xffaf006f, 0x000000b7,
+    /* 272 */ 0xfff400ff, 0xffef0033, 0xffd0004e, 0x0046008b, 0xffc40081, 0xffe7004f, 0xffc90061, 0xff8f0065,
+    /* 280 */ 0x0043006d, 0xff890053, 0xffad0088, 0x001e003e, 0x000f006d, 0x0038009b, 0xfffb0096, 0xffe40064,
+    /* 288 */ 0x001d0096, 0x000b0069, 0x001f0092, 0x0010006d, 0x001500ab, 0xffd100a3, 0x000c00eb, 0x002c00a8,
+    /* 296 */ 0xffd900e2, 0x000a0041, 0x00220076, 0x000700d4, 0xffaa0083, 0xffe0009e, 0xffe800a5, 0xffe000a6,
+    /* 304 */ 0xffe400aa, 0x003e00df, 0x004c009f, 0x00350018, 0xfffa0068, 0x001a00e2, 0x00150052, 0xff990066,
+    /* 312 */ 0x0040003c, 0xffef0042, 0xffde0063, 0xffd50063, 0xfff600b0, 0x000d00a9, 0xfff70059, 0xfff500bd,
+    /* 320 */ 0x002e002b, 0xffcf005d, 0xffcd00bc, 0x0049007f, 0xffbf006d, 0xffe800ae, 0xfffa0085, 0xffcf004d,
+    /* 328 */ 0x001000b5, 0x001b00a9, 0xffe500a8, 0xffe100cb, 0x00160073, 0xffdf004d, 0xffd200b2, 0x00320064,
+    /* 336 */ 0xffc500e4, 0xffe80076, 0xffdf000e, 0xffca0056, 0x000300ae, 0x00120089, 0x001500ab, 0x002b0070,
+    /* 344 */ 0xffc30092, 0xffec0077, 0x003a0072, 0x001b0001, 0x002800d5, 0x001a008d, 0x003400a1, 0xffdd0009,
+    /* 352 */ 0xffc5003a, 0x002300bc, 0x006b003a, 0x00200033, 0x000f0071, 0xffc70073, 0xffd90068, 0x000b00a8,
+    /* 360 */ 0x00130088, 0x002f0075, 0xfff700ff, 0xffc700b1, 0xffab00cc, 0x004700cd, 0x0018007b, 0xff81008e,
+    /* 368 */ 0xfffa008f, 0x000000bc, 0xff90009b, 0xffd900b8, 0x0019007e, 0x000a0043, 0xffec00db, 0x006a00d7,
+    /* 376 */ 0x000d0045, 0x000000ff, 0x0017005b, 0xffd10065, 0xffb40059, 0xffae00b7, 0xfff3005c, 0x0014002e,
+    /* 384 */ 0xffd6000e, 0x002e006f, 0x000e006b, 0xffdf007b, 0xffd70001, 0x003b00a2, 0xffc30055, 0xffed008b,
+    /* 392 */ 0xffe30078, 0x002700b1, 0x006b001f, 0xffba00ac, 0x00440074, 0x002f00a5, 0xffde0070, 0xffe100ab,
+    /* 400 */ 0xfffc0065, 0xffee00cf, 0x004d0065, 0x00250038, 0x004f00bd, 0x0017008b, 0x004e0089, 0x00170073,
+    /* 408 */ 0xfff40085, 0xffd40094, 0x00370019, 0xffe9004d, 0xffdd0085, 0x004a0075, 0xffd8007b, 0x00040051,
+    /* 416 */ 0x0032005b, 0xfff70093, 0xfff700df, 0xffe0007f, 0xffd8003d, 0x007f007b, 0x005f00c4, 0xffc700a2,
+    /* 424 */ 0xfff500f9, 0x0037006f, 0x003f0036, 0x00350059, 0xffd9008d, 0x0013009c, 0x00180055, 0x001000bd,
+    /* 432 */ 0x00260052, 0x00280048, 0x005f005a, 0xfff000be, 0x007f007f, 0xff950047, 0x002b003e, 0x000300b3,
+    /* 440 */ 0xffd30046, 0xffe30082, 0xffe100b5, 0xff9d002f, 0xffcd008c, 0xffdd009d, 0x0022008d, 0xfff00083,
+    /* 448 */ 0xffda00c9, 0x005d00e1, 0x002b0052, 0xffec00a3, 0x0005008b, 0x00040086, 0x00610064, 0xffb40062,
+    /* 456 */ 0xfffc0080, 0xffe2007b, 0xffe700a7, 0x000c003b, 0x000a009c, 0x001d00dc, 0x001400a2, 0x007a0020,
+    /* 464 */ 0x006000c2, 0xfffc0042, 0xffdd007f, 0xffa20043, 0x001800a3, 0xfff40027, 0x003c0053, 0xffa000d5,
+    /* 472 */ 0xfff9001b, 0x004400cb, 0x001900ce, 0x005c00e5, 0xffd9008a, 0xffbe0082, 0xffed00b6, 0xffe20035,
+    /* 480 */ 0xfff7007a, 0x00220097, 0xffe900aa, 0x003f0049, 0x003c008d, 0xffed007d, 0xfff700b0, 0x002000a5,
+    /* 488 */ 0x004d00a4, 0x001700ab, 0xfff20080, 0x0001007e, 0x00140092, 0x006d008a, 0x002200cb, 0xffb50090,
+    /* 496 */ 0x002e00c6, 0xffd2008c, 0x004d006d, 0x00050081, 0x000300b8, 0x003a0063, 0xffef00aa, 0xffa4005a,
+    /* 504 */ 0x00400061, 0xffa800b5, 0x000500d8, 0xffcd00d3, 0x001200c1, 0xffc0008d, 0x001e0011, 0x00580048,
+    /* 512 */ 0x003c00b3, 0x003a0081, 0xffa70091, 0xffea002b, 0x0003008b, 0xffa90030, 0x0019006b, 0xffe80065,
+    /* 520 */ 0xffbc00b0, 0x000900e9, 0xffbc002f, 0x00220051, 0x000a0023, 0x00420056, 0xffef0044, 0x001f00a8,
+    /* 528 */ 0x0011009a, 0x000f00c4, 0x000e007c, 0x00220064, 0xffa60091, 0x000c008e, 0x005000a8, 0xff9d000b,
+    /* 536 */ 0xffec0034, 0x00540065, 0x007f0097, 0xffc8005c, 0x002600a8, 0x0016008f, 0x000b008d, 0x006a00ab,
+    /* 544 */ 0xfffa00af, 0x003d00b3, 0xffc00077, 0xffde00a0, 0x002e00ac, 0x00170096, 0x00510056, 0x004f00ce,
+    /* 552 */ 0x003d0071, 0xffe400a6, 0x001a0076, 0x000600ce, 0xfff30077, 0xffcb00c6, 0xfff7007b, 0x00060077,
+    /* 560 */ 0x00280087, 0x001c0077, 0xfff0007a, 0xfff000a7, 0xffe7007f, 0x0031005f, 0xffbd00a6, 0x00070067,
+    /* 568 */ 0xfff30086, 0xffbc0063, 0x001100f7, 0x001d002c, 0xfff30087, 0x0000007c, 0xff9a0077, 0xffd10066,
 };
-static const m0nn_conv_s8_params_t g_cnn_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_MUL32, g_cnn_o2_weights, g_cnn_o2_bias, g_cnn_o2_multiplier, g_cnn_o2_shift, g_cnn_o2_bias_u8, g_cnn_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_cnn_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_cnn_o2_multiplier, g_cnn_o2_shift, g_cnn_o2_lane_consts, g_cnn_o2_lane_weights};
 
 /* op 3: globalaveragepool10: pool [16, 4, 4] -> [16, 1, 1], average rescaled to the output scale (q31 per window count), window 4x4, stride (1, 1), pads (0, 0, 0, 0), count_include_pad 1 */
 static const int32_t g_cnn_o3_multiplier[16] = {
@@ -5386,7 +5221,7 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
 #define G_SIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SIGMOID_ARENA_SIZE 0
 #define G_SIGMOID_ARENA_LOWER_BOUND 0
 #define G_SIGMOID_N_OPS 1
@@ -5498,7 +5333,7 @@ static const int8_t g_sigmoid_test_trace[G_SIGMOID_TRACE_N][G_SIGMOID_TRACE_SIZE
 #define G_TANH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_TANH_ARENA_SIZE 0
 #define G_TANH_ARENA_LOWER_BOUND 0
 #define G_TANH_N_OPS 1
@@ -5610,7 +5445,7 @@ static const int8_t g_tanh_test_trace[G_TANH_TRACE_N][G_TANH_TRACE_SIZE] = {
 #define G_LEAKYRELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_LEAKYRELU_ARENA_SIZE 0
 #define G_LEAKYRELU_ARENA_LOWER_BOUND 0
 #define G_LEAKYRELU_N_OPS 1
@@ -5722,7 +5557,7 @@ static const int8_t g_leakyrelu_test_trace[G_LEAKYRELU_TRACE_N][G_LEAKYRELU_TRAC
 #define G_HARDSIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_HARDSIGMOID_ARENA_SIZE 0
 #define G_HARDSIGMOID_ARENA_LOWER_BOUND 0
 #define G_HARDSIGMOID_N_OPS 1
@@ -5834,7 +5669,7 @@ static const int8_t g_hardsigmoid_test_trace[G_HARDSIGMOID_TRACE_N][G_HARDSIGMOI
 #define G_HARDSWISH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_HARDSWISH_ARENA_SIZE 0
 #define G_HARDSWISH_ARENA_LOWER_BOUND 0
 #define G_HARDSWISH_N_OPS 1
@@ -5946,7 +5781,7 @@ static const int8_t g_hardswish_test_trace[G_HARDSWISH_TRACE_N][G_HARDSWISH_TRAC
 #define G_ELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_ELU_ARENA_SIZE 0
 #define G_ELU_ARENA_LOWER_BOUND 0
 #define G_ELU_N_OPS 1
@@ -6058,7 +5893,7 @@ static const int8_t g_elu_test_trace[G_ELU_TRACE_N][G_ELU_TRACE_SIZE] = {
 #define G_SOFTMAX1_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_SOFTMAX1_ARENA_SIZE 0
 #define G_SOFTMAX1_ARENA_LOWER_BOUND 0
 #define G_SOFTMAX1_N_OPS 1
@@ -6170,7 +6005,7 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 #define G_CNN_Q31_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CNN_Q31_ARENA_SIZE 640
 #define G_CNN_Q31_ARENA_LOWER_BOUND 640
 #define G_CNN_Q31_N_OPS 5
@@ -6178,34 +6013,29 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 /* op 0: conv3: conv [1, 8, 8] -> [8, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 161733;
  * requantization q31 */
-static const int8_t g_cnn_q31_o0_weights[72] = {
-    /*   0 */ 92, -118, 42, 41, -95, 127, -30, 30, 25, -70, -122, -74, 127, -65, -64, -2,
-    /*  16 */ -50, 47, 4, -12, -89, -48, -34, 127, 99, 95, 22, 11, -74, -5, -115, -24,
-    /*  32 */ 35, -73, -36, -127, -127, -54, -66, 30, 101, -13, -80, 48, -113, -67, 4, 50,
-    /*  48 */ -10, -127, 26, -21, 6, -36, 127, -113, -24, 28, 75, 35, 54, -105, -21, 32,
-    /*  64 */ 77, -22, -127, -13, -53, 4, 10, 20,
-};
-static const int32_t g_cnn_q31_o0_bias[8] = {
-    /*   0 */ 78, 204, 814, 556, -573, -308, 1189, 369,
-};
 static const int32_t g_cnn_q31_o0_multiplier[8] = {
     /*   0 */ 1081698847, 1137268914, 1182907330, 1641330055, 1579187647, 1441321797, 1117529889, 1326952478,
 };
 static const int32_t g_cnn_q31_o0_shift[8] = {
     /*   0 */ -6, -7, -6, -7, -7, -6, -6, -6,
 };
-static const int32_t g_cnn_q31_o0_bias_u8[8] = {
-    /*   0 */ -14058, 34056, -19522, 51148, 33403, 21392, -5755, 9297,
+/* the fast path (m0nn.graph.lanes): 8 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_cnn_q31_o0_lane_consts[25] = {
+    /*   0 */ 8, -942897912, 51148, -377126277, -5755, -1279407850, -19522, 609309584,
+    /*   8 */ 9297, 1081698847, 6, 1182907330, 6, 1641330055, 7, 1137268914,
+    /*  16 */ 7, 1117529889, 6, 1579187647, 7, 1326952478, 6, 1441321797,
+    /*  24 */ 6,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_cnn_q31_o0_weights_u8[72] = {
-    /*   0 */ 220, 10, 170, 169, 33, 255, 98, 158, 153, 58, 6, 54, 255, 63, 64, 126,
-    /*  16 */ 78, 175, 132, 116, 39, 80, 94, 255, 227, 223, 150, 139, 54, 123, 13, 104,
-    /*  32 */ 163, 55, 92, 1, 1, 74, 62, 158, 229, 115, 48, 176, 15, 61, 132, 178,
-    /*  48 */ 118, 1, 154, 107, 134, 92, 255, 15, 104, 156, 203, 163, 182, 23, 107, 160,
-    /*  64 */ 205, 106, 1, 115, 75, 132, 138, 148,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_cnn_q31_o0_lane_weights[36] = {
+    /*   0 */ 0x000400dc, 0x000b003a, 0x007f0001, 0x0020003d, 0xffd000a9, 0xff8d00ff, 0x001c009e, 0xff810076,
+    /*   8 */ 0x00630062, 0xffb7007e, 0x00360030, 0x0004006b, 0xfff4000a, 0xffb60006, 0xff8f004a, 0x004d0084,
+    /*  16 */ 0xffde0021, 0xffe8003f, 0x004b00e5, 0xfff30001, 0x005f009e, 0xffdc004e, 0xff9700b0, 0x000a0086,
+    /*  24 */ 0xffa700aa, 0xfffb0036, 0xffe8003e, 0xffea00b2, 0x007f00ff, 0x00230040, 0x00230073, 0xffcb009a,
+    /*  32 */ 0x00160099, 0xff8100af, 0xffeb000f, 0x0014005c,
 };
-static const m0nn_conv_s8_params_t g_cnn_q31_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_Q31, g_cnn_q31_o0_weights, g_cnn_q31_o0_bias, g_cnn_q31_o0_multiplier, g_cnn_q31_o0_shift, g_cnn_q31_o0_bias_u8, g_cnn_q31_o0_weights_u8};
+static const m0nn_conv_s8_params_t g_cnn_q31_o0_params = {8, 8, 1, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, g_cnn_q31_o0_multiplier, g_cnn_q31_o0_shift, g_cnn_q31_o0_lane_consts, g_cnn_q31_o0_lane_weights};
 
 /* op 1: maxpool5: pool [8, 8, 8] -> [8, 4, 4], max, window 2x2, stride (2, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t g_cnn_q31_o1_params = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -6213,84 +6043,6 @@ static const m0nn_pool_s8_params_t g_cnn_q31_o1_params = {8, 8, 8, 4, 4, 2, 2, 2
 /* op 2: conv8: conv [8, 4, 4] -> [16, 4, 4], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 923334;
  * requantization q31 */
-static const int8_t g_cnn_q31_o2_weights[1152] = {
-    /*   0 */ 98, -38, -40, 109, -29, -1, -93, -53, -21, 53, -27, 66, -81, 57, -22, -16,
-    /*  16 */ -41, -77, -37, 40, 22, -1, -27, -10, -61, 10, -112, -17, -54, -7, 39, 75,
-    /*  32 */ 14, -15, -42, -31, 21, -12, -121, -14, 9, -26, -90, -40, -88, -6, -79, 11,
-    /*  48 */ -71, 50, -40, -75, 7, 112, 39, -4, 15, 59, -51, 16, 12, -56, -18, -70,
-    /*  64 */ 3, 83, -44, 57, 127, 1, -19, -19, -59, -72, 90, 99, -92, -32, 27, -16,
-    /*  80 */ 120, 39, -19, 24, -9, -28, -31, 13, 53, 26, -20, -118, 17, 104, -46, 58,
-    /*  96 */ 42, -84, 51, 7, 37, 15, -29, 44, 82, 22, 127, 28, -70, 52, 30, 33,
-    /* 112 */ -43, -124, -17, 56, -12, 116, 22, -117, -2, 55, 17, 16, -20, 48, -43, -76,
-    /* 128 */ 15, 65, -101, 43, 71, 39, 19, -38, 65, -63, 88, 65, -77, -49, -45, 27,
-    /* 144 */ 13, -81, -83, -8, 46, -22, -22, 68, 17, -31, 56, 44, 6, 67, 39, 7,
-    /* 160 */ -51, 67, -36, -54, 56, -7, 64, 36, -10, -38, -40, -98, 65, -6, -89, -28,
-    /* 176 */ -75, 3, -76, -5, 23, -48, 43, 99, -44, -11, -11, 35, -43, 78, 66, -14,
-    /* 192 */ 9, 84, 83, -13, 54, -127, 6, 79, -4, 36, -2, -42, 2, -13, 9, 38,
-    /* 208 */ -51, -17, -25, 69, -12, -60, 67, 15, -24, -50, -43, -10, -3, -77, -7, 11,
-    /* 224 */ -50, 35, -84, -90, 4, -42, -29, -22, -4, 56, -40, -18, 12, -33, -26, -3,
-    /* 240 */ 83, 52, 66, -64, -23, -43, -36, -17, 7, 50, 61, -68, 34, 20, -1, -36,
-    /* 256 */ 59, -47, -14, -25, 76, 22, -12, 52, -37, 81, -12, -87, -36, -20, 99, 12,
-    /* 272 */ -35, 94, 127, 53, 27, 64, 7, -27, 31, 26, -23, -26, -17, -25, -119, 56,
-    /* 288 */ -50, -91, 1, -53, 56, 22, 1, 127, -102, 102, -104, 46, 35, -46, 96, -28,
-    /* 304 */ 47, 30, -11, -91, -22, 5, 11, -3, 38, -29, -5, 49, 75, -8, -2, -52,
-    /* 320 */ 60, -96, 104, -98, 56, -49, -47, -79, 5, -44, -2, 39, -20, 42, -29, -1,
-    /* 336 */ -57, -44, 50, 34, -40, -43, -4, 5, 43, 15, -25, -48, 96, -29, 62, 35,
-    /* 352 */ -13, -29, -43, -17, -50, -31, 8, 22, 93, 34, -32, -14, -43, -26, -44, 105,
-    /* 368 */ 70, 33, 96, 99, 43, -32, -21, -20, -47, 38, 21, -11, 81, 23, -68, -44,
-    /* 384 */ -47, 32, -24, -54, 17, -54, -7, -59, -35, 31, -14, -124, -20, 76, 0, 16,
-    /* 400 */ -9, -58, 51, 58, 25, 40, 92, -13, -111, -10, 14, 3, 31, -57, 127, -55,
-    /* 416 */ 14, 60, -53, 36, -25, -62, 58, -3, -39, 44, 44, 55, 11, -27, -66, -28,
-    /* 432 */ -26, -10, 45, 32, -61, 50, -10, 64, 82, 55, 127, 79, -32, -17, 16, -6,
-    /* 448 */ -46, 61, -41, -28, 19, -46, -35, -102, 89, -61, 50, 41, -59, -10, 24, 71,
-    /* 464 */ -13, -95, 90, 12, -7, -46, -18, -16, -49, -53, 7, -64, -12, -17, -51, -6,
-    /* 480 */ -82, 0, 17, 6, -37, 46, 30, -83, 69, 109, -47, -19, -52, 43, 101, -39,
-    /* 496 */ 46, -21, -85, -81, -48, -55, -83, -5, -27, -6, 73, 78, -11, 57, -33, 56,
-    /* 512 */ 24, 72, 16, -29, -20, -87, 34, -127, -102, -21, 115, 30, -78, 7, 27, -18,
-    /* 528 */ -36, 75, 2, 20, -49, -46, 74, 7, 71, 18, 38, -33, 54, -10, 94, 43,
-    /* 544 */ -22, 36, 45, 73, 16, -38, 66, 72, 20, -69, 9, -51, 48, 55, -35, -41,
-    /* 560 */ 23, -27, -43, 7, 36, 85, 76, -105, -16, -80, -77, 0, 70, -113, 30, -28,
-    /* 576 */ 22, 43, 98, 3, 42, -24, -68, 48, -114, -127, -8, -12, -27, 61, 5, 5,
-    /* 592 */ -6, 13, 36, 18, 70, 56, -31, 65, -85, -19, 53, -13, 100, 46, 18, 85,
-    /* 608 */ -37, -67, 121, 13, -46, -1, -58, 12, 51, 11, 48, -93, 26, 17, -76, 40,
-    /* 624 */ -70, -15, 8, 76, 15, -2, -59, -39, 73, 11, 0, 28, 66, 35, -101, 10,
-    /* 640 */ 47, 44, -15, -9, 7, -1, 6, 7, -23, 35, -63, 30, 95, 98, -62, 41,
-    /* 656 */ -17, 34, 49, 37, 79, 11, 20, -11, 23, -3, 43, 10, 12, -29, 53, 13,
-    /* 672 */ -35, 46, 41, -51, -10, 9, -9, 13, 19, -5, -17, 28, -56, -57, 2, 29,
-    /* 688 */ 1, -80, 105, -42, 68, 14, -27, 15, 60, -13, -11, 77, 60, -61, 127, 55,
-    /* 704 */ 97, 6, -5, 92, -62, -89, 75, 2, 51, 22, 38, 70, -9, -33, -29, -4,
-    /* 720 */ 29, 21, -39, -86, -28, -6, 64, -10, -42, -41, -29, 68, -4, 79, -12, -35,
-    /* 736 */ -9, 60, 77, 20, 46, 3, 64, 18, 46, -65, 16, 22, -59, 3, -61, 40,
-    /* 752 */ 50, -40, -11, -39, 38, 127, -45, -51, 60, 3, -68, 10, 17, -90, -20, 38,
-    /* 768 */ -59, 15, 19, -85, -6, 25, 13, -76, -38, 5, -4, 10, 96, 24, -7, -39,
-    /* 784 */ -6, 46, 61, -13, 40, -25, -13, -13, 11, -47, 10, -32, 62, 26, -17, 13,
-    /* 800 */ 46, 59, 39, 47, -18, 23, -44, 74, 34, -19, 23, 109, -46, 58, -88, -64,
-    /* 816 */ -49, -24, 27, -33, -24, 18, -20, 26, -9, 127, 55, 19, 40, -107, -29, -35,
-    /* 832 */ 58, -87, 9, 66, 15, 12, 84, 22, 35, -57, 47, 71, 0, 10, 0, -82,
-    /* 848 */ 93, 4, -30, 29, -4, -12, 68, -66, 61, 23, -28, -53, 28, 49, -68, 0,
-    /* 864 */ 18, 107, -10, 37, 31, -46, -29, -39, -21, -43, -97, -16, -27, 9, -103, -5,
-    /* 880 */ 42, 48, 0, 75, -19, 42, 88, -111, 60, 5, 40, 50, -114, 43, -14, 33,
-    /* 896 */ 95, 68, -74, -43, -38, -66, 53, 13, 17, -21, -81, -60, -4, 40, 23, 13,
-    /* 912 */ -70, -24, 127, -5, 27, 91, -37, -36, -46, -28, 39, 34, -1, -45, 78, 54,
-    /* 928 */ -9, -42, -10, -5, -6, 38, 119, -9, -19, 40, 84, 38, -104, -26, -29, 61,
-    /* 944 */ -5, 11, 44, 43, -72, -13, -51, -47, -55, 37, -2, 16, 1, -38, 83, -56,
-    /* 960 */ -1, -51, 75, -28, -42, -16, -127, -119, -1, 34, -39, 61, 62, 51, -81, 3,
-    /* 976 */ -85, -27, -47, 40, -28, -117, -36, 43, -77, 40, 49, 14, 56, 87, -27, -82,
-    /* 992 */ 35, -30, -69, -96, -61, 85, 101, -75, 32, 78, 78, -9, 39, -25, -84, -26,
-    /* 1008 */ 31, 12, 34, -24, 76, 21, -34, -9, 14, -61, 107, -34, 77, 78, 55, -40,
-    /* 1024 */ -23, -9, -14, 34, 77, -17, 5, 30, -51, -6, -27, -46, -33, 21, 58, 52,
-    /* 1040 */ -9, 95, 63, 24, 95, 43, -31, 34, -89, 25, -68, -17, 14, 80, 127, 11,
-    /* 1056 */ 107, -39, -9, 24, -112, -20, 23, -13, 43, 97, -25, 20, -35, 60, 25, -19,
-    /* 1072 */ -64, 81, 26, -9, -16, -67, 17, -102, 16, 44, 7, -32, 53, -103, -43, -11,
-    /* 1088 */ -33, -19, -70, -31, 37, 23, -23, 4, 63, 32, 1, -75, 5, -92, -51, 88,
-    /* 1104 */ 73, -49, -31, 50, -54, 43, 27, -35, -32, -57, 53, 16, -16, 3, -99, -16,
-    /* 1120 */ -22, -24, 34, 31, 34, -99, -56, 106, 32, 11, -57, -127, -39, 106, -47, 20,
-    /* 1136 */ -20, -76, 12, 122, -94, -96, 92, -30, -34, 79, 6, 6, -16, 7, 29, -47,
-};
-static const int32_t g_cnn_q31_o2_bias[16] = {
-    /*   0 */ -2453, 489, 91, -1621, -1235, 168, -3475, 866,
-    /*   8 */ 3369, -514, -912, 1852, -1182, 1119, -3746, 192,
-};
 static const int32_t g_cnn_q31_o2_multiplier[16] = {
     /*   0 */ 1342450277, 1312949714, 1468397527, 1587036177, 1390933881, 1276447020, 1192591300, 1377154179,
     /*   8 */ 1495766055, 1299498648, 1560297429, 1712595916, 1346556722, 1403670670, 1430861564, 1407174543,
@@ -6298,86 +6050,93 @@ static const int32_t g_cnn_q31_o2_multiplier[16] = {
 static const int32_t g_cnn_q31_o2_shift[16] = {
     /*   0 */ -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8, -8,
 };
-static const int32_t g_cnn_q31_o2_bias_u8[16] = {
-    /*   0 */ -2453, 489, 91, -1621, -1235, 168, -3475, 866,
-    /*   8 */ 3369, -514, -912, 1852, -1182, 1119, -3746, 192,
+/* the fast path (m0nn.graph.lanes): 4 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_cnn_q31_o2_lane_consts[49] = {
+    /*   0 */ 4, -106233367, -1621, -227738835, -3475, 5961323, 91, 56754344,
+    /*   8 */ 866, 1342450277, 8, 1468397527, 8, 1587036177, 8, 1312949714,
+    /*  16 */ 8, 1192591300, 8, 1390933881, 8, 1377154179, 8, 1276447020,
+    /*  24 */ 8, 121372158, 1852, -245499038, -3746, -59765463, -912, 12584031,
+    /*  32 */ 192, 1495766055, 8, 1560297429, 8, 1712595916, 8, 1299498648,
+    /*  40 */ 8, 1430861564, 8, 1346556722, 8, 1407174543, 8, 1403670670,
+    /*  48 */ 8,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_cnn_q31_o2_weights_u8[1152] = {
-    /*   0 */ 226, 90, 88, 237, 99, 127, 35, 75, 107, 181, 101, 194, 47, 185, 106, 112,
-    /*  16 */ 87, 51, 91, 168, 150, 127, 101, 118, 67, 138, 16, 111, 74, 121, 167, 203,
-    /*  32 */ 142, 113, 86, 97, 149, 116, 7, 114, 137, 102, 38, 88, 40, 122, 49, 139,
-    /*  48 */ 57, 178, 88, 53, 135, 240, 167, 124, 143, 187, 77, 144, 140, 72, 110, 58,
-    /*  64 */ 131, 211, 84, 185, 255, 129, 109, 109, 69, 56, 218, 227, 36, 96, 155, 112,
-    /*  80 */ 248, 167, 109, 152, 119, 100, 97, 141, 181, 154, 108, 10, 145, 232, 82, 186,
-    /*  96 */ 170, 44, 179, 135, 165, 143, 99, 172, 210, 150, 255, 156, 58, 180, 158, 161,
-    /* 112 */ 85, 4, 111, 184, 116, 244, 150, 11, 126, 183, 145, 144, 108, 176, 85, 52,
-    /* 128 */ 143, 193, 27, 171, 199, 167, 147, 90, 193, 65, 216, 193, 51, 79, 83, 155,
-    /* 144 */ 141, 47, 45, 120, 174, 106, 106, 196, 145, 97, 184, 172, 134, 195, 167, 135,
-    /* 160 */ 77, 195, 92, 74, 184, 121, 192, 164, 118, 90, 88, 30, 193, 122, 39, 100,
-    /* 176 */ 53, 131, 52, 123, 151, 80, 171, 227, 84, 117, 117, 163, 85, 206, 194, 114,
-    /* 192 */ 137, 212, 211, 115, 182, 1, 134, 207, 124, 164, 126, 86, 130, 115, 137, 166,
-    /* 208 */ 77, 111, 103, 197, 116, 68, 195, 143, 104, 78, 85, 118, 125, 51, 121, 139,
-    /* 224 */ 78, 163, 44, 38, 132, 86, 99, 106, 124, 184, 88, 110, 140, 95, 102, 125,
-    /* 240 */ 211, 180, 194, 64, 105, 85, 92, 111, 135, 178, 189, 60, 162, 148, 127, 92,
-    /* 256 */ 187, 81, 114, 103, 204, 150, 116, 180, 91, 209, 116, 41, 92, 108, 227, 140,
-    /* 272 */ 93, 222, 255, 181, 155, 192, 135, 101, 159, 154, 105, 102, 111, 103, 9, 184,
-    /* 288 */ 78, 37, 129, 75, 184, 150, 129, 255, 26, 230, 24, 174, 163, 82, 224, 100,
-    /* 304 */ 175, 158, 117, 37, 106, 133, 139, 125, 166, 99, 123, 177, 203, 120, 126, 76,
-    /* 320 */ 188, 32, 232, 30, 184, 79, 81, 49, 133, 84, 126, 167, 108, 170, 99, 127,
-    /* 336 */ 71, 84, 178, 162, 88, 85, 124, 133, 171, 143, 103, 80, 224, 99, 190, 163,
-    /* 352 */ 115, 99, 85, 111, 78, 97, 136, 150, 221, 162, 96, 114, 85, 102, 84, 233,
-    /* 368 */ 198, 161, 224, 227, 171, 96, 107, 108, 81, 166, 149, 117, 209, 151, 60, 84,
-    /* 384 */ 81, 160, 104, 74, 145, 74, 121, 69, 93, 159, 114, 4, 108, 204, 128, 144,
-    /* 400 */ 119, 70, 179, 186, 153, 168, 220, 115, 17, 118, 142, 131, 159, 71, 255, 73,
-    /* 416 */ 142, 188, 75, 164, 103, 66, 186, 125, 89, 172, 172, 183, 139, 101, 62, 100,
-    /* 432 */ 102, 118, 173, 160, 67, 178, 118, 192, 210, 183, 255, 207, 96, 111, 144, 122,
-    /* 448 */ 82, 189, 87, 100, 147, 82, 93, 26, 217, 67, 178, 169, 69, 118, 152, 199,
-    /* 464 */ 115, 33, 218, 140, 121, 82, 110, 112, 79, 75, 135, 64, 116, 111, 77, 122,
-    /* 480 */ 46, 128, 145, 134, 91, 174, 158, 45, 197, 237, 81, 109, 76, 171, 229, 89,
-    /* 496 */ 174, 107, 43, 47, 80, 73, 45, 123, 101, 122, 201, 206, 117, 185, 95, 184,
-    /* 512 */ 152, 200, 144, 99, 108, 41, 162, 1, 26, 107, 243, 158, 50, 135, 155, 110,
-    /* 528 */ 92, 203, 130, 148, 79, 82, 202, 135, 199, 146, 166, 95, 182, 118, 222, 171,
-    /* 544 */ 106, 164, 173, 201, 144, 90, 194, 200, 148, 59, 137, 77, 176, 183, 93, 87,
-    /* 560 */ 151, 101, 85, 135, 164, 213, 204, 23, 112, 48, 51, 128, 198, 15, 158, 100,
-    /* 576 */ 150, 171, 226, 131, 170, 104, 60, 176, 14, 1, 120, 116, 101, 189, 133, 133,
-    /* 592 */ 122, 141, 164, 146, 198, 184, 97, 193, 43, 109, 181, 115, 228, 174, 146, 213,
-    /* 608 */ 91, 61, 249, 141, 82, 127, 70, 140, 179, 139, 176, 35, 154, 145, 52, 168,
-    /* 624 */ 58, 113, 136, 204, 143, 126, 69, 89, 201, 139, 128, 156, 194, 163, 27, 138,
-    /* 640 */ 175, 172, 113, 119, 135, 127, 134, 135, 105, 163, 65, 158, 223, 226, 66, 169,
-    /* 656 */ 111, 162, 177, 165, 207, 139, 148, 117, 151, 125, 171, 138, 140, 99, 181, 141,
-    /* 672 */ 93, 174, 169, 77, 118, 137, 119, 141, 147, 123, 111, 156, 72, 71, 130, 157,
-    /* 688 */ 129, 48, 233, 86, 196, 142, 101, 143, 188, 115, 117, 205, 188, 67, 255, 183,
-    /* 704 */ 225, 134, 123, 220, 66, 39, 203, 130, 179, 150, 166, 198, 119, 95, 99, 124,
-    /* 720 */ 157, 149, 89, 42, 100, 122, 192, 118, 86, 87, 99, 196, 124, 207, 116, 93,
-    /* 736 */ 119, 188, 205, 148, 174, 131, 192, 146, 174, 63, 144, 150, 69, 131, 67, 168,
-    /* 752 */ 178, 88, 117, 89, 166, 255, 83, 77, 188, 131, 60, 138, 145, 38, 108, 166,
-    /* 768 */ 69, 143, 147, 43, 122, 153, 141, 52, 90, 133, 124, 138, 224, 152, 121, 89,
-    /* 784 */ 122, 174, 189, 115, 168, 103, 115, 115, 139, 81, 138, 96, 190, 154, 111, 141,
-    /* 800 */ 174, 187, 167, 175, 110, 151, 84, 202, 162, 109, 151, 237, 82, 186, 40, 64,
-    /* 816 */ 79, 104, 155, 95, 104, 146, 108, 154, 119, 255, 183, 147, 168, 21, 99, 93,
-    /* 832 */ 186, 41, 137, 194, 143, 140, 212, 150, 163, 71, 175, 199, 128, 138, 128, 46,
-    /* 848 */ 221, 132, 98, 157, 124, 116, 196, 62, 189, 151, 100, 75, 156, 177, 60, 128,
-    /* 864 */ 146, 235, 118, 165, 159, 82, 99, 89, 107, 85, 31, 112, 101, 137, 25, 123,
-    /* 880 */ 170, 176, 128, 203, 109, 170, 216, 17, 188, 133, 168, 178, 14, 171, 114, 161,
-    /* 896 */ 223, 196, 54, 85, 90, 62, 181, 141, 145, 107, 47, 68, 124, 168, 151, 141,
-    /* 912 */ 58, 104, 255, 123, 155, 219, 91, 92, 82, 100, 167, 162, 127, 83, 206, 182,
-    /* 928 */ 119, 86, 118, 123, 122, 166, 247, 119, 109, 168, 212, 166, 24, 102, 99, 189,
-    /* 944 */ 123, 139, 172, 171, 56, 115, 77, 81, 73, 165, 126, 144, 129, 90, 211, 72,
-    /* 960 */ 127, 77, 203, 100, 86, 112, 1, 9, 127, 162, 89, 189, 190, 179, 47, 131,
-    /* 976 */ 43, 101, 81, 168, 100, 11, 92, 171, 51, 168, 177, 142, 184, 215, 101, 46,
-    /* 992 */ 163, 98, 59, 32, 67, 213, 229, 53, 160, 206, 206, 119, 167, 103, 44, 102,
-    /* 1008 */ 159, 140, 162, 104, 204, 149, 94, 119, 142, 67, 235, 94, 205, 206, 183, 88,
-    /* 1024 */ 105, 119, 114, 162, 205, 111, 133, 158, 77, 122, 101, 82, 95, 149, 186, 180,
-    /* 1040 */ 119, 223, 191, 152, 223, 171, 97, 162, 39, 153, 60, 111, 142, 208, 255, 139,
-    /* 1056 */ 235, 89, 119, 152, 16, 108, 151, 115, 171, 225, 103, 148, 93, 188, 153, 109,
-    /* 1072 */ 64, 209, 154, 119, 112, 61, 145, 26, 144, 172, 135, 96, 181, 25, 85, 117,
-    /* 1088 */ 95, 109, 58, 97, 165, 151, 105, 132, 191, 160, 129, 53, 133, 36, 77, 216,
-    /* 1104 */ 201, 79, 97, 178, 74, 171, 155, 93, 96, 71, 181, 144, 112, 131, 29, 112,
-    /* 1120 */ 106, 104, 162, 159, 162, 29, 72, 234, 160, 139, 71, 1, 89, 234, 81, 148,
-    /* 1136 */ 108, 52, 140, 250, 34, 32, 220, 98, 94, 207, 134, 134, 112, 135, 157, 81,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_cnn_q31_o2_lane_weights[576] = {
+    /*   0 */ 0x000d00e2, 0xffe80045, 0xffe6004e, 0xffe500dd, 0xffaf005a, 0xffce0038, 0xfff60025, 0xfffa00a2,
+    /*   8 */ 0xffad0058, 0xffd500da, 0x002d0081, 0x00490060, 0xfff800ed, 0xfff600e3, 0x0020004b, 0x004e0072,
+    /*  16 */ 0x002e0063, 0xfffd0024, 0xffc300b8, 0xfff50055, 0xffea007f, 0xffb30060, 0x00320096, 0x00390066,
+    /*  24 */ 0xffea0023, 0xfff9009b, 0xfff60081, 0xffdf0054, 0x0044004b, 0x000b0070, 0x004000ff, 0x003800e9,
+    /*  32 */ 0xfff60043, 0x005300aa, 0x005900a6, 0xffdc0051, 0xffda008a, 0x0034002c, 0xffc30063, 0x004b00a0,
+    /*  40 */ 0xffd80010, 0x004200b3, 0x0032007b, 0x00020068, 0xff9e006f, 0xffc00087, 0x002900b1, 0x0014004a,
+    /*  48 */ 0x0041004a, 0xffe900a5, 0xffc500cb, 0xffcf0091, 0xfffa0079, 0xffd5008f, 0xfff60078, 0xffd2004a,
+    /*  56 */ 0xffa700a7, 0xffdc0063, 0x0018007e, 0x004a0079, 0xffe400cb, 0xffef00ac, 0x0047004c, 0x00070045,
+    /*  64 */ 0x00090039, 0xffdb007e, 0xffae0047, 0x00140011, 0x005400b2, 0x005100b7, 0x00000054, 0xffbb0076,
+    /*  72 */ 0x00530058, 0xfff40091, 0x001100b2, 0x0009008e, 0xfff30035, 0xffa90090, 0x000600a2, 0xffcd0083,
+    /*  80 */ 0x00360087, 0xffdc006c, 0xffdb0058, 0x0030009f, 0xff8100f0, 0xffec00b0, 0x002e0055, 0x00370047,
+    /*  88 */ 0x000600a7, 0x00630055, 0x001e007c, 0xffdd00ff, 0x004f007c, 0x000c0034, 0xffad0085, 0xffd70049,
+    /*  96 */ 0x0011006b, 0xffce00f8, 0x0052001a, 0x001800c6, 0xffe100b5, 0x002300a7, 0x003700e6, 0x004800a1,
+    /* 104 */ 0x00380065, 0xffac006d, 0x007f0018, 0x001000e0, 0x002c00c2, 0xffa60098, 0x004f00ae, 0xffe300e3,
+    /* 112 */ 0x0006002f, 0x00040077, 0xffe000a3, 0xffec00ab, 0x004300b9, 0xffd60064, 0xffef0052, 0xffa90060,
+    /* 120 */ 0x0027006a, 0xffe30061, 0x001000e0, 0x0022006b, 0x00070070, 0xffea008d, 0xfffa0064, 0xff81006c,
+    /* 128 */ 0xffb5008e, 0x000700d2, 0xfff300bc, 0x0047005d, 0x00030071, 0x00320096, 0xffa10020, 0x0012009f,
+    /* 136 */ 0xffb40056, 0x003d00ff, 0x005a00e8, 0x00260072, 0xfffb0061, 0xffbc009c, 0x000c001e, 0xffdf0004,
+    /* 144 */ 0x00170095, 0x0022003a, 0xfff900b8, 0x0036006c, 0xffd00074, 0x001400b4, 0xffd2004f, 0xfff600cc,
+    /* 152 */ 0x002b0007, 0xffff009e, 0xffee0051, 0x005e0080, 0x00630072, 0xffdc00a1, 0xfff00031, 0x002b0090,
+    /* 160 */ 0xfffc008f, 0xffdd008f, 0x004500ab, 0x0017008e, 0x002400bb, 0x005e00c1, 0x006d008f, 0xffe500bc,
+    /* 168 */ 0xfffe004d, 0x007f001b, 0xffd10067, 0xffd5004b, 0xffd60090, 0x003500ab, 0xffed0050, 0x000700a4,
+    /* 176 */ 0x0002008c, 0x001b00c7, 0xffcc00e0, 0x00240067, 0xfff30048, 0x004000a7, 0x002b0063, 0x00550042,
+    /* 184 */ 0x0009006e, 0x00070093, 0x006500be, 0x004c00ba, 0x0026003a, 0xffe5005a, 0xffd900a3, 0xff97007d,
+    /* 192 */ 0xffcd0057, 0xfffc00b5, 0xffd200af, 0xff9a0051, 0x00430033, 0x0038009a, 0x003d009e, 0xffeb00a6,
+    /* 200 */ 0xffdc005b, 0xffd8006c, 0xffd70075, 0x00730095, 0xffca00a8, 0xffee000a, 0xffe40025, 0x001e0075,
+    /* 208 */ 0x00380096, 0x000c0091, 0x0013006a, 0xffb200d1, 0xfff9007f, 0xffdf00e8, 0xffd20085, 0x00070097,
+    /* 216 */ 0x00400065, 0xffe60052, 0xffdd008b, 0x001b003c, 0x00240076, 0xfffd00ba, 0xff9a007d, 0xffee0054,
+    /* 224 */ 0xffd40089, 0x003b0055, 0xffcf0085, 0xffea0077, 0xfff50066, 0xffd10004, 0xffcb0054, 0x00240046,
+    /* 232 */ 0xfff50026, 0xfff2006f, 0x0007007e, 0x002d00b3, 0x00230058, 0xffe700b8, 0xffc000a7, 0x004900ba,
+    /* 240 */ 0xffd50028, 0x004c0074, 0xfff4006c, 0x00100099, 0x004e007a, 0x001600f4, 0xffef00aa, 0xffda00a8,
+    /* 248 */ 0x00420031, 0xfff40096, 0xffcd0063, 0x004200dc, 0xfff2008b, 0x0034000b, 0xfffa007f, 0x00480073,
+    /* 256 */ 0xffcd0083, 0x001f00c1, 0x002e0073, 0xfff00059, 0xffef00d3, 0x001a0041, 0xffeb0063, 0xffb000ac,
+    /* 264 */ 0xffe70054, 0xffe900d8, 0xffab0055, 0xffb300ac, 0x004500b9, 0xffe600c1, 0xffaf006f, 0x000000b7,
+    /* 272 */ 0xfff400ff, 0xffef0033, 0xffd0004e, 0x0046008b, 0xffc40081, 0xffe7004f, 0xffc90061, 0xff8f0065,
+    /* 280 */ 0x0043006d, 0xff890053, 0xffad0088, 0x001e003e, 0x000f006d, 0x0038009b, 0xfffb0096, 0xffe40064,
+    /* 288 */ 0x001d0096, 0x000b0069, 0x001f0092, 0x0010006d, 0x001500ab, 0xffd100a3, 0x000c00eb, 0x002c00a8,
+    /* 296 */ 0xffd900e2, 0x000a0041, 0x00220076, 0x000700d4, 0xffaa0083, 0xffe0009e, 0xffe800a5, 0xffe000a6,
+    /* 304 */ 0xffe400aa, 0x003e00df, 0x004c009f, 0x00350018, 0xfffa0068, 0x001a00e2, 0x00150052, 0xff990066,
+    /* 312 */ 0x0040003c, 0xffef0042, 0xffde0063, 0xffd50063, 0xfff600b0, 0x000d00a9, 0xfff70059, 0xfff500bd,
+    /* 320 */ 0x002e002b, 0xffcf005d, 0xffcd00bc, 0x0049007f, 0xffbf006d, 0xffe800ae, 0xfffa0085, 0xffcf004d,
+    /* 328 */ 0x001000b5, 0x001b00a9, 0xffe500a8, 0xffe100cb, 0x00160073, 0xffdf004d, 0xffd200b2, 0x00320064,
+    /* 336 */ 0xffc500e4, 0xffe80076, 0xffdf000e, 0xffca0056, 0x000300ae, 0x00120089, 0x001500ab, 0x002b0070,
+    /* 344 */ 0xffc30092, 0xffec0077, 0x003a0072, 0x001b0001, 0x002800d5, 0x001a008d, 0x003400a1, 0xffdd0009,
+    /* 352 */ 0xffc5003a, 0x002300bc, 0x006b003a, 0x00200033, 0x000f0071, 0xffc70073, 0xffd90068, 0x000b00a8,
+    /* 360 */ 0x00130088, 0x002f0075, 0xfff700ff, 0xffc700b1, 0xffab00cc, 0x004700cd, 0x0018007b, 0xff81008e,
+    /* 368 */ 0xfffa008f, 0x000000bc, 0xff90009b, 0xffd900b8, 0x0019007e, 0x000a0043, 0xffec00db, 0x006a00d7,
+    /* 376 */ 0x000d0045, 0x000000ff, 0x0017005b, 0xffd10065, 0xffb40059, 0xffae00b7, 0xfff3005c, 0x0014002e,
+    /* 384 */ 0xffd6000e, 0x002e006f, 0x000e006b, 0xffdf007b, 0xffd70001, 0x003b00a2, 0xffc30055, 0xffed008b,
+    /* 392 */ 0xffe30078, 0x002700b1, 0x006b001f, 0xffba00ac, 0x00440074, 0x002f00a5, 0xffde0070, 0xffe100ab,
+    /* 400 */ 0xfffc0065, 0xffee00cf, 0x004d0065, 0x00250038, 0x004f00bd, 0x0017008b, 0x004e0089, 0x00170073,
+    /* 408 */ 0xfff40085, 0xffd40094, 0x00370019, 0xffe9004d, 0xffdd0085, 0x004a0075, 0xffd8007b, 0x00040051,
+    /* 416 */ 0x0032005b, 0xfff70093, 0xfff700df, 0xffe0007f, 0xffd8003d, 0x007f007b, 0x005f00c4, 0xffc700a2,
+    /* 424 */ 0xfff500f9, 0x0037006f, 0x003f0036, 0x00350059, 0xffd9008d, 0x0013009c, 0x00180055, 0x001000bd,
+    /* 432 */ 0x00260052, 0x00280048, 0x005f005a, 0xfff000be, 0x007f007f, 0xff950047, 0x002b003e, 0x000300b3,
+    /* 440 */ 0xffd30046, 0xffe30082, 0xffe100b5, 0xff9d002f, 0xffcd008c, 0xffdd009d, 0x0022008d, 0xfff00083,
+    /* 448 */ 0xffda00c9, 0x005d00e1, 0x002b0052, 0xffec00a3, 0x0005008b, 0x00040086, 0x00610064, 0xffb40062,
+    /* 456 */ 0xfffc0080, 0xffe2007b, 0xffe700a7, 0x000c003b, 0x000a009c, 0x001d00dc, 0x001400a2, 0x007a0020,
+    /* 464 */ 0x006000c2, 0xfffc0042, 0xffdd007f, 0xffa20043, 0x001800a3, 0xfff40027, 0x003c0053, 0xffa000d5,
+    /* 472 */ 0xfff9001b, 0x004400cb, 0x001900ce, 0x005c00e5, 0xffd9008a, 0xffbe0082, 0xffed00b6, 0xffe20035,
+    /* 480 */ 0xfff7007a, 0x00220097, 0xffe900aa, 0x003f0049, 0x003c008d, 0xffed007d, 0xfff700b0, 0x002000a5,
+    /* 488 */ 0x004d00a4, 0x001700ab, 0xfff20080, 0x0001007e, 0x00140092, 0x006d008a, 0x002200cb, 0xffb50090,
+    /* 496 */ 0x002e00c6, 0xffd2008c, 0x004d006d, 0x00050081, 0x000300b8, 0x003a0063, 0xffef00aa, 0xffa4005a,
+    /* 504 */ 0x00400061, 0xffa800b5, 0x000500d8, 0xffcd00d3, 0x001200c1, 0xffc0008d, 0x001e0011, 0x00580048,
+    /* 512 */ 0x003c00b3, 0x003a0081, 0xffa70091, 0xffea002b, 0x0003008b, 0xffa90030, 0x0019006b, 0xffe80065,
+    /* 520 */ 0xffbc00b0, 0x000900e9, 0xffbc002f, 0x00220051, 0x000a0023, 0x00420056, 0xffef0044, 0x001f00a8,
+    /* 528 */ 0x0011009a, 0x000f00c4, 0x000e007c, 0x00220064, 0xffa60091, 0x000c008e, 0x005000a8, 0xff9d000b,
+    /* 536 */ 0xffec0034, 0x00540065, 0x007f0097, 0xffc8005c, 0x002600a8, 0x0016008f, 0x000b008d, 0x006a00ab,
+    /* 544 */ 0xfffa00af, 0x003d00b3, 0xffc00077, 0xffde00a0, 0x002e00ac, 0x00170096, 0x00510056, 0x004f00ce,
+    /* 552 */ 0x003d0071, 0xffe400a6, 0x001a0076, 0x000600ce, 0xfff30077, 0xffcb00c6, 0xfff7007b, 0x00060077,
+    /* 560 */ 0x00280087, 0x001c0077, 0xfff0007a, 0xfff000a7, 0xffe7007f, 0x0031005f, 0xffbd00a6, 0x00070067,
+    /* 568 */ 0xfff30086, 0xffbc0063, 0x001100f7, 0x001d002c, 0xfff30087, 0x0000007c, 0xff9a0077, 0xffd10066,
 };
-static const m0nn_conv_s8_params_t g_cnn_q31_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_Q31, g_cnn_q31_o2_weights, g_cnn_q31_o2_bias, g_cnn_q31_o2_multiplier, g_cnn_q31_o2_shift, g_cnn_q31_o2_bias_u8, g_cnn_q31_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_cnn_q31_o2_params = {4, 4, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, g_cnn_q31_o2_multiplier, g_cnn_q31_o2_shift, g_cnn_q31_o2_lane_consts, g_cnn_q31_o2_lane_weights};
 
 /* op 3: globalaveragepool10: pool [16, 4, 4] -> [16, 1, 1], average rescaled to the output scale (q31 per window count), window 4x4, stride (1, 1), pads (0, 0, 0, 0), count_include_pad 1 */
 static const int32_t g_cnn_q31_o3_multiplier[16] = {
@@ -6770,7 +6529,7 @@ static const int8_t g_cnn_q31_test_trace[G_CNN_Q31_TRACE_N][G_CNN_Q31_TRACE_SIZE
 #define G_CONV2D_Q31_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV2D_Q31_ARENA_SIZE 320
 #define G_CONV2D_Q31_ARENA_LOWER_BOUND 319
 #define G_CONV2D_Q31_N_OPS 4
@@ -6781,70 +6540,61 @@ static const m0nn_transpose_s8_params_t g_conv2d_q31_o0_params = {2, 72};
 /* op 1: conv3: conv [2, 9, 8] -> [5, 5, 7], kernel 3x3, stride (2, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 0, 2, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 315969;
  * requantization q31 */
-static const int8_t g_conv2d_q31_o1_weights[90] = {
-    /*   0 */ -46, -58, -127, 44, 16, -53, -31, 33, 79, 43, 43, 90, 100, -62, -25, 63,
-    /*  16 */ 53, 3, -83, 114, -101, 34, -59, -46, 46, -39, -6, 43, 57, 42, -127, 57,
-    /*  32 */ -4, -39, -3, -30, 51, 127, 36, 29, -122, -63, -39, 33, 63, 84, 45, 34,
-    /*  48 */ 56, -113, -49, -120, -56, 117, 127, 107, 80, 56, 2, 65, 117, -96, 70, -23,
-    /*  64 */ -38, -94, 38, 1, 69, 31, 53, 32, -7, -127, -39, -73, -28, -71, 25, -38,
-    /*  80 */ 81, -4, 13, 37, 15, 43, -72, 41, -42, -7,
-};
-static const int32_t g_conv2d_q31_o1_bias[5] = {
-    /*   0 */ -422, -81, -534, 745, 188,
-};
 static const int32_t g_conv2d_q31_o1_multiplier[5] = {
     /*   0 */ 1129759973, 1514301664, 1215272129, 1374249000, 1217948660,
 };
 static const int32_t g_conv2d_q31_o1_shift[5] = {
     /*   0 */ -6, -7, -7, -7, -6,
 };
-static const int32_t g_conv2d_q31_o1_bias_u8[5] = {
-    /*   0 */ -20717, 17631, -14433, -72686, 31307,
+/* the fast path (m0nn.graph.lanes): 7 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv2d_q31_o1_lane_consts[25] = {
+    /*   0 */ 7, -468564769, -72686, 31307, 0, -945901805, -14433, 0,
+    /*   8 */ 0, 1129759973, 6, 1215272129, 7, 1374249000, 7, 1514301664,
+    /*  16 */ 7, 0, 1, 1217948660, 6, 0, 1, 0,
+    /*  24 */ 1,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv2d_q31_o1_weights_u8[90] = {
-    /*   0 */ 82, 70, 1, 172, 144, 75, 97, 161, 207, 171, 171, 218, 228, 66, 103, 191,
-    /*  16 */ 181, 131, 45, 242, 27, 162, 69, 82, 174, 89, 122, 171, 185, 170, 1, 185,
-    /*  32 */ 124, 89, 125, 98, 179, 255, 164, 157, 6, 65, 89, 161, 191, 212, 173, 162,
-    /*  48 */ 184, 15, 79, 8, 72, 245, 255, 235, 208, 184, 130, 193, 245, 32, 198, 105,
-    /*  64 */ 90, 34, 166, 129, 197, 159, 181, 160, 121, 1, 89, 55, 100, 57, 153, 90,
-    /*  80 */ 209, 124, 141, 165, 143, 171, 56, 169, 86, 121,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv2d_q31_o1_lane_weights[72] = {
+    /*   0 */ 0x00330052, 0x007f002d, 0x00000079, 0x00000080, 0x007f0046, 0x006b00f2, 0x00000001, 0x00000080,
+    /*   8 */ 0xffd90061, 0x007500ae, 0x00000099, 0x00000080, 0x002100a1, 0xffa00059, 0x0000005a, 0x00000080,
+    /*  16 */ 0x003800e4, 0x00260001, 0x0000008f, 0x00000080, 0xff8f0042, 0x000100b9, 0x000000ab, 0x00000080,
+    /*  24 */ 0x00240001, 0x0050001b, 0x00000059, 0x00000080, 0x001d00ac, 0x003800a2, 0x00000037, 0x00000080,
+    /*  32 */ 0x003f00cf, 0x0046007a, 0x000000d1, 0x00000080, 0x005400ab, 0xffe900ab, 0x0000007c, 0x00000080,
+    /*  40 */ 0xffcf0067, 0x0045007c, 0x00000038, 0x00000080, 0xff8800bf, 0x001f0059, 0x000000a9, 0x00000080,
+    /*  48 */ 0xff860090, 0x00020045, 0x00000064, 0x00000080, 0xffc1004b, 0x00410052, 0x00000039, 0x00000080,
+    /*  56 */ 0x002d00ab, 0xffda00b9, 0x0000008d, 0x00000080, 0x002200da, 0xffa200aa, 0x000000a5, 0x00000080,
+    /*  64 */ 0xffc800b5, 0x0035007d, 0x00000056, 0x00000080, 0x00750083, 0x00200062, 0x00000079, 0x00000080,
 };
-static const m0nn_conv_s8_params_t g_conv2d_q31_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, M0NN_REQUANT_Q31, g_conv2d_q31_o1_weights, g_conv2d_q31_o1_bias, g_conv2d_q31_o1_multiplier, g_conv2d_q31_o1_shift, g_conv2d_q31_o1_bias_u8, g_conv2d_q31_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_conv2d_q31_o1_params = {9, 8, 2, 5, 7, 5, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, -128, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, g_conv2d_q31_o1_multiplier, g_conv2d_q31_o1_shift, g_conv2d_q31_o1_lane_consts, g_conv2d_q31_o1_lane_weights};
 
 /* op 2: conv9: conv [5, 5, 7] -> [3, 4, 7], kernel 2x3, stride (1, 1), dilation (2, 1),
  * pads (top, left, bottom, right) (0, 1, 1, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 358207;
  * requantization q31 */
-static const int8_t g_conv2d_q31_o2_weights[90] = {
-    /*   0 */ -2, -22, -9, 28, -83, -65, -36, 0, -54, 127, 30, 5, -28, -59, -38, 4,
-    /*  16 */ -6, -55, -87, 31, -42, 42, -20, -19, -42, -85, -61, -1, -30, -7, -4, 65,
-    /*  32 */ 70, 1, -49, -19, -5, -11, -38, -50, -93, 32, 63, -96, 56, -3, -91, 87,
-    /*  48 */ -19, 15, -44, -79, 15, -8, 8, 3, -107, -70, -127, -38, 29, 34, -34, 72,
-    /*  64 */ 23, -19, 103, 78, -52, 106, 34, -127, -31, -45, 51, -36, -62, 1, -6, -42,
-    /*  80 */ 77, 17, 21, -88, 51, -85, -21, 26, 15, -10,
-};
-static const int32_t g_conv2d_q31_o2_bias[3] = {
-    /*   0 */ 2710, -1548, -2227,
-};
 static const int32_t g_conv2d_q31_o2_multiplier[3] = {
     /*   0 */ 1906457489, 1625666386, 1899556662,
 };
 static const int32_t g_conv2d_q31_o2_shift[3] = {
     /*   0 */ -8, -8, -8,
 };
-static const int32_t g_conv2d_q31_o2_bias_u8[3] = {
-    /*   0 */ 2710, -1548, -2227,
+/* the fast path (m0nn.graph.lanes): 7 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv2d_q31_o2_lane_consts[13] = {
+    /*   0 */ 7, -1548, 0, -145945962, -2227, 1906457489, 8, 1899556662,
+    /*   8 */ 8, 0, 1, 1625666386, 8,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv2d_q31_o2_weights_u8[90] = {
-    /*   0 */ 126, 106, 119, 156, 45, 63, 92, 128, 74, 255, 158, 133, 100, 69, 90, 132,
-    /*  16 */ 122, 73, 41, 159, 86, 170, 108, 109, 86, 43, 67, 127, 98, 121, 124, 193,
-    /*  32 */ 198, 129, 79, 109, 123, 117, 90, 78, 35, 160, 191, 32, 184, 125, 37, 215,
-    /*  48 */ 109, 143, 84, 49, 143, 120, 136, 131, 21, 58, 1, 90, 157, 162, 94, 200,
-    /*  64 */ 151, 109, 231, 206, 76, 234, 162, 1, 97, 83, 179, 92, 66, 129, 122, 86,
-    /*  80 */ 205, 145, 149, 40, 179, 43, 107, 154, 143, 118,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv2d_q31_o2_lane_weights[60] = {
+    /*   0 */ 0x001d007e, 0x0000007c, 0x0022006a, 0x000000c1, 0xffde0077, 0x000000c6, 0x0048009c, 0x00000081,
+    /*   8 */ 0x0017002d, 0x0000004f, 0xffdc0084, 0x0000007d, 0xffc2007a, 0x00000025, 0x00010049, 0x000000d7,
+    /*  16 */ 0xfffa0029, 0x0000006d, 0xffd6009f, 0x0000008f, 0xffed003f, 0x0000006d, 0x0067005c, 0x0000007b,
+    /*  24 */ 0x004e0080, 0x00000075, 0xffcc004a, 0x0000005a, 0x006a00ff, 0x0000004e, 0x004d0056, 0x00000054,
+    /*  32 */ 0x001100aa, 0x00000031, 0x0015006c, 0x0000008f, 0xffa8006d, 0x00000078, 0x00330056, 0x00000088,
+    /*  40 */ 0x0022009e, 0x00000023, 0xff810085, 0x000000a0, 0xffe10064, 0x000000bf, 0xffd30045, 0x00000020,
+    /*  48 */ 0x0033005a, 0x000000b8, 0xffab002b, 0x00000083, 0xffeb0043, 0x00000015, 0x001a007f, 0x0000003a,
+    /*  56 */ 0x000f0062, 0x00000001, 0xfff60079, 0x0000005a,
 };
-static const m0nn_conv_s8_params_t g_conv2d_q31_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, M0NN_REQUANT_Q31, g_conv2d_q31_o2_weights, g_conv2d_q31_o2_bias, g_conv2d_q31_o2_multiplier, g_conv2d_q31_o2_shift, g_conv2d_q31_o2_bias_u8, g_conv2d_q31_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_conv2d_q31_o2_params = {5, 7, 5, 4, 7, 3, 2, 3, 1, 1, 2, 1, 0, 1, 0, 128, 2, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, g_conv2d_q31_o2_multiplier, g_conv2d_q31_o2_shift, g_conv2d_q31_o2_lane_consts, g_conv2d_q31_o2_lane_weights};
 
 /* op 3: output: transpose [3, 4, 7] -> [84]: [28][3] -> [3][28] */
 static const m0nn_transpose_s8_params_t g_conv2d_q31_o3_params = {28, 3};
@@ -7214,7 +6964,7 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
 #define G_DEPTHWISE_Q31_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_DEPTHWISE_Q31_ARENA_SIZE 504
 #define G_DEPTHWISE_Q31_ARENA_LOWER_BOUND 504
 #define G_DEPTHWISE_Q31_N_OPS 5
@@ -7267,30 +7017,28 @@ static const m0nn_conv_s8_params_t g_depthwise_q31_o2_params = {7, 6, 8, 3, 3, 8
 /* op 3: conv11: conv [8, 3, 3] -> [6, 3, 3], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 159123;
  * requantization q31 */
-static const int8_t g_depthwise_q31_o3_weights[48] = {
-    /*   0 */ -76, -74, -31, 42, -127, 101, -15, 56, -28, -26, 126, 54, 127, -1, 33, 18,
-    /*  16 */ -38, 34, -120, 54, -127, -86, -120, -35, -35, 127, -84, 83, -15, -35, 27, -80,
-    /*  32 */ 50, 127, 115, -121, -69, 127, 9, -5, -65, -91, 71, -93, -5, -127, -75, -94,
-};
-static const int32_t g_depthwise_q31_o3_bias[6] = {
-    /*   0 */ 2405, -10, -2177, 39, -258, -338,
-};
 static const int32_t g_depthwise_q31_o3_multiplier[6] = {
     /*   0 */ 2002383004, 1436976241, 1998068207, 1978092147, 1953052794, 1396693949,
 };
 static const int32_t g_depthwise_q31_o3_shift[6] = {
     /*   0 */ -8, -7, -8, -8, -8, -8,
 };
-static const int32_t g_depthwise_q31_o3_bias_u8[6] = {
-    /*   0 */ 2405, -10, -2177, 39, -258, -338,
+/* the fast path (m0nn.graph.lanes): 3 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_depthwise_q31_o3_lane_consts[25] = {
+    /*   0 */ 3, 2555894, 39, -258, 0, -142669467, -2177, -338,
+    /*   8 */ 0, 2002383004, 8, 1998068207, 8, 1978092147, 8, 1436976241,
+    /*  16 */ 7, 0, 1, 1953052794, 8, 0, 1, 1396693949,
+    /*  24 */ 8,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_depthwise_q31_o3_weights_u8[48] = {
-    /*   0 */ 52, 54, 97, 170, 1, 229, 113, 184, 100, 102, 254, 182, 255, 127, 161, 146,
-    /*  16 */ 90, 162, 8, 182, 1, 42, 8, 93, 93, 255, 44, 211, 113, 93, 155, 48,
-    /*  32 */ 178, 255, 243, 7, 59, 255, 137, 123, 63, 37, 199, 35, 123, 1, 53, 34,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_depthwise_q31_o3_lane_weights[32] = {
+    /*   0 */ 0xffda0034, 0xffdd0064, 0x000000b2, 0x0000003f, 0x00220036, 0x007f0066, 0x000000ff, 0x00000025,
+    /*   8 */ 0xff880061, 0xffac00fe, 0x000000f3, 0x000000c7, 0x003600aa, 0x005300b6, 0x00000007, 0x00000023,
+    /*  16 */ 0xff810001, 0xfff100ff, 0x0000003b, 0x0000007b, 0xffaa00e5, 0xffdd007f, 0x000000ff, 0x00000001,
+    /*  24 */ 0xff880071, 0x001b00a1, 0x00000089, 0x00000035, 0xffdd00b8, 0xffb00092, 0x0000007b, 0x00000022,
 };
-static const m0nn_conv_s8_params_t g_depthwise_q31_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, M0NN_REQUANT_Q31, g_depthwise_q31_o3_weights, g_depthwise_q31_o3_bias, g_depthwise_q31_o3_multiplier, g_depthwise_q31_o3_shift, g_depthwise_q31_o3_bias_u8, g_depthwise_q31_o3_weights_u8};
+static const m0nn_conv_s8_params_t g_depthwise_q31_o3_params = {3, 3, 8, 3, 3, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 19, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, g_depthwise_q31_o3_multiplier, g_depthwise_q31_o3_shift, g_depthwise_q31_o3_lane_consts, g_depthwise_q31_o3_lane_weights};
 
 /* op 4: output: transpose [6, 3, 3] -> [54]: [9][6] -> [6][9] */
 static const m0nn_transpose_s8_params_t g_depthwise_q31_o4_params = {9, 6};
@@ -7709,7 +7457,7 @@ static const int8_t g_depthwise_q31_test_trace[G_DEPTHWISE_Q31_TRACE_N][G_DEPTHW
 #define G_CONV1D_POW2_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_CONV1D_POW2_ARENA_SIZE 352
 #define G_CONV1D_POW2_ARENA_LOWER_BOUND 352
 #define G_CONV1D_POW2_N_OPS 3
@@ -7720,37 +7468,29 @@ static const m0nn_transpose_s8_params_t g_conv1d_pow2_o0_params = {3, 32};
 /* op 1: conv3: conv [3, 32] -> [8, 32], kernel 1x5, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 2, 0, 2), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 221101;
  * requantization shift */
-static const int8_t g_conv1d_pow2_o1_weights[120] = {
-    /*   0 */ 33, 15, -15, -10, 69, -13, -29, -127, -3, 60, 14, 90, -93, 0, 94, 38,
-    /*  16 */ -71, 57, -54, -59, -71, 75, 26, -80, -39, -127, 6, 111, -28, -25, 13, -98,
-    /*  32 */ -18, 0, 29, 60, -127, 2, 27, -26, -24, -7, 1, 13, -32, 18, -91, 31,
-    /*  48 */ 10, -49, -11, -73, 3, -127, 27, 42, -91, 108, -85, -66, -5, -3, -127, 21,
-    /*  64 */ -37, 16, 35, -47, -18, 37, 121, -17, 0, -91, 78, -96, -45, -51, 57, -36,
-    /*  80 */ 48, 53, -29, -27, 35, 6, -19, 3, 127, -49, -31, 19, -75, 127, -41, -80,
-    /*  96 */ 55, 14, 41, 16, 20, -28, -76, -113, -103, 52, -88, 49, 12, -127, -75, -14,
-    /* 112 */ -44, -39, 58, -15, -12, 104, 19, -42,
-};
-static const int32_t g_conv1d_pow2_o1_bias[8] = {
-    /*   0 */ -445, -16, 850, -113, -431, -1112, -420, 1504,
-};
 static const int32_t g_conv1d_pow2_o1_shift[8] = {
     /*   0 */ -7, -8, -7, -7, -7, -7, -7, -8,
 };
-static const int32_t g_conv1d_pow2_o1_bias_u8[8] = {
-    /*   0 */ -10730, 29145, 23477, 42721, 4046, 1671, 30435, 21106,
+/* the fast path (m0nn.graph.lanes): 32 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_conv1d_pow2_o1_lane_consts[25] = {
+    /*   0 */ 32, -1495174695, 42721, 1994592206, 30435, 1538577942, 23477, 1383204487,
+    /*   8 */ 21106, 1, 7, 1, 7, 1, 7, 1,
+    /*  16 */ 8, 1, 7, 1, 7, 1, 8, 1,
+    /*  24 */ 7,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_conv1d_pow2_o1_weights_u8[120] = {
-    /*   0 */ 161, 143, 113, 118, 197, 115, 99, 1, 125, 188, 142, 218, 35, 128, 222, 166,
-    /*  16 */ 57, 185, 74, 69, 57, 203, 154, 48, 89, 1, 134, 239, 100, 103, 141, 30,
-    /*  32 */ 110, 128, 157, 188, 1, 130, 155, 102, 104, 121, 129, 141, 96, 146, 37, 159,
-    /*  48 */ 138, 79, 117, 55, 131, 1, 155, 170, 37, 236, 43, 62, 123, 125, 1, 149,
-    /*  64 */ 91, 144, 163, 81, 110, 165, 249, 111, 128, 37, 206, 32, 83, 77, 185, 92,
-    /*  80 */ 176, 181, 99, 101, 163, 134, 109, 131, 255, 79, 97, 147, 53, 255, 87, 48,
-    /*  96 */ 183, 142, 169, 144, 148, 100, 52, 15, 25, 180, 40, 177, 140, 1, 53, 114,
-    /* 112 */ 84, 89, 186, 113, 116, 232, 147, 86,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_conv1d_pow2_o1_lane_weights[60] = {
+    /*   0 */ 0x000d00a1, 0x001200a6, 0xffe1007b, 0x00340020, 0xff9e008f, 0xffa50039, 0x0013007d, 0xffa80053,
+    /*   8 */ 0xffee0071, 0x001f00b9, 0xffb50001, 0x0031004d, 0x00000076, 0x000a004a, 0x007f0095, 0x000c00b9,
+    /*  16 */ 0x001d00c5, 0xffcf0045, 0xffd7005b, 0xff81005c, 0x003c0073, 0xfff50039, 0xffb00090, 0xffb500b0,
+    /*  24 */ 0xff810063, 0xffb700cb, 0x003700a3, 0xfff200b5, 0x00020001, 0x0003009a, 0x000e0051, 0xffd40063,
+    /*  32 */ 0x001b007d, 0xff810030, 0x0029006e, 0xffd90065, 0xffe600bc, 0x001b0059, 0x001000a5, 0x003a00a3,
+    /*  40 */ 0xffe8008e, 0x002a0001, 0x001400f9, 0xfff10086, 0xfff900da, 0xffa50086, 0xffe4006f, 0xfff4006d,
+    /*  48 */ 0x00010023, 0x006c00ef, 0xffb40080, 0x00680083, 0x000d0080, 0xffab0064, 0xff8f0025, 0x001300ff,
+    /*  56 */ 0xffe000de, 0xffbe0067, 0xff9900ce, 0xffd6004f,
 };
-static const m0nn_conv_s8_params_t g_conv1d_pow2_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, M0NN_REQUANT_SHIFT, g_conv1d_pow2_o1_weights, g_conv1d_pow2_o1_bias, NULL, g_conv1d_pow2_o1_shift, g_conv1d_pow2_o1_bias_u8, g_conv1d_pow2_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_conv1d_pow2_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 7, -128, -128, 127, M0NN_REQUANT_SHIFT, NULL, NULL, NULL, g_conv1d_pow2_o1_shift, g_conv1d_pow2_o1_lane_consts, g_conv1d_pow2_o1_lane_weights};
 
 /* op 2: output: transpose [8, 32] -> [256]: [32][8] -> [8][32] */
 static const m0nn_transpose_s8_params_t g_conv1d_pow2_o2_params = {32, 8};
@@ -8231,7 +7971,7 @@ static const int8_t g_conv1d_pow2_test_trace[G_CONV1D_POW2_TRACE_N][G_CONV1D_POW
 #define G_RESIDUAL_POW2_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define G_RESIDUAL_POW2_ARENA_SIZE 384
 #define G_RESIDUAL_POW2_ARENA_LOWER_BOUND 384
 #define G_RESIDUAL_POW2_N_OPS 7
@@ -8242,119 +7982,89 @@ static const m0nn_transpose_s8_params_t g_residual_pow2_o0_params = {4, 16};
 /* op 1: conv3: conv [4, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 225009;
  * requantization shift */
-static const int8_t g_residual_pow2_o1_weights[96] = {
-    /*   0 */ -13, -4, 31, 11, -6, 18, -17, -20, -36, 36, 127, -38, 51, -93, -44, 94,
-    /*  16 */ 65, -99, 101, 127, 95, 12, -30, -70, 112, -41, -122, 19, -2, 52, 1, -127,
-    /*  32 */ 43, 63, 27, 20, 83, -2, -49, -127, 7, -56, -5, -41, 20, 18, -62, 52,
-    /*  48 */ -26, 73, 80, 65, -107, -33, 54, 127, 122, 11, -85, -49, -26, 5, -32, 44,
-    /*  64 */ -108, 69, 7, -16, -10, -127, -29, 68, 127, -54, 31, 55, -39, -115, -67, 22,
-    /*  80 */ -2, -27, -56, 41, -127, 8, 30, -3, 97, 0, -4, 53, 41, -124, 22, 24,
-};
-static const int32_t g_residual_pow2_o1_bias[8] = {
-    /*   0 */ 89, 354, 632, 497, 83, -941, -705, -646,
-};
 static const int32_t g_residual_pow2_o1_shift[8] = {
     /*   0 */ -7, -7, -7, -6, -7, -7, -7, -7,
 };
-static const int32_t g_residual_pow2_o1_bias_u8[8] = {
-    /*   0 */ -10947, -25562, -4948, 20585, -28685, 18279, 9711, -2754,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_pow2_o1_lane_consts[25] = {
+    /*   0 */ 16, 1349032998, 20585, 636391411, 9711, -324283075, -4948, -180467865,
+    /*   8 */ -2754, 1, 7, 1, 7, 1, 6, 1,
+    /*  16 */ 7, 1, 7, 1, 7, 1, 7, 1,
+    /*  24 */ 7,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_pow2_o1_weights_u8[96] = {
-    /*   0 */ 115, 124, 159, 139, 122, 146, 111, 108, 92, 164, 255, 90, 179, 35, 84, 222,
-    /*  16 */ 193, 29, 229, 255, 223, 140, 98, 58, 240, 87, 6, 147, 126, 180, 129, 1,
-    /*  32 */ 171, 191, 155, 148, 211, 126, 79, 1, 135, 72, 123, 87, 148, 146, 66, 180,
-    /*  48 */ 102, 201, 208, 193, 21, 95, 182, 255, 250, 139, 43, 79, 102, 133, 96, 172,
-    /*  64 */ 20, 197, 135, 112, 118, 1, 99, 196, 255, 74, 159, 183, 89, 13, 61, 150,
-    /*  80 */ 126, 101, 72, 169, 1, 136, 158, 125, 225, 128, 124, 181, 169, 4, 150, 152,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_pow2_o1_lane_weights[48] = {
+    /*   0 */ 0x00700073, 0x005300b3, 0x007f0066, 0xff810066, 0xffd7007c, 0xfffe0023, 0xffca00c9, 0x00080085,
+    /*   8 */ 0xff86009f, 0xffcf0054, 0x001f00d0, 0x001e0060, 0x0013008b, 0xff8100de, 0x003700c1, 0xfffd00ac,
+    /*  16 */ 0xfffe007a, 0x000700c1, 0xffd90015, 0x00610014, 0x00340092, 0xffc8001d, 0xff8d005f, 0x000000c5,
+    /*  24 */ 0x0001006f, 0xfffb00e5, 0xffbd00b6, 0xfffc0087, 0xff81006c, 0xffd700ff, 0x001600ff, 0x00350070,
+    /*  32 */ 0x002b005c, 0x001400df, 0xfffe00fa, 0x00290076, 0x003f00a4, 0x0012008c, 0xffe5008b, 0xff840001,
+    /*  40 */ 0x001b00ff, 0xffc20062, 0xffc8002b, 0x00160063, 0x0014005a, 0x0034003a, 0x0029004f, 0x001800c4,
 };
-static const m0nn_conv_s8_params_t g_residual_pow2_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_SHIFT, g_residual_pow2_o1_weights, g_residual_pow2_o1_bias, NULL, g_residual_pow2_o1_shift, g_residual_pow2_o1_bias_u8, g_residual_pow2_o1_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_pow2_o1_params = {1, 16, 4, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 4, -128, -128, 127, M0NN_REQUANT_SHIFT, NULL, NULL, NULL, g_residual_pow2_o1_shift, g_residual_pow2_o1_lane_consts, g_residual_pow2_o1_lane_weights};
 
 /* op 2: conv7: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 357834;
  * requantization shift */
-static const int8_t g_residual_pow2_o2_weights[192] = {
-    /*   0 */ -37, -17, -38, 127, 9, 55, -43, -51, 10, -14, 20, -29, -39, 35, 48, 21,
-    /*  16 */ -32, 30, 18, -6, -40, 104, -8, -33, -7, -6, -37, -89, 78, 28, -70, 127,
-    /*  32 */ -19, -43, 13, -52, -23, -5, -114, 114, 43, -29, 61, -2, -51, 15, -7, 4,
-    /*  48 */ 43, 52, -5, 127, -118, -57, 5, -30, 67, 33, 31, 3, 0, -41, -43, 23,
-    /*  64 */ -14, 33, 70, -28, -41, 43, 54, 4, 62, 35, 8, 35, -54, -69, 59, 49,
-    /*  80 */ -32, -95, 66, 2, 51, 0, -112, 93, 30, -75, 48, 6, -127, -116, -42, -61,
-    /*  96 */ 24, 54, -19, 8, 39, 127, -4, 17, -7, -1, 57, -11, 48, 16, -73, 25,
-    /* 112 */ 40, -34, 110, 6, 102, -1, -18, -47, -22, 42, 72, 11, 15, 127, -15, 47,
-    /* 128 */ -53, -46, 90, 41, -102, -20, -15, -8, 10, -26, -22, 27, 12, -47, 34, -9,
-    /* 144 */ 83, -100, -32, 7, -33, 118, -86, -59, -17, 67, -43, 105, 127, -14, 34, -13,
-    /* 160 */ -82, -96, 17, 13, -104, 13, -47, -93, -127, 84, -28, -1, 24, 55, -58, -31,
-    /* 176 */ -50, 64, -56, -63, 8, -38, 16, -46, 5, 43, -2, 17, -50, 8, -53, 28,
-};
-static const int32_t g_residual_pow2_o2_bias[8] = {
-    /*   0 */ 361, -1524, 795, 820, -456, -214, 69, -1001,
-};
 static const int32_t g_residual_pow2_o2_shift[8] = {
     /*   0 */ -8, -8, -8, -8, -8, -8, -8, -8,
 };
-static const int32_t g_residual_pow2_o2_bias_u8[8] = {
-    /*   0 */ 361, -1524, 795, 820, -456, -214, 69, -1001,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_pow2_o2_lane_consts[25] = {
+    /*   0 */ 16, 53737996, 820, 4521528, 69, 52101481, 795, -65601750,
+    /*   8 */ -1001, 1, 8, 1, 8, 1, 8, 1,
+    /*  16 */ 8, 1, 8, 1, 8, 1, 8, 1,
+    /*  24 */ 8,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_pow2_o2_weights_u8[192] = {
-    /*   0 */ 91, 111, 90, 255, 137, 183, 85, 77, 138, 114, 148, 99, 89, 163, 176, 149,
-    /*  16 */ 96, 158, 146, 122, 88, 232, 120, 95, 121, 122, 91, 39, 206, 156, 58, 255,
-    /*  32 */ 109, 85, 141, 76, 105, 123, 14, 242, 171, 99, 189, 126, 77, 143, 121, 132,
-    /*  48 */ 171, 180, 123, 255, 10, 71, 133, 98, 195, 161, 159, 131, 128, 87, 85, 151,
-    /*  64 */ 114, 161, 198, 100, 87, 171, 182, 132, 190, 163, 136, 163, 74, 59, 187, 177,
-    /*  80 */ 96, 33, 194, 130, 179, 128, 16, 221, 158, 53, 176, 134, 1, 12, 86, 67,
-    /*  96 */ 152, 182, 109, 136, 167, 255, 124, 145, 121, 127, 185, 117, 176, 144, 55, 153,
-    /* 112 */ 168, 94, 238, 134, 230, 127, 110, 81, 106, 170, 200, 139, 143, 255, 113, 175,
-    /* 128 */ 75, 82, 218, 169, 26, 108, 113, 120, 138, 102, 106, 155, 140, 81, 162, 119,
-    /* 144 */ 211, 28, 96, 135, 95, 246, 42, 69, 111, 195, 85, 233, 255, 114, 162, 115,
-    /* 160 */ 46, 32, 145, 141, 24, 141, 81, 35, 1, 212, 100, 127, 152, 183, 70, 97,
-    /* 176 */ 78, 192, 72, 65, 136, 90, 144, 82, 133, 171, 126, 145, 78, 136, 75, 156,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_pow2_o2_lane_weights[96] = {
+    /*   0 */ 0x002b005b, 0x003e0079, 0x00530098, 0xff81006a, 0x0034006f, 0x0023007a, 0xff9c00b6, 0x005400aa,
+    /*   8 */ 0xfffb005a, 0x0008005b, 0xffe0006d, 0xffe400c8, 0x007f00ff, 0x00230027, 0x00070088, 0xffff008b,
+    /*  16 */ 0xff8a0089, 0xffca00ce, 0xffdf00a7, 0x0018008f, 0xffc700b7, 0xffbb009c, 0x007600ff, 0x003700ff,
+    /*  24 */ 0x00050055, 0x003b003a, 0xffaa007c, 0xffc60071, 0xffe2004d, 0x003100ff, 0xffc50091, 0xffe100af,
+    /*  32 */ 0x0043008a, 0xffe0006d, 0xffef0079, 0xffce004b, 0x00210072, 0xffa10055, 0x0043007f, 0x00400052,
+    /*  40 */ 0x001f0094, 0x0042008d, 0xffd500b9, 0xffc800da, 0x00030063, 0x0002004c, 0x00690075, 0xffc100a9,
+    /*  48 */ 0x00000059, 0x00330069, 0x007f00b0, 0x0008001a, 0xffd700a3, 0x0000007b, 0xfff20090, 0xffda006c,
+    /*  56 */ 0xffd500b0, 0xff90000e, 0x00220037, 0x00100071, 0x00170095, 0x005d00f2, 0xfff30099, 0xffd20078,
+    /*  64 */ 0xfff20060, 0x001e00ab, 0xffae00a8, 0x0005008a, 0x0021009e, 0xffb50063, 0xffa0005e, 0x002b0066,
+    /*  72 */ 0x00460092, 0x003000bd, 0x001100ee, 0xfffe006a, 0xffe4007a, 0x0006007e, 0x000d0086, 0x0011009b,
+    /*  80 */ 0xffd70058, 0xff81004d, 0xff9800e6, 0xffce008c, 0x002b00e8, 0xff8c008f, 0x000d007f, 0x00080051,
+    /*  88 */ 0x00360078, 0xffd60079, 0xffd1006e, 0xffcb00a2, 0x0004005f, 0xffc30084, 0xffa30051, 0x001c0077,
 };
-static const m0nn_conv_s8_params_t g_residual_pow2_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_SHIFT, g_residual_pow2_o2_weights, g_residual_pow2_o2_bias, NULL, g_residual_pow2_o2_shift, g_residual_pow2_o2_bias_u8, g_residual_pow2_o2_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_pow2_o2_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -128, -128, 127, M0NN_REQUANT_SHIFT, NULL, NULL, NULL, g_residual_pow2_o2_shift, g_residual_pow2_o2_lane_consts, g_residual_pow2_o2_lane_weights};
 
 /* op 3: conv11: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 377956;
  * requantization shift */
-static const int8_t g_residual_pow2_o3_weights[192] = {
-    /*   0 */ 31, -70, 4, 18, -35, 26, -14, 90, 21, -54, -59, -98, 62, 92, 30, 88,
-    /*  16 */ -127, -71, 65, 23, -57, -89, 121, -29, 31, -29, 10, 59, -28, -99, -8, -5,
-    /*  32 */ 40, -120, 46, 37, -7, -50, -30, -25, -1, -37, 0, -12, -127, 25, -63, 49,
-    /*  48 */ 63, -85, 32, 14, 14, 89, -87, -62, -9, -24, 42, -64, 127, 4, -115, -67,
-    /*  64 */ 73, -106, 54, 10, -46, 78, 6, 20, 25, 83, -80, 19, -56, 34, -110, -40,
-    /*  80 */ -51, -55, 90, 110, -36, -92, -98, 34, -55, 7, -87, 127, 119, -9, -57, 1,
-    /*  96 */ -104, -6, 111, 38, 14, 31, 5, 50, 107, 43, -9, -41, -3, -45, 9, 13,
-    /* 112 */ 54, -44, 85, -22, 127, 50, 24, -116, -36, -67, 44, 5, 34, 14, -8, -44,
-    /* 128 */ 4, 74, 43, -50, 57, 31, 11, 34, 69, -23, 16, 23, 25, 127, 35, -25,
-    /* 144 */ 37, -61, -48, 33, 47, 70, 79, -96, 43, 15, 82, -43, -3, 43, -42, -1,
-    /* 160 */ -39, -37, -127, 39, -3, 41, -37, 52, 23, 24, -1, 11, 58, -2, 6, 42,
-    /* 176 */ 4, 12, -55, -6, 0, 81, 17, -27, 20, -2, -75, -35, 127, -33, 18, 16,
-};
-static const int32_t g_residual_pow2_o3_bias[8] = {
-    /*   0 */ -5025, -1789, -4808, -1831, -1247, -1535, -909, 256,
-};
 static const int32_t g_residual_pow2_o3_shift[8] = {
     /*   0 */ -9, -9, -9, -9, -9, -8, -9, -8,
 };
-static const int32_t g_residual_pow2_o3_bias_u8[8] = {
-    /*   0 */ -5025, -1789, -4808, -1831, -1247, -1535, -909, 256,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t g_residual_pow2_o3_lane_consts[25] = {
+    /*   0 */ 16, -119998205, -1831, -59573471, -909, -315102113, -4808, 16775681,
+    /*   8 */ 256, 1, 9, 1, 9, 1, 9, 1,
+    /*  16 */ 9, 1, 9, 1, 9, 1, 8, 1,
+    /*  24 */ 8,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t g_residual_pow2_o3_weights_u8[192] = {
-    /*   0 */ 159, 58, 132, 146, 93, 154, 114, 218, 149, 74, 69, 30, 190, 220, 158, 216,
-    /*  16 */ 1, 57, 193, 151, 71, 39, 249, 99, 159, 99, 138, 187, 100, 29, 120, 123,
-    /*  32 */ 168, 8, 174, 165, 121, 78, 98, 103, 127, 91, 128, 116, 1, 153, 65, 177,
-    /*  48 */ 191, 43, 160, 142, 142, 217, 41, 66, 119, 104, 170, 64, 255, 132, 13, 61,
-    /*  64 */ 201, 22, 182, 138, 82, 206, 134, 148, 153, 211, 48, 147, 72, 162, 18, 88,
-    /*  80 */ 77, 73, 218, 238, 92, 36, 30, 162, 73, 135, 41, 255, 247, 119, 71, 129,
-    /*  96 */ 24, 122, 239, 166, 142, 159, 133, 178, 235, 171, 119, 87, 125, 83, 137, 141,
-    /* 112 */ 182, 84, 213, 106, 255, 178, 152, 12, 92, 61, 172, 133, 162, 142, 120, 84,
-    /* 128 */ 132, 202, 171, 78, 185, 159, 139, 162, 197, 105, 144, 151, 153, 255, 163, 103,
-    /* 144 */ 165, 67, 80, 161, 175, 198, 207, 32, 171, 143, 210, 85, 125, 171, 86, 127,
-    /* 160 */ 89, 91, 1, 167, 125, 169, 91, 180, 151, 152, 127, 139, 186, 126, 134, 170,
-    /* 176 */ 132, 140, 73, 122, 128, 209, 145, 101, 148, 126, 53, 93, 255, 95, 146, 144,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t g_residual_pow2_o3_lane_weights[96] = {
+    /*   0 */ 0x003f009f, 0x0019009f, 0x00250018, 0x0017005c, 0xffab003a, 0x00530063, 0xffc3007a, 0x0018003d,
+    /*   8 */ 0x00200084, 0xffb0008a, 0xffd000ef, 0xffff00ac, 0x000e0092, 0x001300bb, 0x002100a6, 0x000b0085,
+    /*  16 */ 0x000e005d, 0xffc80064, 0x002f008e, 0x003a00a2, 0x0059009a, 0x0022001d, 0x0046009f, 0xfffe008e,
+    /*  24 */ 0xffa90072, 0xff920078, 0x004f0085, 0x00060078, 0xffc200da, 0xffd8007b, 0xffa000b2, 0x002a0054,
+    /*  32 */ 0xfff70095, 0xffcd00a8, 0x002b00eb, 0x00040084, 0xffe8004a, 0xffc90008, 0x000f00ab, 0x000c00ca,
+    /*  40 */ 0x002a0045, 0x005a00ae, 0x00520077, 0xffc900ab, 0xffc0001e, 0x006e00a5, 0xffd50057, 0xfffa004e,
+    /*  48 */ 0x007f00be, 0xffdc0079, 0xfffd007d, 0x000000b9, 0x000400dc, 0xffa4004e, 0x002b0053, 0x0051009f,
+    /*  56 */ 0xff8d009e, 0xff9e0062, 0xffd60089, 0x0011008b, 0xffbd00d8, 0x00220067, 0xffff008d, 0xffe500a2,
+    /*  64 */ 0x00490001, 0xffc9007f, 0xffd900b6, 0x001400c5, 0xff960039, 0x0007005b, 0xffdb0054, 0xfffe0069,
+    /*  72 */ 0x003600c1, 0xffa90080, 0xff8100d5, 0xffb50090, 0x000a0097, 0x007f0074, 0x0027006a, 0xffdd0097,
+    /*  80 */ 0xffd20047, 0x00770001, 0xfffd00ff, 0x007f0099, 0x004e0027, 0xfff70099, 0x002900b2, 0xffdf00ff,
+    /*  88 */ 0x000600f9, 0xffc70041, 0xffdb0098, 0x001200a3, 0x00140063, 0x000100b1, 0x0034000c, 0x00100067,
 };
-static const m0nn_conv_s8_params_t g_residual_pow2_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, M0NN_REQUANT_SHIFT, g_residual_pow2_o3_weights, g_residual_pow2_o3_bias, NULL, g_residual_pow2_o3_shift, g_residual_pow2_o3_bias_u8, g_residual_pow2_o3_weights_u8};
+static const m0nn_conv_s8_params_t g_residual_pow2_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 0, 128, -18, -128, 127, M0NN_REQUANT_SHIFT, NULL, NULL, NULL, g_residual_pow2_o3_shift, g_residual_pow2_o3_lane_consts, g_residual_pow2_o3_lane_weights};
 
 /* op 4: add12: add [8, 16] -> [8, 16] + [8, 16], scales 0.01575777865946293 + 0.021117523312568665 -> 0.01876259781420231 */
 static const m0nn_add_s8_params_t g_residual_pow2_o4_params = {128, 128, 18, 1602440376, -1, 1073741824, 0, 1208508983, -18, -128, -128, 127};

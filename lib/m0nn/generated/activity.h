@@ -25,7 +25,7 @@
 #define ACTIVITY_OUTPUT_ZERO_POINT (35)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
  * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
 #define ACTIVITY_ARENA_SIZE 384
 #define ACTIVITY_ARENA_LOWER_BOUND 384
 #define ACTIVITY_N_OPS 9
@@ -36,40 +36,32 @@ static const m0nn_transpose_s8_params_t activity_o0_params = {3, 32};
 /* op 1: /body/body.0/Conv: conv [3, 32] -> [8, 32], kernel 1x5, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 2, 0, 2), depth multiplier 0, activation relu, clamp [-128, 127]; |acc| <= 233332;
  * requantization mul32 */
-static const int8_t activity_o1_weights[120] = {
-    /*   0 */ -2, -6, 47, 50, -2, 14, -66, 80, -106, -58, -2, -127, -4, 32, -90, -16,
-    /*  16 */ 10, 43, 41, 127, 116, 61, 30, -45, -28, 49, -47, -11, -52, -16, 10, -128,
-    /*  32 */ 48, 77, -67, 9, -11, 53, 35, -19, 72, -48, -58, 73, -40, -7, 14, 10,
-    /*  48 */ 58, 125, -3, 28, 27, -28, -14, 25, -20, 73, 127, -51, 50, 29, -128, -9,
-    /*  64 */ -60, -93, -89, -77, 22, 5, 4, 107, 59, 88, 55, 112, -82, 9, 34, 127,
-    /*  80 */ -31, -122, 96, -47, -30, -108, 78, 3, -29, -4, 1, -39, 127, 21, 16, 31,
-    /*  96 */ 45, 20, -22, 27, -14, -27, -90, 17, -110, 51, -127, -119, -53, 13, -24, -64,
-    /* 112 */ -65, 25, 0, 81, 44, 65, 100, 70,
-};
-static const int32_t activity_o1_bias[8] = {
-    /*   0 */ -2181, -287, -194, -3256, 3851, -772, 1153, -438,
-};
 static const int32_t activity_o1_multiplier[8] = {
     /*   0 */ 9030, 6330, 9349, 12423, 7286, 7573, 12345, 5233,
 };
 static const int32_t activity_o1_shift[8] = {
     /*   0 */ -21, -20, -20, -22, -20, -20, -20, -19,
 };
-static const int32_t activity_o1_bias_u8[8] = {
-    /*   0 */ 28299, -33561, -956, -49484, 8550, -1534, 772, -57,
+/* the fast path (m0nn.graph.lanes): 32 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t activity_o1_lane_consts[25] = {
+    /*   0 */ 32, 1051950311, -49484, 50602342, 772, -62624117, -956, -3737086,
+    /*   8 */ -57, 9030, 21, 9349, 20, 12423, 22, 6330,
+    /*  16 */ 20, 12345, 20, 7286, 20, 5233, 19, 7573,
+    /*  24 */ 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t activity_o1_weights_u8[120] = {
-    /*   0 */ 126, 122, 175, 178, 126, 142, 62, 208, 22, 70, 126, 1, 124, 160, 38, 112,
-    /*  16 */ 138, 171, 169, 255, 244, 189, 158, 83, 100, 177, 81, 117, 76, 112, 138, 0,
-    /*  32 */ 176, 205, 61, 137, 117, 181, 163, 109, 200, 80, 70, 201, 88, 121, 142, 138,
-    /*  48 */ 186, 253, 125, 156, 155, 100, 114, 153, 108, 201, 255, 77, 178, 157, 0, 119,
-    /*  64 */ 68, 35, 39, 51, 150, 133, 132, 235, 187, 216, 183, 240, 46, 137, 162, 255,
-    /*  80 */ 97, 6, 224, 81, 98, 20, 206, 131, 99, 124, 129, 89, 255, 149, 144, 159,
-    /*  96 */ 173, 148, 106, 155, 114, 101, 38, 145, 18, 179, 1, 9, 75, 141, 104, 64,
-    /* 112 */ 63, 153, 128, 209, 172, 193, 228, 198,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t activity_o1_lane_weights[60] = {
+    /*   0 */ 0x000a007e, 0xfff90070, 0x000100b2, 0x003300f0, 0xff80007a, 0x000e008a, 0xffd9009d, 0xff81002e,
+    /*   8 */ 0x003000af, 0x000a00ab, 0x007f0000, 0xff890089, 0x004d00b2, 0x003a00a9, 0x00150077, 0xffcb00a2,
+    /*  16 */ 0xffbd007e, 0x007d00ff, 0x00100044, 0x000d00ff, 0x0009008e, 0xfffd00f4, 0x001f0023, 0xffe80061,
+    /*  24 */ 0xfff5003e, 0x001c00bd, 0x002d0027, 0xffc00006, 0x003500d0, 0x001b009e, 0x00140033, 0xffbf00e0,
+    /*  32 */ 0x00230016, 0xffe40053, 0xffea0096, 0x00190051, 0xffed0046, 0xfff20064, 0x001b0085, 0x00000062,
+    /*  40 */ 0x0048007e, 0x001900b1, 0xfff20084, 0x00510014, 0xffd00001, 0xffec0051, 0xffe500eb, 0x002c00ce,
+    /*  48 */ 0xffc6007c, 0x00490075, 0xffa600bb, 0x00410083, 0x004900a0, 0x007f004c, 0x001100d8, 0x00640063,
+    /*  56 */ 0xffd80026, 0xffcd0070, 0xff9200b7, 0x0046007c,
 };
-static const m0nn_conv_s8_params_t activity_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 1, -128, -128, 127, M0NN_REQUANT_MUL32, activity_o1_weights, activity_o1_bias, activity_o1_multiplier, activity_o1_shift, activity_o1_bias_u8, activity_o1_weights_u8};
+static const m0nn_conv_s8_params_t activity_o1_params = {1, 32, 3, 1, 32, 8, 1, 5, 1, 1, 1, 1, 0, 2, 0, 1, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, activity_o1_multiplier, activity_o1_shift, activity_o1_lane_consts, activity_o1_lane_weights};
 
 /* op 2: /body/body.3/op/MaxPool: pool [8, 32] -> [8, 16], max, window 1x2, stride (1, 2), pads (0, 0, 0, 0), count_include_pad 0 */
 static const m0nn_pool_s8_params_t activity_o2_params = {1, 32, 8, 1, 16, 1, 2, 1, 2, 0, 0, 0, 128, -128, 0, NULL, NULL, NULL, NULL};
@@ -95,32 +87,28 @@ static const m0nn_conv_s8_params_t activity_o3_params = {1, 16, 8, 1, 16, 8, 1, 
 /* op 4: /body/body.4/body/body.3/Conv: conv [8, 16] -> [8, 16], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 129653;
  * requantization mul32 */
-static const int8_t activity_o4_weights[64] = {
-    /*   0 */ 42, 24, 9, -116, 12, 14, -128, 69, -44, 13, 58, -43, 46, 4, -128, 63,
-    /*  16 */ -5, -7, 20, -51, 9, -1, 127, 6, 14, -1, -104, -49, -82, 87, 127, 16,
-    /*  32 */ -31, -77, -127, 51, -33, 78, -62, 36, 10, 6, 12, -8, -5, 52, -23, 127,
-    /*  48 */ 9, 15, -7, -2, 34, -128, -49, -10, -53, -64, 33, -94, -47, 127, 81, -1,
-};
-static const int32_t activity_o4_bias[8] = {
-    /*   0 */ -1362, -1928, 210, 505, 3428, -2346, 411, 956,
-};
 static const int32_t activity_o4_multiplier[8] = {
     /*   0 */ 11433, 20436, 23376, 13255, 11748, 28383, 17651, 9224,
 };
 static const int32_t activity_o4_shift[8] = {
     /*   0 */ -21, -21, -22, -21, -21, -21, -21, -21,
 };
-static const int32_t activity_o4_bias_u8[8] = {
-    /*   0 */ -1362, -1928, 210, 505, 3428, -2346, 411, 956,
+/* the fast path (m0nn.graph.lanes): 16 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t activity_o4_lane_consts[25] = {
+    /*   0 */ 16, 33093752, 505, 26938724, 411, 13761198, 210, 62650070,
+    /*   8 */ 956, 11433, 21, 23376, 22, 13255, 21, 20436,
+    /*  16 */ 21, 17651, 21, 11748, 21, 9224, 21, 28383,
+    /*  24 */ 21,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t activity_o4_weights_u8[64] = {
-    /*   0 */ 170, 152, 137, 12, 140, 142, 0, 197, 84, 141, 186, 85, 174, 132, 0, 191,
-    /*  16 */ 123, 121, 148, 77, 137, 127, 255, 134, 142, 127, 24, 79, 46, 215, 255, 144,
-    /*  32 */ 97, 51, 1, 179, 95, 206, 66, 164, 138, 134, 140, 120, 123, 180, 105, 255,
-    /*  48 */ 137, 143, 121, 126, 162, 0, 79, 118, 75, 64, 161, 34, 81, 255, 209, 127,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t activity_o4_lane_weights[32] = {
+    /*   0 */ 0xfffb00aa, 0x000e0054, 0x00090061, 0xffcb008a, 0xfff90098, 0xffff008d, 0x000f0033, 0xffc00086,
+    /*   8 */ 0x00140089, 0xff9800ba, 0xfff90001, 0x0021008c, 0xffcd000c, 0xffcf0055, 0xfffe00b3, 0xffa20078,
+    /*  16 */ 0x0009008c, 0xffae00ae, 0x0022005f, 0xffd1007b, 0xffff008e, 0x00570084, 0xff8000ce, 0x007f00b4,
+    /*  24 */ 0x007f0000, 0x007f0000, 0xffcf0042, 0x00510069, 0x000600c5, 0x001000bf, 0xfff600a4, 0xffff00ff,
 };
-static const m0nn_conv_s8_params_t activity_o4_params = {1, 16, 8, 1, 16, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 30, -128, 127, M0NN_REQUANT_MUL32, activity_o4_weights, activity_o4_bias, activity_o4_multiplier, activity_o4_shift, activity_o4_bias_u8, activity_o4_weights_u8};
+static const m0nn_conv_s8_params_t activity_o4_params = {1, 16, 8, 1, 16, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 128, 30, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, activity_o4_multiplier, activity_o4_shift, activity_o4_lane_consts, activity_o4_lane_weights};
 
 /* op 5: /body/body.4/Add: add [8, 16] -> [8, 16] + [8, 16], scales 0.022024238482117653 + 0.05639725923538208 -> 0.06319326907396317 */
 static const m0nn_add_s8_params_t activity_o5_params = {128, 128, -30, 1677269167, -2, 1073741824, 0, 1916536267, -19, 2, -128, 127};
@@ -128,36 +116,6 @@ static const m0nn_add_s8_params_t activity_o5_params = {128, 128, -30, 167726916
 /* op 6: /body/body.5/Conv: conv [8, 16] -> [16, 8], kernel 1x3, stride (1, 2), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 0, activation relu, clamp [-128, 127]; |acc| <= 412386;
  * requantization mul32 */
-static const int8_t activity_o6_weights[384] = {
-    /*   0 */ -40, -37, 41, -30, 55, -108, 97, -9, -20, 49, 127, -49, -104, 11, 45, 69,
-    /*  16 */ -24, -41, 64, -78, 40, -89, 118, -31, -128, -91, 52, 9, 125, -52, -49, 11,
-    /*  32 */ -28, -128, 77, 47, 28, -91, -50, 45, -27, -10, -5, 50, 47, -11, 37, -24,
-    /*  48 */ 69, 11, -83, 53, 27, -38, -128, -21, 50, -17, -10, 49, 18, 63, -89, -53,
-    /*  64 */ 44, 4, -65, 75, -20, -13, -127, -14, -107, -92, -24, -30, 87, -11, -6, 127,
-    /*  80 */ -80, -118, 66, 127, 13, -2, 37, 89, -19, -106, 19, 17, 79, 0, 73, -16,
-    /*  96 */ 49, -11, -15, 48, -75, 0, 109, -88, -18, 103, 15, -19, 43, -98, 57, -48,
-    /* 112 */ 2, 127, 13, -76, 77, 44, 7, -74, -37, -1, 37, -103, 62, -56, 52, 22,
-    /* 128 */ -10, -42, 127, -44, -66, -76, 119, 25, -27, -23, 20, 14, 37, -6, 44, -21,
-    /* 144 */ 68, 71, 58, 80, -49, -25, 40, -128, 7, 98, 38, -15, 53, -106, 25, -90,
-    /* 160 */ 96, 82, -57, -50, 58, -44, 37, -50, 127, 127, 49, 47, 37, 81, -118, 9,
-    /* 176 */ 60, 45, -33, -33, 79, 127, -67, 41, 127, 7, -9, -11, -3, 112, -106, 104,
-    /* 192 */ 48, 9, -29, -74, 63, -20, 41, -9, -72, -2, 105, -70, -83, -107, 127, -5,
-    /* 208 */ 65, 19, 28, -40, 127, -2, -37, -46, 56, -2, -106, 70, 14, -54, -128, -37,
-    /* 224 */ 28, -15, -1, 32, 9, 44, -93, -53, 71, -39, -90, 56, -37, -9, -116, -27,
-    /* 240 */ 36, -40, 79, -41, 17, -52, 119, -48, -1, 15, 104, -48, 14, 16, 5, 127,
-    /* 256 */ 1, 21, -3, 5, 55, -56, 89, -60, -128, -63, 10, 42, 80, -3, -26, 22,
-    /* 272 */ -25, -128, 68, 73, 10, -75, -2, 66, -33, -38, 9, 33, 72, -89, -36, -75,
-    /* 288 */ -30, -62, 44, -51, 127, -1, 27, 65, -36, -96, 41, 127, 21, -47, 35, 102,
-    /* 304 */ -23, -59, 3, 47, -2, -50, 4, -69, 93, 55, -10, 36, -24, 74, 15, 41,
-    /* 320 */ 127, 27, -53, 77, 69, -20, -4, 11, 51, 127, 38, -13, 78, 15, -68, -15,
-    /* 336 */ -61, -15, -6, 3, 66, -22, -47, 109, -29, -100, 76, 103, -7, -75, -24, 26,
-    /* 352 */ -34, -113, -37, 69, 12, -100, 24, -127, 127, 85, 26, -18, 33, 106, -128, -6,
-    /* 368 */ 127, 11, 2, -97, 5, 127, -124, 27, 99, 89, -58, 93, 3, 59, -69, 84,
-};
-static const int32_t activity_o6_bias[16] = {
-    /*   0 */ -728, -4823, 7094, -6036, 5655, -1007, 6292, 738,
-    /*   8 */ 982, 8007, -2102, -3531, -3584, 1397, -875, 3621,
-};
 static const int32_t activity_o6_multiplier[16] = {
     /*   0 */ 4901, 6011, 5280, 5934, 5513, 5709, 2941, 3816,
     /*   8 */ 5583, 5406, 6260, 6869, 4310, 7142, 3870, 4036,
@@ -165,38 +123,45 @@ static const int32_t activity_o6_multiplier[16] = {
 static const int32_t activity_o6_shift[16] = {
     /*   0 */ -20, -20, -20, -20, -20, -20, -19, -20, -20, -20, -20, -20, -19, -20, -19, -20,
 };
-static const int32_t activity_o6_bias_u8[16] = {
-    /*   0 */ -8008, 16757, 35044, -22026, -16705, -7117, -19318, -103132,
-    /*   8 */ -3698, 63517, -48122, 27149, -18794, -93113, 39295, -74769,
+/* the fast path (m0nn.graph.lanes): 8 outputs per band; per block of 8 channels the
+ * initial S/H of each pair of channels, then {multiplier, right shift} per channel */
+static const int32_t activity_o6_lane_consts[49] = {
+    /*   0 */ 8, -1443479179, -22026, -1266041153, -19318, -1998331720, 35044, 1831068723,
+    /*   8 */ -103132, 4901, 20, 5280, 20, 5934, 20, 6011,
+    /*  16 */ 20, 2941, 19, 5513, 20, 3816, 20, 5709,
+    /*  24 */ 20, 1779300381, 27149, -1719748970, 39295, 1141240206, -48122, -605187001,
+    /*  32 */ -74769, 5583, 20, 6260, 20, 6869, 20, 5406,
+    /*  40 */ 20, 3870, 19, 4310, 19, 4036, 20, 7142,
+    /*  48 */ 20,
 };
-/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */
-static const uint8_t activity_o6_weights_u8[384] = {
-    /*   0 */ 88, 91, 169, 98, 183, 20, 225, 119, 108, 177, 255, 79, 24, 139, 173, 197,
-    /*  16 */ 104, 87, 192, 50, 168, 39, 246, 97, 0, 37, 180, 137, 253, 76, 79, 139,
-    /*  32 */ 100, 0, 205, 175, 156, 37, 78, 173, 101, 118, 123, 178, 175, 117, 165, 104,
-    /*  48 */ 197, 139, 45, 181, 155, 90, 0, 107, 178, 111, 118, 177, 146, 191, 39, 75,
-    /*  64 */ 172, 132, 63, 203, 108, 115, 1, 114, 21, 36, 104, 98, 215, 117, 122, 255,
-    /*  80 */ 48, 10, 194, 255, 141, 126, 165, 217, 109, 22, 147, 145, 207, 128, 201, 112,
-    /*  96 */ 177, 117, 113, 176, 53, 128, 237, 40, 110, 231, 143, 109, 171, 30, 185, 80,
-    /* 112 */ 130, 255, 141, 52, 205, 172, 135, 54, 91, 127, 165, 25, 190, 72, 180, 150,
-    /* 128 */ 118, 86, 255, 84, 62, 52, 247, 153, 101, 105, 148, 142, 165, 122, 172, 107,
-    /* 144 */ 196, 199, 186, 208, 79, 103, 168, 0, 135, 226, 166, 113, 181, 22, 153, 38,
-    /* 160 */ 224, 210, 71, 78, 186, 84, 165, 78, 255, 255, 177, 175, 165, 209, 10, 137,
-    /* 176 */ 188, 173, 95, 95, 207, 255, 61, 169, 255, 135, 119, 117, 125, 240, 22, 232,
-    /* 192 */ 176, 137, 99, 54, 191, 108, 169, 119, 56, 126, 233, 58, 45, 21, 255, 123,
-    /* 208 */ 193, 147, 156, 88, 255, 126, 91, 82, 184, 126, 22, 198, 142, 74, 0, 91,
-    /* 224 */ 156, 113, 127, 160, 137, 172, 35, 75, 199, 89, 38, 184, 91, 119, 12, 101,
-    /* 240 */ 164, 88, 207, 87, 145, 76, 247, 80, 127, 143, 232, 80, 142, 144, 133, 255,
-    /* 256 */ 129, 149, 125, 133, 183, 72, 217, 68, 0, 65, 138, 170, 208, 125, 102, 150,
-    /* 272 */ 103, 0, 196, 201, 138, 53, 126, 194, 95, 90, 137, 161, 200, 39, 92, 53,
-    /* 288 */ 98, 66, 172, 77, 255, 127, 155, 193, 92, 32, 169, 255, 149, 81, 163, 230,
-    /* 304 */ 105, 69, 131, 175, 126, 78, 132, 59, 221, 183, 118, 164, 104, 202, 143, 169,
-    /* 320 */ 255, 155, 75, 205, 197, 108, 124, 139, 179, 255, 166, 115, 206, 143, 60, 113,
-    /* 336 */ 67, 113, 122, 131, 194, 106, 81, 237, 99, 28, 204, 231, 121, 53, 104, 154,
-    /* 352 */ 94, 15, 91, 197, 140, 28, 152, 1, 255, 213, 154, 110, 161, 234, 0, 122,
-    /* 368 */ 255, 139, 130, 31, 133, 255, 4, 155, 227, 217, 70, 221, 131, 187, 59, 212,
+/* the weights in window order (kernel column, row, input channel), two channels per word */
+static const uint32_t activity_o6_lane_weights[192] = {
+    /*   0 */ 0x00450058, 0xff950000, 0x004400b1, 0x007f005b, 0x000b005b, 0xffa40025, 0x00470075, 0x007f007f,
+    /*   8 */ 0xffad00a9, 0xffe800b4, 0x003a0071, 0x003100a5, 0x00350062, 0xffe20089, 0x005000b0, 0x002f0019,
+    /*  16 */ 0x001b00b7, 0x005700fd, 0xffcf0035, 0x002500be, 0xffda0014, 0xfff5004c, 0xffe70080, 0x00510048,
+    /*  24 */ 0xff8000e1, 0xfffa004f, 0x002800ed, 0xff8a00b4, 0xffeb0077, 0x007f008b, 0xff800028, 0x00090096,
+    /*  32 */ 0x0032006c, 0xffb00064, 0x0007006e, 0x003c0076, 0xffef00b1, 0xff8a0000, 0x006200e7, 0x002d0056,
+    /*  40 */ 0xfff600ff, 0x004200cd, 0x0026008f, 0xffdf00ff, 0x0031004f, 0x007f00af, 0xfff1006d, 0xffdf0054,
+    /*  48 */ 0x00120018, 0x000d009c, 0x003500ab, 0x004f003e, 0x003f008b, 0xfffe0025, 0xff96001e, 0x007f0034,
+    /*  56 */ 0xffa700ad, 0x0025004e, 0x001900b9, 0xffbd00f7, 0xffcb00c5, 0x005900ad, 0xffa60050, 0x00290099,
+    /*  64 */ 0x002c0068, 0xffed0065, 0x00600082, 0x007f0065, 0x00040057, 0xff960076, 0x005200ff, 0x00070069,
+    /*  72 */ 0xffbf00c0, 0x0013007b, 0xffc7008d, 0xfff70094, 0x004b0032, 0x001100b2, 0xffce0034, 0xfff5008e,
+    /*  80 */ 0xffec00a8, 0x004f00af, 0x003a00cd, 0xfffd00a5, 0xfff30027, 0x00000075, 0xffd400ac, 0x0070007a,
+    /*  88 */ 0xff8100f6, 0x004900a5, 0x00250087, 0xff9600ac, 0xfff20061, 0xfff00068, 0xffce0036, 0x0068006b,
+    /*  96 */ 0x002400b0, 0xff8000b8, 0xffc30062, 0x007f00dd, 0xffd80089, 0xffc1007e, 0xfff10042, 0x005500b7,
+    /* 104 */ 0x004f0063, 0x000a0016, 0xfffa00ac, 0x001a0076, 0xffd70036, 0x002a00c6, 0x0003004d, 0xffee00a4,
+    /* 112 */ 0x001100bf, 0x0050008e, 0x004200ff, 0x00210068, 0xffcc006c, 0xfffd004a, 0xffea007f, 0x006a00ca,
+    /* 120 */ 0x007700a9, 0xffe60000, 0xffd1009b, 0xff80008f, 0xffd00077, 0x0016005b, 0x006d00c1, 0xfffa00a9,
+    /* 128 */ 0xffff0038, 0xffe7009c, 0xffe3005c, 0x007f00ff, 0x000f007e, 0xff800071, 0xff9c0020, 0x000b009b,
+    /* 136 */ 0x006800e9, 0x0044007f, 0x004c00a9, 0x0002004b, 0xffd0003a, 0x004900a0, 0x006700ff, 0xff9f00cd,
+    /* 144 */ 0x000e002d, 0x000a0089, 0xfff90095, 0x000500c5, 0x00100015, 0xffb500ac, 0xffb50051, 0x007f006c,
+    /* 152 */ 0x000500ff, 0xfffe0023, 0xffe800a3, 0xff84007c, 0x007f007b, 0x0042004b, 0x001a00e6, 0x001b008b,
+    /* 160 */ 0x000100c1, 0xffdf00c7, 0xffde0069, 0x006300b3, 0x00150093, 0xffda0059, 0xff8f0045, 0x005900ff,
+    /* 168 */ 0xfffd009c, 0x00090026, 0xffdb0083, 0xffc600a6, 0x00050058, 0x002100b8, 0x004500af, 0x005d0073,
+    /* 176 */ 0x003700ff, 0x0048005b, 0x000c007e, 0x000300ce, 0xffc8007e, 0xffa70077, 0xff9c004e, 0x003b008f,
+    /* 184 */ 0x0059005b, 0xffdc000c, 0x00180084, 0xffbb003c, 0xffc40052, 0xffb50065, 0xff81003b, 0x00540071,
 };
-static const m0nn_conv_s8_params_t activity_o6_params = {1, 16, 8, 1, 8, 16, 1, 3, 1, 2, 1, 1, 0, 1, 0, -2, -128, -128, 127, M0NN_REQUANT_MUL32, activity_o6_weights, activity_o6_bias, activity_o6_multiplier, activity_o6_shift, activity_o6_bias_u8, activity_o6_weights_u8};
+static const m0nn_conv_s8_params_t activity_o6_params = {1, 16, 8, 1, 8, 16, 1, 3, 1, 2, 1, 1, 0, 1, 0, -2, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, activity_o6_multiplier, activity_o6_shift, activity_o6_lane_consts, activity_o6_lane_weights};
 
 /* op 7: /body/body.8/op/GlobalAveragePool: pool [16, 8] -> [16, 1], average rescaled to the output scale (q31 per window count), window 1x8, stride (1, 1), pads (0, 0, 0, 0), count_include_pad 1 */
 static const int32_t activity_o7_multiplier[8] = {

@@ -285,14 +285,17 @@ m0nn_status_t m0nn_dequantize_q16(const m0nn_dequantize_params_t *params, const 
  * requant        an m0nn_requant_t (M0NN_REQUANT_Q31, _MUL32 or _SHIFT, ranges as for
  *                m0nn_fc_s8); the generator proves the MUL32/SHIFT bounds.
  * multiplier/shift  out_c values each (multiplier unread with M0NN_REQUANT_SHIFT).
- * bias_u8        NULL, or out_c values bias[c] + (input_offset - 128) * sum of channel c's
- *                weights, and
- * weights_u8     the weights again as w + 128 (uint8, same layout), both from the
- *                generator: m0nn_conv_s8 then computes each pair of horizontally
- *                adjacent outputs with one multiply per weight for both (two 16-bit
- *                lanes; padding packed as the zero point), using the stack stated at
- *                M0NN_CONV_PAIR_TAPS, when kernel_h * kernel_w * in_c <= M0NN_CONV_PAIR_TAPS.
- *                NULL: the straightforward loop.
+ * lane_consts, lane_weights  NULL (standard conv: the straightforward loop), or
+ *                the conv's fast path from the generator (m0nn.graph.lanes, docs/numerics.md
+ *                "Conv in lanes"): per output row the input rows of the windows are copied
+ *                to a band of at most M0NN_CONV_SCRATCH bytes on the stack (x + 128,
+ *                column-major, padding as the zero point), and each window is multiplied
+ *                by blocks of 8 output channels whose weights are packed two per word
+ *                (lane_weights, 4-byte aligned), two products per multiply, with the
+ *                requantization, clamp and store of M0NN_REQUANT_MUL32 in the same
+ *                ARMv6-M loop. lane_consts: the positions a band holds, then per block the
+ *                folded bias and the multipliers and right shifts. `weights` and `bias`
+ *                are then unused (may be NULL).
  * The generator proves |acc| < 2^31 for every input (|bias| + 255 * sum |w| per channel). */
 typedef struct {
     int32_t in_h, in_w, in_c;
@@ -310,18 +313,18 @@ typedef struct {
     const int32_t *bias;
     const int32_t *multiplier;
     const int32_t *shift;
-    const int32_t *bias_u8;
-    const uint8_t *weights_u8;
+    const int32_t *lane_consts;
+    const uint32_t *lane_weights;
 } m0nn_conv_s8_params_t;
 
-/* The largest window (kernel_h * kernel_w * in_c) of the paired path: its
- * activations are packed on the stack, 4 bytes per value (512 bytes), with
- * the dot products of up to M0NN_CONV_PAIR_CHANNELS channels (256 bytes).
- * m0nn_depthwise_conv_s8 uses at most 708 bytes of stack scratch (multiplier 1,
- * 3x3 or 1x3, stride_w 1: a packed band of one channel's plane, 10 rows of 14 words,
- * and three job structures; other multiplier-1 shapes: 640 bytes, a packed band,
- * its weights and a row of pair sums). */
-#define M0NN_CONV_PAIR_TAPS 128
+/* Stack scratch of m0nn_conv_s8's fast path: a band of M0NN_CONV_SCRATCH bytes
+ * and the accumulators of M0NN_CONV_PAIR_CHANNELS channels (Q31 and SHIFT
+ * layers), 768 bytes in all. m0nn_depthwise_conv_s8 uses at most 708 bytes of
+ * stack scratch (multiplier 1, 3x3 or 1x3, stride_w 1: a packed band of one
+ * channel's plane, 10 rows of 14 words, and three job structures; other
+ * multiplier-1 shapes: 640 bytes, a packed band, its weights and a row of pair
+ * sums). */
+#define M0NN_CONV_SCRATCH 640
 #define M0NN_CONV_PAIR_CHANNELS 32
 
 m0nn_status_t m0nn_conv_s8(const m0nn_conv_s8_params_t *params, const int8_t *input, int8_t *output);

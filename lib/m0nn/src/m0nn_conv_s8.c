@@ -34,106 +34,200 @@ static inline void store(const m0nn_conv_s8_params_t *p, int8_t *out, int32_t co
     out[co] = (int8_t)m0nn_offset_clamp(m0nn_conv_requantize(p, acc, co), p->output_offset, p->act_min, p->act_max);
 }
 
-/* The requantization and stores of conv_pair for M0NN_REQUANT_MUL32 (the
- * generator's usual choice), with every constant in a local. */
-static void store_pairs_mul32(const m0nn_conv_s8_params_t *p, int32_t co, int32_t chunk, const int32_t *dots,
-                              int32_t sum0, int32_t sum1, int8_t *out0, int8_t *out1)
+#if defined(__GNUC__) || defined(__clang__)
+typedef uint32_t __attribute__((may_alias)) word_t;
+#define M0NN_CONV_WORDS 1
+#else
+#define M0NN_CONV_WORDS 0
+#endif
+
+/* n segments of c bytes, col apart in the band, from consecutive input
+ * positions: offset-binary, by word where c is a multiple of 4 and the input
+ * 4-byte aligned (the band is). */
+static void copy_segments(uint8_t *d, const int8_t *src, int32_t n, int32_t c, int32_t col)
 {
-    const int32_t *bias = p->bias_u8 + co;
-    const int32_t *mult = p->multiplier + co;
-    const int32_t *shift = p->shift + co;
-    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-    int32_t c;
-    out0 += co;
-    for (c = 0; c < chunk; ++c) {
-        const int32_t right = -shift[c];
-        const int32_t round = (int32_t)(1u << (right - 1));
-        int32_t y0 = ((bias[c] + dots[2 * c] - sum0) * mult[c] + round) >> right;
-        y0 += offset;
-        y0 = y0 < lo ? lo : y0 > hi ? hi : y0;
-        out0[c] = (int8_t)y0;
-        if (out1) {
-            int32_t y1 = ((bias[c] + dots[2 * c + 1] - sum1) * mult[c] + round) >> right;
-            y1 += offset;
-            y1 = y1 < lo ? lo : y1 > hi ? hi : y1;
-            out1[co + c] = (int8_t)y1;
+    int32_t i;
+#if M0NN_CONV_WORDS
+    if ((c & 3) == 0 && ((uintptr_t)src & 3u) == 0) {
+        for (; n > 0; --n, d += col, src += c) {
+            for (i = 0; i < c; i += 4) {
+                *(word_t *)(void *)(d + i) = *(const word_t *)(const void *)(src + i) ^ 0x80808080u;
+            }
+        }
+        return;
+    }
+#endif
+    for (; n > 0; --n, d += col, src += c) {
+        for (i = 0; i < c; ++i) {
+            d[i] = (uint8_t)((uint8_t)src[i] ^ 0x80u);
         }
     }
 }
 
-/* Two horizontally adjacent outputs share every weight: their activations,
- * offset-binary (u = x + 128), are packed in two 16-bit lanes and
- * m0nn_conv_pair_dot multiplies both by each biased weight v = w + 128 at once.
- * A tap in the padding is packed as the zero point (u = 128 - input_offset),
- * which adds nothing, so borders take this path too; a last odd column packs
- * its missing right neighbour likewise and drops it. With bias_u8 = bias +
- * (input_offset - 128) * sum w from the host, acc = bias_u8 + sum u v - 128 sum u. */
-static void conv_pair(const m0nn_conv_s8_params_t *p, const int8_t *input, int32_t oy, int32_t ox, uint32_t *packed,
-                      int8_t *out0, int8_t *out1)
+/* n segments of c bytes of padding (the input zero point), col apart. */
+static void pad_segments(const m0nn_conv_s8_params_t *p, uint8_t *d, int32_t n, int32_t c, int32_t col)
 {
-    const int32_t n = p->kernel_h * p->kernel_w * p->in_c;
-    const int32_t iy0 = oy * p->stride_h - p->pad_top;
-    const int32_t ix0 = ox * p->stride_w - p->pad_left;
-    const uint32_t pad = (uint32_t)(128 - p->input_offset);
-    int32_t dots[2 * M0NN_CONV_PAIR_CHANNELS];
-    int32_t ky, kx, ci, co, t = 0;
-    int32_t sum0 = 0, sum1 = 0;
-    for (ky = 0; ky < p->kernel_h; ++ky) {
-        const int32_t iy = iy0 + ky * p->dilation_h;
-        const int32_t row = iy >= 0 && iy < p->in_h;
-        for (kx = 0; kx < p->kernel_w; ++kx) {
-            const int32_t ixa = ix0 + kx * p->dilation_w;
-            const int32_t ixb = ixa + p->stride_w;
-            const int32_t in_a = row && ixa >= 0 && ixa < p->in_w;
-            const int32_t in_b = row && out1 && ixb >= 0 && ixb < p->in_w;
-            const int8_t *xa = in_a ? input + (iy * p->in_w + ixa) * p->in_c : input; /* no pointer outside */
-            const int8_t *xb = in_b ? input + (iy * p->in_w + ixb) * p->in_c : input;
-            for (ci = 0; ci < p->in_c; ++ci) {
-                const uint32_t u0 = in_a ? (uint32_t)((int32_t)xa[ci] + 128) : pad;
-                const uint32_t u1 = in_b ? (uint32_t)((int32_t)xb[ci] + 128) : pad;
-                packed[t++] = u0 | (u1 << 16);
-                sum0 += (int32_t)u0;
-                sum1 += (int32_t)u1;
-            }
+    const uint8_t pad = (uint8_t)(128 - p->input_offset);
+    int32_t i;
+    for (; n > 0; --n, d += col) {
+        for (i = 0; i < c; ++i) {
+            d[i] = pad;
         }
     }
-    sum0 *= 128;
-    sum1 *= 128;
-    for (co = 0; co < p->out_c; co += M0NN_CONV_PAIR_CHANNELS) {
-        const int32_t chunk = p->out_c - co < M0NN_CONV_PAIR_CHANNELS ? p->out_c - co : M0NN_CONV_PAIR_CHANNELS;
-        int32_t c;
-        m0nn_conv_pair_dot(packed, p->weights_u8 + co * n, n, chunk, dots);
-        if (p->requant == M0NN_REQUANT_MUL32) {
-            store_pairs_mul32(p, co, chunk, dots, sum0, sum1, out0, out1);
-            continue;
-        }
-        for (c = 0; c < chunk; ++c) {
-            store(p, out0, co + c, p->bias_u8[co + c] + dots[2 * c] - sum0);
-            if (out1) {
-                store(p, out1, co + c, p->bias_u8[co + c] + dots[2 * c + 1] - sum1);
+}
+
+/* `count` band columns of kernel_h segments of in_c bytes (band[col][ky][ci]):
+ * input columns ix, ix + step, ... of the rows of output row oy,
+ * offset-binary, padding as the zero point; row by row. */
+static void fill_columns(const m0nn_conv_s8_params_t *p, const int8_t *input, uint8_t *band, int32_t oy, int32_t ix,
+                         int32_t count, int32_t step)
+{
+    const int32_t c = p->in_c;
+    const int32_t col = p->kernel_h * c;
+    int32_t ky, iy, j, lo, hi;
+    for (ky = 0, iy = oy * p->stride_h - p->pad_top; ky < p->kernel_h; ++ky, iy += p->dilation_h, band += c) {
+        if (iy < 0 || iy >= p->in_h) {
+            pad_segments(p, band, count, c, col);
+        } else if (step == 1) { /* padding, inside columns [lo, hi), padding */
+            lo = ix < 0 ? (-ix < count ? -ix : count) : 0;
+            hi = p->in_w - ix < count ? p->in_w - ix : count;
+            hi = hi < lo ? lo : hi;
+            pad_segments(p, band, lo, c, col);
+            copy_segments(band + lo * col, input + (iy * p->in_w + ix + lo) * c, hi - lo, c, col);
+            pad_segments(p, band + hi * col, count - hi, c, col);
+        } else {
+            for (j = 0; j < count; ++j) {
+                const int32_t x = ix + j * step;
+                if (x < 0 || x >= p->in_w) {
+                    pad_segments(p, band + j * col, 1, c, col);
+                } else {
+                    copy_segments(band + j * col, input + (iy * p->in_w + x) * c, 1, c, col);
+                }
             }
         }
     }
 }
 
-/* The portable convolution; with bias_u8, weights_u8 and a window of at most
- * M0NN_CONV_PAIR_TAPS values, outputs are computed in pairs (conv_pair). */
+/* The windows of outputs ox0 .. ox0 + n - 1 of output row oy as contiguous
+ * runs in a band inside `scratch` (m0nn.graph.lanes), returned, with the bytes
+ * between windows in *step: without column dilation the columns the windows
+ * span, once each (stride_w columns apart); with it each window in turn. With
+ * kernel_h 1 the columns inside the input are one piece of an input row,
+ * copied at once, by word: the band starts 0-3 bytes into the scratch so that
+ * it lines up with the input. */
+static uint8_t *fill_band(const m0nn_conv_s8_params_t *p, const int8_t *input, uint8_t *scratch, int32_t oy,
+                          int32_t ox0, int32_t n, int32_t *step)
+{
+    const int32_t col = p->kernel_h * p->in_c;
+    const int32_t ix0 = ox0 * p->stride_w - p->pad_left;
+    const int32_t columns = (n - 1) * p->stride_w + p->kernel_w;
+    const int32_t iy = oy * p->stride_h - p->pad_top;
+    int32_t j, left, right, inside;
+    uint8_t *band;
+    if (p->dilation_w > 1) {
+        for (j = 0; j < n; ++j) {
+            fill_columns(p, input, scratch + j * p->kernel_w * col, oy, ix0 + j * p->stride_w, p->kernel_w,
+                         p->dilation_w);
+        }
+        *step = p->kernel_w * col;
+        return scratch;
+    }
+    *step = p->stride_w * col;
+    left = ix0 < 0 ? -ix0 : 0; /* padding columns, then inside columns, then padding */
+    left = left < columns ? left : columns;
+    inside = (ix0 + columns < p->in_w ? ix0 + columns : p->in_w) - (ix0 + left);
+    if (p->kernel_h > 1 || iy < 0 || iy >= p->in_h || inside < 1) {
+        fill_columns(p, input, scratch, oy, ix0, columns, 1);
+        return scratch;
+    }
+    right = columns - left - inside;
+    band = scratch + (((uintptr_t)input + (uintptr_t)(iy * p->in_w + ix0 + left) * (uintptr_t)col -
+                       ((uintptr_t)scratch + (uintptr_t)(left * col))) &
+                      3u);
+    m0nn_to_offset_binary(input + (iy * p->in_w + ix0 + left) * col, band + left * col, inside * col);
+    pad_segments(p, band, 1, left * col, 0);
+    pad_segments(p, band + (left + inside) * col, 1, right * col, 0);
+    return band;
+}
+
+/* The fast path (lane_consts, lane_weights): per output row and tile of
+ * lane_consts[0] outputs, the band, then m0nn_conv_lanes per block of 8
+ * channels over the tile; a last block of fewer channels, and Q31 and SHIFT
+ * (requantized here), window by window. */
+static m0nn_status_t conv_lanes(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
+{
+    const int32_t col = p->kernel_h * p->in_c;
+    const int32_t len = p->kernel_w * col;
+    const int32_t tile = p->lane_consts[0];
+    const int32_t blocks = (p->out_c + 7) >> 3;
+    const int32_t last_rows = p->out_c - 8 * (blocks - 1);
+    union {
+        uint32_t words[M0NN_CONV_SCRATCH / 4 + 1];
+        uint8_t bytes[M0NN_CONV_SCRATCH + 4];
+    } scratch;
+    int32_t acc[8];
+    int8_t tmp[8];
+    m0nn_conv_job_t job;
+    int32_t ox0, oy, b, j, r;
+    if (tile < 1 || tile > p->out_w || len > M0NN_CONV_SCRATCH ||
+        (p->dilation_w > 1 ? tile * len
+                           : ((tile - 1) * p->stride_w + p->kernel_w) * col) > M0NN_CONV_SCRATCH) {
+        return M0NN_ERR_SIZE;
+    }
+    job.len = len;
+    job.offset_minus_min = p->output_offset - p->act_min;
+    job.span = p->act_max - p->act_min;
+    job.act_min = p->act_min;
+    job.lower = p->act_min >= p->output_offset; /* a fused ReLU: half the outputs clamp below */
+    for (ox0 = 0; ox0 < p->out_w; ox0 += tile) {
+        const int32_t n = p->out_w - ox0 < tile ? p->out_w - ox0 : tile;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            int8_t *out = output + (oy * p->out_w + ox0) * p->out_c;
+            const uint8_t *band = fill_band(p, input, scratch.bytes, oy, ox0, n, &job.step);
+            for (b = 0; b < blocks; ++b) {
+                const int32_t rows = b == blocks - 1 ? last_rows : 8;
+                job.width = rows <= 4 ? 4 : 8;
+                job.weights = p->lane_weights + 4 * len * b;
+                job.consts = p->lane_consts + 1 + 24 * b;
+                if (p->requant == M0NN_REQUANT_MUL32 && rows == job.width) {
+                    job.window = band;
+                    job.positions = n;
+                    job.output = out + 8 * b;
+                    job.out_step = p->out_c;
+                    job.acc = (int32_t *)0;
+                    m0nn_conv_lanes(&job);
+                    continue;
+                }
+                job.positions = 1; /* a partial block, Q31, SHIFT: window by window */
+                for (j = 0; j < n; ++j) {
+                    job.window = band + j * job.step;
+                    job.output = tmp;
+                    job.acc = p->requant == M0NN_REQUANT_MUL32 ? (int32_t *)0 : acc;
+                    m0nn_conv_lanes(&job);
+                    for (r = 0; r < rows; ++r) {
+                        if (job.acc) {
+                            store(p, out + j * p->out_c, 8 * b + r, acc[r]);
+                        } else {
+                            out[j * p->out_c + 8 * b + r] = tmp[r];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return M0NN_OK;
+}
+
+/* The straightforward loop, or with lane_consts and lane_weights the fast path. */
 m0nn_status_t m0nn_conv_s8(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     const m0nn_status_t status = m0nn_conv_s8_check(p, input, output, 0);
-    uint32_t packed[M0NN_CONV_PAIR_TAPS];
     int32_t oy, ox, co;
     if (status != M0NN_OK) {
         return status;
     }
-    if (p->bias_u8 && p->weights_u8 && p->kernel_h * p->kernel_w * p->in_c <= M0NN_CONV_PAIR_TAPS) {
-        for (oy = 0; oy < p->out_h; ++oy) {
-            for (ox = 0; ox < p->out_w; ox += 2) {
-                int8_t *out = output + (oy * p->out_w + ox) * p->out_c;
-                conv_pair(p, input, oy, ox, packed, out, ox + 1 < p->out_w ? out + p->out_c : (int8_t *)0);
-            }
-        }
-        return M0NN_OK;
+    if (p->lane_consts && p->lane_weights) {
+        return conv_lanes(p, input, output);
     }
     for (oy = 0; oy < p->out_h; ++oy) {
         for (ox = 0; ox < p->out_w; ++ox) {

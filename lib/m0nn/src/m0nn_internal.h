@@ -322,14 +322,36 @@ static inline int8_t m0nn_quantize_one(const m0nn_quantize_params_t *p, int32_t 
     return (int8_t)(q > p->q_max ? p->q_max : q);
 }
 
-/* The dot products of a conv window with `channels` >= 1 output channels'
- * biased weights v = w + 128 (uint8, n >= 1 values per channel, channel after
- * channel), for two outputs at once: packed[i] holds their offset-binary
- * activations u0 | u1 << 16 (each 0..255), so one multiply gives
- * u0 v + (u1 v) << 16 with no carry between the halves (u v < 2^16).
- * out[2c] = sum u0 v, out[2c + 1] = sum u1 v of channel c. ARMv6-M assembly in
- * m0nn_conv_pair_dot_armv6m.S; portable C in m0nn_conv_pair_dot.c. */
-void m0nn_conv_pair_dot(const uint32_t *packed, const uint8_t *v, int32_t n, int32_t channels, int32_t *out);
+/* One call of m0nn_conv_s8's fast path (m0nn.graph.lanes): one block of
+ * `width` (8 or 4) output channels at `positions` windows of `len` bytes of
+ * offset-binary activations u (window, window + step, ...). Per window the
+ * accumulators S/H start from the block's constants, take u * word for each
+ * input and its lane words (one per pair of channels), and the low channels
+ * get -128 * sum u; then with acc NULL (M0NN_REQUANT_MUL32) each channel is
+ * requantized with its {multiplier, right} from the constants, offset by
+ * offset_minus_min, clamped to [0, span], offset by act_min and stored at
+ * output + channel (output advancing by out_step per window); with acc set
+ * (positions 1) the `width` accumulators are written there in channel order. */
+typedef struct {
+    const uint8_t *window;    /* 0: the first window */
+    int32_t step;             /* 4: bytes between windows */
+    int32_t positions;        /* 8: windows (>= 1) */
+    int8_t *output;           /* 12: the first window's first channel */
+    int32_t out_step;         /* 16: bytes between windows' outputs */
+    const uint32_t *weights;  /* 20: the block's lane words (4-byte aligned) */
+    const int32_t *consts;    /* 24: the block's constants */
+    int32_t len;              /* 28: bytes per window (>= 1) */
+    int32_t width;            /* 32: 8 or 4 */
+    int32_t offset_minus_min; /* 36: output_offset - act_min */
+    int32_t span;             /* 40: act_max - act_min */
+    int32_t act_min;          /* 44 */
+    int32_t *acc;             /* 48: NULL, or the accumulators of one window */
+    int32_t lower;            /* 52: nonzero: the lower clamp is common (a fused ReLU), clamp it without a branch */
+} m0nn_conv_job_t;
+
+/* The loop of m0nn_conv_s8's fast path: see m0nn_conv_job_t. ARMv6-M assembly
+ * in m0nn_conv_lanes_armv6m.S; portable C in m0nn_conv_lanes.c. */
+void m0nn_conv_lanes(const m0nn_conv_job_t *job);
 
 /* One channel's 3x3 depthwise windows, two outputs each (m0nn_depthwise_conv_s8):
  * window i reads the packed words u0 | u1 << 16 (offset-binary, each 0..255) at

@@ -13,7 +13,6 @@ global average pool, Gemm 10; onnxruntime-quantized).
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -35,7 +34,7 @@ LIB = Path(__file__).resolve().parents[3] / "lib" / "m0nn"
 MAIN = """#include <stddef.h>
 #include "m0nn.h"
 {defs}
-static const int8_t input[{n_in}] = {{{inputs}}};
+static const int8_t input[{n_in}] M0NN_ALIGN4 = {{{inputs}}}; /* as a tensor in the arena */
 static const int8_t expected[{n_out}] = {{{expected}}};
 void __attribute__((noinline)) m0nn_bench_start(void) {{ __asm__ volatile(""); }}
 void __attribute__((noinline)) m0nn_bench_stop(void) {{ __asm__ volatile(""); }}
@@ -145,7 +144,7 @@ def _run(label: str, variant: str, main: str, macs: int, work: Path) -> ConvResu
 def measure_conv(label: str, model: GModel, op: ConvOp, x: np.ndarray, work: Path) -> list[ConvResult]:
     src, dst = model.tensor(0), model.tensor(1)
     y = conv(op, src, dst, x)[0]
-    reference, _ = _op_block(model, "b", 0, op)  # q31, as imported
+    reference, _ = _op_block(model, "b", 0, op, fast=False)  # q31, as imported
     configure_graph(model, Settings())  # as `m0nn gen` ships it
     y_fast = conv(op, src, dst, x)[0]
     text, kind = _op_block(model, "b", 0, op)
@@ -154,13 +153,10 @@ def measure_conv(label: str, model: GModel, op: ConvOp, x: np.ndarray, work: Pat
     macs = oh * ow * oc * op.kernel[0] * op.kernel[1] * (1 if op.depth_multiplier else src.hwc[2])
     common = dict(n_in=src.size, n_out=dst.size, arena=0, inputs=", ".join(map(str, x[0])))
     common["expected"] = ", ".join(map(str, y))
-    reference = reference.replace("b_o0_params = {", "b_o0_params_m0nn = {")
-    reference += "\nstatic m0nn_conv_s8_params_t b_o0_params;"
-    plain = "b_o0_params = b_o0_params_m0nn, b_o0_params.bias_u8 = NULL, b_o0_params.weights_u8 = NULL"
-    call_ref = f"({plain}, {fn}(&b_o0_params, input, out))"
+    call_ref = f"{fn}(&b_o0_params, input, out)"
     if kind == "dwconv":  # the library's depthwise loop is m0nn's: the reference is the textbook one
-        reference = reference.replace("\nstatic m0nn_conv_s8_params_t b_o0_params;", "") + REFERENCE_DEPTHWISE
-        call_ref = "reference_depthwise(&b_o0_params_m0nn, input, out)"
+        reference += REFERENCE_DEPTHWISE
+        call_ref = "reference_depthwise(&b_o0_params, input, out)"
     out = [_run(label, "reference", MAIN.format(defs=reference, call=call_ref, **common), macs, work)]
     common["expected"] = ", ".join(map(str, y_fast))
     main = MAIN.format(defs=text, call=f"{fn}(&b_o0_params, input, out)", **common)
@@ -177,7 +173,7 @@ def measure_cnn(work: Path) -> list[ConvResult]:
     model = import_graph(path, name="b")
     x_q = quantize_input(model, x[:1])
     y_ref = run_all(model, x_q)[1][0]
-    plain = render_graph_header(model, "bench", "/* bench */")
+    plain = render_graph_header(model, "bench", "/* bench */", fast=False)
     configure_graph(model, Settings())
     y = run_all(model, x_q)[1][0]
     header = render_graph_header(model, "bench", "/* bench */")
@@ -190,11 +186,6 @@ def measure_cnn(work: Path) -> list[ConvResult]:
             macs += int(op.weights.size)
     common = dict(n_in=model.input_size, n_out=model.output_size, arena="B_ARENA_SIZE")
     common |= dict(inputs=", ".join(map(str, x_q[0])))
-    # the same graph, q31, with every conv on the straightforward loop: no bias_u8 tables
-    plain = re.sub(r"static const int32_t b_o\d+_bias_u8\[\d+\] = \{[^}]*\};\n", "", plain)
-    plain = re.sub(r"/\* the weights as w \+ 128[^\n]*\n", "", plain)
-    plain = re.sub(r"static const uint8_t b_o\d+_weights_u8\[\d+\] = \{[^}]*\};\n", "", plain)
-    plain = re.sub(r"_shift, b_o\d+_bias_u8, b_o\d+_weights_u8\}", "_shift, NULL, NULL}", plain)
     results = []
     for variant, defs, want in (("reference", plain, y_ref), ("m0nn", header, y)):
         main = MAIN.format(defs=defs, call="b_run(input, out, arena)", expected=", ".join(map(str, want)), **common)

@@ -22,11 +22,10 @@ from m0nn.graph.ir import (
     SoftmaxOp,
     TransposeOp,
 )
+from m0nn.graph.lanes import lane_consts, lane_words, tile_positions, window_weights
 from m0nn.graph.plan import ArenaPlan, plan_arena
 from m0nn.names import comment_text, display
 from m0nn.quant import INT32_MAX, Requant
-
-PAIR_TAPS = 128  # M0NN_CONV_PAIR_TAPS: the largest window of m0nn_conv_s8's paired path
 
 KIND = {
     "conv": "M0NN_OP_CONV",
@@ -50,6 +49,22 @@ def _arr(ctype: str, name: str, values: NDArray[np.integer], row: int = 16) -> s
 MODE = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}
 
 
+def _hex_words(name: str, words: NDArray[np.uint32], row: int = 8) -> str:
+    """A uint32_t array in hex, one row of `row` words per line with its first index.
+
+    >>> print(_hex_words("w", np.array([1, 0xfffd0081], np.uint32)))
+    static const uint32_t w[2] = {
+        /*   0 */ 0x00000001, 0xfffd0081,
+    };
+    """
+    vals = [int(v) for v in np.asarray(words).reshape(-1)]
+    rows = [
+        f"    /* {i:3d} */ " + ", ".join(f"0x{v:08x}" for v in vals[i : i + row]) + ","
+        for i in range(0, len(vals), row)
+    ]
+    return "\n".join([f"static const uint32_t {name}[{len(vals)}] = {{", *rows, "};"])
+
+
 def _requant_arrays(n: str, rq: Requant) -> list[str]:
     """The multiplier (not for the shift-only path) and shift tables of one operator."""
     out = [] if rq.mode == "shift" else [_arr("int32_t", f"{n}_multiplier", rq.multiplier, 8)]
@@ -67,8 +82,8 @@ def conv_bound(op: ConvOp) -> int:
     return int((np.abs(op.bias.astype(np.int64)) + 255 * per).max())
 
 
-def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
-    """(C definitions, kind) of operator i."""
+def _op_block(model: GModel, p: str, i: int, op: Op, fast: bool = True) -> tuple[str, str]:
+    """(C definitions, kind) of operator i; fast=False: standard convs on the straightforward loop."""
     n = f"{p}_o{i}"
     src = model.tensor(op.inputs[0])
     dst = model.tensor(op.output)
@@ -82,32 +97,30 @@ def _op_block(model: GModel, p: str, i: int, op: Op) -> tuple[str, str]:
         kind = "dwconv" if op.depth_multiplier else "conv"
         ih, iw, ic = src.hwc
         oh, ow, oc = dst.hwc
-        pair, extra = "NULL, NULL", []
-        if kind == "conv" and op.weights[0].size <= PAIR_TAPS:
-            wsum = op.weights.astype(np.int64).reshape(oc, -1).sum(axis=1)
-            bias_u8 = op.bias.astype(np.int64) + (-src.zero_point - 128) * wsum
-            if np.abs(bias_u8).max() + 255 * 127 * op.weights[0].size > INT32_MAX:
-                raise ModelError(f"op {i} ({display(op.name)}): the paired conv's bias overflows int32")
-            extra.append(_arr("int32_t", f"{n}_bias_u8", bias_u8, 8))
-            extra.append(
-                "/* the weights as w + 128 for the paired path (m0nn_conv_pair_dot) */\n"
-                + _arr("uint8_t", f"{n}_weights_u8", op.weights.astype(np.int64) + 128)
-            )
-            pair = f"{n}_bias_u8, {n}_weights_u8"
+        weights, bias, lanes, extra = f"{n}_weights", f"{n}_bias", "NULL, NULL", []
+        tile = tile_positions(op, src, dst) if kind == "conv" and fast else 0
+        if tile:  # the fast path reads only its own tables
+            extra = [
+                f"/* the fast path (m0nn.graph.lanes): {tile} outputs per band; per block of 8 channels the",
+                " * initial S/H of each pair of channels, then {multiplier, right shift} per channel */",
+                _arr("int32_t", f"{n}_lane_consts", lane_consts(op, src, dst, tile), 8),
+                "/* the weights in window order (kernel column, row, input channel), two channels per word */",
+                _hex_words(f"{n}_lane_weights", lane_words(window_weights(op))),
+            ]
+            weights, bias, lanes = "NULL", "NULL", f"{n}_lane_consts, {n}_lane_weights"
         lines += [
             f"{head}, kernel {op.kernel[0]}x{op.kernel[1]}, stride {op.stride}, dilation {op.dilation},",
             f" * pads (top, left, bottom, right) {op.pads}, depth multiplier {op.depth_multiplier},"
             f" activation {op.activation}, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound};",
             f" * requantization {op.requant.mode} */",
-            _arr("int8_t", f"{n}_weights", op.weights),
-            _arr("int32_t", f"{n}_bias", op.bias, 8),
+            *([] if tile else [_arr("int8_t", f"{n}_weights", op.weights), _arr("int32_t", f"{n}_bias", op.bias, 8)]),
             *_requant_arrays(n, op.requant),
             *extra,
             f"static const m0nn_conv_s8_params_t {n}_params = {{{ih}, {iw}, {ic}, {oh}, {ow}, {oc}, "
             f"{op.kernel[0]}, {op.kernel[1]}, {op.stride[0]}, {op.stride[1]}, {op.dilation[0]}, {op.dilation[1]}, "
             f"{op.pads[0]}, {op.pads[1]}, {op.depth_multiplier}, {-src.zero_point}, {dst.zero_point}, "
-            f"{op.act_min}, {op.act_max}, {MODE[op.requant.mode]}, {n}_weights, {n}_bias, {_mult(n, op.requant)}, "
-            f"{n}_shift, {pair}}};",
+            f"{op.act_min}, {op.act_max}, {MODE[op.requant.mode]}, {weights}, {bias}, {_mult(n, op.requant)}, "
+            f"{n}_shift, {lanes}}};",
         ]
         return "\n".join(lines), kind
     if isinstance(op, FCOp):
@@ -212,14 +225,14 @@ def _where(model: GModel, plan: ArenaPlan, tid: int) -> str:
     return str(plan.offsets[b])
 
 
-def render_graph_header(model: GModel, settings: str, banner: str) -> str:
+def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = True) -> str:
     plan = plan_arena(model)
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
     blocks, table = [], []
     for i, op in enumerate(model.ops):
-        text, kind = _op_block(model, p, i, op)
+        text, kind = _op_block(model, p, i, op, fast)
         blocks.append(text + "\n")
         ins = [_where(model, plan, t) for t in op.inputs] + ["M0NN_AT_NONE"]
         sizes = [model.tensor(t).size for t in op.inputs] + [0]
@@ -246,7 +259,7 @@ def render_graph_header(model: GModel, settings: str, banner: str) -> str:
         f"#define {up}_OUTPUT_ZERO_POINT ({to.zero_point})",
         "/* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the",
         " * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of",
-        " * stack (M0NN_CONV_PAIR_TAPS, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */",
+        " * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */",
         f"#define {up}_ARENA_SIZE {plan.size}",
         f"#define {up}_ARENA_LOWER_BOUND {plan.lower_bound}",
         f"#define {up}_N_OPS {len(model.ops)}",

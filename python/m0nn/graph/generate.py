@@ -16,6 +16,7 @@ from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
 from m0nn.graph.ir import ConvOp, GModel
+from m0nn.graph.lanes import SCRATCH
 from m0nn.graph.plan import plan_arena
 from m0nn.graph.reference import quantize_input, run_all
 from m0nn.model import file_sha256
@@ -41,9 +42,9 @@ class Budget:
             raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
 
 
-# Stack the paired conv path uses (m0nn.h: M0NN_CONV_PAIR_TAPS packed words and
-# M0NN_CONV_PAIR_CHANNELS pairs of dot products); the depthwise one uses less (160 words).
-PAIR_STACK = 4 * 128 + 8 * 32
+# Stack scratch of the conv fast path (m0nn.h: a band of M0NN_CONV_SCRATCH bytes and
+# M0NN_CONV_PAIR_CHANNELS accumulators); the depthwise one uses less (160 words).
+PAIR_STACK = SCRATCH + 4 * 32
 
 
 def stack_scratch(model: GModel) -> int:
