@@ -29,6 +29,9 @@ m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *i
         p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
         return M0NN_ERR_OFFSET;
     }
+    if (p->requant == M0NN_REQUANT_MUL32) { /* the usual mode: the tables at a few cycles a channel */
+        return m0nn_mul32_tables_bad(p->shift, p->multiplier, p->out_c) ? M0NN_ERR_QUANT : M0NN_OK;
+    }
     for (c = 0; c < p->out_c; ++c) {
         const int32_t s = p->shift[c];
         if (p->requant == M0NN_REQUANT_Q31     ? (p->multiplier[c] < 0 || s < -31 || s > 30)

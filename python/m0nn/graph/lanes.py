@@ -2,10 +2,11 @@
 Python side is its one definition, docs/numerics.md "Conv in lanes").
 
 Per output row the kernel copies the input rows a window touches into a band
-on the stack, column-major: band[col][ky][ci] = x + 128 (offset-binary; taps
-in the padding hold the zero point), so one output's window is one contiguous
-run of kernel_w * kernel_h * in_c bytes (kernel_w runs of kernel_h * in_c bytes
-with column dilation). The weights are re-laid in that window order and in
+of at most SCRATCH bytes on the stack, column-major: band[col][ky][ci] = x + 128
+(offset-binary; taps in the padding hold the zero point), so one output's window
+is one contiguous run of K = kernel_w * kernel_h * in_c bytes, stride_w columns
+after the previous one (with column dilation the band holds each window in turn
+instead, K bytes apart). The weights are re-laid in that window order and in
 blocks of 8 output channels (a last block of at most 4 channels is 4 wide):
 for each window input, one 32-bit word per pair of channels, the low channel's
 w + 128 in bits 0-15 and the high channel's w (signed) in bits 16-31, the
@@ -13,6 +14,15 @@ pairs in the order (0, 2), (1, 3), (4, 6), (5, 7). One MULS of an activation u
 (0..255) by such a word gives u (w_lo + 128) + 2^16 u w_hi with the low product
 in [0, 2^16), so S = sum u * word and H = sum (u * word) >> 16 (arithmetic)
 give the high channel's sum exactly in H and the low one's as S - (H << 16).
+
+Exact: u w_lo' with w_lo' = w_lo + 128 lies in [0, 255 * 255], and u * word =
+u w_lo' + 2^16 u w_hi lies in [-2^16 * 255 * 128, 2^16 * 255 * 127 + 255 * 255],
+inside int32, so its arithmetic shift by 16 is u w_hi exactly; S and H are sums
+modulo 2^32 whose final values are the channels' accumulators, which the
+generator proves fit int32 (|bias| + 255 sum |w|). The kernel counts the chunks
+of 16 inputs left in bits 24-31 of its sum of u, which stays below 2^24 because a
+window has at most SCRATCH bytes (tile_positions is 0 for a larger window: the
+straightforward loop then runs).
 
 The constants start with the number of output positions one band holds; then
 per block the initial S and H of each pair (bias + (input_offset - 128) * sum w:
