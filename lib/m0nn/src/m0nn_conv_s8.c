@@ -170,8 +170,7 @@ static m0nn_status_t conv_lanes(const m0nn_conv_s8_params_t *p, const int8_t *in
     m0nn_conv_job_t job;
     int32_t ox0, oy, b, j, r;
     if (tile < 1 || tile > p->out_w || len > M0NN_CONV_SCRATCH ||
-        (p->dilation_w > 1 ? tile * len
-                           : ((tile - 1) * p->stride_w + p->kernel_w) * col) > M0NN_CONV_SCRATCH) {
+        (p->dilation_w > 1 ? tile * len : ((tile - 1) * p->stride_w + p->kernel_w) * col) > M0NN_CONV_SCRATCH) {
         return M0NN_ERR_SIZE;
     }
     job.len = len;
