@@ -237,6 +237,53 @@
 1:  str r2, [sp, #F_AFTER]
     .endm
 
+/* BLOCK width: the loop over windows for one block of `width` channels:
+ * the S/H pairs from the constants (8 wide: S13 H3 S46 H6 S02 H2 S57 H7; 4
+ * wide: S13 H3 S02 H2), the window, the low channels' -128 * sum u, then
+ * F_AFTER: the raw accumulators or one of the two requantizations. */
+    .macro BLOCK width
+.Lpos\width:
+    ldr r0, [sp, #F_K]
+    .if \width == 8
+    ldm r0!, {r2-r7}
+    mov r8, r2
+    mov r9, r3
+    mov r10, r4
+    mov r11, r5
+    ldm r0!, {r2, r3}
+    mov r12, r2
+    mov lr, r3
+    WINDOW .Lbody8, CIN8
+    .else
+    ldm r0!, {r2, r3, r6, r7}
+    mov r8, r2
+    mov r9, r3
+    WINDOW .Lbody4, CIN4
+    .endif
+    lsls r5, r5, #7
+    rsbs r5, r5, #0
+    adds r6, r6, r5
+    add r8, r5
+    .if \width == 8
+    add r10, r5
+    add r12, r5
+    .endif
+    ldr r0, [sp, #F_AFTER]
+    mov pc, r0
+    MORE .Lbody\width
+    .align 2
+.Lraw\width:
+    ldr r0, [sp, #F_JOB]
+    ldr r0, [r0, #J_ACC]
+    UNLANE\width r0
+    b .Ldone
+    .ltorg
+.Lplain\width:
+    REQUANT .Lpos\width, \width, 0
+.Llower\width:
+    REQUANT .Lpos\width, \width, 1
+    .endm
+
     .section .text.m0nn_conv_lanes, "ax", %progbits
     .align 2
     .global m0nn_conv_lanes
@@ -275,70 +322,16 @@ m0nn_conv_lanes:
     AFTER 4
     SETUP .Lbody4, 22
 
-    /* 4 channels, constants S13 H3 S02 H2 */
-.Lpos4:
-    ldr r0, [sp, #F_K]
-    ldm r0!, {r2, r3, r6, r7}
-    mov r8, r2
-    mov r9, r3
-    WINDOW .Lbody4, CIN4
-    lsls r5, r5, #7             /* the low channels' -128 * sum u */
-    rsbs r5, r5, #0
-    adds r6, r6, r5
-    add r8, r5
-    ldr r0, [sp, #F_AFTER]
-    mov pc, r0
-    MORE .Lbody4
-    .align 2
-.Lraw4:
-    ldr r0, [sp, #F_JOB]
-    ldr r0, [r0, #J_ACC]
-    UNLANE4 r0
-    b .Ldone
-    .ltorg
-.Lplain4:
-    REQUANT .Lpos4, 4, 0
-.Llower4:
-    REQUANT .Lpos4, 4, 1
-
+    b .Lpos4
 .Lsetup8:
     adds r1, #32                /* past 4 S/H pairs */
     str r1, [sp, #F_KQ]
     AFTER 8
     SETUP .Lbody8, 40
+    b .Lpos8
 
-    /* 8 channels, constants S13 H3 S46 H6 S02 H2 S57 H7 */
-.Lpos8:
-    ldr r0, [sp, #F_K]
-    ldm r0!, {r2-r7}
-    mov r8, r2
-    mov r9, r3
-    mov r10, r4
-    mov r11, r5
-    ldm r0!, {r2, r3}
-    mov r12, r2
-    mov lr, r3
-    WINDOW .Lbody8, CIN8
-    lsls r5, r5, #7
-    rsbs r5, r5, #0
-    adds r6, r6, r5
-    add r8, r5
-    add r10, r5
-    add r12, r5
-    ldr r0, [sp, #F_AFTER]
-    mov pc, r0
-    MORE .Lbody8
-    .align 2
-.Lraw8:
-    ldr r0, [sp, #F_JOB]
-    ldr r0, [r0, #J_ACC]
-    UNLANE8 r0
-    b .Ldone
-    .ltorg
-.Lplain8:
-    REQUANT .Lpos8, 8, 0
-.Llower8:
-    REQUANT .Lpos8, 8, 1
+    BLOCK 4
+    BLOCK 8
 
 .Ldone:
     add sp, #FRAME
