@@ -19,7 +19,13 @@ in [-8, 7] (one in four or more) also runs the packed 4-bit kernel of its
 requantization (m0nn_fc_s8_b4*). Weight zero points (int8
 weights, or uint8 ones stored less 128) are drawn in three cases in ten. Every case runs m0nn_fc_s8
 and the blocked kernel of its requantization on both layouts (three calls;
-four with the 4-bit kernel; one more for a MUL32 case: m0nn_fc_s8_small).
+four with the 4-bit kernel; one more for a MUL32 case: m0nn_fc_s8_small). A
+Q31 case inside the split path's domain (decided by m0nn.quant.q31_split_fits
+on its proven accumulator bound, as the generator decides) also runs
+m0nn_fc_s8_b8_q31_split and _b8w_q31_split (and _b4_q31_split with 4-bit
+weights); one case in ten is drawn at that domain's edge (bound 2^30 - 1 less
+0..3, the input driving one row's accumulator towards it, multipliers near
+2^31 - 1 and shifts in [-31, -1]).
 
 The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
 written from TFLite's documented MultiplyByQuantizedMultiplier
@@ -45,7 +51,16 @@ from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
 from m0nn.layout import block4, block8, block8_bias, fits_int4
-from m0nn.quant import INT32_MAX, INT32_MIN, Requant, quantize_multiplier
+from m0nn.quant import (
+    INT32_MAX,
+    INT32_MIN,
+    Q31_SHIFT_MIN,
+    Q31_SPLIT_ACC_MAX,
+    Requant,
+    accumulator_bound,
+    q31_split_fits,
+    quantize_multiplier,
+)
 from m0nn.reference import fc_s8_raw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,6 +147,7 @@ class Case:
     out_u8: bool
     misalign: int
     weight_zero_point: NDArray[np.int64] | None = None  # as many as multipliers
+    split: bool = False  # Q31 inside the split path's domain: the _q31_split kernels run too
     expected: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
 
     def effective_weights(self) -> NDArray[np.int64]:
@@ -150,7 +166,8 @@ class Case:
         rq = self.requant
         head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8,
                 self.act_max + u8, int(rq.per_channel), MODES[rq.mode], int(self.bias is not None),
-                self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None), w4.size]  # fmt: skip
+                self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None), w4.size,
+                int(self.split)]  # fmt: skip
         parts = [
             np.array(head, "<i4").tobytes(),
             self.x.astype(np.int8).tobytes(),
@@ -242,6 +259,24 @@ class Generator:
         r = np.where(peak + np.where(r > 0, np.int64(1) << np.maximum(r - 1, 0), 0) > INT32_MAX, 0, r)
         return Requant("shift", np.ones(n, np.int32), (-r).astype(np.int32))
 
+    def _split_edge_bias(self, x: NDArray[np.int64], eff: NDArray[np.int64], io: int) -> NDArray[np.int64] | None:
+        """A bias putting every row's proven bound (|folded bias| + 128 sum |w|) at
+        2^30 - 1 less 0..3, its sign that of row 0's x @ w (so that row's
+        accumulator nears the bound); None where the weights alone exceed it."""
+        room = Q31_SPLIT_ACC_MAX - 128 * np.abs(eff).sum(axis=1) - self.rng.integers(0, 4, size=eff.shape[0])
+        if room.min() < 0:
+            return None
+        sign = 1 if int(x @ eff[0]) >= 0 else -1
+        return sign * room - io * eff.sum(axis=1)
+
+    def _split_edge_requant(self, n: int) -> Requant:
+        """Q31 with multipliers near 2^31 - 1 (or 2^30, or uniform) and right shifts."""
+        top = 2**31 - 1 - self.rng.integers(0, 4, size=n)
+        m = np.where(self.rng.random(n) < 0.6, top, self.rng.integers(2**30, 2**31, size=n))
+        s = np.where(self.rng.random(n) < 0.3, self.rng.choice(np.array([Q31_SHIFT_MIN, -1]), size=n),
+                     self.rng.integers(Q31_SHIFT_MIN, 0, size=n))  # fmt: skip
+        return Requant("q31", m.astype(np.int32), s.astype(np.int32))
+
     def case(self) -> Case:
         while True:
             c = self._draw()
@@ -263,10 +298,18 @@ class Generator:
         if rng.random() < 0.3:  # a weight zero point, applied by the kernels
             z = self._ints(-128, 127, (n_out if per_channel else 1,))
         eff = w - np.broadcast_to(z, (n_out,))[:, None] if z is not None else w
+        edge = rng.random() < 0.1
+        if edge:  # the split path's edge: x drives row 0 towards the bound
+            x = np.where(eff[0] > 0, -128, 127) if rng.random() < 0.5 else np.where(eff[0] > 0, 127, -128)
         partial = (x + io) @ eff.T
-        bias = self._bias(partial, eff.sum(axis=1), io)
+        bias = self._split_edge_bias(x, eff, io) if edge else self._bias(partial, eff.sum(axis=1), io)
         acc = partial + (bias if bias is not None else 0)
-        rq = self._requant(acc[None, :], per_channel, n_in)
+        rq = self._split_edge_requant(n_out if per_channel else 1) if edge else None
+        rq = rq or self._requant(acc[None, :], per_channel, n_in)
+        # the input zero point folded into the bias, as the generator's layer holds it
+        folded_bias = (bias if bias is not None else 0) + io * eff.sum(axis=1)
+        bound = int(accumulator_bound(eff, np.broadcast_to(folded_bias, (n_out,))).max())
+        split = rq.mode == "q31" and q31_split_fits(bound, rq.shift)
         zp = int(rng.choice(np.array([-128, 127, 0, int(rng.integers(-128, 128))])))
         clamp = rng.integers(0, 3)
         lo, hi = -128, 127
@@ -275,7 +318,7 @@ class Generator:
         elif clamp == 2:
             lo, hi = sorted(int(v) for v in rng.integers(-128, 128, 2))
         c = Case(x.astype(np.int8), w.astype(np.int8), bias, io, zp, lo, hi, rq, bool(rng.random() < 0.3),
-                 int(rng.integers(0, 4)), z)  # fmt: skip
+                 int(rng.integers(0, 4)), z, split)  # fmt: skip
         try:
             y = fc_s8_raw(x, w, bias, io, zp, lo, hi, rq, "fuzz", z)
         except ModelError:
@@ -337,6 +380,7 @@ def run_stream(
 class TargetResult:
     target: str
     calls: int = 0
+    split_calls: int = 0
     cases: int = 0
     mismatches: int = 0
     seconds: float = 0.0
@@ -383,8 +427,9 @@ def run(
                     )
                     res.mismatches += 1
                     continue
-                _, got_calls, _, bad = lines[-1].split()
+                _, got_calls, _, bad, _, got_split = lines[-1].split()
                 res.calls += int(got_calls)
+                res.split_calls += int(got_split)
                 res.cases += k
                 res.mismatches += int(bad)
                 for line in lines[:-1]:
@@ -392,7 +437,10 @@ def run(
                         _, idx, *rest = line.split()
                         res.first_mismatches.append(f"batch case {done + int(idx)}: {' '.join(rest)}")
             done += k
-            summary = ", ".join(f"{t} {results[t].calls} calls {results[t].mismatches} mismatches" for t in targets)
+            summary = ", ".join(
+                f"{t} {results[t].calls} calls ({results[t].split_calls} split) {results[t].mismatches} mismatches"
+                for t in targets
+            )
             checked = gen.tflite_checks + gen_m0.tflite_checks
             n_bad = len(gen.tflite_mismatches) + len(gen_m0.tflite_mismatches)
             log(f"m0nn fuzz: {done}/{n_cases} cases; {summary}; tflite {checked} outputs {n_bad} mismatches "
@@ -419,6 +467,7 @@ def run(
         "targets": {
             t: {
                 "calls": r.calls,
+                "split_calls": r.split_calls,
                 "cases": r.cases,
                 "mismatches": r.mismatches,
                 "seconds": round(r.seconds, 1),
@@ -447,7 +496,13 @@ def markdown(result: dict[str, Any]) -> str:
         "are in `docs/fuzz.json`, which a test checks. Each case is one random or extreme layer; it runs on",
         "`m0nn_fc_s8` and on the blocked kernel of its requantization in both layouts (three calls; a fourth,",
         "`m0nn_fc_s8_b4*`, where the weights lie in [-8, 7]), and",
-        "every output byte is compared with the Python integer reference. Q31 layers are also compared with",
+        "every output byte is compared with the Python integer reference. A Q31 case inside the domain of",
+        'the split kernels (no 64-bit multiply; docs/numerics.md "Q31 without the 64-bit multiply"), as',
+        "`m0nn.quant.q31_split_fits` decides it on the case's proven accumulator bound, also runs",
+        "`m0nn_fc_s8_b8_q31_split` and `m0nn_fc_s8_b8w_q31_split` (and `m0nn_fc_s8_b4_q31_split` with",
+        "4-bit weights); one case in ten is drawn at that domain's edge (bound 2^30 - 1 less 0..3, the",
+        "input driving one accumulator towards it, multipliers near 2^31 - 1, shifts in [-31, -1]).",
+        "Q31 layers are also compared with",
         "an independent TFLite-style reference (MultiplyByQuantizedMultiplier written from TFLite's",
         "definition in fuzz.py, not quant.py).",
         "",
@@ -463,12 +518,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"Seed {result['seed']}, {result['cases']} cases ({result['redrawn_cases']} draws outside the kernels'",
         f"contract redrawn), {result['total_seconds']} s in all ({result['generation_seconds']} s generating).",
         "",
-        "| target | build | calls | mismatches | seconds |",
-        "|---|---|---|---|---|",
+        "| target | build | calls | split calls | mismatches | seconds |",
+        "|---|---|---|---|---|---|",
     ]
     for name, t in result["targets"].items():
         build = M0_BUILD if name == "m0" else "gcc " + " ".join(TARGETS[name])
-        lines.append(f"| {name} | {build} | {t['calls']} | {t['mismatches']} | {t['seconds']} |")
+        lines.append(f"| {name} | {build} | {t['calls']} | {t['split_calls']} | {t['mismatches']} | {t['seconds']} |")
     tfl = result["tflite_reference"]
     lines += [
         "",
@@ -499,7 +554,8 @@ def main(seed: int, calls: int, targets: list[str], out: Path | None, models: in
     result = run(seed, calls, targets, models=models)
     good = ok(result)
     print(f"m0nn fuzz: {'no mismatch' if good else 'MISMATCHES'}; " + ", ".join(
-        f"{t}: {r['calls']} calls, {r['mismatches']} mismatches" for t, r in result["targets"].items()
+        f"{t}: {r['calls']} calls ({r['split_calls']} split), {r['mismatches']} mismatches"
+        for t, r in result["targets"].items()
     ) + f"; tflite: {result['tflite_reference']['q31_outputs_checked']} outputs, "
         f"{result['tflite_reference']['mismatches']} mismatches")  # fmt: skip
     if not good:

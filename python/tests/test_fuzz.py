@@ -26,7 +26,8 @@ def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
     result = fuzz.run(seed=7, calls=12000, targets=targets, log=lambda _: None, models=100)
     assert fuzz.ok(result), json.dumps(result, indent=1)[:3000]
     for target in targets:
-        assert 12000 <= result["targets"][target]["calls"] <= 16000
+        assert 12000 <= result["targets"][target]["calls"] <= 20000
+        assert result["targets"][target]["split_calls"] > 0, target
         assert result["models"]["targets"][target]["model_runs"] == 100 * fuzz_models.VECTORS
     assert result["tflite_reference"]["q31_outputs_checked"] > 10000
 
@@ -34,12 +35,14 @@ def test_short_run_native_sanitized_and_m0_has_no_mismatch() -> None:
 @pytest.mark.parametrize("target", ["native", "m0"])
 def test_driver_reports_a_wrong_byte(tmp_path: Path, target: str) -> None:
     """The comparison can fail: one expected byte changed gives exactly the
-    mismatches of that case (its three to five kernel calls), on the host and the M0."""
+    mismatches of that case (its three to seven kernel calls), on the host and the M0."""
     tool = "qemu-system-arm" if target == "m0" else "gcc"
     if shutil.which(tool) is None or (target == "m0" and shutil.which("arm-none-eabi-gcc") is None):
         pytest.skip(f"needs {tool}")
     gen = fuzz.Generator(3, small=target == "m0")
     cases = [gen.case() for _ in range(40)]
+    # the changed case is one the split kernels run too
+    cases[17] = next(c for c in iter(gen.case, None) if c.split and fits_int4(c.weights))
     cases[17].expected = cases[17].expected.copy()
     cases[17].expected[0] = np.int8(int(cases[17].expected[0]) ^ 1)
     exe = fuzz.build(target, tmp_path)
@@ -47,13 +50,19 @@ def test_driver_reports_a_wrong_byte(tmp_path: Path, target: str) -> None:
     lines = [line for line in lines if line.startswith(("mismatch", "calls"))]
     assert proc.returncode == 1
 
-    # three kernel calls, a fourth with 4-bit weights, one more (m0nn_fc_s8_small) for MUL32
+    # three kernel calls, a fourth with 4-bit weights, one more (m0nn_fc_s8_small) for MUL32,
+    # two or three more (the _q31_split kernels) inside the split domain
+    def n_split(c: fuzz.Case) -> int:
+        return (2 + fits_int4(c.weights)) if c.split else 0
+
     def n_calls(c: fuzz.Case) -> int:
-        return 3 + fits_int4(c.weights) + (c.requant.mode == "mul32")
+        return 3 + fits_int4(c.weights) + (c.requant.mode == "mul32") + n_split(c)
 
     n_kernels = n_calls(cases[17])
+    assert n_kernels == 7
     calls = sum(n_calls(c) for c in cases)
-    assert lines[-1] == f"calls {calls} mismatches {n_kernels}"
+    assert lines[-1] == f"calls {calls} mismatches {n_kernels} split {sum(n_split(c) for c in cases)}"
+    assert {line.split()[2] for line in lines[:-1]} >= {"b8_split", "b8w_split", "b4_split"}
     assert {line.split()[1] for line in lines[:-1]} == {"17"}
 
 
@@ -76,7 +85,8 @@ def test_recorded_long_run() -> None:
     assert isinstance(result["seed"], int) and result["total_seconds"] > 0
     assert set(result["targets"]) == {"native", "native_asan", "m0"}
     for name, t in result["targets"].items():
-        assert t["calls"] >= 10**6 and 3 * t["cases"] <= t["calls"] <= 5 * t["cases"], name
+        assert t["calls"] >= 10**6 and 3 * t["cases"] <= t["calls"] <= 7 * t["cases"], name
+        assert 0 < t["split_calls"] < t["calls"], name  # the _q31_split kernels ran
         assert t["mismatches"] == 0 and t["first_mismatches"] == [] and t["sanitizer_errors"] == [], name
         assert t["seconds"] > 0
     assert result["tflite_reference"]["q31_outputs_checked"] > 10**6

@@ -1,18 +1,19 @@
 /* The C side of `m0nn fuzz` (python/m0nn/fuzz.py): reads layer cases from a
  * binary stream (stdin), runs each through m0nn_fc_s8 (row-major weights) and
  * the blocked kernel of its requantization on both layouts (m0nn_fc_s8_b8*,
- * m0nn_fc_s8_b8w*), and compares every output byte with the expected bytes of
+ * m0nn_fc_s8_b8w*; the _q31_split kernels too for a Q31 case inside their
+ * domain), and compares every output byte with the expected bytes of
  * the Python integer reference. A guard byte after the output catches writes
  * past out_size; built with -fsanitize=address,undefined, ASan and UBSan catch
  * the rest. Prints one line per mismatch ("mismatch CASE KERNEL INDEX GOT
- * WANT") and a last line "calls N mismatches M". Host only (stdio, malloc). */
+ * WANT") and a last line "calls N mismatches M split S". Host only (stdio, malloc). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "m0nn.h"
 
-#define N_HEADER 14
+#define N_HEADER 15
 
 static int read_exact(void *buf, size_t n)
 {
@@ -74,6 +75,7 @@ int main(void)
     static const m0nn_fc_fn_t narrow[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
     static const m0nn_fc_fn_t wide[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
     static const m0nn_fc_fn_t packed4[3] = {m0nn_fc_s8_b4_q31, m0nn_fc_s8_b4, m0nn_fc_s8_b4_shift};
+    long split_calls = 0;
     long calls = 0;
     long mismatches = 0;
     long index = 0;
@@ -82,7 +84,8 @@ int main(void)
     while (read_exact(h, sizeof h) && !feof(stdin)) {
         /* in, out, input_offset, output_offset, act_min, act_max, per_channel,
          * requant, has_bias, input misalignment, blocked bytes, wide bytes,
-         * has_weight_zero_point, packed 4-bit bytes (0: weights beyond [-8, 7]) */
+         * has_weight_zero_point, packed 4-bit bytes (0: weights beyond [-8, 7]),
+         * split (Q31 inside the _q31_split kernels' domain) */
         const int32_t in = h[0];
         const int32_t out = h[1];
         const int32_t n_quant = h[6] ? out : 1;
@@ -143,6 +146,18 @@ int main(void)
             mismatches += check(index, "b4", packed4[h[7]], &p, (const int8_t *)xu_at, expected);
             ++calls;
         }
+        if (h[14] && h[7] == M0NN_REQUANT_Q31) {
+            p.weights = wb;
+            mismatches += check(index, "b8_split", m0nn_fc_s8_b8_q31_split, &p, (const int8_t *)xu_at, expected);
+            p.weights = ww;
+            mismatches += check(index, "b8w_split", m0nn_fc_s8_b8w_q31_split, &p, (const int8_t *)xu_at, expected);
+            split_calls += 2;
+            if (h[13] > 0) {
+                p.weights = w4;
+                mismatches += check(index, "b4_split", m0nn_fc_s8_b4_q31_split, &p, (const int8_t *)xu_at, expected);
+                ++split_calls;
+            }
+        }
         free(x);
         free(w);
         free(wb);
@@ -157,6 +172,6 @@ int main(void)
         free(xu);
         ++index;
     }
-    printf("calls %ld mismatches %ld\n", calls, mismatches);
+    printf("calls %ld mismatches %ld split %ld\n", calls + split_calls, mismatches, split_calls);
     return mismatches != 0;
 }

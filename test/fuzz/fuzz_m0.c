@@ -3,16 +3,17 @@
  * semihosting (QEMU's -semihosting-config target=native), into static buffers
  * sized for the 16 KB of the micro:bit (the Python side draws cases that fit).
  * Runs m0nn_fc_s8 and the blocked kernel of each case's requantization on both
- * layouts (the ARMv6-M assembly paths), compares every byte with the expected
+ * layouts (the ARMv6-M assembly paths; the _q31_split kernels too for a Q31
+ * case inside their domain), compares every byte with the expected
  * bytes of the Python integer reference, prints one line per mismatch and a
- * last line "calls N mismatches M", and exits with 0 (none) or 1. */
+ * last line "calls N mismatches M split S", and exits with 0 (none) or 1. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "m0nn.h"
 #include "m0qemu.h"
 
-#define N_HEADER 14
+#define N_HEADER 15
 #define MAX_IN 200
 #define MAX_OUT 24
 #define MAX_W 1024
@@ -113,6 +114,7 @@ int main(void)
     static const m0nn_fc_fn_t narrow[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
     static const m0nn_fc_fn_t wide[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
     static const m0nn_fc_fn_t packed4[3] = {m0nn_fc_s8_b4_q31, m0nn_fc_s8_b4, m0nn_fc_s8_b4_shift};
+    long split_calls = 0;
     static const char name[] = "m0nn_fuzz_cases.bin";
     uint32_t open_block[3];
     long calls = 0;
@@ -178,12 +180,26 @@ int main(void)
             mismatches += check(index, "b4", packed4[h[7]], &p, (const int8_t *)(xu + h[9]));
             ++calls;
         }
+        if (h[14] && h[7] == M0NN_REQUANT_Q31) { /* inside the _q31_split kernels' domain */
+            p.weights = wb;
+            mismatches += check(index, "b8_split", m0nn_fc_s8_b8_q31_split, &p, (const int8_t *)(xu + h[9]));
+            p.weights = ww;
+            mismatches += check(index, "b8w_split", m0nn_fc_s8_b8w_q31_split, &p, (const int8_t *)(xu + h[9]));
+            split_calls += 2;
+            if (h[13] > 0) {
+                p.weights = w4;
+                mismatches += check(index, "b4_split", m0nn_fc_s8_b4_q31_split, &p, (const int8_t *)(xu + h[9]));
+                ++split_calls;
+            }
+        }
         ++index;
     }
     m0qemu_puts("calls ");
-    put_int(calls);
+    put_int(calls + split_calls);
     m0qemu_puts(" mismatches ");
     put_int(mismatches);
+    m0qemu_puts(" split ");
+    put_int(split_calls);
     m0qemu_puts("\n");
     m0qemu_exit(mismatches != 0);
 }
