@@ -124,7 +124,7 @@ def require_quant_stub(model: nn.Module) -> None:
         hint = "m0nn.train_conv.QNet(*layers)" if isinstance(model, nn.Sequential) else "x = self.quant(x)"
         raise ModelError(
             f"model ({type(model).__name__}) has no torch.ao.quantization.QuantStub, so its input stays float: "
-            f"quantize the input first ({hint}, and a DeQuantStub on the output; see README, Training)"
+            f"quantize the input first ({hint}, and a DeQuantStub on the output; see README, 'Bringing your own model')"
         )
 
 
