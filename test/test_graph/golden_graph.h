@@ -24,10 +24,12 @@
 #define G_CONV1D_INPUT_ZERO_POINT (-7)
 #define G_CONV1D_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONV1D_STACK_SIZE bytes from the call of g_conv1d_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONV1D_ARENA_SIZE 352
 #define G_CONV1D_ARENA_LOWER_BOUND 352
+#define G_CONV1D_STACK_SIZE 1180
 #define G_CONV1D_N_OPS 3
 
 /* op 0: input: transpose [96] -> [3, 32]: [3][32] -> [32][3] */
@@ -541,10 +543,12 @@ static const int8_t g_conv1d_test_trace[G_CONV1D_TRACE_N][G_CONV1D_TRACE_SIZE] =
 #define G_CONV1D_EDGES_INPUT_ZERO_POINT (-4)
 #define G_CONV1D_EDGES_OUTPUT_ZERO_POINT (5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONV1D_EDGES_STACK_SIZE bytes from the call of g_conv1d_edges_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONV1D_EDGES_ARENA_SIZE 136
 #define G_CONV1D_EDGES_ARENA_LOWER_BOUND 136
+#define G_CONV1D_EDGES_STACK_SIZE 1180
 #define G_CONV1D_EDGES_N_OPS 4
 
 /* op 0: input: transpose [76] -> [4, 19]: [4][19] -> [19][4] */
@@ -786,10 +790,12 @@ static const int8_t g_conv1d_edges_test_trace[G_CONV1D_EDGES_TRACE_N][G_CONV1D_E
 #define G_CONV2D_INPUT_ZERO_POINT (-5)
 #define G_CONV2D_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONV2D_STACK_SIZE bytes from the call of g_conv2d_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONV2D_ARENA_SIZE 320
 #define G_CONV2D_ARENA_LOWER_BOUND 319
+#define G_CONV2D_STACK_SIZE 1180
 #define G_CONV2D_N_OPS 4
 
 /* op 0: input: transpose [144] -> [2, 9, 8]: [2][72] -> [72][2] */
@@ -1221,10 +1227,12 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
 #define G_DEPTHWISE_INPUT_ZERO_POINT (-2)
 #define G_DEPTHWISE_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_DEPTHWISE_STACK_SIZE bytes from the call of g_depthwise_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_ARENA_SIZE 504
 #define G_DEPTHWISE_ARENA_LOWER_BOUND 504
+#define G_DEPTHWISE_STACK_SIZE 1336
 #define G_DEPTHWISE_N_OPS 5
 
 /* op 0: input: transpose [168] -> [4, 7, 6]: [4][42] -> [42][4] */
@@ -1714,10 +1722,12 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
 #define G_DEPTHWISE_BANDS_INPUT_ZERO_POINT (-6)
 #define G_DEPTHWISE_BANDS_OUTPUT_ZERO_POINT (-22)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_DEPTHWISE_BANDS_STACK_SIZE bytes from the call of g_depthwise_bands_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_BANDS_ARENA_SIZE 991
 #define G_DEPTHWISE_BANDS_ARENA_LOWER_BOUND 990
+#define G_DEPTHWISE_BANDS_STACK_SIZE 1336
 #define G_DEPTHWISE_BANDS_N_OPS 6
 
 /* op 0: input: transpose [495] -> [5, 9, 11]: [5][99] -> [99][5] */
@@ -2799,10 +2809,12 @@ static const int8_t g_depthwise_bands_test_trace[G_DEPTHWISE_BANDS_TRACE_N][G_DE
 #define G_POOLS_INPUT_ZERO_POINT (-2)
 #define G_POOLS_OUTPUT_ZERO_POINT (-1)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_POOLS_STACK_SIZE bytes from the call of g_pools_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_POOLS_ARENA_SIZE 900
 #define G_POOLS_ARENA_LOWER_BOUND 900
+#define G_POOLS_STACK_SIZE 1180
 #define G_POOLS_N_OPS 8
 
 /* op 0: input: transpose [300] -> [3, 10, 10]: [3][100] -> [100][3] */
@@ -3550,10 +3562,12 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
 #define G_RESIDUAL_INPUT_ZERO_POINT (-4)
 #define G_RESIDUAL_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_RESIDUAL_STACK_SIZE bytes from the call of g_residual_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_RESIDUAL_ARENA_SIZE 384
 #define G_RESIDUAL_ARENA_LOWER_BOUND 384
+#define G_RESIDUAL_STACK_SIZE 1180
 #define G_RESIDUAL_N_OPS 7
 
 /* op 0: input: transpose [64] -> [4, 16]: [4][16] -> [16][4] */
@@ -3983,10 +3997,12 @@ static const int8_t g_residual_test_trace[G_RESIDUAL_TRACE_N][G_RESIDUAL_TRACE_S
 #define G_CONCAT_INPUT_ZERO_POINT (-7)
 #define G_CONCAT_OUTPUT_ZERO_POINT (-14)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONCAT_STACK_SIZE bytes from the call of g_concat_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONCAT_ARENA_SIZE 504
 #define G_CONCAT_ARENA_LOWER_BOUND 432
+#define G_CONCAT_STACK_SIZE 1180
 #define G_CONCAT_N_OPS 8
 
 /* op 0: input: transpose [108] -> [3, 6, 6]: [3][36] -> [36][3] */
@@ -4514,10 +4530,12 @@ static const int8_t g_concat_test_trace[G_CONCAT_TRACE_N][G_CONCAT_TRACE_SIZE] =
 #define G_SOFTMAX_INPUT_ZERO_POINT (8)
 #define G_SOFTMAX_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_SOFTMAX_STACK_SIZE bytes from the call of g_softmax_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_SOFTMAX_ARENA_SIZE 26
 #define G_SOFTMAX_ARENA_LOWER_BOUND 26
+#define G_SOFTMAX_STACK_SIZE 172
 #define G_SOFTMAX_N_OPS 3
 
 /* op 0: gemm3: fc [12] -> [16], input zero point folded into the bias, clamp [-128, 127]; |acc| <= 101936;
@@ -4696,10 +4714,12 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 #define G_CNN_INPUT_ZERO_POINT (-4)
 #define G_CNN_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CNN_STACK_SIZE bytes from the call of g_cnn_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CNN_ARENA_SIZE 640
 #define G_CNN_ARENA_LOWER_BOUND 640
+#define G_CNN_STACK_SIZE 1180
 #define G_CNN_N_OPS 5
 
 /* op 0: conv3: conv [1, 8, 8] -> [8, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
@@ -5220,10 +5240,12 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
 #define G_SIGMOID_INPUT_ZERO_POINT (5)
 #define G_SIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_SIGMOID_STACK_SIZE bytes from the call of g_sigmoid_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_SIGMOID_ARENA_SIZE 0
 #define G_SIGMOID_ARENA_LOWER_BOUND 0
+#define G_SIGMOID_STACK_SIZE 84
 #define G_SIGMOID_N_OPS 1
 
 /* op 0: sigmoid7: lut [16] -> [16], table of Sigmoid (entry i: input i - 128) */
@@ -5332,10 +5354,12 @@ static const int8_t g_sigmoid_test_trace[G_SIGMOID_TRACE_N][G_SIGMOID_TRACE_SIZE
 #define G_TANH_INPUT_ZERO_POINT (5)
 #define G_TANH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_TANH_STACK_SIZE bytes from the call of g_tanh_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_TANH_ARENA_SIZE 0
 #define G_TANH_ARENA_LOWER_BOUND 0
+#define G_TANH_STACK_SIZE 84
 #define G_TANH_N_OPS 1
 
 /* op 0: tanh7: lut [16] -> [16], table of Tanh (entry i: input i - 128) */
@@ -5444,10 +5468,12 @@ static const int8_t g_tanh_test_trace[G_TANH_TRACE_N][G_TANH_TRACE_SIZE] = {
 #define G_LEAKYRELU_INPUT_ZERO_POINT (5)
 #define G_LEAKYRELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LEAKYRELU_STACK_SIZE bytes from the call of g_leakyrelu_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LEAKYRELU_ARENA_SIZE 0
 #define G_LEAKYRELU_ARENA_LOWER_BOUND 0
+#define G_LEAKYRELU_STACK_SIZE 84
 #define G_LEAKYRELU_N_OPS 1
 
 /* op 0: leakyrelu7: lut [16] -> [16], table of LeakyRelu (entry i: input i - 128) */
@@ -5556,10 +5582,12 @@ static const int8_t g_leakyrelu_test_trace[G_LEAKYRELU_TRACE_N][G_LEAKYRELU_TRAC
 #define G_HARDSIGMOID_INPUT_ZERO_POINT (5)
 #define G_HARDSIGMOID_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_HARDSIGMOID_STACK_SIZE bytes from the call of g_hardsigmoid_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_HARDSIGMOID_ARENA_SIZE 0
 #define G_HARDSIGMOID_ARENA_LOWER_BOUND 0
+#define G_HARDSIGMOID_STACK_SIZE 84
 #define G_HARDSIGMOID_N_OPS 1
 
 /* op 0: hardsigmoid7: lut [16] -> [16], table of HardSigmoid (entry i: input i - 128) */
@@ -5668,10 +5696,12 @@ static const int8_t g_hardsigmoid_test_trace[G_HARDSIGMOID_TRACE_N][G_HARDSIGMOI
 #define G_HARDSWISH_INPUT_ZERO_POINT (5)
 #define G_HARDSWISH_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_HARDSWISH_STACK_SIZE bytes from the call of g_hardswish_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_HARDSWISH_ARENA_SIZE 0
 #define G_HARDSWISH_ARENA_LOWER_BOUND 0
+#define G_HARDSWISH_STACK_SIZE 84
 #define G_HARDSWISH_N_OPS 1
 
 /* op 0: hardswish7: lut [16] -> [16], table of HardSwish (entry i: input i - 128) */
@@ -5780,10 +5810,12 @@ static const int8_t g_hardswish_test_trace[G_HARDSWISH_TRACE_N][G_HARDSWISH_TRAC
 #define G_ELU_INPUT_ZERO_POINT (5)
 #define G_ELU_OUTPUT_ZERO_POINT (-7)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_ELU_STACK_SIZE bytes from the call of g_elu_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_ELU_ARENA_SIZE 0
 #define G_ELU_ARENA_LOWER_BOUND 0
+#define G_ELU_STACK_SIZE 84
 #define G_ELU_N_OPS 1
 
 /* op 0: elu7: lut [16] -> [16], table of Elu (entry i: input i - 128) */
@@ -5892,10 +5924,12 @@ static const int8_t g_elu_test_trace[G_ELU_TRACE_N][G_ELU_TRACE_SIZE] = {
 #define G_SOFTMAX1_INPUT_ZERO_POINT (5)
 #define G_SOFTMAX1_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_SOFTMAX1_STACK_SIZE bytes from the call of g_softmax1_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_SOFTMAX1_ARENA_SIZE 0
 #define G_SOFTMAX1_ARENA_LOWER_BOUND 0
+#define G_SOFTMAX1_STACK_SIZE 136
 #define G_SOFTMAX1_N_OPS 1
 
 /* op 0: softmax7: softmax [16] -> [16], exp table Q15 for max - x = 0..255 */
@@ -6004,10 +6038,12 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 #define G_CNN_Q31_INPUT_ZERO_POINT (-4)
 #define G_CNN_Q31_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CNN_Q31_STACK_SIZE bytes from the call of g_cnn_q31_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CNN_Q31_ARENA_SIZE 640
 #define G_CNN_Q31_ARENA_LOWER_BOUND 640
+#define G_CNN_Q31_STACK_SIZE 1180
 #define G_CNN_Q31_N_OPS 5
 
 /* op 0: conv3: conv [1, 8, 8] -> [8, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
@@ -6528,10 +6564,12 @@ static const int8_t g_cnn_q31_test_trace[G_CNN_Q31_TRACE_N][G_CNN_Q31_TRACE_SIZE
 #define G_CONV2D_Q31_INPUT_ZERO_POINT (-5)
 #define G_CONV2D_Q31_OUTPUT_ZERO_POINT (2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONV2D_Q31_STACK_SIZE bytes from the call of g_conv2d_q31_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONV2D_Q31_ARENA_SIZE 320
 #define G_CONV2D_Q31_ARENA_LOWER_BOUND 319
+#define G_CONV2D_Q31_STACK_SIZE 1180
 #define G_CONV2D_Q31_N_OPS 4
 
 /* op 0: input: transpose [144] -> [2, 9, 8]: [2][72] -> [72][2] */
@@ -6963,10 +7001,12 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
 #define G_DEPTHWISE_Q31_INPUT_ZERO_POINT (-2)
 #define G_DEPTHWISE_Q31_OUTPUT_ZERO_POINT (19)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_DEPTHWISE_Q31_STACK_SIZE bytes from the call of g_depthwise_q31_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_Q31_ARENA_SIZE 504
 #define G_DEPTHWISE_Q31_ARENA_LOWER_BOUND 504
+#define G_DEPTHWISE_Q31_STACK_SIZE 1336
 #define G_DEPTHWISE_Q31_N_OPS 5
 
 /* op 0: input: transpose [168] -> [4, 7, 6]: [4][42] -> [42][4] */
@@ -7456,10 +7496,12 @@ static const int8_t g_depthwise_q31_test_trace[G_DEPTHWISE_Q31_TRACE_N][G_DEPTHW
 #define G_CONV1D_POW2_INPUT_ZERO_POINT (-7)
 #define G_CONV1D_POW2_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_CONV1D_POW2_STACK_SIZE bytes from the call of g_conv1d_pow2_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_CONV1D_POW2_ARENA_SIZE 352
 #define G_CONV1D_POW2_ARENA_LOWER_BOUND 352
+#define G_CONV1D_POW2_STACK_SIZE 1180
 #define G_CONV1D_POW2_N_OPS 3
 
 /* op 0: input: transpose [96] -> [3, 32]: [3][32] -> [32][3] */
@@ -7970,10 +8012,12 @@ static const int8_t g_conv1d_pow2_test_trace[G_CONV1D_POW2_TRACE_N][G_CONV1D_POW
 #define G_RESIDUAL_POW2_INPUT_ZERO_POINT (-4)
 #define G_RESIDUAL_POW2_OUTPUT_ZERO_POINT (-2)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_RESIDUAL_POW2_STACK_SIZE bytes from the call of g_residual_pow2_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_RESIDUAL_POW2_ARENA_SIZE 384
 #define G_RESIDUAL_POW2_ARENA_LOWER_BOUND 384
+#define G_RESIDUAL_POW2_STACK_SIZE 1180
 #define G_RESIDUAL_POW2_N_OPS 7
 
 /* op 0: input: transpose [64] -> [4, 16]: [4][16] -> [16][4] */
@@ -8391,10 +8435,12 @@ static const int8_t g_residual_pow2_test_trace[G_RESIDUAL_POW2_TRACE_N][G_RESIDU
 #define G_LANES_ODD_INPUT_ZERO_POINT (3)
 #define G_LANES_ODD_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_ODD_STACK_SIZE bytes from the call of g_lanes_odd_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_ODD_ARENA_SIZE 0
 #define G_LANES_ODD_ARENA_LOWER_BOUND 0
+#define G_LANES_ODD_STACK_SIZE 1180
 #define G_LANES_ODD_N_OPS 1
 
 /* op 0: lanes_odd_conv: conv [5, 6, 7] -> [13, 4, 6], kernel 3x3, stride (2, 1), dilation (1, 1),
@@ -9013,10 +9059,12 @@ static const int8_t g_lanes_odd_test_trace[G_LANES_ODD_TRACE_N][G_LANES_ODD_TRAC
 #define G_LANES_ODD_Q31_INPUT_ZERO_POINT (3)
 #define G_LANES_ODD_Q31_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_ODD_Q31_STACK_SIZE bytes from the call of g_lanes_odd_q31_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_ODD_Q31_ARENA_SIZE 0
 #define G_LANES_ODD_Q31_ARENA_LOWER_BOUND 0
+#define G_LANES_ODD_Q31_STACK_SIZE 1180
 #define G_LANES_ODD_Q31_N_OPS 1
 
 /* op 0: lanes_odd_q31_conv: conv [5, 6, 7] -> [13, 4, 6], kernel 3x3, stride (2, 1), dilation (1, 1),
@@ -9635,10 +9683,12 @@ static const int8_t g_lanes_odd_q31_test_trace[G_LANES_ODD_Q31_TRACE_N][G_LANES_
 #define G_LANES_NARROW_INPUT_ZERO_POINT (3)
 #define G_LANES_NARROW_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_NARROW_STACK_SIZE bytes from the call of g_lanes_narrow_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_NARROW_ARENA_SIZE 0
 #define G_LANES_NARROW_ARENA_LOWER_BOUND 0
+#define G_LANES_NARROW_STACK_SIZE 1180
 #define G_LANES_NARROW_N_OPS 1
 
 /* op 0: lanes_narrow_conv: conv [2, 19] -> [3, 3], kernel 1x7, stride (1, 2), dilation (1, 3),
@@ -9774,10 +9824,12 @@ static const int8_t g_lanes_narrow_test_trace[G_LANES_NARROW_TRACE_N][G_LANES_NA
 #define G_LANES_DILATED_Q31_INPUT_ZERO_POINT (3)
 #define G_LANES_DILATED_Q31_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_DILATED_Q31_STACK_SIZE bytes from the call of g_lanes_dilated_q31_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_DILATED_Q31_ARENA_SIZE 0
 #define G_LANES_DILATED_Q31_ARENA_LOWER_BOUND 0
+#define G_LANES_DILATED_Q31_STACK_SIZE 1180
 #define G_LANES_DILATED_Q31_N_OPS 1
 
 /* op 0: lanes_dilated_q31_conv: conv [3, 5, 9] -> [6, 4, 5], kernel 2x3, stride (1, 2), dilation (2, 2),
@@ -10104,10 +10156,12 @@ static const int8_t g_lanes_dilated_q31_test_trace[G_LANES_DILATED_Q31_TRACE_N][
 #define G_LANES_TILES_INPUT_ZERO_POINT (3)
 #define G_LANES_TILES_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_TILES_STACK_SIZE bytes from the call of g_lanes_tiles_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_TILES_ARENA_SIZE 0
 #define G_LANES_TILES_ARENA_LOWER_BOUND 0
+#define G_LANES_TILES_STACK_SIZE 1180
 #define G_LANES_TILES_N_OPS 1
 
 /* op 0: lanes_tiles_conv: conv [7, 3, 40] -> [8, 3, 40], kernel 3x3, stride (1, 1), dilation (2, 1),
@@ -11817,10 +11871,12 @@ static const int8_t g_lanes_tiles_test_trace[G_LANES_TILES_TRACE_N][G_LANES_TILE
 #define G_LANES_EXTREME_INPUT_ZERO_POINT (-128)
 #define G_LANES_EXTREME_OUTPUT_ZERO_POINT (-128)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_EXTREME_STACK_SIZE bytes from the call of g_lanes_extreme_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_EXTREME_ARENA_SIZE 0
 #define G_LANES_EXTREME_ARENA_LOWER_BOUND 0
+#define G_LANES_EXTREME_STACK_SIZE 1180
 #define G_LANES_EXTREME_N_OPS 1
 
 /* op 0: lanes_extreme_conv: conv [4, 2, 9] -> [16, 2, 9], kernel 1x3, stride (1, 1), dilation (1, 1),
@@ -12266,10 +12322,12 @@ static const int8_t g_lanes_extreme_test_trace[G_LANES_EXTREME_TRACE_N][G_LANES_
 #define G_LANES_EXTREME_ZP_INPUT_ZERO_POINT (127)
 #define G_LANES_EXTREME_ZP_OUTPUT_ZERO_POINT (0)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_EXTREME_ZP_STACK_SIZE bytes from the call of g_lanes_extreme_zp_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_EXTREME_ZP_ARENA_SIZE 0
 #define G_LANES_EXTREME_ZP_ARENA_LOWER_BOUND 0
+#define G_LANES_EXTREME_ZP_STACK_SIZE 1180
 #define G_LANES_EXTREME_ZP_N_OPS 1
 
 /* op 0: lanes_extreme_zp_conv: conv [16, 3, 5] -> [12, 3, 5], kernel 1x1, stride (1, 1), dilation (1, 1),
@@ -12737,10 +12795,12 @@ static const int8_t g_lanes_extreme_zp_test_trace[G_LANES_EXTREME_ZP_TRACE_N][G_
 #define G_LANES_POINTWISE_POW2_INPUT_ZERO_POINT (3)
 #define G_LANES_POINTWISE_POW2_OUTPUT_ZERO_POINT (-5)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most G_LANES_POINTWISE_POW2_STACK_SIZE bytes from the call of g_lanes_pointwise_pow2_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_LANES_POINTWISE_POW2_ARENA_SIZE 0
 #define G_LANES_POINTWISE_POW2_ARENA_LOWER_BOUND 0
+#define G_LANES_POINTWISE_POW2_STACK_SIZE 1180
 #define G_LANES_POINTWISE_POW2_N_OPS 1
 
 /* op 0: lanes_pointwise_pow2_conv: conv [16, 5, 3] -> [32, 5, 3], kernel 1x1, stride (1, 1), dilation (1, 1),

@@ -24,10 +24,12 @@
 #define ACTIVITY_INPUT_ZERO_POINT (-1)
 #define ACTIVITY_OUTPUT_ZERO_POINT (35)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most ACTIVITY_STACK_SIZE bytes from the call of activity_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define ACTIVITY_ARENA_SIZE 384
 #define ACTIVITY_ARENA_LOWER_BOUND 384
+#define ACTIVITY_STACK_SIZE 1336
 #define ACTIVITY_N_OPS 9
 
 /* op 0: input: transpose [96] -> [3, 32]: [3][32] -> [32][3] */

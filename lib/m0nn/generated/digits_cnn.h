@@ -24,10 +24,12 @@
 #define DIGITS_CNN_INPUT_ZERO_POINT (-128)
 #define DIGITS_CNN_OUTPUT_ZERO_POINT (8)
 /* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the
- * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of
- * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */
+ * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at
+ * most DIGITS_CNN_STACK_SIZE bytes from the call of digits_cnn_run (the frames of m0nn_graph_run and the
+ * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define DIGITS_CNN_ARENA_SIZE 640
 #define DIGITS_CNN_ARENA_LOWER_BOUND 640
+#define DIGITS_CNN_STACK_SIZE 1180
 #define DIGITS_CNN_N_OPS 5
 
 /* op 0: /body/body.0/Conv: conv [1, 8, 8] -> [8, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),

@@ -319,11 +319,16 @@ typedef struct {
 
 /* Stack scratch of m0nn_conv_s8's fast path: a band of M0NN_CONV_SCRATCH bytes
  * and the accumulators of M0NN_CONV_PAIR_CHANNELS channels (Q31 and SHIFT
- * layers), 768 bytes in all. m0nn_depthwise_conv_s8 uses at most 708 bytes of
- * stack scratch (multiplier 1, 3x3 or 1x3, stride_w 1: a packed band of one
- * channel's plane, 10 rows of 14 words, and three job structures; other
- * multiplier-1 shapes: 640 bytes, a packed band, its weights and a row of pair
- * sums). */
+ * layers), 768 bytes of arrays. m0nn_depthwise_conv_s8's arrays take at most 708
+ * bytes (multiplier 1, 3x3 or 1x3, stride_w 1: a packed band of one channel's
+ * plane, 10 rows of 14 words, and three job structures; other multiplier-1
+ * shapes: 640 bytes, a packed band, its weights and a row of pair sums). The
+ * whole stack of a kernel is more: these arrays, the saved registers and spills
+ * of every frame of its call chain. With gcc -O2 on Cortex-M0, from the call of
+ * m0nn_graph_run: 1,180 bytes for a model whose deepest kernel is m0nn_conv_s8's
+ * fast path, 1,336 with the depthwise 3x3 one. A generated graph header states
+ * its model's figure as <NAME>_STACK_SIZE (m0nn.graph.stack_size, per function
+ * from -fstack-usage; docs/numerics.md "The budget"). */
 #define M0NN_CONV_SCRATCH 640
 #define M0NN_CONV_PAIR_CHANNELS 32
 

@@ -24,6 +24,7 @@ from m0nn.graph.ir import (
 )
 from m0nn.graph.lanes import lane_consts, lane_words, tile_positions, window_weights
 from m0nn.graph.plan import ArenaPlan, plan_arena
+from m0nn.graph.stack_size import stack_bytes
 from m0nn.names import comment_text, display
 from m0nn.quant import INT32_MAX, Requant
 
@@ -258,10 +259,12 @@ def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = 
         f"#define {up}_INPUT_ZERO_POINT ({ti.zero_point})",
         f"#define {up}_OUTPUT_ZERO_POINT ({to.zero_point})",
         "/* Bytes of the activation arena, planned by liveness (4-byte aligned offsets); the lower bound is the",
-        " * largest total of intermediate tensors alive at once. Scratch: a standard conv takes 768 bytes of",
-        " * stack (M0NN_CONV_SCRATCH, M0NN_CONV_PAIR_CHANNELS); no operator needs arena scratch. */",
+        " * largest total of intermediate tensors alive at once. No operator needs arena scratch. Stack: at",
+        f" * most {up}_STACK_SIZE bytes from the call of {p}_run (the frames of m0nn_graph_run and the",
+        " * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */",
         f"#define {up}_ARENA_SIZE {plan.size}",
         f"#define {up}_ARENA_LOWER_BOUND {plan.lower_bound}",
+        f"#define {up}_STACK_SIZE {stack_bytes(model)}",
         f"#define {up}_N_OPS {len(model.ops)}",
         "",
         *blocks,

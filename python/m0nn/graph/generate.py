@@ -15,10 +15,9 @@ from m0nn.graph.code_size import code_bytes, data_bytes
 from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
-from m0nn.graph.ir import ConvOp, GModel
-from m0nn.graph.lanes import SCRATCH
 from m0nn.graph.plan import plan_arena
 from m0nn.graph.reference import quantize_input, run_all
+from m0nn.graph.stack_size import stack_bytes
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, comment_text, path_text
 from m0nn.settings import Settings
@@ -42,24 +41,16 @@ class Budget:
             raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
 
 
-# Stack scratch of the conv fast path (m0nn.h: a band of M0NN_CONV_SCRATCH bytes and
-# M0NN_CONV_PAIR_CHANNELS accumulators); the depthwise one uses less (160 words).
-PAIR_STACK = SCRATCH + 4 * 32
-
-
-def stack_scratch(model: GModel) -> int:
-    return PAIR_STACK if any(isinstance(op, ConvOp) for op in model.ops) else 0
-
-
-def check_budget(name: str, ram_needed: int, flash_data: int, budget: Budget) -> None:
-    """RAM and flash (the header's constant data plus the lib/m0nn code linked,
-    m0nn.graph.code_size) against the target's; ModelError with the numbers."""
+def check_budget(name: str, ram: dict[str, int], flash_data: int, budget: Budget) -> None:
+    """RAM (arena, input, output and the stack <name>_run uses, m0nn.graph.stack_size) and
+    flash (the header's constant data plus the lib/m0nn code linked, m0nn.graph.code_size)
+    against the target's; ModelError with the numbers."""
     flash_needed = flash_data + code_bytes()
+    ram_needed = sum(ram.values())
     if ram_needed > budget.ram:
+        parts = " + ".join(f"{k} {v}" for k, v in ram.items())
         raise ModelError(
-            f"{name}: needs {ram_needed} bytes of RAM (arena, input, output and conv stack scratch), the target "
-            f"has {budget.ram} "
-            "(custom_m0nn_ram)"
+            f"{name}: needs {ram_needed} bytes of RAM ({parts}), the target has {budget.ram} (custom_m0nn_ram)"
         )
     if flash_needed > budget.flash:
         raise ModelError(
@@ -90,7 +81,7 @@ def render_graph(
     texts = {header: render_graph_header(model, settings.line(), banner)}
     check_budget(
         model_path.name,
-        plan.size + model.input_size + model.output_size + stack_scratch(model),
+        {"arena": plan.size, "input": model.input_size, "output": model.output_size, "stack": stack_bytes(model)},
         data_bytes(texts[header]),
         budget,
     )

@@ -6,8 +6,12 @@ the outputs equal to the integer reference and the int8 accuracy; counts the cyc
 of one inference from an instruction trace (m0nn.cycles: ARMv6-M timings, 1-cycle
 multiplier, zero wait states); reports the model's flash (its constant tables and
 the lib/m0nn and libgcc sections linked, from the linker's map) and RAM (arena,
-input, output, conv stack scratch, as the pre-build step budgets it). fp32 accuracy
-is the trained model's (models/NAME.json).
+input, output and the stack, as the pre-build step budgets it: the stack figure is
+m0nn.graph.stack_size's static bound) next to the stack the run really used: the
+image paints the free RAM below main's stack pointer with a pattern before each
+<name>_run and, after it, finds the deepest word no longer holding it; the
+high-water mark is counted from the stack pointer at the call, over all test
+vectors. fp32 accuracy is the trained model's (models/NAME.json).
 """
 
 from __future__ import annotations
@@ -22,13 +26,24 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph.code_size import library_sections
-from m0nn.graph.generate import stack_scratch
 from m0nn.graph.importer import import_graph
+from m0nn.graph.stack_size import stack_bytes
 
 ACCURACY_MAIN = """#include "m0nn.h"
 #include "m0qemu.h"
 #include "{name}.h"
 #include "{name}_test.h"
+
+extern uint32_t __bss_end; /* the linker script's: free RAM from here up to the stack */
+
+#define PAINT 0x6d306e6eu
+
+static inline uint32_t *stack_pointer(void)
+{{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}}
 
 static void put_int(int32_t v)
 {{
@@ -51,9 +66,20 @@ int main(void)
 {{
     static int8_t arena[{up}_ARENA_SIZE + 1] M0NN_ALIGN4;
     int8_t out[{up}_OUTPUT_SIZE];
-    int32_t n, i, exact = 0, correct = 0;
+    int32_t n, i, exact = 0, correct = 0, stack = 0;
+    volatile uint32_t *const sp = stack_pointer(); /* main's: <name>_run is called from here */
     for (n = 0; n < {up}_N_TESTS; ++n) {{
-        int32_t same = {name}_run({name}_test_inputs[n], out, arena) == M0NN_OK;
+        volatile uint32_t *p;
+        int32_t same;
+        for (p = &__bss_end; p < sp; ++p) {{
+            *p = PAINT;
+        }}
+        same = {name}_run({name}_test_inputs[n], out, arena) == M0NN_OK;
+        for (p = &__bss_end; p < sp && *p == PAINT; ++p) {{
+        }}
+        if (4 * (sp - p) > stack) {{
+            stack = 4 * (sp - p);
+        }}
         for (i = 0; i < {up}_OUTPUT_SIZE; ++i) {{
             same &= out[i] == {name}_test_expected[n][i];
         }}
@@ -66,6 +92,8 @@ int main(void)
     put_int(correct);
     m0qemu_puts(" of ");
     put_int({up}_N_TESTS);
+    m0qemu_puts(" stack ");
+    put_int(stack);
     m0qemu_puts("\\n");
     return 0;
 }}
@@ -83,6 +111,8 @@ class Measured:
     flash_code: int
     ram: int
     arena: int
+    stack_estimate: int  # m0nn.graph.stack_size's bound, counted in ram
+    stack_measured: int  # high-water mark of <name>_run on QEMU, from its call
     cycles: int
 
     @property
@@ -104,36 +134,54 @@ def _graph_rodata(elf: Path, name: str) -> int:
     return sum(int(p[1], 16) for p in (line.split() for line in out.splitlines()) if len(p) == 4 and own.match(p[3]))
 
 
-def measure(root: Path, name: str) -> Measured:
+@dataclass
+class ImageRun:
+    exact: int
+    correct: int
+    n_tests: int
+    stack: int  # high-water mark of <name>_run, bytes from its call
+    flash_model: int
+    flash_code: int
+
+
+def run_image(root: Path, name: str) -> ImageRun:
+    """Build the accuracy image of NAME and run it on QEMU's micro:bit."""
     lib = root / "lib" / "m0nn"
     gen = lib / "generated"
     header = (gen / f"{name}.h").read_text()
     if "graph model:" not in header[:2000] or not (gen / f"{name}_test.h").is_file():
         raise M0nnError(f"{name}: not a graph model with test vectors in {gen}")
-    meta = json.loads((root / "models" / f"{name}.json").read_text())
-    up = name.upper()
-    scratch = stack_scratch(import_graph(root / "models" / f"{name}.onnx", name))
-    ram = sum(_define(header, f"{up}_{k}_SIZE") for k in ("ARENA", "INPUT", "OUTPUT")) + scratch
     with tempfile.TemporaryDirectory(prefix="m0nn_measure_") as tmp:
         work = Path(tmp)
         main = work / "measure_main.c"
-        main.write_text(ACCURACY_MAIN.format(name=name, up=up))
+        main.write_text(ACCURACY_MAIN.format(name=name, up=name.upper()))
         elf = cycles.compile_image(
             cycles.library_sources(lib) + [main], [lib / "include", lib / "src", gen], work / "measure.elf"
         )
         cmd = ["qemu-system-arm", "-M", "microbit", "-nographic", "-monitor", "none", "-serial", "none",
                "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]  # fmt: skip
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        m = re.search(r"exact (\d+) correct (\d+) of (\d+)", run.stdout + run.stderr)
+        m = re.search(r"exact (\d+) correct (\d+) of (\d+) stack (\d+)", run.stdout + run.stderr)
         if run.returncode != 0 or m is None:
             raise M0nnError(f"{name}: the accuracy image failed on QEMU (exit {run.returncode}): {run.stdout.strip()}")
-        exact, correct, n = (int(g) for g in m.groups())
+        exact, correct, n, stack = (int(g) for g in m.groups())
         flash_model = _graph_rodata(elf, name)
         flash_code = sum(library_sections(work, main.with_suffix(".o").name).values())
+    return ImageRun(exact, correct, n, stack, flash_model, flash_code)
+
+
+def measure(root: Path, name: str) -> Measured:
+    header = (root / "lib" / "m0nn" / "generated" / f"{name}.h").read_text()
+    meta = json.loads((root / "models" / f"{name}.json").read_text())
+    up = name.upper()
+    image = run_image(root, name)
+    stack = stack_bytes(import_graph(root / "models" / f"{name}.onnx", name))
+    ram = sum(_define(header, f"{up}_{k}_SIZE") for k in ("ARENA", "INPUT", "OUTPUT")) + stack
     count = cycles.count_inference_cycles(root, name)
     return Measured(
-        name, n, exact, float(meta["fp32_accuracy"]), correct / n, flash_model, flash_code, ram,
-        _define(header, f"{up}_ARENA_SIZE"), count.cycles,
+        name, image.n_tests, image.exact, float(meta["fp32_accuracy"]), image.correct / image.n_tests,
+        image.flash_model, image.flash_code, ram, _define(header, f"{up}_ARENA_SIZE"), stack, image.stack,
+        count.cycles,
     )  # fmt: skip
 
 
@@ -146,11 +194,18 @@ def run(root: Path, names: list[str], out: Path | None) -> int:
         print(f"  C equals the integer reference {r.exact}/{r.n_tests} outputs")
         print(f"  flash                          {r.flash} bytes (model tables {r.flash_model} + lib/m0nn code "
               f"{r.flash_code})")  # fmt: skip
-        print(f"  RAM                            {r.ram} bytes (arena {r.arena}, input, output, conv stack scratch)")
+        print(f"  RAM                            {r.ram} bytes (arena {r.arena}, input, output, stack "
+              f"{r.stack_estimate})")  # fmt: skip
+        print(f"  stack high-water mark (QEMU)   {r.stack_measured} bytes from the call of {r.name}_run (bound "
+              f"{r.stack_estimate})")  # fmt: skip
         print(f"  cycles per inference           {r.cycles} (Cortex-M0, 1-cycle multiplier, zero wait states)")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "measure_conv.json").write_text(
             json.dumps([asdict(r) | {"flash": r.flash} for r in results], indent=1) + "\n"
         )
-    return 0 if all(r.exact == r.n_tests for r in results) else 1
+    for r in results:
+        if r.stack_measured > r.stack_estimate:
+            print(f"m0nn measure: {r.name} used {r.stack_measured} bytes of stack, more than the budgeted "
+                  f"{r.stack_estimate}: regenerate m0nn.graph.stack_sizes")  # fmt: skip
+    return 0 if all(r.exact == r.n_tests and r.stack_measured <= r.stack_estimate for r in results) else 1

@@ -1,0 +1,204 @@
+"""The stack a graph model needs, as the generator's RAM budget counts it: the
+runner's frames plus the deepest call chain of the kernels the model's operators
+call, from a per-function table (m0nn.graph.stack_sizes) of the same arm-none-eabi
+-O2 build as the code table (m0nn.graph.code_size's probe image):
+
+- frames: C functions from gcc's -fstack-usage (all "static": no variable-length
+  frames in lib/m0nn); assembly and libgcc functions from their disassembly, the
+  sum of their `push` and `sub sp, #imm` (their pushes are balanced and not
+  nested in loops, so the sum bounds the depth; any other write of sp is refused).
+- calls: the `bl`/`b` targets outside the function in the linked image, plus the
+  indirect calls named in INDIRECT (an unnamed `blx` is refused).
+
+The model's figure is a static sum: the deepest chain from m0nn_graph_run down,
+leaving out the kernels of operator kinds the model does not have. It may exceed
+the real high-water mark (a chain's deepest branch may not run for this model), never
+fall short of it: python/tests/test_stack_size.py runs digits_cnn and activity on
+QEMU with the stack painted and checks that, and prints the new table when a kernel
+changed. Regenerate it with
+
+    .venv/bin/python -m m0nn.graph.stack_size --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from m0nn import cycles
+from m0nn.errors import M0nnError
+from m0nn.graph import stack_sizes
+from m0nn.graph.code_size import PROBE_MAIN, ROOT
+from m0nn.graph.ir import AddOp, ConcatOp, ConvOp, FCOp, GModel, LutOp, Op, PoolOp, SoftmaxOp, TransposeOp
+
+TABLE = Path(__file__).with_name("stack_sizes.py")
+RUNNER = "m0nn_graph_run"
+# Indirect calls (blx) and their possible targets. m0nn_graph_run_observed's is the
+# caller's observer: m0nn_graph_run (what <name>_run calls) passes none.
+INDIRECT: dict[str, tuple[str, ...]] = {
+    "depthwise_3x3": ("m0nn_dw1x3_sums", "m0nn_dw3x3_sums"),
+    "m0nn_graph_run_observed": (),
+}
+# The kernel m0nn_graph_run calls for each operator kind (m0nn_graph_run.c, run_op).
+KERNELS = (
+    "m0nn_add_s8", "m0nn_avgpool_s8", "m0nn_concat_s8", "m0nn_conv_s8", "m0nn_depthwise_conv_s8", "m0nn_fc_s8",
+    "m0nn_lut_s8", "m0nn_maxpool_s8", "m0nn_softmax_s8", "m0nn_transpose_s8",
+)  # fmt: skip
+
+
+def kernel_of(op: Op) -> str:
+    if isinstance(op, ConvOp):
+        return "m0nn_depthwise_conv_s8" if op.depth_multiplier else "m0nn_conv_s8"
+    if isinstance(op, PoolOp):
+        return "m0nn_maxpool_s8" if op.mode == "max" else "m0nn_avgpool_s8"
+    kinds: dict[type, str] = {
+        FCOp: "m0nn_fc_s8", AddOp: "m0nn_add_s8", LutOp: "m0nn_lut_s8", SoftmaxOp: "m0nn_softmax_s8",
+        ConcatOp: "m0nn_concat_s8", TransposeOp: "m0nn_transpose_s8",
+    }  # fmt: skip
+    return kinds[type(op)]
+
+
+def deepest(fn: str, leave_out: frozenset[str] = frozenset(), _path: tuple[str, ...] = ()) -> int:
+    """Bytes of stack fn and its deepest chain of callees use (callees in `leave_out` skipped)."""
+    if fn in _path:
+        raise M0nnError(f"recursion through {fn}: no static stack bound")
+    below = [deepest(c, leave_out, (*_path, fn)) for c in stack_sizes.CALLS.get(fn, ()) if c not in leave_out]
+    return stack_sizes.FRAMES[fn] + max(below, default=0)
+
+
+def stack_bytes(model: GModel) -> int:
+    """Stack <name>_run needs, from its call: m0nn_graph_run's frames and the deepest kernel chain the model uses."""
+    used = {kernel_of(op) for op in model.ops}
+    return deepest(RUNNER, frozenset(KERNELS) - used)
+
+
+def _stack_usage(work: Path) -> dict[str, int]:
+    """function -> bytes from the .su files gcc -fstack-usage wrote next to the objects."""
+    out: dict[str, int] = {}
+    for su in sorted(work.glob("*.su")):
+        for line in su.read_text().splitlines():
+            where, size, kind = line.split("\t")
+            name = where.rsplit(":", 1)[1]
+            if kind != "static":
+                raise M0nnError(f"{where}: a {kind} stack frame has no static bound")
+            if name in out:
+                raise M0nnError(f"two functions named {name}: the stack table is keyed by name")
+            out[name] = int(size)
+    return out
+
+
+def _disassembly(elf: Path) -> dict[str, list[tuple[str, str]]]:
+    """function -> its (mnemonic, operands) in address order."""
+    text = subprocess.run(["arm-none-eabi-objdump", "-d", "--no-show-raw-insn", str(elf)],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out: dict[str, list[tuple[str, str]]] = {}
+    body: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        head = re.match(r"^[0-9a-f]+ <(\w+)>:$", line)
+        if head:
+            body = out.setdefault(head.group(1), [])
+            continue
+        ins = re.match(r"^\s+[0-9a-f]+:\s+(\S+)\s*([^;@]*)", line)
+        if ins:
+            body.append((ins.group(1), ins.group(2).strip()))
+    return out
+
+
+def _asm_frame(name: str, body: list[tuple[str, str]]) -> int:
+    total = 0
+    for mn, ops in body:
+        if mn == "push":
+            total += 4 * len(re.findall(r"r\d+|lr", ops))
+        elif re.match(r"sp\s*,", ops) and mn in ("add", "sub", "mov"):
+            imm = re.fullmatch(r"sp\s*,\s*(?:sp\s*,\s*)?#(\d+)", ops)
+            if imm is None:
+                raise M0nnError(f"{name}: `{mn} {ops}` writes sp by a register: no static frame")
+            total += int(imm.group(1)) if mn == "sub" else 0
+    return total
+
+
+def _calls(name: str, body: list[tuple[str, str]], known: set[str]) -> list[str]:
+    out = set(INDIRECT.get(name, ()))
+    for mn, ops in body:
+        if mn == "blx" and name not in INDIRECT:
+            raise M0nnError(f"{name}: an indirect call (blx {ops}) not named in m0nn.graph.stack_size.INDIRECT")
+        target = re.fullmatch(r"[0-9a-f]+ <(\w+)>", ops)
+        if mn.startswith("b") and target and target.group(1) != name and target.group(1) in known:
+            out.add(target.group(1))
+    return sorted(out)
+
+
+def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Build the probe image with -fstack-usage; return (function -> frame bytes, function -> callees)
+    for the functions m0nn_graph_run reaches."""
+    lib = lib or ROOT / "lib" / "m0nn"
+    with tempfile.TemporaryDirectory(prefix="m0nn_stack_size_") as tmp:
+        work = Path(tmp)
+        main = work / "probe_main.c"
+        main.write_text(PROBE_MAIN.format(structs=""))
+        srcs = cycles.library_sources(lib) + [main]
+        elf = cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf", ["-fstack-usage"])
+        usage = _stack_usage(work)
+        code = _disassembly(elf)
+    frames: dict[str, int] = {}
+    calls: dict[str, list[str]] = {}
+    todo = [RUNNER]
+    while todo:
+        fn = todo.pop()
+        if fn in frames:
+            continue
+        if fn not in code:
+            raise M0nnError(f"{fn}: not in the probe image")
+        frames[fn] = usage[fn] if fn in usage else _asm_frame(fn, code[fn])
+        calls[fn] = _calls(fn, code[fn], set(code))
+        todo += calls[fn]
+    return frames, calls
+
+
+def _names(names: list[str]) -> str:
+    """A tuple as ruff formats it: one name on the line, more one per line."""
+    if len(names) == 1:
+        return f'("{names[0]}",)'
+    return "(\n" + "".join(f'        "{n}",\n' for n in names) + "    )"
+
+
+def render_table(frames: dict[str, int], calls: dict[str, list[str]]) -> str:
+    lines = [
+        '"""Stack frames of lib/m0nn on Cortex-M0 (arm-none-eabi-gcc -O2 -fstack-usage, the m0_qemu build)',
+        "and who calls whom, for the functions m0nn_graph_run reaches.",
+        "Written by `python -m m0nn.graph.stack_size --write` (see m0nn.graph.stack_size); do not edit.",
+        '"""',
+        "",
+        "FRAMES = {",
+        *(f'    "{k}": {v},' for k, v in sorted(frames.items())),
+        "}",
+        "",
+        "CALLS = {",
+        *(f'    "{k}": {_names(v)},' for k, v in sorted(calls.items()) if v),
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m m0nn.graph.stack_size", description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name} from the probe build")
+    args = ap.parse_args(argv)
+    frames, calls = measure()
+    print(f"m0nn_graph_run reaches {len(frames)} functions; table: {len(stack_sizes.FRAMES)}")
+    for name in sorted(set(frames) | set(stack_sizes.FRAMES)):
+        was, now = stack_sizes.FRAMES.get(name), frames.get(name)
+        if was != now or tuple(calls.get(name, ())) != tuple(stack_sizes.CALLS.get(name, ())):
+            print(f"  {name}: table {was} {stack_sizes.CALLS.get(name, ())}, build {now} {calls.get(name, ())}")
+    if args.write:
+        TABLE.write_text(render_table(frames, calls))
+        print(f"wrote {TABLE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

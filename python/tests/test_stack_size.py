@@ -1,0 +1,100 @@
+"""The stack figure of the graph RAM budget (m0nn.graph.stack_size) against the real
+arm-none-eabi build: the per-function table equals what -fstack-usage and the
+disassembly give now (a changed kernel fails here and prints the new table), and for
+the committed conv examples the bound covers the high-water mark QEMU measures
+(the stack painted before each <name>_run) and is at most 25% + 64 bytes above it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import MODELS, ROOT
+
+from m0nn.errors import M0nnError, ModelError
+from m0nn.graph import cases, stack_size, stack_sizes
+from m0nn.graph.generate import Budget, generate_graph
+from m0nn.graph.importer import import_graph
+from m0nn.graph.ir import AddOp, ConcatOp, ConvOp, FCOp, LutOp, PoolOp, SoftmaxOp, TransposeOp
+from m0nn.settings import Settings
+
+TOOLS = ("arm-none-eabi-gcc", "qemu-system-arm")
+needs_tools = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS), reason="needs arm-none-eabi-gcc, QEMU")
+REGENERATE = ".venv/bin/python -m m0nn.graph.stack_size --write"
+
+
+@needs_tools
+def test_stack_table_matches_the_build() -> None:
+    frames, calls = stack_size.measure()
+    hint = f"regenerate with `{REGENERATE}`; the new table:\n{stack_size.render_table(frames, calls)}"
+    assert frames == stack_sizes.FRAMES, hint
+    assert {k: tuple(v) for k, v in calls.items() if v} == stack_sizes.CALLS, hint
+
+
+def test_runner_calls_exactly_the_kernels_of_the_operator_kinds() -> None:
+    assert stack_sizes.CALLS["m0nn_graph_run"] == ("m0nn_graph_run_observed",)
+    assert set(stack_sizes.CALLS["m0nn_graph_run_observed"]) == set(stack_size.KERNELS)
+    ops = [ConvOp("c", [0], 1), ConvOp("d", [0], 1, depth_multiplier=1), FCOp("f", [0], 1),
+           PoolOp("m", [0], 1, mode="max"), PoolOp("a", [0], 1, mode="avg"), AddOp("s", [0, 1], 2),
+           LutOp("l", [0], 1), SoftmaxOp("x", [0], 1), ConcatOp("k", [0, 1], 2), TransposeOp("t", [0], 1)]  # fmt: skip
+    assert sorted(stack_size.kernel_of(op) for op in ops) == sorted(stack_size.KERNELS)
+
+
+def test_deepest_chain_is_the_sum_along_the_deepest_path() -> None:
+    f = stack_sizes.FRAMES
+    runner = f["m0nn_graph_run"] + f["m0nn_graph_run_observed"]
+    conv = f["m0nn_conv_s8"] + f["conv_lanes"] + max(f["m0nn_conv_lanes"], f["fill_columns"], f["__aeabi_lmul"])
+    assert stack_size.deepest("m0nn_graph_run", frozenset(stack_size.KERNELS) - {"m0nn_conv_s8"}) == runner + conv
+    only_lut = frozenset(stack_size.KERNELS) - {"m0nn_lut_s8"}
+    assert stack_size.deepest("m0nn_graph_run", only_lut) == runner + f["m0nn_lut_s8"]
+
+
+def test_frames_the_parser_cannot_bound_are_refused() -> None:
+    assert stack_size._asm_frame("f", [("push", "{r4, r5, r6, r7, lr}"), ("sub", "sp, #16"), ("add", "sp, #16")]) == 36
+    with pytest.raises(M0nnError, match="writes sp by a register"):
+        stack_size._asm_frame("f", [("add", "sp, r3")])
+    with pytest.raises(M0nnError, match="indirect call"):
+        stack_size._calls("f", [("blx", "r3")], {"f"})
+    assert stack_size._calls("f", [("bl", "1234 <g>"), ("b.n", "12 <f+0x4>"), ("b.n", "40 <h>")], {"f", "g", "h"}) == [
+        "g",
+        "h",
+    ]
+
+
+@needs_tools
+@pytest.mark.parametrize("name", ["digits_cnn", "activity"])
+def test_bound_covers_the_measured_high_water_mark(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from m0nn.graph.measure import run_image
+
+    bound = stack_size.stack_bytes(import_graph(MODELS / f"{name}.onnx", name))
+    header = (ROOT / "lib" / "m0nn" / "generated" / f"{name}.h").read_text()
+    assert re.search(rf"^#define {name.upper()}_STACK_SIZE {bound}$", header, re.M), "regenerate the header"
+    image = run_image(ROOT, name)
+    with capsys.disabled():
+        print(f"\n{name}: stack bound {bound}, measured on QEMU {image.stack} (from the call of {name}_run)")
+    assert image.exact == image.n_tests
+    assert 0 < image.stack <= bound <= image.stack * 5 // 4 + 64, (bound, image.stack)
+
+
+def test_budget_refuses_one_byte_less_ram_than_arena_io_and_stack(tmp_path: Path) -> None:
+    path, _ = cases.build_ort_case("cnn", tmp_path)
+    model = import_graph(path, "cnn")
+    stack = stack_size.stack_bytes(model)
+    header, test_header = tmp_path / "cnn.h", tmp_path / "cnn_test.h"
+    generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=1 << 20))
+    text = header.read_text()
+    arena = int(re.search(r"^#define CNN_ARENA_SIZE (\d+)$", text, re.M).group(1))  # type: ignore[union-attr]
+    assert f"#define CNN_STACK_SIZE {stack}\n" in text
+    need = arena + model.input_size + model.output_size + stack
+    header.unlink()
+    with pytest.raises(ModelError) as exc:
+        generate_graph(path, header, test_header, Settings(), Budget(ram=need - 1, flash=1 << 20))
+    assert str(exc.value) == (
+        f"cnn.onnx: needs {need} bytes of RAM (arena {arena} + input {model.input_size} + output "
+        f"{model.output_size} + stack {stack}), the target has {need - 1} (custom_m0nn_ram)"
+    )
+    assert not header.exists()
+    generate_graph(path, header, test_header, Settings(), Budget(ram=need, flash=1 << 20))
+    assert header.exists()
