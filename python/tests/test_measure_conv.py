@@ -1,7 +1,8 @@
 """The recorded `m0nn measure digits_cnn activity -o docs` results (docs/measure_conv.json):
 the emulated M0 agreed with the integer reference on every vector, its int8
 accuracy is the reference's on the committed test data, fp32 is the training
-record's, and README's "Measured numbers" rows carry those numbers."""
+record's, the RAM is arena + input + output + the stack bound, the stack high-water
+mark measured on QEMU is within that bound, and README's "Measured numbers" rows carry those numbers."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def test_recorded_numbers_match_the_reference_and_readme(name: str) -> None:
     assert r["int8_accuracy"] == pytest.approx(float((out.argmax(1) == data["y"]).mean()))
     assert r["fp32_accuracy"] == json.loads((MODELS / f"{name}.json").read_text())["fp32_accuracy"]
     assert r["flash"] == r["flash_model"] + r["flash_code"] and r["ram"] > r["arena"] > 0
+    assert r["ram"] == r["arena"] + model.input_size + model.output_size + r["stack_estimate"]
+    assert 0 < r["stack_measured"] <= r["stack_estimate"]
     readme = (ROOT / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith(f"| {name}: fp32 / int8 accuracy"))
     assert f"{100 * r['fp32_accuracy']:.2f}% / {100 * r['int8_accuracy']:.2f}%" in row
