@@ -16,6 +16,8 @@ import pytest
 
 from m0nn import cycles
 from m0nn.graph import code_size, code_sizes
+from m0nn.graph.importer import import_graph
+from m0nn.graph.kinds import HANDLER
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
 
@@ -26,24 +28,53 @@ EXAMPLES = ("digits_cnn", "activity")
 
 
 def test_code_table_covers_the_real_link() -> None:
-    sections, types = code_size.measure()
-    table = code_sizes.FUNCTIONS
+    m = code_size.measure()
+    sections, table = m.functions, code_sizes.FUNCTIONS
     grown = {k: (table.get(k), v) for k, v in sections.items() if v > table.get(k, 0)}
     stale = sum(table.values()) - sum(sections.values())
-    hint = f"regenerate with `{REGENERATE}`; the new table:\n{code_size.render_table(sections, types)}"
+    hint = f"regenerate with `{REGENERATE}`; the new table:\n{code_size.render_table(m)}"
     assert not grown, f"sections larger than m0nn.graph.code_sizes (table, link): {grown}; {hint}"
     assert stale <= code_size.MARGIN, f"the table exceeds the link by {stale} bytes; {hint}"
-    assert types == code_sizes.TYPES, hint
-    # every graph kernel is in it (m0nn_graph_run's switch links them all)
-    for kernel in ("m0nn_conv_s8", "m0nn_depthwise_conv_s8", "m0nn_fc_s8", "m0nn_softmax_s8", "m0nn_add_s8"):
-        assert any(k.endswith(f".text.{kernel}") for k in table), kernel
+    assert m.types == code_sizes.TYPES, hint
+    assert tuple(m.runner) == code_sizes.RUNNER, hint
+    assert {k: tuple(v) for k, v in m.kinds.items()} == code_sizes.KINDS, hint
+    # each kind links its own kernel and no other kind's
+    kernels = {"conv": "m0nn_conv_s8", "dwconv": "m0nn_depthwise_conv_s8", "fc": "m0nn_fc_s8",
+               "max": "m0nn_maxpool_s8", "avg": "m0nn_avgpool_s8", "add": "m0nn_add_s8", "lut": "m0nn_lut_s8",
+               "softmax": "m0nn_softmax_s8", "concat": "m0nn_concat_s8", "transpose": "m0nn_transpose_s8"}  # fmt: skip
+    assert set(kernels) == set(HANDLER) == set(code_sizes.KINDS)
+    for kind, kernel in kernels.items():
+        linked = {k.rsplit(".text.", 1)[-1] for k in code_sizes.KINDS[kind]}
+        assert kernel in linked and not linked & (set(kernels.values()) - {kernel}), (kind, linked)
+        assert not any("m0nn_graph_run" in k for k in code_sizes.KINDS[kind]), kind
+    assert all(k.startswith("m0nn_graph_run.o:") for k in code_sizes.RUNNER)
+    # the union of every kind and the runner is the whole table
+    assert code_size.code_bytes(HANDLER) == sum((v + 3) & ~3 for v in table.values())
+
+
+def test_code_of_a_model_is_the_runner_and_its_kinds_each_section_once() -> None:
+    def aligned(keys: set[str]) -> int:
+        return sum((code_sizes.FUNCTIONS[k] + 3) & ~3 for k in keys)
+
+    runner = set(code_sizes.RUNNER)
+    assert code_size.code_bytes([]) == aligned(runner)
+    lut = runner | set(code_sizes.KINDS["lut"])
+    assert code_size.code_bytes(["lut", "lut"]) == aligned(lut)
+    both = lut | set(code_sizes.KINDS["conv"]) | set(code_sizes.KINDS["dwconv"])
+    shared = set(code_sizes.KINDS["conv"]) & set(code_sizes.KINDS["dwconv"])
+    assert shared  # the conv check is linked once for both
+    assert (
+        code_size.code_bytes(["conv", "dwconv", "lut"])
+        == aligned(both)
+        < (aligned(lut) + aligned(set(code_sizes.KINDS["conv"])) + aligned(set(code_sizes.KINDS["dwconv"])))
+    )
 
 
 def test_table_counts_what_the_image_holds_beyond_its_startup() -> None:
     """Sum of the code table = the image's .text + .rodata minus the vectors, main and the board support."""
     with tempfile.TemporaryDirectory() as tmp:
         main = Path(tmp) / "probe_main.c"
-        main.write_text(code_size.PROBE_MAIN.format(structs=""))
+        main.write_text(code_size.probe_main(HANDLER))
         elf = cycles.compile_image(
             cycles.library_sources(LIB) + [main], [LIB / "include", LIB / "src"], Path(tmp) / "p.elf"
         )
@@ -54,15 +85,18 @@ def test_table_counts_what_the_image_holds_beyond_its_startup() -> None:
             if obj.name.endswith(("_probe_main.o", "_m0qemu.o")):
                 kept = {"main", "m0qemu_exit", "m0qemu_fault", "m0qemu_reset", "vectors"}
                 rest += sum(size for _, size, _, name in code_size._nm(obj) if name in kept)
+                # the probe's graph and kind table: main's read-only data, not lib/m0nn code
+                rest += sum(s for _, s, t, n in code_size._nm(obj) if n.startswith("m0nn_probe_") and t in "rR")
         sizes = subprocess.run(["arm-none-eabi-size", "-A", str(next(Path(tmp).glob("*_m0qemu.o")))],
                                capture_output=True, text=True, check=True).stdout  # fmt: skip
         rest += sum((int(m) + 3) & ~3 for m in re.findall(r"^\.rodata\S*\s+(\d+)", sizes, re.M))  # word-aligned
-    assert 0 <= code_size.code_bytes() - (image - rest) <= code_size.MARGIN, (code_size.code_bytes(), image - rest)
+    every = code_size.code_bytes(HANDLER)
+    assert 0 <= every - (image - rest) <= code_size.MARGIN, (every, image - rest)
 
 
-def _example_image(tmp: Path) -> Path:
-    includes = "".join(f'#include "{n}.h"\n' for n in EXAMPLES)
-    calls = " | ".join(f"(int){n}_run(buf, buf + 256, buf)" for n in EXAMPLES)
+def _example_image(tmp: Path, names: tuple[str, ...] = EXAMPLES) -> Path:
+    includes = "".join(f'#include "{n}.h"\n' for n in names)
+    calls = " | ".join(f"(int){n}_run(buf, buf + 256, buf)" for n in names)
     main = tmp / "probe_main.c"
     main.write_text(
         f'#include "m0nn.h"\n{includes}\nint main(void)\n{{\n    static int8_t buf[4096] M0NN_ALIGN4;\n'
@@ -83,14 +117,20 @@ def test_examples_flash_estimate_covers_their_real_image(capsys: pytest.CaptureF
         rows = [ln.split() for ln in nm.splitlines()]
     for name in EXAMPLES:
         header = (LIB / "generated" / f"{name}.h").read_text()
-        own = re.compile(rf"^{name}_(o\d+_.*|ops|graph)$")
+        own = re.compile(rf"^{name}_(o\d+_.*|ops|kinds|graph)$")
         real_data = sum(int(p[1], 16) for p in rows if len(p) == 4 and own.match(p[3]))
         est_data = code_size.data_bytes(header)
         n_arrays = len(re.findall(r"^static const ", header, re.M))
+        code = code_size.code_bytes(code_size.model_kinds(import_graph(ROOT / "models" / f"{name}.onnx", name)))
+        with tempfile.TemporaryDirectory() as tmp:
+            _example_image(Path(tmp), (name,))  # this model alone: only its kinds' kernels are linked
+            real_code = sum(code_size.library_sections(Path(tmp), "probe_main.o").values())
         with capsys.disabled():
-            print(f"\n{name}: flash estimate {est_data + code_size.code_bytes()} (data {est_data} + code "
-                  f"{code_size.code_bytes()}); real model tables {real_data}")  # fmt: skip
+            print(f"\n{name}: flash estimate {est_data + code} (data {est_data} + code {code}); real model "
+                  f"tables {real_data} + lib/m0nn code {real_code}")  # fmt: skip
         assert real_data <= est_data <= real_data + 3 * n_arrays, (name, est_data, real_data)
+        assert real_code <= code <= real_code + code_size.MARGIN, (name, code, real_code)
+        assert code < code_size.code_bytes(HANDLER), name  # not every kernel
 
 
 def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) -> None:
@@ -103,13 +143,14 @@ def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) 
     header, test_header = tmp_path / "cnn.h", tmp_path / "cnn_test.h"
     generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=1 << 20))
     data = code_size.data_bytes(header.read_text())
-    need = data + code_size.code_bytes()
+    code = code_size.code_bytes(code_size.model_kinds(import_graph(path, "cnn")))
+    need = data + code
     header.unlink()
     with pytest.raises(ModelError) as exc:
         generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need - 1))
     assert str(exc.value) == (
         f"cnn.onnx: needs about {need} bytes of flash (model data {data} + lib/m0nn code "
-        f"{code_size.code_bytes()}), the target has {need - 1} (custom_m0nn_flash)"
+        f"{code}), the target has {need - 1} (custom_m0nn_flash)"
     )
     assert not header.exists()
     generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need))

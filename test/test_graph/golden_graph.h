@@ -75,7 +75,13 @@ static const m0nn_op_t g_conv1d_ops[G_CONV1D_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 256, 0, 256, &g_conv1d_o2_params},
 };
 
-static const m0nn_graph_t g_conv1d_graph = {G_CONV1D_N_OPS, G_CONV1D_ARENA_SIZE, G_CONV1D_INPUT_SIZE, G_CONV1D_OUTPUT_SIZE, g_conv1d_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_conv1d_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_conv1d_graph = {G_CONV1D_N_OPS, G_CONV1D_ARENA_SIZE, G_CONV1D_INPUT_SIZE, G_CONV1D_OUTPUT_SIZE, g_conv1d_ops, 10, g_conv1d_kinds};
 
 /* Runs the model: input G_CONV1D_INPUT_SIZE values, output G_CONV1D_OUTPUT_SIZE values, arena
  * G_CONV1D_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -602,7 +608,14 @@ static const m0nn_op_t g_conv1d_edges_ops[G_CONV1D_EDGES_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 30, 0, 30, &g_conv1d_edges_o3_params},
 };
 
-static const m0nn_graph_t g_conv1d_edges_graph = {G_CONV1D_EDGES_N_OPS, G_CONV1D_EDGES_ARENA_SIZE, G_CONV1D_EDGES_INPUT_SIZE, G_CONV1D_EDGES_OUTPUT_SIZE, g_conv1d_edges_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_conv1d_edges_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_conv1d_edges_graph = {G_CONV1D_EDGES_N_OPS, G_CONV1D_EDGES_ARENA_SIZE, G_CONV1D_EDGES_INPUT_SIZE, G_CONV1D_EDGES_OUTPUT_SIZE, g_conv1d_edges_ops, 10, g_conv1d_edges_kinds};
 
 /* Runs the model: input G_CONV1D_EDGES_INPUT_SIZE values, output G_CONV1D_EDGES_OUTPUT_SIZE values, arena
  * G_CONV1D_EDGES_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -871,7 +884,13 @@ static const m0nn_op_t g_conv2d_ops[G_CONV2D_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 176, M0NN_AT_NONE, M0NN_AT_OUTPUT, 84, 0, 84, &g_conv2d_o3_params},
 };
 
-static const m0nn_graph_t g_conv2d_graph = {G_CONV2D_N_OPS, G_CONV2D_ARENA_SIZE, G_CONV2D_INPUT_SIZE, G_CONV2D_OUTPUT_SIZE, g_conv2d_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_conv2d_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_conv2d_graph = {G_CONV2D_N_OPS, G_CONV2D_ARENA_SIZE, G_CONV2D_INPUT_SIZE, G_CONV2D_OUTPUT_SIZE, g_conv2d_ops, 10, g_conv2d_kinds};
 
 /* Runs the model: input G_CONV2D_INPUT_SIZE values, output G_CONV2D_OUTPUT_SIZE values, arena
  * G_CONV2D_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -1318,7 +1337,14 @@ static const m0nn_op_t g_depthwise_ops[G_DEPTHWISE_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 54, 0, 54, &g_depthwise_o4_params},
 };
 
-static const m0nn_graph_t g_depthwise_graph = {G_DEPTHWISE_N_OPS, G_DEPTHWISE_ARENA_SIZE, G_DEPTHWISE_INPUT_SIZE, G_DEPTHWISE_OUTPUT_SIZE, g_depthwise_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_depthwise_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_depthwise_graph = {G_DEPTHWISE_N_OPS, G_DEPTHWISE_ARENA_SIZE, G_DEPTHWISE_INPUT_SIZE, G_DEPTHWISE_OUTPUT_SIZE, g_depthwise_ops, 10, g_depthwise_kinds};
 
 /* Runs the model: input G_DEPTHWISE_INPUT_SIZE values, output G_DEPTHWISE_OUTPUT_SIZE values, arena
  * G_DEPTHWISE_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -1837,7 +1863,14 @@ static const m0nn_op_t g_depthwise_bands_ops[G_DEPTHWISE_BANDS_N_OPS] = {
     {M0NN_OP_AVGPOOL, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 150, 0, 5, &g_depthwise_bands_o5_params},
 };
 
-static const m0nn_graph_t g_depthwise_bands_graph = {G_DEPTHWISE_BANDS_N_OPS, G_DEPTHWISE_BANDS_ARENA_SIZE, G_DEPTHWISE_BANDS_INPUT_SIZE, G_DEPTHWISE_BANDS_OUTPUT_SIZE, g_depthwise_bands_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_depthwise_bands_kinds[10] = {
+    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_depthwise_bands_graph = {G_DEPTHWISE_BANDS_N_OPS, G_DEPTHWISE_BANDS_ARENA_SIZE, G_DEPTHWISE_BANDS_INPUT_SIZE, G_DEPTHWISE_BANDS_OUTPUT_SIZE, g_depthwise_bands_ops, 10, g_depthwise_bands_kinds};
 
 /* Runs the model: input G_DEPTHWISE_BANDS_INPUT_SIZE values, output G_DEPTHWISE_BANDS_OUTPUT_SIZE values, arena
  * G_DEPTHWISE_BANDS_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -2922,7 +2955,16 @@ static const m0nn_op_t g_pools_ops[G_POOLS_N_OPS] = {
     {M0NN_OP_FC, 92, M0NN_AT_NONE, M0NN_AT_OUTPUT, 6, 0, 4, &g_pools_o7_params},
 };
 
-static const m0nn_graph_t g_pools_graph = {G_POOLS_N_OPS, G_POOLS_ARENA_SIZE, G_POOLS_INPUT_SIZE, G_POOLS_OUTPUT_SIZE, g_pools_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_pools_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_pools_graph = {G_POOLS_N_OPS, G_POOLS_ARENA_SIZE, G_POOLS_INPUT_SIZE, G_POOLS_OUTPUT_SIZE, g_pools_ops, 10, g_pools_kinds};
 
 /* Runs the model: input G_POOLS_INPUT_SIZE values, output G_POOLS_OUTPUT_SIZE values, arena
  * G_POOLS_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -3721,7 +3763,16 @@ static const m0nn_op_t g_residual_ops[G_RESIDUAL_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 5, &g_residual_o6_params},
 };
 
-static const m0nn_graph_t g_residual_graph = {G_RESIDUAL_N_OPS, G_RESIDUAL_ARENA_SIZE, G_RESIDUAL_INPUT_SIZE, G_RESIDUAL_OUTPUT_SIZE, g_residual_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_residual_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_ADD] = m0nn_op_add,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_residual_graph = {G_RESIDUAL_N_OPS, G_RESIDUAL_ARENA_SIZE, G_RESIDUAL_INPUT_SIZE, G_RESIDUAL_OUTPUT_SIZE, g_residual_ops, 10, g_residual_kinds};
 
 /* Runs the model: input G_RESIDUAL_INPUT_SIZE values, output G_RESIDUAL_OUTPUT_SIZE values, arena
  * G_RESIDUAL_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -4150,7 +4201,15 @@ static const m0nn_op_t g_concat_ops[G_CONCAT_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 216, M0NN_AT_NONE, M0NN_AT_OUTPUT, 36, 0, 36, &g_concat_o7_params},
 };
 
-static const m0nn_graph_t g_concat_graph = {G_CONCAT_N_OPS, G_CONCAT_ARENA_SIZE, G_CONCAT_INPUT_SIZE, G_CONCAT_OUTPUT_SIZE, g_concat_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_concat_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_LUT] = m0nn_op_lut,
+    [M0NN_OP_CONCAT] = m0nn_op_concat,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_concat_graph = {G_CONCAT_N_OPS, G_CONCAT_ARENA_SIZE, G_CONCAT_INPUT_SIZE, G_CONCAT_OUTPUT_SIZE, g_concat_ops, 10, g_concat_kinds};
 
 /* Runs the model: input G_CONCAT_INPUT_SIZE values, output G_CONCAT_OUTPUT_SIZE values, arena
  * G_CONCAT_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -4626,7 +4685,13 @@ static const m0nn_op_t g_softmax_ops[G_SOFTMAX_N_OPS] = {
     {M0NN_OP_SOFTMAX, 16, M0NN_AT_NONE, M0NN_AT_OUTPUT, 10, 0, 10, &g_softmax_o2_params},
 };
 
-static const m0nn_graph_t g_softmax_graph = {G_SOFTMAX_N_OPS, G_SOFTMAX_ARENA_SIZE, G_SOFTMAX_INPUT_SIZE, G_SOFTMAX_OUTPUT_SIZE, g_softmax_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_softmax_kinds[8] = {
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_SOFTMAX] = m0nn_op_softmax,
+};
+
+static const m0nn_graph_t g_softmax_graph = {G_SOFTMAX_N_OPS, G_SOFTMAX_ARENA_SIZE, G_SOFTMAX_INPUT_SIZE, G_SOFTMAX_OUTPUT_SIZE, g_softmax_ops, 8, g_softmax_kinds};
 
 /* Runs the model: input G_SOFTMAX_INPUT_SIZE values, output G_SOFTMAX_OUTPUT_SIZE values, arena
  * G_SOFTMAX_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -4896,7 +4961,15 @@ static const m0nn_op_t g_cnn_ops[G_CNN_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 10, &g_cnn_o4_params},
 };
 
-static const m0nn_graph_t g_cnn_graph = {G_CNN_N_OPS, G_CNN_ARENA_SIZE, G_CNN_INPUT_SIZE, G_CNN_OUTPUT_SIZE, g_cnn_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_cnn_kinds[5] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+};
+
+static const m0nn_graph_t g_cnn_graph = {G_CNN_N_OPS, G_CNN_ARENA_SIZE, G_CNN_INPUT_SIZE, G_CNN_OUTPUT_SIZE, g_cnn_ops, 5, g_cnn_kinds};
 
 /* Runs the model: input G_CNN_INPUT_SIZE values, output G_CNN_OUTPUT_SIZE values, arena
  * G_CNN_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5274,7 +5347,12 @@ static const m0nn_op_t g_sigmoid_ops[G_SIGMOID_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_sigmoid_o0_params},
 };
 
-static const m0nn_graph_t g_sigmoid_graph = {G_SIGMOID_N_OPS, G_SIGMOID_ARENA_SIZE, G_SIGMOID_INPUT_SIZE, G_SIGMOID_OUTPUT_SIZE, g_sigmoid_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_sigmoid_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_sigmoid_graph = {G_SIGMOID_N_OPS, G_SIGMOID_ARENA_SIZE, G_SIGMOID_INPUT_SIZE, G_SIGMOID_OUTPUT_SIZE, g_sigmoid_ops, 7, g_sigmoid_kinds};
 
 /* Runs the model: input G_SIGMOID_INPUT_SIZE values, output G_SIGMOID_OUTPUT_SIZE values, arena
  * G_SIGMOID_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5388,7 +5466,12 @@ static const m0nn_op_t g_tanh_ops[G_TANH_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_tanh_o0_params},
 };
 
-static const m0nn_graph_t g_tanh_graph = {G_TANH_N_OPS, G_TANH_ARENA_SIZE, G_TANH_INPUT_SIZE, G_TANH_OUTPUT_SIZE, g_tanh_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_tanh_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_tanh_graph = {G_TANH_N_OPS, G_TANH_ARENA_SIZE, G_TANH_INPUT_SIZE, G_TANH_OUTPUT_SIZE, g_tanh_ops, 7, g_tanh_kinds};
 
 /* Runs the model: input G_TANH_INPUT_SIZE values, output G_TANH_OUTPUT_SIZE values, arena
  * G_TANH_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5502,7 +5585,12 @@ static const m0nn_op_t g_leakyrelu_ops[G_LEAKYRELU_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_leakyrelu_o0_params},
 };
 
-static const m0nn_graph_t g_leakyrelu_graph = {G_LEAKYRELU_N_OPS, G_LEAKYRELU_ARENA_SIZE, G_LEAKYRELU_INPUT_SIZE, G_LEAKYRELU_OUTPUT_SIZE, g_leakyrelu_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_leakyrelu_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_leakyrelu_graph = {G_LEAKYRELU_N_OPS, G_LEAKYRELU_ARENA_SIZE, G_LEAKYRELU_INPUT_SIZE, G_LEAKYRELU_OUTPUT_SIZE, g_leakyrelu_ops, 7, g_leakyrelu_kinds};
 
 /* Runs the model: input G_LEAKYRELU_INPUT_SIZE values, output G_LEAKYRELU_OUTPUT_SIZE values, arena
  * G_LEAKYRELU_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5616,7 +5704,12 @@ static const m0nn_op_t g_hardsigmoid_ops[G_HARDSIGMOID_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_hardsigmoid_o0_params},
 };
 
-static const m0nn_graph_t g_hardsigmoid_graph = {G_HARDSIGMOID_N_OPS, G_HARDSIGMOID_ARENA_SIZE, G_HARDSIGMOID_INPUT_SIZE, G_HARDSIGMOID_OUTPUT_SIZE, g_hardsigmoid_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_hardsigmoid_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_hardsigmoid_graph = {G_HARDSIGMOID_N_OPS, G_HARDSIGMOID_ARENA_SIZE, G_HARDSIGMOID_INPUT_SIZE, G_HARDSIGMOID_OUTPUT_SIZE, g_hardsigmoid_ops, 7, g_hardsigmoid_kinds};
 
 /* Runs the model: input G_HARDSIGMOID_INPUT_SIZE values, output G_HARDSIGMOID_OUTPUT_SIZE values, arena
  * G_HARDSIGMOID_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5730,7 +5823,12 @@ static const m0nn_op_t g_hardswish_ops[G_HARDSWISH_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_hardswish_o0_params},
 };
 
-static const m0nn_graph_t g_hardswish_graph = {G_HARDSWISH_N_OPS, G_HARDSWISH_ARENA_SIZE, G_HARDSWISH_INPUT_SIZE, G_HARDSWISH_OUTPUT_SIZE, g_hardswish_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_hardswish_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_hardswish_graph = {G_HARDSWISH_N_OPS, G_HARDSWISH_ARENA_SIZE, G_HARDSWISH_INPUT_SIZE, G_HARDSWISH_OUTPUT_SIZE, g_hardswish_ops, 7, g_hardswish_kinds};
 
 /* Runs the model: input G_HARDSWISH_INPUT_SIZE values, output G_HARDSWISH_OUTPUT_SIZE values, arena
  * G_HARDSWISH_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5844,7 +5942,12 @@ static const m0nn_op_t g_elu_ops[G_ELU_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_elu_o0_params},
 };
 
-static const m0nn_graph_t g_elu_graph = {G_ELU_N_OPS, G_ELU_ARENA_SIZE, G_ELU_INPUT_SIZE, G_ELU_OUTPUT_SIZE, g_elu_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_elu_kinds[7] = {
+    [M0NN_OP_LUT] = m0nn_op_lut,
+};
+
+static const m0nn_graph_t g_elu_graph = {G_ELU_N_OPS, G_ELU_ARENA_SIZE, G_ELU_INPUT_SIZE, G_ELU_OUTPUT_SIZE, g_elu_ops, 7, g_elu_kinds};
 
 /* Runs the model: input G_ELU_INPUT_SIZE values, output G_ELU_OUTPUT_SIZE values, arena
  * G_ELU_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -5958,7 +6061,12 @@ static const m0nn_op_t g_softmax1_ops[G_SOFTMAX1_N_OPS] = {
     {M0NN_OP_SOFTMAX, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_softmax1_o0_params},
 };
 
-static const m0nn_graph_t g_softmax1_graph = {G_SOFTMAX1_N_OPS, G_SOFTMAX1_ARENA_SIZE, G_SOFTMAX1_INPUT_SIZE, G_SOFTMAX1_OUTPUT_SIZE, g_softmax1_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_softmax1_kinds[8] = {
+    [M0NN_OP_SOFTMAX] = m0nn_op_softmax,
+};
+
+static const m0nn_graph_t g_softmax1_graph = {G_SOFTMAX1_N_OPS, G_SOFTMAX1_ARENA_SIZE, G_SOFTMAX1_INPUT_SIZE, G_SOFTMAX1_OUTPUT_SIZE, g_softmax1_ops, 8, g_softmax1_kinds};
 
 /* Runs the model: input G_SOFTMAX1_INPUT_SIZE values, output G_SOFTMAX1_OUTPUT_SIZE values, arena
  * G_SOFTMAX1_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -6220,7 +6328,15 @@ static const m0nn_op_t g_cnn_q31_ops[G_CNN_Q31_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 10, &g_cnn_q31_o4_params},
 };
 
-static const m0nn_graph_t g_cnn_q31_graph = {G_CNN_Q31_N_OPS, G_CNN_Q31_ARENA_SIZE, G_CNN_Q31_INPUT_SIZE, G_CNN_Q31_OUTPUT_SIZE, g_cnn_q31_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_cnn_q31_kinds[5] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+};
+
+static const m0nn_graph_t g_cnn_q31_graph = {G_CNN_Q31_N_OPS, G_CNN_Q31_ARENA_SIZE, G_CNN_Q31_INPUT_SIZE, G_CNN_Q31_OUTPUT_SIZE, g_cnn_q31_ops, 5, g_cnn_q31_kinds};
 
 /* Runs the model: input G_CNN_Q31_INPUT_SIZE values, output G_CNN_Q31_OUTPUT_SIZE values, arena
  * G_CNN_Q31_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -6645,7 +6761,13 @@ static const m0nn_op_t g_conv2d_q31_ops[G_CONV2D_Q31_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 176, M0NN_AT_NONE, M0NN_AT_OUTPUT, 84, 0, 84, &g_conv2d_q31_o3_params},
 };
 
-static const m0nn_graph_t g_conv2d_q31_graph = {G_CONV2D_Q31_N_OPS, G_CONV2D_Q31_ARENA_SIZE, G_CONV2D_Q31_INPUT_SIZE, G_CONV2D_Q31_OUTPUT_SIZE, g_conv2d_q31_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_conv2d_q31_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_conv2d_q31_graph = {G_CONV2D_Q31_N_OPS, G_CONV2D_Q31_ARENA_SIZE, G_CONV2D_Q31_INPUT_SIZE, G_CONV2D_Q31_OUTPUT_SIZE, g_conv2d_q31_ops, 10, g_conv2d_q31_kinds};
 
 /* Runs the model: input G_CONV2D_Q31_INPUT_SIZE values, output G_CONV2D_Q31_OUTPUT_SIZE values, arena
  * G_CONV2D_Q31_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -7092,7 +7214,14 @@ static const m0nn_op_t g_depthwise_q31_ops[G_DEPTHWISE_Q31_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 54, 0, 54, &g_depthwise_q31_o4_params},
 };
 
-static const m0nn_graph_t g_depthwise_q31_graph = {G_DEPTHWISE_Q31_N_OPS, G_DEPTHWISE_Q31_ARENA_SIZE, G_DEPTHWISE_Q31_INPUT_SIZE, G_DEPTHWISE_Q31_OUTPUT_SIZE, g_depthwise_q31_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_depthwise_q31_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_depthwise_q31_graph = {G_DEPTHWISE_Q31_N_OPS, G_DEPTHWISE_Q31_ARENA_SIZE, G_DEPTHWISE_Q31_INPUT_SIZE, G_DEPTHWISE_Q31_OUTPUT_SIZE, g_depthwise_q31_ops, 10, g_depthwise_q31_kinds};
 
 /* Runs the model: input G_DEPTHWISE_Q31_INPUT_SIZE values, output G_DEPTHWISE_Q31_OUTPUT_SIZE values, arena
  * G_DEPTHWISE_Q31_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -7544,7 +7673,13 @@ static const m0nn_op_t g_conv1d_pow2_ops[G_CONV1D_POW2_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 256, 0, 256, &g_conv1d_pow2_o2_params},
 };
 
-static const m0nn_graph_t g_conv1d_pow2_graph = {G_CONV1D_POW2_N_OPS, G_CONV1D_POW2_ARENA_SIZE, G_CONV1D_POW2_INPUT_SIZE, G_CONV1D_POW2_OUTPUT_SIZE, g_conv1d_pow2_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_conv1d_pow2_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_conv1d_pow2_graph = {G_CONV1D_POW2_N_OPS, G_CONV1D_POW2_ARENA_SIZE, G_CONV1D_POW2_INPUT_SIZE, G_CONV1D_POW2_OUTPUT_SIZE, g_conv1d_pow2_ops, 10, g_conv1d_pow2_kinds};
 
 /* Runs the model: input G_CONV1D_POW2_INPUT_SIZE values, output G_CONV1D_POW2_OUTPUT_SIZE values, arena
  * G_CONV1D_POW2_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -8159,7 +8294,16 @@ static const m0nn_op_t g_residual_pow2_ops[G_RESIDUAL_POW2_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 5, &g_residual_pow2_o6_params},
 };
 
-static const m0nn_graph_t g_residual_pow2_graph = {G_RESIDUAL_POW2_N_OPS, G_RESIDUAL_POW2_ARENA_SIZE, G_RESIDUAL_POW2_INPUT_SIZE, G_RESIDUAL_POW2_OUTPUT_SIZE, g_residual_pow2_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_residual_pow2_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_ADD] = m0nn_op_add,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t g_residual_pow2_graph = {G_RESIDUAL_POW2_N_OPS, G_RESIDUAL_POW2_ARENA_SIZE, G_RESIDUAL_POW2_INPUT_SIZE, G_RESIDUAL_POW2_OUTPUT_SIZE, g_residual_pow2_ops, 10, g_residual_pow2_kinds};
 
 /* Runs the model: input G_RESIDUAL_POW2_INPUT_SIZE values, output G_RESIDUAL_POW2_OUTPUT_SIZE values, arena
  * G_RESIDUAL_POW2_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -8519,7 +8663,12 @@ static const m0nn_op_t g_lanes_odd_ops[G_LANES_ODD_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 210, 0, 312, &g_lanes_odd_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_odd_graph = {G_LANES_ODD_N_OPS, G_LANES_ODD_ARENA_SIZE, G_LANES_ODD_INPUT_SIZE, G_LANES_ODD_OUTPUT_SIZE, g_lanes_odd_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_odd_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_odd_graph = {G_LANES_ODD_N_OPS, G_LANES_ODD_ARENA_SIZE, G_LANES_ODD_INPUT_SIZE, G_LANES_ODD_OUTPUT_SIZE, g_lanes_odd_ops, 1, g_lanes_odd_kinds};
 
 /* Runs the model: input G_LANES_ODD_INPUT_SIZE values, output G_LANES_ODD_OUTPUT_SIZE values, arena
  * G_LANES_ODD_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -9143,7 +9292,12 @@ static const m0nn_op_t g_lanes_odd_q31_ops[G_LANES_ODD_Q31_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 210, 0, 312, &g_lanes_odd_q31_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_odd_q31_graph = {G_LANES_ODD_Q31_N_OPS, G_LANES_ODD_Q31_ARENA_SIZE, G_LANES_ODD_Q31_INPUT_SIZE, G_LANES_ODD_Q31_OUTPUT_SIZE, g_lanes_odd_q31_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_odd_q31_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_odd_q31_graph = {G_LANES_ODD_Q31_N_OPS, G_LANES_ODD_Q31_ARENA_SIZE, G_LANES_ODD_Q31_INPUT_SIZE, G_LANES_ODD_Q31_OUTPUT_SIZE, g_lanes_odd_q31_ops, 1, g_lanes_odd_q31_kinds};
 
 /* Runs the model: input G_LANES_ODD_Q31_INPUT_SIZE values, output G_LANES_ODD_Q31_OUTPUT_SIZE values, arena
  * G_LANES_ODD_Q31_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -9720,7 +9874,12 @@ static const m0nn_op_t g_lanes_narrow_ops[G_LANES_NARROW_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 38, 0, 9, &g_lanes_narrow_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_narrow_graph = {G_LANES_NARROW_N_OPS, G_LANES_NARROW_ARENA_SIZE, G_LANES_NARROW_INPUT_SIZE, G_LANES_NARROW_OUTPUT_SIZE, g_lanes_narrow_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_narrow_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_narrow_graph = {G_LANES_NARROW_N_OPS, G_LANES_NARROW_ARENA_SIZE, G_LANES_NARROW_INPUT_SIZE, G_LANES_NARROW_OUTPUT_SIZE, g_lanes_narrow_ops, 1, g_lanes_narrow_kinds};
 
 /* Runs the model: input G_LANES_NARROW_INPUT_SIZE values, output G_LANES_NARROW_OUTPUT_SIZE values, arena
  * G_LANES_NARROW_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -9868,7 +10027,12 @@ static const m0nn_op_t g_lanes_dilated_q31_ops[G_LANES_DILATED_Q31_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 135, 0, 120, &g_lanes_dilated_q31_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_dilated_q31_graph = {G_LANES_DILATED_Q31_N_OPS, G_LANES_DILATED_Q31_ARENA_SIZE, G_LANES_DILATED_Q31_INPUT_SIZE, G_LANES_DILATED_Q31_OUTPUT_SIZE, g_lanes_dilated_q31_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_dilated_q31_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_dilated_q31_graph = {G_LANES_DILATED_Q31_N_OPS, G_LANES_DILATED_Q31_ARENA_SIZE, G_LANES_DILATED_Q31_INPUT_SIZE, G_LANES_DILATED_Q31_OUTPUT_SIZE, g_lanes_dilated_q31_ops, 1, g_lanes_dilated_q31_kinds};
 
 /* Runs the model: input G_LANES_DILATED_Q31_INPUT_SIZE values, output G_LANES_DILATED_Q31_OUTPUT_SIZE values, arena
  * G_LANES_DILATED_Q31_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -10223,7 +10387,12 @@ static const m0nn_op_t g_lanes_tiles_ops[G_LANES_TILES_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 840, 0, 960, &g_lanes_tiles_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_tiles_graph = {G_LANES_TILES_N_OPS, G_LANES_TILES_ARENA_SIZE, G_LANES_TILES_INPUT_SIZE, G_LANES_TILES_OUTPUT_SIZE, g_lanes_tiles_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_tiles_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_tiles_graph = {G_LANES_TILES_N_OPS, G_LANES_TILES_ARENA_SIZE, G_LANES_TILES_INPUT_SIZE, G_LANES_TILES_OUTPUT_SIZE, g_lanes_tiles_ops, 1, g_lanes_tiles_kinds};
 
 /* Runs the model: input G_LANES_TILES_INPUT_SIZE values, output G_LANES_TILES_OUTPUT_SIZE values, arena
  * G_LANES_TILES_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -11922,7 +12091,12 @@ static const m0nn_op_t g_lanes_extreme_ops[G_LANES_EXTREME_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 72, 0, 288, &g_lanes_extreme_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_extreme_graph = {G_LANES_EXTREME_N_OPS, G_LANES_EXTREME_ARENA_SIZE, G_LANES_EXTREME_INPUT_SIZE, G_LANES_EXTREME_OUTPUT_SIZE, g_lanes_extreme_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_extreme_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_extreme_graph = {G_LANES_EXTREME_N_OPS, G_LANES_EXTREME_ARENA_SIZE, G_LANES_EXTREME_INPUT_SIZE, G_LANES_EXTREME_OUTPUT_SIZE, g_lanes_extreme_ops, 1, g_lanes_extreme_kinds};
 
 /* Runs the model: input G_LANES_EXTREME_INPUT_SIZE values, output G_LANES_EXTREME_OUTPUT_SIZE values, arena
  * G_LANES_EXTREME_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -12371,7 +12545,12 @@ static const m0nn_op_t g_lanes_extreme_zp_ops[G_LANES_EXTREME_ZP_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 240, 0, 180, &g_lanes_extreme_zp_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_extreme_zp_graph = {G_LANES_EXTREME_ZP_N_OPS, G_LANES_EXTREME_ZP_ARENA_SIZE, G_LANES_EXTREME_ZP_INPUT_SIZE, G_LANES_EXTREME_ZP_OUTPUT_SIZE, g_lanes_extreme_zp_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_extreme_zp_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_extreme_zp_graph = {G_LANES_EXTREME_ZP_N_OPS, G_LANES_EXTREME_ZP_ARENA_SIZE, G_LANES_EXTREME_ZP_INPUT_SIZE, G_LANES_EXTREME_ZP_OUTPUT_SIZE, g_lanes_extreme_zp_ops, 1, g_lanes_extreme_zp_kinds};
 
 /* Runs the model: input G_LANES_EXTREME_ZP_INPUT_SIZE values, output G_LANES_EXTREME_ZP_OUTPUT_SIZE values, arena
  * G_LANES_EXTREME_ZP_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */
@@ -12869,7 +13048,12 @@ static const m0nn_op_t g_lanes_pointwise_pow2_ops[G_LANES_POINTWISE_POW2_N_OPS] 
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 240, 0, 480, &g_lanes_pointwise_pow2_o0_params},
 };
 
-static const m0nn_graph_t g_lanes_pointwise_pow2_graph = {G_LANES_POINTWISE_POW2_N_OPS, G_LANES_POINTWISE_POW2_ARENA_SIZE, G_LANES_POINTWISE_POW2_INPUT_SIZE, G_LANES_POINTWISE_POW2_OUTPUT_SIZE, g_lanes_pointwise_pow2_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t g_lanes_pointwise_pow2_kinds[1] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+};
+
+static const m0nn_graph_t g_lanes_pointwise_pow2_graph = {G_LANES_POINTWISE_POW2_N_OPS, G_LANES_POINTWISE_POW2_ARENA_SIZE, G_LANES_POINTWISE_POW2_INPUT_SIZE, G_LANES_POINTWISE_POW2_OUTPUT_SIZE, g_lanes_pointwise_pow2_ops, 1, g_lanes_pointwise_pow2_kinds};
 
 /* Runs the model: input G_LANES_POINTWISE_POW2_INPUT_SIZE values, output G_LANES_POINTWISE_POW2_OUTPUT_SIZE values, arena
  * G_LANES_POINTWISE_POW2_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */

@@ -138,6 +138,35 @@ static void test_runner_rejects_bad_tables(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&small, c->inputs, out, arena));
 }
 
+/* An operator whose kind has no entry in the model's table is an error, never a call. */
+static void test_runner_rejects_kinds_without_an_entry(void)
+{
+    const golden_graph_case_t *c = &golden_graph_cases[0];
+    static int8_t arena[ARENA_MAX] M0NN_ALIGN4;
+    static const m0nn_op_fn_t none[M0NN_OP_TRANSPOSE + 1] = {0};
+    int8_t out[OUT_MAX];
+    m0nn_graph_t g = *c->graph;
+    m0nn_op_t op = c->graph->ops[0];
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_graph_run(&g, c->inputs, out, arena));
+    g.kinds = (const m0nn_op_fn_t *)0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_graph_run(&g, c->inputs, out, arena));
+    g.n_kinds = 0; /* a header without the table */
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&g, c->inputs, out, arena));
+    g.kinds = none;
+    g.n_kinds = M0NN_OP_TRANSPOSE + 1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&g, c->inputs, out, arena));
+    g = *c->graph;
+    g.n_kinds = op.kind; /* the first operator's kind just past the table */
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&g, c->inputs, out, arena));
+    g = *c->graph;
+    g.ops = &op;
+    g.n_ops = 1;
+    op.kind = -1;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&g, c->inputs, out, arena));
+    op.kind = c->graph->n_kinds;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_graph_run(&g, c->inputs, out, arena));
+}
+
 static void test_kernels_reject_bad_arguments(void)
 {
     static const int8_t w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -212,6 +241,7 @@ int main(void)
         m0nn_unit_run_case(check_depthwise, i, __FILE__, __LINE__, golden_depthwise_cases[i].name);
     }
     M0NN_RUN_TEST(test_runner_rejects_bad_tables);
+    M0NN_RUN_TEST(test_runner_rejects_kinds_without_an_entry);
     M0NN_RUN_TEST(test_kernels_reject_bad_arguments);
     M0NN_RUN_TEST(test_kernels_clamp_the_exact_offset_sum);
     return m0nn_unit_end();

@@ -206,7 +206,18 @@ static const m0nn_op_t activity_ops[ACTIVITY_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 4, &activity_o8_params},
 };
 
-static const m0nn_graph_t activity_graph = {ACTIVITY_N_OPS, ACTIVITY_ARENA_SIZE, ACTIVITY_INPUT_SIZE, ACTIVITY_OUTPUT_SIZE, activity_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t activity_kinds[10] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    [M0NN_OP_ADD] = m0nn_op_add,
+    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+};
+
+static const m0nn_graph_t activity_graph = {ACTIVITY_N_OPS, ACTIVITY_ARENA_SIZE, ACTIVITY_INPUT_SIZE, ACTIVITY_OUTPUT_SIZE, activity_ops, 10, activity_kinds};
 
 /* Runs the model: input ACTIVITY_INPUT_SIZE values, output ACTIVITY_OUTPUT_SIZE values, arena
  * ACTIVITY_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */

@@ -229,7 +229,14 @@ static const m0nn_op_t digits_cnn_ops[DIGITS_CNN_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 10, &digits_cnn_o4_params},
 };
 
-static const m0nn_graph_t digits_cnn_graph = {DIGITS_CNN_N_OPS, DIGITS_CNN_ARENA_SIZE, DIGITS_CNN_INPUT_SIZE, DIGITS_CNN_OUTPUT_SIZE, digits_cnn_ops};
+/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+static const m0nn_op_fn_t digits_cnn_kinds[4] = {
+    [M0NN_OP_CONV] = m0nn_op_conv,
+    [M0NN_OP_FC] = m0nn_op_fc,
+    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+};
+
+static const m0nn_graph_t digits_cnn_graph = {DIGITS_CNN_N_OPS, DIGITS_CNN_ARENA_SIZE, DIGITS_CNN_INPUT_SIZE, DIGITS_CNN_OUTPUT_SIZE, digits_cnn_ops, 4, digits_cnn_kinds};
 
 /* Runs the model: input DIGITS_CNN_INPUT_SIZE values, output DIGITS_CNN_OUTPUT_SIZE values, arena
  * DIGITS_CNN_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */

@@ -458,18 +458,38 @@ typedef struct {
     const void *params; /* the kernel's params struct (m0nn_fc_s8_params_t for M0NN_OP_FC) */
 } m0nn_op_t;
 
+/* What m0nn_graph_run calls for an operator of one kind: the kind's kernel with
+ * op->params, the operator's inputs (b == a for one-input kinds) and output. The
+ * generated header lists, indexed by kind, the entries its model uses (NULL for the
+ * others), so an image links only those kernels. */
+typedef m0nn_status_t (*m0nn_op_fn_t)(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+
+m0nn_status_t m0nn_op_conv(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_depthwise_conv(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_fc(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_maxpool(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_avgpool(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_add(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_lut(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_softmax(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_concat(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+m0nn_status_t m0nn_op_transpose(const void *params, const int8_t *a, const int8_t *b, int8_t *out);
+
 typedef struct {
     int32_t n_ops;
     int32_t arena_size;
     int32_t input_size;
     int32_t output_size;
     const m0nn_op_t *ops;
+    int32_t n_kinds;           /* entries of kinds: an operator's kind must be below it */
+    const m0nn_op_fn_t *kinds; /* indexed by m0nn_op_kind_t; NULL for kinds the model lacks */
 } m0nn_graph_t;
 
 /* Runs the operators in order. input: input_size int8 values in the ONNX
  * model's element order; output: output_size values likewise; arena:
  * arena_size bytes, any alignment. Every operator's tensors are checked to lie
- * inside their buffers before it runs; the first failing status is returned.
+ * inside their buffers, and its kind to have an entry in kinds, before it runs;
+ * the first failing status is returned.
  * observer (may be NULL) is called after each operator with its output. */
 m0nn_status_t m0nn_graph_run_observed(const m0nn_graph_t *graph, const int8_t *input, int8_t *output, void *arena,
                                       m0nn_observer_t observer, void *ctx);

@@ -16,39 +16,14 @@ static int8_t *locate(int32_t at, int32_t size, const int8_t *input, int8_t *out
     return arena + at;
 }
 
-static m0nn_status_t run_op(const m0nn_op_t *op, const int8_t *a, const int8_t *b, int8_t *out)
-{
-    switch (op->kind) {
-    case M0NN_OP_CONV:
-        return m0nn_conv_s8((const m0nn_conv_s8_params_t *)op->params, a, out);
-    case M0NN_OP_DEPTHWISE_CONV:
-        return m0nn_depthwise_conv_s8((const m0nn_conv_s8_params_t *)op->params, a, out);
-    case M0NN_OP_FC:
-        return m0nn_fc_s8((const m0nn_fc_s8_params_t *)op->params, a, out);
-    case M0NN_OP_MAXPOOL:
-        return m0nn_maxpool_s8((const m0nn_pool_s8_params_t *)op->params, a, out);
-    case M0NN_OP_AVGPOOL:
-        return m0nn_avgpool_s8((const m0nn_pool_s8_params_t *)op->params, a, out);
-    case M0NN_OP_ADD:
-        return m0nn_add_s8((const m0nn_add_s8_params_t *)op->params, a, b, out);
-    case M0NN_OP_LUT:
-        return m0nn_lut_s8((const m0nn_lut_s8_params_t *)op->params, a, out);
-    case M0NN_OP_SOFTMAX:
-        return m0nn_softmax_s8((const m0nn_softmax_s8_params_t *)op->params, a, out);
-    case M0NN_OP_CONCAT:
-        return m0nn_concat_s8((const m0nn_concat_s8_params_t *)op->params, a, b, out);
-    case M0NN_OP_TRANSPOSE:
-        return m0nn_transpose_s8((const m0nn_transpose_s8_params_t *)op->params, a, out);
-    default:
-        return M0NN_ERR_SIZE;
-    }
-}
-
 m0nn_status_t m0nn_graph_run_observed(const m0nn_graph_t *g, const int8_t *input, int8_t *output, void *arena,
                                       m0nn_observer_t observer, void *ctx)
 {
     int32_t i;
     if (!g || !g->ops || !input || !output || (!arena && g->arena_size > 0)) {
+        return M0NN_ERR_NULL;
+    }
+    if (g->n_kinds > 0 && !g->kinds) {
         return M0NN_ERR_NULL;
     }
     if (g->n_ops < 1 || g->arena_size < 0 || g->input_size < 1 || g->output_size < 1) {
@@ -65,10 +40,10 @@ m0nn_status_t m0nn_graph_run_observed(const m0nn_graph_t *g, const int8_t *input
                                                : locate(op->out, op->out_size, input, output, (int8_t *)arena,
                                                         g->arena_size, g->input_size, g->output_size);
         m0nn_status_t status;
-        if (!a || !b || !out || !op->params) {
+        if (!a || !b || !out || !op->params || op->kind < 0 || op->kind >= g->n_kinds || !g->kinds[op->kind]) {
             return M0NN_ERR_SIZE;
         }
-        status = run_op(op, a, b, out);
+        status = g->kinds[op->kind](op->params, a, b, out);
         if (status != M0NN_OK) {
             return status;
         }

@@ -5,13 +5,15 @@ Both come from the arm-none-eabi build the m0_qemu env makes (-mcpu=cortex-m0 -O
 -ffunction-sections -fdata-sections, --gc-sections; m0nn.cycles.CFLAGS):
 
 - code: the functions (and their read-only data) an image that calls
-  m0nn_graph_run links from lib/m0nn and libgcc, one entry per symbol in
-  m0nn.graph.code_sizes. m0nn_graph_run dispatches on the operator kind, so it links
-  every graph kernel: the code is the same for each graph model.
+  m0nn_graph_run links from lib/m0nn and libgcc, one entry per section in
+  m0nn.graph.code_sizes.FUNCTIONS. m0nn_graph_run calls each operator through the
+  model's table of entries (m0nn.graph.kinds), so an image links the runner's sections
+  (RUNNER) and those of the kinds its model has (KINDS, one probe link per kind): the
+  code of a model is the union of those, each section counted once.
 - data: each array and struct of the generated header, from its declaration (the
   struct sizes in the same table), each rounded up to 4 bytes.
 
-The table may exceed the real link by at most MARGIN bytes, never fall short of it;
+The table (and each model's sum) may exceed the real link by at most MARGIN bytes, never fall short of it;
 python/tests/test_code_size.py builds the image and checks that (and prints the new
 table when a kernel changed). Regenerate it with
 
@@ -24,23 +26,30 @@ import argparse
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from m0nn import cycles
 from m0nn.graph import code_sizes
+from m0nn.graph.ir import GModel
+from m0nn.graph.kinds import HANDLER, kind_of
 
 MARGIN = 64  # bytes the code table may exceed the real link by
 ROOT = Path(__file__).resolve().parents[3]
 TABLE = Path(__file__).with_name("code_sizes.py")
 
-_SCALARS = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4}
+_SCALARS = {"m0nn_op_fn_t": 4, "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4}
 _DECL = re.compile(r"^static const (\w+) \w+((?:\[\w+\])*)", re.M)
 _DEFINE = re.compile(r"^#define (\w+) \(?(-?\d+)\)?$", re.M)
 
 PROBE_MAIN = """#include "m0nn.h"
 
-/* What a graph model links: m0nn_graph_run (the generated <name>_run calls it). */
-const m0nn_graph_t *volatile m0nn_probe_graph;
+/* What a graph model links: m0nn_graph_run (the generated <name>_run calls it) and the
+ * entries of its table of operator kinds. */
+static const m0nn_op_fn_t m0nn_probe_kinds[] = {{{kinds}}};
+static const m0nn_graph_t m0nn_probe_model = {{1, 0, 1, 1, (const m0nn_op_t *)0, {n_kinds}, m0nn_probe_kinds}};
+const m0nn_graph_t *volatile m0nn_probe_graph = &m0nn_probe_model;
 {structs}
 int main(void)
 {{
@@ -50,10 +59,23 @@ int main(void)
 """
 
 
-def code_bytes() -> int:
-    """Bytes of lib/m0nn and libgcc code a graph model links (m0nn.graph.code_sizes), each
-    section rounded up to 4 bytes (its alignment)."""
-    return sum((v + 3) & ~3 for v in code_sizes.FUNCTIONS.values())
+def probe_main(kinds: Iterable[str], structs: str = "") -> str:
+    """The probe's main: it runs a graph whose table holds the entries of `kinds` (m0nn.graph.kinds)."""
+    names = [HANDLER[k] for k in HANDLER if k in set(kinds)] or ["(m0nn_op_fn_t)0"]
+    return PROBE_MAIN.format(kinds=", ".join(names), n_kinds=len(names), structs=structs)
+
+
+def model_kinds(model: GModel) -> set[str]:
+    """The operator kinds a graph model has."""
+    return {kind_of(op) for op in model.ops}
+
+
+def code_bytes(kinds: Iterable[str]) -> int:
+    """Bytes of lib/m0nn and libgcc code a graph model with these operator kinds links
+    (m0nn.graph.code_sizes: the runner's sections and each kind's, each counted once),
+    each section rounded up to 4 bytes (its alignment)."""
+    used = set(code_sizes.RUNNER).union(*(code_sizes.KINDS[k] for k in set(kinds)))
+    return sum((code_sizes.FUNCTIONS[s] + 3) & ~3 for s in used)
 
 
 def data_bytes(header: str) -> int:
@@ -119,46 +141,82 @@ def linked_sections(map_text: str, exclude: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, int]]:
-    """Build the probe image; return (object:section -> bytes of code and read-only data, struct type -> sizeof)."""
+@dataclass
+class Measured:
+    functions: dict[str, int]  # object:section -> bytes of code and read-only data, every kind linked
+    runner: list[str]  # the sections an image links with no kind in its table
+    kinds: dict[str, list[str]]  # kind -> the sections it adds to the runner's
+    types: dict[str, int]  # struct type -> sizeof
+
+
+def measure(lib: Path | None = None) -> Measured:
+    """Build the probe image with every kind, then relink it with no kind and with each kind alone."""
     lib = lib or ROOT / "lib" / "m0nn"
     types = [t for t in struct_names(lib) if t not in ("m0nn_status_t", "m0nn_op_kind_t")]
     structs = "".join(f"const {t} m0nn_sizeof_{t};\n" for t in types)
+    include = [lib / "include", lib / "src"]
     with tempfile.TemporaryDirectory(prefix="m0nn_code_size_") as tmp:
         work = Path(tmp)
         main = work / "probe_main.c"
-        main.write_text(PROBE_MAIN.format(structs=structs))
+        main.write_text(probe_main(HANDLER, structs))
         srcs = cycles.library_sources(lib) + [main]
-        cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf")
+        cycles.compile_image(srcs, include, work / "p.elf")
         main_obj = next(work.glob("*_probe_main.o"))
         sizes = {n[len("m0nn_sizeof_") :]: s for _, s, _, n in _nm(main_obj) if n.startswith("m0nn_sizeof_")}
-        sections = library_sections(work, "probe_main.o")
-    return sections, sizes
+        functions = library_sections(work, "probe_main.o")
+        main_obj.unlink()
+        alone: dict[str, set[str]] = {}
+        for kind in ["", *HANDLER]:
+            variant = work / "variant" / "probe_main.c"
+            variant.parent.mkdir(exist_ok=True)
+            variant.write_text(probe_main([kind] if kind else []))
+            obj = variant.with_suffix(".o")
+            flags = [*cycles.CFLAGS, *(f"-I{d}" for d in [*include, cycles.PLATFORM / "bsp"])]
+            subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(variant), "-o", str(obj)], check=True)
+            alone[kind] = set(library_sections(work, "probe_main.o", [obj]))
+    runner = alone.pop("")
+    return Measured(functions, sorted(runner), {k: sorted(v - runner) for k, v in alone.items()}, sizes)
 
 
-def library_sections(work: Path, main: str) -> dict[str, int]:
+def library_sections(work: Path, main: str, extra: list[Path] | None = None) -> dict[str, int]:
     """The lib/m0nn and libgcc sections of the image m0nn.cycles.compile_image built from
-    the objects in `work` (linked again, the same way, for the linker's map), without
-    the `main` object's and the board support's."""
-    objs = [str(o) for o in sorted(work.glob("*.o"))]
+    the objects in `work` and `extra` (linked again, the same way, for the linker's map),
+    without the `main` object's and the board support's."""
+    objs = [str(o) for o in [*sorted(work.glob("*.o")), *(extra or [])]]
     link = ["arm-none-eabi-gcc", *cycles.LDFLAGS, *objs, "-lgcc", f"-Wl,-Map,{work / 'sections.map'}"]
     subprocess.run([*link, "-o", str(work / "sections.elf")], check=True)
     return linked_sections((work / "sections.map").read_text(), (main, "m0qemu.o"))
 
 
-def render_table(functions: dict[str, int], types: dict[str, int]) -> str:
+def _names(names: list[str]) -> str:
+    """A tuple as ruff formats it."""
+    if not names:
+        return "()"
+    if len(names) == 1:
+        return f'("{names[0]}",)'
+    return "(\n" + "".join(f'        "{n}",\n' for n in names) + "    )"
+
+
+def render_table(m: Measured) -> str:
     lines = [
         '"""Code and struct sizes of lib/m0nn on Cortex-M0 (arm-none-eabi-gcc -O2, the m0_qemu build):',
-        "the symbols an image calling m0nn_graph_run links, and sizeof each parameter struct.",
+        "the sections an image calling m0nn_graph_run links (with every operator kind; with none: RUNNER;",
+        "what each kind adds: KINDS), and sizeof each parameter struct.",
         "Written by `python -m m0nn.graph.code_size --write` (see m0nn.graph.code_size); do not edit.",
         '"""',
         "",
         "FUNCTIONS = {",
-        *(f'    "{k}": {v},' for k, v in sorted(functions.items())),
+        *(f'    "{k}": {v},' for k, v in sorted(m.functions.items())),
+        "}",
+        "",
+        f"RUNNER = {_names(m.runner).replace(chr(10) + '    ', chr(10))}",
+        "",
+        "KINDS = {",
+        *(f'    "{k}": {_names(v)},' for k, v in m.kinds.items()),
         "}",
         "",
         "TYPES = {",
-        *(f'    "{k}": {v},' for k, v in sorted(types.items())),
+        *(f'    "{k}": {v},' for k, v in sorted(m.types.items())),
         "}",
         "",
     ]
@@ -169,14 +227,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m m0nn.graph.code_size", description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name} from the measured link")
     args = ap.parse_args(argv)
-    functions, types = measure()
-    print(f"graph code linked: {sum(functions.values())} bytes in {len(functions)} symbols; table: {code_bytes()}")
-    for name in sorted(set(functions) | set(code_sizes.FUNCTIONS)):
-        was, now = code_sizes.FUNCTIONS.get(name), functions.get(name)
+    m = measure()
+    every = sum(m.functions.values())
+    table = sum(code_sizes.FUNCTIONS.values())
+    print(f"graph code linked with every kind: {every} bytes in {len(m.functions)} sections; table: {table}")
+    for name in sorted(set(m.functions) | set(code_sizes.FUNCTIONS)):
+        was, now = code_sizes.FUNCTIONS.get(name), m.functions.get(name)
         if was != now:
             print(f"  {name}: table {was}, link {now}")
+    for kind, sections in m.kinds.items():
+        if tuple(sections) != tuple(code_sizes.KINDS.get(kind, ())):
+            print(f"  kind {kind}: table {code_sizes.KINDS.get(kind)}, link {sections}")
+    if tuple(m.runner) != tuple(code_sizes.RUNNER):
+        print(f"  runner: table {code_sizes.RUNNER}, link {m.runner}")
     if args.write:
-        TABLE.write_text(render_table(functions, types))
+        TABLE.write_text(render_table(m))
         print(f"wrote {TABLE}")
     return 0
 

@@ -22,6 +22,7 @@ from m0nn.graph.ir import (
     SoftmaxOp,
     TransposeOp,
 )
+from m0nn.graph.kinds import HANDLER
 from m0nn.graph.lanes import lane_consts, lane_words, tile_positions, window_weights
 from m0nn.graph.plan import ArenaPlan, plan_arena
 from m0nn.graph.stack_size import stack_bytes
@@ -231,9 +232,10 @@ def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = 
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
-    blocks, table = [], []
+    blocks, table, used = [], [], set()
     for i, op in enumerate(model.ops):
         text, kind = _op_block(model, p, i, op, fast)
+        used.add(kind)
         blocks.append(text + "\n")
         ins = [_where(model, plan, t) for t in op.inputs] + ["M0NN_AT_NONE"]
         sizes = [model.tensor(t).size for t in op.inputs] + [0]
@@ -241,6 +243,7 @@ def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = 
             f"    {{{KIND[kind]}, {ins[0]}, {ins[1]}, {_where(model, plan, op.output)}, {sizes[0]}, {sizes[1]}, "
             f"{model.tensor(op.output).size}, &{p}_o{i}_params}},"
         )
+    n_kinds = 1 + max(list(KIND).index(k) for k in used)
     ti, to = model.input_tensor, model.output_tensor
     parts = [
         banner,
@@ -273,8 +276,13 @@ def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = 
         *table,
         "};",
         "",
+        "/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */",
+        f"static const m0nn_op_fn_t {p}_kinds[{n_kinds}] = {{",
+        *(f"    [{KIND[k]}] = {HANDLER[k]}," for k in KIND if k in used),
+        "};",
+        "",
         f"static const m0nn_graph_t {p}_graph = {{{up}_N_OPS, {up}_ARENA_SIZE, {up}_INPUT_SIZE, {up}_OUTPUT_SIZE, "
-        f"{p}_ops}};",
+        f"{p}_ops, {n_kinds}, {p}_kinds}};",
         "",
         f"/* Runs the model: input {up}_INPUT_SIZE values, output {up}_OUTPUT_SIZE values, arena",
         f" * {up}_ARENA_SIZE bytes (any alignment). Returns M0NN_OK or an m0nn_status_t. */",

@@ -11,7 +11,7 @@ import numpy as np
 
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.graph.code_size import code_bytes, data_bytes
+from m0nn.graph.code_size import code_bytes, data_bytes, model_kinds
 from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import graph_banner, render_graph_header, render_graph_testdata
 from m0nn.graph.importer import import_graph
@@ -41,11 +41,11 @@ class Budget:
             raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
 
 
-def check_budget(name: str, ram: dict[str, int], flash_data: int, budget: Budget) -> None:
+def check_budget(name: str, ram: dict[str, int], flash_data: int, flash_code: int, budget: Budget) -> None:
     """RAM (arena, input, output and the stack <name>_run uses, m0nn.graph.stack_size) and
-    flash (the header's constant data plus the lib/m0nn code linked, m0nn.graph.code_size)
-    against the target's; ModelError with the numbers."""
-    flash_needed = flash_data + code_bytes()
+    flash (the header's constant data plus the lib/m0nn code its operator kinds link,
+    m0nn.graph.code_size) against the target's; ModelError with the numbers."""
+    flash_needed = flash_data + flash_code
     ram_needed = sum(ram.values())
     if ram_needed > budget.ram:
         parts = " + ".join(f"{k} {v}" for k, v in ram.items())
@@ -55,7 +55,7 @@ def check_budget(name: str, ram: dict[str, int], flash_data: int, budget: Budget
     if flash_needed > budget.flash:
         raise ModelError(
             f"{name}: needs about {flash_needed} bytes of flash (model data {flash_data} + lib/m0nn code "
-            f"{code_bytes()}), the target has {budget.flash} (custom_m0nn_flash)"
+            f"{flash_code}), the target has {budget.flash} (custom_m0nn_flash)"
         )
 
 
@@ -83,6 +83,7 @@ def render_graph(
         model_path.name,
         {"arena": plan.size, "input": model.input_size, "output": model.output_size, "stack": stack_bytes(model)},
         data_bytes(texts[header]),
+        code_bytes(model_kinds(model)),
         budget,
     )
     data_path = model_path.with_name(model_path.stem + ".test.npz")

@@ -31,34 +31,27 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph import stack_sizes
-from m0nn.graph.code_size import PROBE_MAIN, ROOT
-from m0nn.graph.ir import AddOp, ConcatOp, ConvOp, FCOp, GModel, LutOp, Op, PoolOp, SoftmaxOp, TransposeOp
+from m0nn.graph.code_size import ROOT, probe_main
+from m0nn.graph.ir import GModel, Op
+from m0nn.graph.kinds import HANDLER, kind_of
 
 TABLE = Path(__file__).with_name("stack_sizes.py")
 RUNNER = "m0nn_graph_run"
-# Indirect calls (blx) and their possible targets. m0nn_graph_run_observed's is the
-# caller's observer: m0nn_graph_run (what <name>_run calls) passes none.
+# The entry m0nn_graph_run calls for each operator kind, through the model's table
+# (m0nn.graph.kinds; lib/m0nn/src/m0nn_graph_ops.c): each calls its kind's kernel.
+KERNELS = tuple(HANDLER.values())
+# Indirect calls (blx) and their possible targets. m0nn_graph_run_observed's are the
+# model's entries (KERNELS) and the caller's observer: m0nn_graph_run (what <name>_run
+# calls) passes none.
 INDIRECT: dict[str, tuple[str, ...]] = {
     "depthwise_3x3": ("m0nn_dw1x3_sums", "m0nn_dw3x3_sums"),
-    "m0nn_graph_run_observed": (),
+    "m0nn_graph_run_observed": KERNELS,
 }
-# The kernel m0nn_graph_run calls for each operator kind (m0nn_graph_run.c, run_op).
-KERNELS = (
-    "m0nn_add_s8", "m0nn_avgpool_s8", "m0nn_concat_s8", "m0nn_conv_s8", "m0nn_depthwise_conv_s8", "m0nn_fc_s8",
-    "m0nn_lut_s8", "m0nn_maxpool_s8", "m0nn_softmax_s8", "m0nn_transpose_s8",
-)  # fmt: skip
 
 
 def kernel_of(op: Op) -> str:
-    if isinstance(op, ConvOp):
-        return "m0nn_depthwise_conv_s8" if op.depth_multiplier else "m0nn_conv_s8"
-    if isinstance(op, PoolOp):
-        return "m0nn_maxpool_s8" if op.mode == "max" else "m0nn_avgpool_s8"
-    kinds: dict[type, str] = {
-        FCOp: "m0nn_fc_s8", AddOp: "m0nn_add_s8", LutOp: "m0nn_lut_s8", SoftmaxOp: "m0nn_softmax_s8",
-        ConcatOp: "m0nn_concat_s8", TransposeOp: "m0nn_transpose_s8",
-    }  # fmt: skip
-    return kinds[type(op)]
+    """The entry m0nn_graph_run calls for the operator (a name in KERNELS)."""
+    return HANDLER[kind_of(op)]
 
 
 def deepest(fn: str, leave_out: frozenset[str] = frozenset(), _path: tuple[str, ...] = ()) -> int:
@@ -138,7 +131,7 @@ def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str
     with tempfile.TemporaryDirectory(prefix="m0nn_stack_size_") as tmp:
         work = Path(tmp)
         main = work / "probe_main.c"
-        main.write_text(PROBE_MAIN.format(structs=""))
+        main.write_text(probe_main(HANDLER))
         srcs = cycles.library_sources(lib) + [main]
         elf = cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf", ["-fstack-usage"])
         usage = _stack_usage(work)
