@@ -128,7 +128,7 @@ def _define(header: str, macro: str) -> int:
 
 
 def _graph_rodata(elf: Path, name: str) -> int:
-    """Bytes of the graph model's constant tables (per-operator weights, biases, M, shifts, params, op and kind tables)."""
+    """Bytes of the graph model's constant tables (weights, biases, M, shifts, params, op and kind tables)."""
     out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
     own = re.compile(rf"^{re.escape(name)}_(o\d+_.*|ops|kinds|graph)$")
     return sum(int(p[1], 16) for p in (line.split() for line in out.splitlines()) if len(p) == 4 and own.match(p[3]))
