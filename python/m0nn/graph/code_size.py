@@ -103,7 +103,7 @@ def _nm(path: Path) -> list[tuple[int, int, str, str]]:
     return rows
 
 
-def struct_names(lib: Path) -> list[str]:
+def structtuple_literal(lib: Path) -> list[str]:
     return re.findall(r"^} (m0nn_\w+_t);", (lib / "include" / "m0nn.h").read_text(), re.M)
 
 
@@ -152,7 +152,7 @@ class Measured:
 def measure(lib: Path | None = None) -> Measured:
     """Build the probe image with every kind, then relink it with no kind and with each kind alone."""
     lib = lib or ROOT / "lib" / "m0nn"
-    types = [t for t in struct_names(lib) if t not in ("m0nn_status_t", "m0nn_op_kind_t")]
+    types = [t for t in structtuple_literal(lib) if t not in ("m0nn_status_t", "m0nn_op_kind_t")]
     structs = "".join(f"const {t} m0nn_sizeof_{t};\n" for t in types)
     include = [lib / "include", lib / "src"]
     with tempfile.TemporaryDirectory(prefix="m0nn_code_size_") as tmp:
@@ -188,8 +188,8 @@ def library_sections(work: Path, main: str, extra: list[Path] | None = None) -> 
     return linked_sections((work / "sections.map").read_text(), (main, "m0qemu.o"))
 
 
-def _names(names: list[str]) -> str:
-    """A tuple as ruff formats it."""
+def tuple_literal(names: list[str]) -> str:
+    """A tuple of names as ruff formats it (the generated tables' style)."""
     if not names:
         return "()"
     if len(names) == 1:
@@ -209,10 +209,10 @@ def render_table(m: Measured) -> str:
         *(f'    "{k}": {v},' for k, v in sorted(m.functions.items())),
         "}",
         "",
-        f"RUNNER = {_names(m.runner).replace(chr(10) + '    ', chr(10))}",
+        f"RUNNER = {tuple_literal(m.runner).replace(chr(10) + '    ', chr(10))}",
         "",
         "KINDS = {",
-        *(f'    "{k}": {_names(v)},' for k, v in m.kinds.items()),
+        *(f'    "{k}": {tuple_literal(v)},' for k, v in m.kinds.items()),
         "}",
         "",
         "TYPES = {",

@@ -31,7 +31,7 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph import stack_sizes
-from m0nn.graph.code_size import ROOT, probe_main
+from m0nn.graph.code_size import ROOT, probe_main, tuple_literal
 from m0nn.graph.ir import GModel, Op
 from m0nn.graph.kinds import HANDLER, kind_of
 
@@ -151,13 +151,6 @@ def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str
     return frames, calls
 
 
-def _names(names: list[str]) -> str:
-    """A tuple as ruff formats it: one name on the line, more one per line."""
-    if len(names) == 1:
-        return f'("{names[0]}",)'
-    return "(\n" + "".join(f'        "{n}",\n' for n in names) + "    )"
-
-
 def render_table(frames: dict[str, int], calls: dict[str, list[str]]) -> str:
     lines = [
         '"""Stack frames of lib/m0nn on Cortex-M0 (arm-none-eabi-gcc -O2 -fstack-usage, the m0_qemu build)',
@@ -170,7 +163,7 @@ def render_table(frames: dict[str, int], calls: dict[str, list[str]]) -> str:
         "}",
         "",
         "CALLS = {",
-        *(f'    "{k}": {_names(v)},' for k, v in sorted(calls.items()) if v),
+        *(f'    "{k}": {tuple_literal(v)},' for k, v in sorted(calls.items()) if v),
         "}",
         "",
     ]
