@@ -11,21 +11,6 @@
 /* op 0: dw: conv [16, 8, 8] -> [16, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 110708;
  * requantization mul32 */
-static const int8_t dw0_o0_weights[144] = {
-    /*   0 */ -46, 12, 31, 22, -38, 43, 28, 28, 30, 44, 90, -24, 2, 70, -54, 13,
-    /*  16 */ -28, -1, 19, -77, -40, -56, -9, -28, 61, -24, 69, -16, 11, 2, 0, -45,
-    /*  32 */ 13, 15, 10, 25, -33, -12, -26, -68, 15, -25, -3, 90, 9, 4, 43, 50,
-    /*  48 */ 73, -21, 72, -5, -46, -37, 44, 31, 51, -37, -14, -48, -79, -1, 63, 44,
-    /*  64 */ -31, 47, -23, 12, 33, -16, -35, 26, -7, -22, 25, -9, 15, -39, 29, -38,
-    /*  80 */ -15, -75, 46, 4, 19, -68, 6, -16, 48, -63, 14, 42, -48, 4, -43, 2,
-    /*  96 */ 13, 53, 7, -28, 23, 0, 43, -24, 53, 7, 10, 40, -21, -20, 20, -3,
-    /* 112 */ 2, -16, -12, 35, 78, -55, 61, 30, 48, 7, -29, -8, -37, -67, -3, 10,
-    /* 128 */ -11, 8, -62, 42, -6, 2, 29, -23, 104, 50, 49, 6, -28, 20, -29, 9,
-};
-static const int32_t dw0_o0_bias[16] = {
-    /*   0 */ 705, 3706, 1323, 448, 4162, -348, -1595, -1531,
-    /*   8 */ 4373, 96, -1721, -5872, -3131, 938, 1757, 4992,
-};
 static const int32_t dw0_o0_multiplier[16] = {
     /*   0 */ 17205, 26166, 14851, 24549, 19909, 16632, 20409, 16326,
     /*   8 */ 15653, 18328, 15684, 16488, 22879, 17648, 17848, 18013,
@@ -33,7 +18,26 @@ static const int32_t dw0_o0_multiplier[16] = {
 static const int32_t dw0_o0_shift[16] = {
     /*   0 */ -28, -29, -27, -28, -29, -27, -29, -27, -27, -27, -28, -29, -28, -27, -27, -28,
 };
-static const m0nn_conv_s8_params_t dw0_o0_params = {8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, dw0_o0_weights, dw0_o0_bias, dw0_o0_multiplier, dw0_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw0_o0_lane_consts[32] = {
+    /*   0 */ -323015, 800, -261342, 3644, -206901, 1062, -200120, 361,
+    /*   8 */ -322198, 4197, -367296, 255, -216815, -2015, -323403, -1394,
+    /*  16 */ -114359, 3165, -319268, 290, -226181, -2351, -343188, -6086,
+    /*  24 */ -307579, -2598, -257642, 1023, -263819, 1683, -197160, 4869,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw0_o0_lane_weights[48] = {
+    /*   0 */ 0x490de4d2, 0x020df1e1, 0x000000f5, 0xeb0fff0c, 0xf035b52f, 0x00000008,
+    /*   6 */ 0x480a131f, 0xf4072ee9, 0x000000c2, 0xfb19b316, 0x23e4040c, 0x0000002a,
+    /*  12 */ 0xd2dfd8da, 0x4e171321, 0x000000fa, 0xdbf4c82b, 0xc900bcf0, 0x00000002,
+    /*  18 */ 0x2ce6f71c, 0x3d2b06dd, 0x0000001d, 0x1fbce41c, 0x1ee8f01a, 0x000000e9,
+    /*  24 */ 0x330f3d1e, 0x303530f9, 0x00000068, 0xdbe7e82c, 0x0707c1ea, 0x00000032,
+    /*  30 */ 0xf2fd455a, 0xe30a0e19, 0x00000031, 0xd05af0e8, 0xf8282af7, 0x00000006,
+    /*  36 */ 0xb1090b02, 0xdbebd00f, 0x000000e4, 0xff040246, 0xbdec04d9, 0x00000014,
+    /*  42 */ 0x3f2b00ca, 0xfd14d51d, 0x000000e3, 0x2c32d30d, 0x0afd02da, 0x00000009,
+};
+static const m0nn_conv_s8_params_t dw0_o0_params = {8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw0_o0_multiplier, dw0_o0_shift, dw0_o0_lane_consts, dw0_o0_lane_weights};
 static const int8_t dw0_input[3072] = {
     /*   0 */ 109, -28, 114, 118, 108, 81, 63, 112, -126, 78, -26, 2, -14, -93, -14, 5,
     /*  16 */ -18, -105, 52, 72, 26, 53, -109, 20, -19, -37, -32, 57, 52, -17, 114, -14,
@@ -427,21 +431,6 @@ static const int8_t dw0_expected[3072] = {
 /* op 0: dw: conv [16, 8, 8] -> [16, 8, 8], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 110708;
  * requantization q31 */
-static const int8_t dw1_o0_weights[144] = {
-    /*   0 */ -46, 12, 31, 22, -38, 43, 28, 28, 30, 44, 90, -24, 2, 70, -54, 13,
-    /*  16 */ -28, -1, 19, -77, -40, -56, -9, -28, 61, -24, 69, -16, 11, 2, 0, -45,
-    /*  32 */ 13, 15, 10, 25, -33, -12, -26, -68, 15, -25, -3, 90, 9, 4, 43, 50,
-    /*  48 */ 73, -21, 72, -5, -46, -37, 44, 31, 51, -37, -14, -48, -79, -1, 63, 44,
-    /*  64 */ -31, 47, -23, 12, 33, -16, -35, 26, -7, -22, 25, -9, 15, -39, 29, -38,
-    /*  80 */ -15, -75, 46, 4, 19, -68, 6, -16, 48, -63, 14, 42, -48, 4, -43, 2,
-    /*  96 */ 13, 53, 7, -28, 23, 0, 43, -24, 53, 7, 10, 40, -21, -20, 20, -3,
-    /* 112 */ 2, -16, -12, 35, 78, -55, 61, 30, 48, 7, -29, -8, -37, -67, -3, 10,
-    /* 128 */ -11, 8, -62, 42, -6, 2, 29, -23, 104, 50, 49, 6, -28, 20, -29, 9,
-};
-static const int32_t dw1_o0_bias[16] = {
-    /*   0 */ 705, 3706, 1323, 448, 4162, -348, -1595, -1531,
-    /*   8 */ 4373, 96, -1721, -5872, -3131, 938, 1757, 4992,
-};
 static const int32_t dw1_o0_multiplier[16] = {
     /*   0 */ 1127517687, 1714789402, 1946512064, 1608819351, 1304778340, 1089963903, 1337520415, 2139882315,
     /*   8 */ 2051705400, 1201132758, 2055756050, 1080555158, 1499402727, 1156564514, 1169660840, 1180508934,
@@ -449,7 +438,26 @@ static const int32_t dw1_o0_multiplier[16] = {
 static const int32_t dw1_o0_shift[16] = {
     /*   0 */ -13, -14, -13, -13, -14, -12, -14, -13, -13, -12, -14, -14, -13, -12, -12, -13,
 };
-static const m0nn_conv_s8_params_t dw1_o0_params = {8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, dw1_o0_weights, dw1_o0_bias, dw1_o0_multiplier, dw1_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw1_o0_lane_consts[32] = {
+    /*   0 */ -323015, 800, -261342, 3644, -206901, 1062, -200120, 361,
+    /*   8 */ -322198, 4197, -367296, 255, -216815, -2015, -323403, -1394,
+    /*  16 */ -114359, 3165, -319268, 290, -226181, -2351, -343188, -6086,
+    /*  24 */ -307579, -2598, -257642, 1023, -263819, 1683, -197160, 4869,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw1_o0_lane_weights[48] = {
+    /*   0 */ 0x490de4d2, 0x020df1e1, 0x000000f5, 0xeb0fff0c, 0xf035b52f, 0x00000008,
+    /*   6 */ 0x480a131f, 0xf4072ee9, 0x000000c2, 0xfb19b316, 0x23e4040c, 0x0000002a,
+    /*  12 */ 0xd2dfd8da, 0x4e171321, 0x000000fa, 0xdbf4c82b, 0xc900bcf0, 0x00000002,
+    /*  18 */ 0x2ce6f71c, 0x3d2b06dd, 0x0000001d, 0x1fbce41c, 0x1ee8f01a, 0x000000e9,
+    /*  24 */ 0x330f3d1e, 0x303530f9, 0x00000068, 0xdbe7e82c, 0x0707c1ea, 0x00000032,
+    /*  30 */ 0xf2fd455a, 0xe30a0e19, 0x00000031, 0xd05af0e8, 0xf8282af7, 0x00000006,
+    /*  36 */ 0xb1090b02, 0xdbebd00f, 0x000000e4, 0xff040246, 0xbdec04d9, 0x00000014,
+    /*  42 */ 0x3f2b00ca, 0xfd14d51d, 0x000000e3, 0x2c32d30d, 0x0afd02da, 0x00000009,
+};
+static const m0nn_conv_s8_params_t dw1_o0_params = {8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw1_o0_multiplier, dw1_o0_shift, dw1_o0_lane_consts, dw1_o0_lane_weights};
 static const int8_t dw1_input[3072] = {
     /*   0 */ 109, -28, 114, 118, 108, 81, 63, 112, -126, 78, -26, 2, -14, -93, -14, 5,
     /*  16 */ -18, -105, 52, 72, 26, 53, -109, 20, -19, -37, -32, 57, 52, -17, 114, -14,
@@ -843,21 +851,25 @@ static const int8_t dw1_expected[3072] = {
 /* op 0: dw: conv [5, 7, 9] -> [5, 6, 10], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 2, 0, 1), depth multiplier 1, activation none, clamp [0, 127]; |acc| <= 109070;
  * requantization mul32 */
-static const int8_t dw2_o0_weights[45] = {
-    /*   0 */ -32, -81, 24, 30, -12, 15, 68, 42, 28, 28, -35, 39, -66, -13, -17, -69,
-    /*  16 */ -4, 66, -14, -48, -4, 34, 8, 0, -56, 20, 19, 54, 60, 28, -66, -57,
-    /*  32 */ -44, 12, -31, 52, 10, 15, 30, 14, -56, 98, 59, 61, -30,
-};
-static const int32_t dw2_o0_bias[5] = {
-    /*   0 */ -5542, -4520, -3160, 2646, 2701,
-};
 static const int32_t dw2_o0_multiplier[5] = {
     /*   0 */ 12715, 18138, 10561, 15279, 16995,
 };
 static const int32_t dw2_o0_shift[5] = {
     /*   0 */ -27, -27, -27, -27, -29,
 };
-static const m0nn_conv_s8_params_t dw2_o0_params = {7, 9, 5, 6, 10, 5, 3, 3, 1, 1, 1, 1, 1, 2, 1, 128, 0, 0, 127, M0NN_REQUANT_MUL32, dw2_o0_weights, dw2_o0_bias, dw2_o0_multiplier, dw2_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw2_o0_lane_consts[10] = {
+    /*   0 */ -398583, -27936, -201254, 11611, -134390, 17066, -128620, 27480,
+    /*   8 */ -390391, -13165,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw2_o0_lane_weights[15] = {
+    /*   0 */ 0xbbdd0fe0, 0x34be14fc, 0x000000c8, 0xfc2744af, 0x0ac71322, 0x00000062,
+    /*   6 */ 0x42be2a18, 0x0fd43608, 0x0000003b, 0xf2f31c1e, 0x1e0c3c00, 0x0000003d,
+    /*  12 */ 0xd0ef1cf4, 0x0ee11cc8, 0x000000e2,
+};
+static const m0nn_conv_s8_params_t dw2_o0_params = {7, 9, 5, 6, 10, 5, 3, 3, 1, 1, 1, 1, 1, 2, 1, 128, 0, 0, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw2_o0_multiplier, dw2_o0_shift, dw2_o0_lane_consts, dw2_o0_lane_weights};
 static const int8_t dw2_input[945] = {
     /*   0 */ -123, 37, -20, 122, 32, -116, 108, 104, -64, -89, -97, 44, -109, -122, -44, -113,
     /*  16 */ -74, -94, 98, 102, -84, 72, -106, 41, 108, 38, -70, -53, 103, 7, -112, -5,
@@ -984,21 +996,25 @@ static const int8_t dw2_expected[900] = {
 /* op 0: dw: conv [5, 7, 9] -> [5, 6, 10], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 2, 0, 1), depth multiplier 1, activation none, clamp [0, 127]; |acc| <= 109070;
  * requantization q31 */
-static const int8_t dw3_o0_weights[45] = {
-    /*   0 */ -32, -81, 24, 30, -12, 15, 68, 42, 28, 28, -35, 39, -66, -13, -17, -69,
-    /*  16 */ -4, 66, -14, -48, -4, 34, 8, 0, -56, 20, 19, 54, 60, 28, -66, -57,
-    /*  32 */ -44, 12, -31, 52, 10, 15, 30, 14, -56, 98, 59, 61, -30,
-};
-static const int32_t dw3_o0_bias[5] = {
-    /*   0 */ -5542, -4520, -3160, 2646, 2701,
-};
 static const int32_t dw3_o0_multiplier[5] = {
     /*   0 */ 1666603678, 1188709315, 1384309276, 2002630563, 1113758643,
 };
 static const int32_t dw3_o0_shift[5] = {
     /*   0 */ -13, -12, -13, -13, -14,
 };
-static const m0nn_conv_s8_params_t dw3_o0_params = {7, 9, 5, 6, 10, 5, 3, 3, 1, 1, 1, 1, 1, 2, 1, 128, 0, 0, 127, M0NN_REQUANT_Q31, dw3_o0_weights, dw3_o0_bias, dw3_o0_multiplier, dw3_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw3_o0_lane_consts[10] = {
+    /*   0 */ -398583, -27936, -201254, 11611, -134390, 17066, -128620, 27480,
+    /*   8 */ -390391, -13165,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw3_o0_lane_weights[15] = {
+    /*   0 */ 0xbbdd0fe0, 0x34be14fc, 0x000000c8, 0xfc2744af, 0x0ac71322, 0x00000062,
+    /*   6 */ 0x42be2a18, 0x0fd43608, 0x0000003b, 0xf2f31c1e, 0x1e0c3c00, 0x0000003d,
+    /*  12 */ 0xd0ef1cf4, 0x0ee11cc8, 0x000000e2,
+};
+static const m0nn_conv_s8_params_t dw3_o0_params = {7, 9, 5, 6, 10, 5, 3, 3, 1, 1, 1, 1, 1, 2, 1, 128, 0, 0, 127, M0NN_REQUANT_Q31, NULL, NULL, dw3_o0_multiplier, dw3_o0_shift, dw3_o0_lane_consts, dw3_o0_lane_weights};
 static const int8_t dw3_input[945] = {
     /*   0 */ -123, 37, -20, 122, 32, -116, 108, 104, -64, -89, -97, 44, -109, -122, -44, -113,
     /*  16 */ -74, -94, 98, 102, -84, 72, -106, 41, 108, 38, -70, -53, 103, 7, -112, -5,
@@ -1125,20 +1141,23 @@ static const int8_t dw3_expected[900] = {
 /* op 0: dw: conv [3, 5, 29] -> [3, 7, 29], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (2, 0, 2, 2), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 106808;
  * requantization mul32 */
-static const int8_t dw4_o0_weights[27] = {
-    /*   0 */ 25, 87, 38, -43, -24, 34, -2, 48, -78, 85, 75, -58, -12, -24, -15, 40,
-    /*  16 */ -19, -36, 30, 56, -16, 14, -56, 43, 96, 27, 1,
-};
-static const int32_t dw4_o0_bias[3] = {
-    /*   0 */ -6003, -728, -6067,
-};
 static const int32_t dw4_o0_multiplier[3] = {
     /*   0 */ 11757, 18300, 18323,
 };
 static const int32_t dw4_o0_shift[3] = {
     /*   0 */ -27, -27, -27,
 };
-static const m0nn_conv_s8_params_t dw4_o0_params = {5, 29, 3, 7, 29, 3, 3, 3, 1, 1, 1, 1, 2, 0, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, dw4_o0_weights, dw4_o0_bias, dw4_o0_multiplier, dw4_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw4_o0_lane_consts[6] = {
+    /*   0 */ -233367, -6699, -285312, -1234, -322263, -5801,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw4_o0_lane_weights[9] = {
+    /*   0 */ 0x55fed519, 0x0e1e28f4, 0x00000060, 0x4b30e857, 0xc838ede8, 0x0000001b,
+    /*   6 */ 0xc6b22226, 0x2bf0dcf1, 0x00000001,
+};
+static const m0nn_conv_s8_params_t dw4_o0_params = {5, 29, 3, 7, 29, 3, 3, 3, 1, 1, 1, 1, 2, 0, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw4_o0_multiplier, dw4_o0_shift, dw4_o0_lane_consts, dw4_o0_lane_weights};
 static const int8_t dw4_input[1305] = {
     /*   0 */ 57, -53, 108, -109, -61, -54, -1, 80, 25, -61, 125, -92, 89, 26, 25, 48,
     /*  16 */ 120, -84, 99, -114, 73, -87, -67, -68, 68, -36, 81, 15, 116, 105, 15, -39,
@@ -1345,20 +1364,23 @@ static const int8_t dw4_expected[1827] = {
 /* op 0: dw: conv [3, 5, 29] -> [3, 7, 29], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (2, 0, 2, 2), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 106808;
  * requantization q31 */
-static const int8_t dw5_o0_weights[27] = {
-    /*   0 */ 25, 87, 38, -43, -24, 34, -2, 48, -78, 85, 75, -58, -12, -24, -15, 40,
-    /*  16 */ -19, -36, 30, 56, -16, 14, -56, 43, 96, 27, 1,
-};
-static const int32_t dw5_o0_bias[3] = {
-    /*   0 */ -6003, -728, -6067,
-};
 static const int32_t dw5_o0_multiplier[3] = {
     /*   0 */ 1540975006, 1199283309, 1200801364,
 };
 static const int32_t dw5_o0_shift[3] = {
     /*   0 */ -13, -12, -12,
 };
-static const m0nn_conv_s8_params_t dw5_o0_params = {5, 29, 3, 7, 29, 3, 3, 3, 1, 1, 1, 1, 2, 0, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, dw5_o0_weights, dw5_o0_bias, dw5_o0_multiplier, dw5_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw5_o0_lane_consts[6] = {
+    /*   0 */ -233367, -6699, -285312, -1234, -322263, -5801,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw5_o0_lane_weights[9] = {
+    /*   0 */ 0x55fed519, 0x0e1e28f4, 0x00000060, 0x4b30e857, 0xc838ede8, 0x0000001b,
+    /*   6 */ 0xc6b22226, 0x2bf0dcf1, 0x00000001,
+};
+static const m0nn_conv_s8_params_t dw5_o0_params = {5, 29, 3, 7, 29, 3, 3, 3, 1, 1, 1, 1, 2, 0, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw5_o0_multiplier, dw5_o0_shift, dw5_o0_lane_consts, dw5_o0_lane_weights};
 static const int8_t dw5_input[1305] = {
     /*   0 */ 57, -53, 108, -109, -61, -54, -1, 80, 25, -61, 125, -92, 89, 26, 25, 48,
     /*  16 */ 120, -84, 99, -114, 73, -87, -67, -68, 68, -36, 81, 15, 116, 105, 15, -39,
@@ -1565,19 +1587,22 @@ static const int8_t dw5_expected[1827] = {
 /* op 0: dw: conv [1, 23, 4] -> [1, 11, 3], kernel 3x3, stride (2, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 1, 0), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 107108;
  * requantization mul32 */
-static const int8_t dw6_o0_weights[9] = {
-    /*   0 */ 44, -51, 26, -48, 43, -62, -28, -24, -84,
-};
-static const int32_t dw6_o0_bias[1] = {
-    /*   0 */ 2558,
-};
 static const int32_t dw6_o0_multiplier[1] = {
     /*   0 */ 10908,
 };
 static const int32_t dw6_o0_shift[1] = {
     /*   0 */ -27,
 };
-static const m0nn_conv_s8_params_t dw6_o0_params = {23, 4, 1, 11, 3, 1, 3, 3, 2, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, dw6_o0_weights, dw6_o0_bias, dw6_o0_multiplier, dw6_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw6_o0_lane_consts[2] = {
+    /*   0 */ -366370, 3116,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw6_o0_lane_weights[3] = {
+    /*   0 */ 0xd01acd2c, 0xe8e4c22b, 0x000000ac,
+};
+static const m0nn_conv_s8_params_t dw6_o0_params = {23, 4, 1, 11, 3, 1, 3, 3, 2, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw6_o0_multiplier, dw6_o0_shift, dw6_o0_lane_consts, dw6_o0_lane_weights};
 static const int8_t dw6_input[276] = {
     /*   0 */ 9, 61, -128, -16, -124, 117, 95, -49, -51, -100, 71, -64, -41, -114, 73, 108,
     /*  16 */ -127, 38, 8, -78, 125, -119, -4, 88, -21, -34, -39, -75, 47, -24, -118, -87,
@@ -1612,19 +1637,22 @@ static const int8_t dw6_expected[99] = {
 /* op 0: dw: conv [1, 23, 4] -> [1, 11, 3], kernel 3x3, stride (2, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 1, 0), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 107108;
  * requantization q31 */
-static const int8_t dw7_o0_weights[9] = {
-    /*   0 */ 44, -51, 26, -48, 43, -62, -28, -24, -84,
-};
-static const int32_t dw7_o0_bias[1] = {
-    /*   0 */ 2558,
-};
 static const int32_t dw7_o0_multiplier[1] = {
     /*   0 */ 1429671227,
 };
 static const int32_t dw7_o0_shift[1] = {
     /*   0 */ -13,
 };
-static const m0nn_conv_s8_params_t dw7_o0_params = {23, 4, 1, 11, 3, 1, 3, 3, 2, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, dw7_o0_weights, dw7_o0_bias, dw7_o0_multiplier, dw7_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw7_o0_lane_consts[2] = {
+    /*   0 */ -366370, 3116,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw7_o0_lane_weights[3] = {
+    /*   0 */ 0xd01acd2c, 0xe8e4c22b, 0x000000ac,
+};
+static const m0nn_conv_s8_params_t dw7_o0_params = {23, 4, 1, 11, 3, 1, 3, 3, 2, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw7_o0_multiplier, dw7_o0_shift, dw7_o0_lane_consts, dw7_o0_lane_weights};
 static const int8_t dw7_input[276] = {
     /*   0 */ 9, 61, -128, -16, -124, 117, 95, -49, -51, -100, 71, -64, -41, -114, 73, 108,
     /*  16 */ -127, 38, 8, -78, 125, -119, -4, 88, -21, -34, -39, -75, 47, -24, -118, -87,
@@ -1659,21 +1687,23 @@ static const int8_t dw7_expected[99] = {
 /* op 0: dw: conv [4, 6, 6] -> [4, 6, 6], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 298397;
  * requantization mul32 */
-static const int8_t dw8_o0_weights[36] = {
-    /*   0 */ -128, 127, -128, 127, -128, -128, -128, -128, 127, -128, -128, 127, -128, 127, -128, -128,
-    /*  16 */ 127, 127, -128, 127, -128, -128, -128, 127, 127, 127, 127, 127, 127, -128, 127, -128,
-    /*  32 */ -128, -128, -128, -128,
-};
-static const int32_t dw8_o0_bias[4] = {
-    /*   0 */ 2852, 993, 5147, -1043,
-};
 static const int32_t dw8_o0_multiplier[4] = {
     /*   0 */ 7068, 4630, 4555, 5597,
 };
 static const int32_t dw8_o0_shift[4] = {
     /*   0 */ -26, -27, -25, -26,
 };
-static const m0nn_conv_s8_params_t dw8_o0_params = {6, 6, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -127, 127, -128, 127, M0NN_REQUANT_MUL32, dw8_o0_weights, dw8_o0_bias, dw8_o0_multiplier, dw8_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw8_o0_lane_consts[8] = {
+    /*   0 */ -291036, 19621, -292895, 17762, -289253, 86688, -294675, -16660,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw8_o0_lane_weights[12] = {
+    /*   0 */ 0x807f8080, 0x7f7f807f, 0x00000080, 0x7f80807f, 0x807f807f, 0x00000080,
+    /*   6 */ 0x80808080, 0x7f7f8080, 0x00000080, 0x807f807f, 0x807f7f7f, 0x00000080,
+};
+static const m0nn_conv_s8_params_t dw8_o0_params = {6, 6, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -127, 127, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw8_o0_multiplier, dw8_o0_shift, dw8_o0_lane_consts, dw8_o0_lane_weights};
 static const int8_t dw8_input[432] = {
     /*   0 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
     /*  16 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -1737,21 +1767,23 @@ static const int8_t dw8_expected[432] = {
 /* op 0: dw: conv [4, 6, 6] -> [4, 6, 6], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 298397;
  * requantization q31 */
-static const int8_t dw9_o0_weights[36] = {
-    /*   0 */ -128, 127, -128, 127, -128, -128, -128, -128, 127, -128, -128, 127, -128, 127, -128, -128,
-    /*  16 */ 127, 127, -128, 127, -128, -128, -128, 127, 127, 127, 127, 127, 127, -128, 127, -128,
-    /*  32 */ -128, -128, -128, -128,
-};
-static const int32_t dw9_o0_bias[4] = {
-    /*   0 */ 2852, 993, 5147, -1043,
-};
 static const int32_t dw9_o0_multiplier[4] = {
     /*   0 */ 1852955724, 1213700702, 1193952017, 1467227402,
 };
 static const int32_t dw9_o0_shift[4] = {
     /*   0 */ -13, -14, -12, -13,
 };
-static const m0nn_conv_s8_params_t dw9_o0_params = {6, 6, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -127, 127, -128, 127, M0NN_REQUANT_Q31, dw9_o0_weights, dw9_o0_bias, dw9_o0_multiplier, dw9_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw9_o0_lane_consts[8] = {
+    /*   0 */ -291036, 19621, -292895, 17762, -289253, 86688, -294675, -16660,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw9_o0_lane_weights[12] = {
+    /*   0 */ 0x807f8080, 0x7f7f807f, 0x00000080, 0x7f80807f, 0x807f807f, 0x00000080,
+    /*   6 */ 0x80808080, 0x7f7f8080, 0x00000080, 0x807f807f, 0x807f7f7f, 0x00000080,
+};
+static const m0nn_conv_s8_params_t dw9_o0_params = {6, 6, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -127, 127, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw9_o0_multiplier, dw9_o0_shift, dw9_o0_lane_consts, dw9_o0_lane_weights};
 static const int8_t dw9_input[432] = {
     /*   0 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
     /*  16 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -1815,20 +1847,23 @@ static const int8_t dw9_expected[432] = {
 /* op 0: dw: conv [3, 5, 7] -> [3, 3, 5], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 296547;
  * requantization mul32 */
-static const int8_t dw10_o0_weights[27] = {
-    /*   0 */ -128, 127, 127, 127, 127, -128, 127, 127, -128, -128, -128, -128, 127, 127, -128, 127,
-    /*  16 */ 127, 127, -128, -128, -128, 127, 127, 127, -128, -128, -128,
-};
-static const int32_t dw10_o0_bias[3] = {
-    /*   0 */ -2805, -435, -3552,
-};
 static const int32_t dw10_o0_multiplier[3] = {
     /*   0 */ 5551, 6349, 3865,
 };
 static const int32_t dw10_o0_shift[3] = {
     /*   0 */ -26, -26, -25,
 };
-static const m0nn_conv_s8_params_t dw10_o0_params = {5, 7, 3, 3, 5, 3, 3, 3, 1, 1, 1, 1, 0, 0, 1, 128, -128, -128, 127, M0NN_REQUANT_MUL32, dw10_o0_weights, dw10_o0_bias, dw10_o0_multiplier, dw10_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw10_o0_lane_consts[6] = {
+    /*   0 */ -265072, 12943, -197421, 47952, -396381, -53082,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw10_o0_lane_weights[9] = {
+    /*   0 */ 0x807f7f80, 0x7f807f7f, 0x00000080, 0x807f7f7f, 0x7f807f7f, 0x00000080,
+    /*   6 */ 0x8080807f, 0x7f807f80, 0x00000080,
+};
+static const m0nn_conv_s8_params_t dw10_o0_params = {5, 7, 3, 3, 5, 3, 3, 3, 1, 1, 1, 1, 0, 0, 1, 128, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw10_o0_multiplier, dw10_o0_shift, dw10_o0_lane_consts, dw10_o0_lane_weights};
 static const int8_t dw10_input[315] = {
     /*   0 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
     /*  16 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -1867,20 +1902,23 @@ static const int8_t dw10_expected[135] = {
 /* op 0: dw: conv [3, 5, 7] -> [3, 3, 5], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 296547;
  * requantization q31 */
-static const int8_t dw11_o0_weights[27] = {
-    /*   0 */ -128, 127, 127, 127, 127, -128, 127, 127, -128, -128, -128, -128, 127, 127, -128, 127,
-    /*  16 */ 127, 127, -128, -128, -128, 127, 127, 127, -128, -128, -128,
-};
-static const int32_t dw11_o0_bias[3] = {
-    /*   0 */ -2805, -435, -3552,
-};
 static const int32_t dw11_o0_multiplier[3] = {
     /*   0 */ 1455118205, 1664418042, 2026246642,
 };
 static const int32_t dw11_o0_shift[3] = {
     /*   0 */ -13, -13, -13,
 };
-static const m0nn_conv_s8_params_t dw11_o0_params = {5, 7, 3, 3, 5, 3, 3, 3, 1, 1, 1, 1, 0, 0, 1, 128, -128, -128, 127, M0NN_REQUANT_Q31, dw11_o0_weights, dw11_o0_bias, dw11_o0_multiplier, dw11_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw11_o0_lane_consts[6] = {
+    /*   0 */ -265072, 12943, -197421, 47952, -396381, -53082,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw11_o0_lane_weights[9] = {
+    /*   0 */ 0x807f7f80, 0x7f807f7f, 0x00000080, 0x807f7f7f, 0x7f807f7f, 0x00000080,
+    /*   6 */ 0x8080807f, 0x7f807f80, 0x00000080,
+};
+static const m0nn_conv_s8_params_t dw11_o0_params = {5, 7, 3, 3, 5, 3, 3, 3, 1, 1, 1, 1, 0, 0, 1, 128, -128, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw11_o0_multiplier, dw11_o0_shift, dw11_o0_lane_consts, dw11_o0_lane_weights};
 static const int8_t dw11_input[315] = {
     /*   0 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
     /*  16 */ 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -2515,20 +2553,26 @@ static const int8_t dw17_expected[540] = {
 /* op 0: dw: conv [7, 1, 17] -> [7, 1, 17], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 22085;
  * requantization mul32 */
-static const int8_t dw18_o0_weights[21] = {
-    /*   0 */ 33, 45, 0, -51, 30, 16, -9, -2, -9, 12, 9, -35, 3, -26, -50, -3,
-    /*  16 */ 36, 15, 16, 56, 24,
-};
-static const int32_t dw18_o0_bias[7] = {
-    /*   0 */ 410, -345, 4416, -1165, -1069, 2452, 3064,
-};
 static const int32_t dw18_o0_multiplier[7] = {
     /*   0 */ 59036, 90400, 77826, 66999, 53206, 78095, 68117,
 };
 static const int32_t dw18_o0_shift[7] = {
     /*   0 */ -29, -30, -29, -29, -29, -29, -30,
 };
-static const m0nn_conv_s8_params_t dw18_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, dw18_o0_weights, dw18_o0_bias, dw18_o0_multiplier, dw18_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw18_o0_lane_consts[14] = {
+    /*   0 */ -128154, 469, -135773, -442, -1920, 4272, -63137, -1083,
+    /*   8 */ -68057, -1101, -7448, 2227, -126556, 3099,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw18_o0_lane_weights[21] = {
+    /*   0 */ 0x00cefe21, 0x00000000, 0x00000000, 0x00fdf72d, 0x00000000, 0x00000000,
+    /*   6 */ 0x00240c00, 0x00000000, 0x00000000, 0x000f09cd, 0x00000000, 0x00000000,
+    /*  12 */ 0x0010dd1e, 0x00000000, 0x00000000, 0x00380310, 0x00000000, 0x00000000,
+    /*  18 */ 0x0018e6f7, 0x00000000, 0x00000000,
+};
+static const m0nn_conv_s8_params_t dw18_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw18_o0_multiplier, dw18_o0_shift, dw18_o0_lane_consts, dw18_o0_lane_weights};
 static const int8_t dw18_input[357] = {
     /*   0 */ 102, 119, 127, -51, 22, -123, -80, 79, 95, -73, 63, -76, 5, 25, -18, -38,
     /*  16 */ -88, -17, 77, 92, -25, -46, -33, 106, -38, -92, 94, -58, 34, 69, -44, 86,
@@ -2584,20 +2628,26 @@ static const int8_t dw18_expected[357] = {
 /* op 0: dw: conv [7, 1, 17] -> [7, 1, 17], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 22085;
  * requantization q31 */
-static const int8_t dw19_o0_weights[21] = {
-    /*   0 */ 33, 45, 0, -51, 30, 16, -9, -2, -9, 12, 9, -35, 3, -26, -50, -3,
-    /*  16 */ 36, 15, 16, 56, 24,
-};
-static const int32_t dw19_o0_bias[7] = {
-    /*   0 */ 410, -345, 4416, -1165, -1069, 2452, 3064,
-};
 static const int32_t dw19_o0_multiplier[7] = {
     /*   0 */ 1934504788, 1481118800, 1275103208, 1097705675, 1743449384, 1279505380, 1116035007,
 };
 static const int32_t dw19_o0_shift[7] = {
     /*   0 */ -13, -13, -12, -12, -13, -12, -13,
 };
-static const m0nn_conv_s8_params_t dw19_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, dw19_o0_weights, dw19_o0_bias, dw19_o0_multiplier, dw19_o0_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t dw19_o0_lane_consts[14] = {
+    /*   0 */ -128154, 469, -135773, -442, -1920, 4272, -63137, -1083,
+    /*   8 */ -68057, -1101, -7448, 2227, -126556, 3099,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t dw19_o0_lane_weights[21] = {
+    /*   0 */ 0x00cefe21, 0x00000000, 0x00000000, 0x00fdf72d, 0x00000000, 0x00000000,
+    /*   6 */ 0x00240c00, 0x00000000, 0x00000000, 0x000f09cd, 0x00000000, 0x00000000,
+    /*  12 */ 0x0010dd1e, 0x00000000, 0x00000000, 0x00380310, 0x00000000, 0x00000000,
+    /*  18 */ 0x0018e6f7, 0x00000000, 0x00000000,
+};
+static const m0nn_conv_s8_params_t dw19_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw19_o0_multiplier, dw19_o0_shift, dw19_o0_lane_consts, dw19_o0_lane_weights};
 static const int8_t dw19_input[357] = {
     /*   0 */ 102, 119, 127, -51, 22, -123, -80, 79, 95, -73, 63, -76, 5, 25, -18, -38,
     /*  16 */ -88, -17, 77, 92, -25, -46, -33, 106, -38, -92, 94, -58, 34, 69, -44, 86,

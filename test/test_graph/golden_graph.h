@@ -1762,21 +1762,25 @@ static const m0nn_transpose_s8_params_t g_depthwise_bands_o0_params = {5, 99};
 /* op 1: conv3: conv [5, 9, 11] -> [5, 9, 11], kernel 3x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (1, 1, 1, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 183506;
  * requantization mul32 */
-static const int8_t g_depthwise_bands_o1_weights[45] = {
-    /*   0 */ -41, 121, 60, -120, 108, 24, -127, -117, -127, -32, -127, -91, -30, 16, 78, 42,
-    /*  16 */ 27, -127, -7, 91, 25, -22, -36, 99, -39, 126, 104, 68, -76, 84, -117, -77,
-    /*  32 */ 57, 19, -127, -4, 26, 51, 47, -109, -13, 51, 73, 81, -46,
-};
-static const int32_t g_depthwise_bands_o1_bias[5] = {
-    /*   0 */ 43, -503, -359, -1332, -1436,
-};
 static const int32_t g_depthwise_bands_o1_multiplier[5] = {
     /*   0 */ 8575, 8146, 10833, 11428, 9249,
 };
 static const int32_t g_depthwise_bands_o1_shift[5] = {
     /*   0 */ -20, -20, -20, -20, -20,
 };
-static const m0nn_conv_s8_params_t g_depthwise_bands_o1_params = {9, 11, 5, 9, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, -128, -128, 127, M0NN_REQUANT_MUL32, g_depthwise_bands_o1_weights, g_depthwise_bands_o1_bias, g_depthwise_bands_o1_multiplier, g_depthwise_bands_o1_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t g_depthwise_bands_o1_lane_consts[10] = {
+    /*   0 */ -317182, -462, -264123, -427, -262380, -361, -255112, -1736,
+    /*   8 */ -330100, -1383,
+};
+/* per channel the weights as bytes, ky-major, in three words */
+static const uint32_t g_depthwise_bands_o1_lane_weights[15] = {
+    /*   0 */ 0x2a8118d7, 0xfc8b7e19, 0x000000f3, 0x1ba58179, 0x1ab368ea, 0x00000033,
+    /*   6 */ 0x81e28b3c, 0x333944dc, 0x00000049, 0xf9108188, 0x2f13b463, 0x00000051,
+    /*  12 */ 0x5b4ee06c, 0x938154d9, 0x000000d2,
+};
+static const m0nn_conv_s8_params_t g_depthwise_bands_o1_params = {9, 11, 5, 9, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, g_depthwise_bands_o1_multiplier, g_depthwise_bands_o1_shift, g_depthwise_bands_o1_lane_consts, g_depthwise_bands_o1_lane_weights};
 
 /* op 2: conv7: conv [5, 9, 11] -> [5, 9, 11], kernel 3x3, stride (1, 1), dilation (2, 1),
  * pads (top, left, bottom, right) (2, 1, 2, 1), depth multiplier 1, activation none, clamp [-128, 127]; |acc| <= 177930;

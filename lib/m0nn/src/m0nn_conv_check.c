@@ -8,7 +8,7 @@ m0nn_status_t m0nn_conv_s8_check(const m0nn_conv_s8_params_t *p, const int8_t *i
     if (!p || !input || !output || !p->shift || (!p->multiplier && p->requant != M0NN_REQUANT_SHIFT)) {
         return M0NN_ERR_NULL;
     }
-    if (!p->weights && (depthwise || !p->lane_consts || !p->lane_weights)) { /* the fast path reads only the lanes */
+    if (!p->weights && (!p->lane_consts || !p->lane_weights)) { /* the fast paths read only the lanes */
         return M0NN_ERR_NULL;
     }
     if (p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1 || p->out_w < 1 || p->out_c < 1 ||

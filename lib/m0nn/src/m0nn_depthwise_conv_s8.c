@@ -47,17 +47,22 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
     }
 }
 
-/* Depth multiplier 1, 3x3 or 1x3, stride_w 1, no dilation: per channel, per tile of at
- * most 2 * M0NN_DW3X3_PAIRS output columns and band of output rows, the band's plane
- * is packed (m0nn_internal.h: word j = (x[j] + 129) + x[j + 1] 2^16, padding the
- * zero point), m0nn_dw3x3_sums leaves S and H per pair of outputs, and
- * acc0 = S - (H << 16) + B0, acc1 = H + B1 with
- *   B1 = bias + input_offset sum w + n,  B0 = bias + (input_offset - 129) sum w - n 2^16
- * (n: the channel's negative weights, the borrows of P >> 16); MUL32 layers
+/* Depth multiplier 1, 3x3 or 1x3, stride_w 1, no dilation, with the host's lane tables
+ * (m0nn.graph.dw_lanes): per channel, per tile of at most 2 * M0NN_DW3X3_PAIRS output
+ * columns and band of output rows, the band's plane is packed (m0nn_internal.h: word
+ * j = (x[j] + 129) + x[j + 1] 2^16, padding the zero point), m0nn_dw3x3_sums leaves S
+ * and H per pair of outputs, and acc0 = S - (H << 16) + B0, acc1 = H + B1 with the
+ * host's B0, B1 (lane_consts; the weights' bytes in lane_weights); MUL32 layers
  * requantize, clamp and store in assembly too (m0nn_dw_requant_mul32). Stack:
  * M0NN_DW_BAND_ROWS * M0NN_DW_ROW words of plane. */
 #define M0NN_DW3X3_PAIRS ((M0NN_DW_ROW - 1) >> 1)
 #define M0NN_DW_BAND_ROWS 10
+
+static int32_t dw3x3_shape(const m0nn_conv_s8_params_t *p)
+{
+    return p->depth_multiplier == 1 && p->kernel_w == 3 && p->stride_w == 1 && p->dilation_w == 1 &&
+           (p->kernel_h == 1 || (p->kernel_h == 3 && p->dilation_h == 1));
+}
 
 /* Words [k0, k1) of plane rows r0, r0 + step, ... below r1 hold the zero
  * point's word (k counts from W(-1)). */
@@ -70,18 +75,6 @@ static void dw3x3_pad(uint32_t *q, int32_t r0, int32_t r1, int32_t step, int32_t
             o[k] = pad;
         }
     }
-}
-
-/* The three weights of one kernel row (w[0], w[step], w[2 step]) as int32 in
- * out; returns their sum and adds how many are negative to *neg. */
-static inline int32_t dw3x3_row_weights(const int8_t *w, int32_t step, int32_t *out, int32_t *neg)
-{
-    const int32_t a = w[0], b = w[step], d = w[2 * step];
-    out[0] = a;
-    out[1] = b;
-    out[2] = d;
-    *neg += (int32_t)(((uint32_t)a >> 31) + ((uint32_t)b >> 31) + ((uint32_t)d >> 31));
-    return a + b + d;
 }
 
 /* n (even) words of the zero point's word from o on. */
@@ -108,12 +101,12 @@ static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, 
     }
 }
 
-/* Returns 0 (nothing written) when the layer is not of this shape. Per tile and
- * band the geometry is set once; per channel the weights, folded biases, the
- * band's rows inside the input (m0nn_dw_pack; rows of padding are filled once and
- * again only where the sums overwrote them), the sums and the requantization. */
-static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
-                                                       int8_t *output)
+/* The fast path (dw3x3_shape and lane tables). Per tile and band the geometry is
+ * set once; per channel the band's rows inside the input (m0nn_dw_pack; rows of
+ * padding are filled once and again only where the sums overwrote them), the sums
+ * and the requantization. */
+static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
+                                                    int8_t *output)
 {
     uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
     m0nn_dw3x3_job_t job;
@@ -123,10 +116,6 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     const uint32_t pad = (uint32_t)(129 - off) + ((uint32_t)-off << 16);
     const int32_t one_row = p->kernel_h == 1, kh = one_row ? 1 : 3;
     int32_t band = 1, c, tx, oy0;
-    if (p->depth_multiplier != 1 || (p->kernel_h != 3 && !one_row) || p->kernel_w != 3 || p->stride_w != 1 ||
-        (p->dilation_h != 1 && !one_row) || p->dilation_w != 1) {
-        return 0;
-    }
     while (band < p->out_h && band * sh + kh <= M0NN_DW_BAND_ROWS) {
         ++band; /* output rows per band (no division on the M0) */
     }
@@ -138,6 +127,7 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
     rq.d = p->output_offset - p->act_min;
     rq.span = p->act_max - p->act_min;
     rq.lo = p->act_min;
+    rq.lower = p->act_min >= p->output_offset; /* a fused ReLU: half the outputs clamp below */
     pk.row_in = p->in_w * c_n;
     pk.step = c_n;
     pk.pad_lo = (uint32_t)(129 - off);
@@ -164,22 +154,17 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
             const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
             const int32_t top_end = rows_out * sh;             /* the sums overwrite rows 0, sh, .. below top_end */
             const int32_t edges = ka > 1 || kb < 2 * job.pairs || r1 < top_end;
+            const int32_t *b = p->lane_consts;
+            int8_t *out = output + (oy0 * p->out_w + tx) * c_n;
             job.rows = rows_out;
+            job.weights = p->lane_weights;
             rq.rows = rows_out;
             pk.rows = r1 - r0;
             pk.plane = q + r0 * M0NN_DW_ROW + ka; /* W(ka - 1) */
             pk.x = r1 > r0 ? input + ((iy0 + r0) * p->in_w + ix0 + ka) * c_n : input;
             dw3x3_pad(q, 0, rows, 1, 0, width + 1, pad);
-            for (c = 0; c < c_n; ++c) {
-                int32_t sum_w = 0, n_neg = 0, r;
-                uint32_t b0, b1;
-                sum_w = dw3x3_row_weights(p->weights + c, c_n, job.w, &n_neg);
-                if (!one_row) {
-                    sum_w += dw3x3_row_weights(p->weights + c + 3 * c_n, c_n, job.w + 3, &n_neg);
-                    sum_w += dw3x3_row_weights(p->weights + c + 6 * c_n, c_n, job.w + 6, &n_neg);
-                }
-                b1 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)(off * sum_w) + (uint32_t)n_neg;
-                b0 = (uint32_t)(p->bias ? p->bias[c] : 0) + (uint32_t)((off - 129) * sum_w) - ((uint32_t)n_neg << 16);
+            for (c = 0; c < c_n; ++c, b += 2, job.weights += 3, ++out) {
+                int32_t r;
                 /* the previous channel's sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, ..: the
                  * padding among them again (rows inside the input: their words left and right of the values) */
                 for (r = 0; c > 0 && r < top_end && r < r0; r += sh) {
@@ -202,17 +187,16 @@ static __attribute__((noinline)) int32_t depthwise_3x3(const m0nn_conv_s8_params
                     const uint32_t round = 1u << (-p->shift[c] - 1);
                     rq.m = p->multiplier[c];
                     rq.right = -p->shift[c];
-                    rq.c0 = b0 * (uint32_t)rq.m + round;
-                    rq.c1 = b1 * (uint32_t)rq.m + round;
-                    rq.out = output + (oy0 * p->out_w + tx) * c_n + c;
+                    rq.c0 = (uint32_t)b[0] * (uint32_t)rq.m + round;
+                    rq.c1 = (uint32_t)b[1] * (uint32_t)rq.m + round;
+                    rq.out = out;
                     m0nn_dw_requant_mul32(&rq);
                 } else {
-                    dw3x3_store(p, c, b0, b1, q + 1, rows_out, n, output + (oy0 * p->out_w + tx) * c_n + c);
+                    dw3x3_store(p, c, (uint32_t)b[0], (uint32_t)b[1], q + 1, rows_out, n, out);
                 }
             }
         }
     }
-    return 1;
 }
 
 /* Depth multiplier 1, one channel at a time, two horizontally adjacent outputs
@@ -377,7 +361,14 @@ m0nn_status_t m0nn_depthwise_conv_s8(const m0nn_conv_s8_params_t *p, const int8_
     if (status != M0NN_OK) {
         return status;
     }
-    if (depthwise_3x3(p, input, output) || depthwise_planes(p, input, output)) {
+    if (p->lane_consts && p->lane_weights && dw3x3_shape(p)) {
+        depthwise_3x3(p, input, output);
+        return M0NN_OK;
+    }
+    if (!p->weights) { /* lane tables of another shape */
+        return M0NN_ERR_NULL;
+    }
+    if (depthwise_planes(p, input, output)) {
         return M0NN_OK;
     }
     if (mult == 1 && out_c <= M0NN_CONV_PAIR_CHANNELS) {

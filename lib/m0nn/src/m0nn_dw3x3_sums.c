@@ -13,7 +13,9 @@ static void dw_sums(const m0nn_dw3x3_job_t *job, int32_t kernel_h)
             uint32_t s = 0, h = 0;
             for (ky = 0; ky < kernel_h; ++ky) {
                 for (kx = 0; kx < 3; ++kx) {
-                    const uint32_t p = q[ky * M0NN_DW_ROW + kx] * (uint32_t)job->w[3 * ky + kx];
+                    const int32_t k = 3 * ky + kx;
+                    const int32_t w = (int32_t)((job->weights[k >> 2] >> (8 * (k & 3)) & 0xffu) ^ 0x80u) - 0x80;
+                    const uint32_t p = q[ky * M0NN_DW_ROW + kx] * (uint32_t)w;
                     s += p;
                     h += (p >> 16) | ((p & 0x80000000u) ? 0xffff0000u : 0u);
                 }

@@ -370,16 +370,17 @@ void m0nn_dw3x3_pairs(const uint32_t *q, int32_t row, const uint32_t *v, int32_t
  * m0nn_dw3x3_sums: for `rows` output rows (row r's first window at
  * plane + r * row_step bytes) and `pairs` windows per row, two words apart,
  * S = sum P (modulo 2^32) and H = sum (P >> 16) over the 9 taps at word offsets
- * ky * M0NN_DW_ROW + kx, weight w[3 ky + kx]; S and H overwrite the window's first
- * two words (the top row's, read for the last time). ARMv6-M assembly in
+ * ky * M0NN_DW_ROW + kx, weight w[3 ky + kx] (byte 3 ky + kx of `weights`, the
+ * host's lane_weights of the channel); S and H overwrite the window's first two
+ * words (the top row's, read for the last time). ARMv6-M assembly in
  * m0nn_dw3x3_sums_armv6m.S; portable C in m0nn_dw3x3_sums.c. */
 #define M0NN_DW_ROW 14
 typedef struct {
-    uint32_t *plane;  /* 0 */
-    int32_t pairs;    /* 4: >= 1 */
-    int32_t rows;     /* 8: >= 1 */
-    int32_t row_step; /* 12: bytes */
-    int32_t w[9];     /* 16: the channel's weights, ky-major */
+    uint32_t *plane;         /* 0 */
+    int32_t pairs;           /* 4: 1 .. (M0NN_DW_ROW - 1) / 2 */
+    int32_t rows;            /* 8: >= 1 */
+    int32_t row_step;        /* 12: bytes */
+    const uint32_t *weights; /* 16: 3 words, byte k the weight w[k] (two's complement) */
 } m0nn_dw3x3_job_t;
 void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
 /* The same for a 1x3 kernel: the taps at word offsets 0, 1, 2, weights w[0..2]. */
@@ -427,6 +428,7 @@ typedef struct {
     int32_t right;       /* 36: [1, 31] */
     uint32_t c0, c1;     /* 40, 44 */
     int32_t d, span, lo; /* 48, 52, 56 */
+    int32_t lower;       /* 60: nonzero: the lower clamp is common (a fused ReLU), clamp it without a branch */
 } m0nn_dw_requant_job_t;
 void m0nn_dw_requant_mul32(const m0nn_dw_requant_job_t *job);
 

@@ -22,6 +22,7 @@ from m0nn.graph.ir import (
     SoftmaxOp,
     TransposeOp,
 )
+from m0nn.graph.dw_lanes import dw_consts, dw_weight_words, fast_shape
 from m0nn.graph.kinds import HANDLER
 from m0nn.graph.lanes import lane_consts, lane_words, tile_positions, window_weights
 from m0nn.graph.plan import ArenaPlan, plan_arena
@@ -110,12 +111,25 @@ def _op_block(model: GModel, p: str, i: int, op: Op, fast: bool = True) -> tuple
                 _hex_words(f"{n}_lane_weights", lane_words(window_weights(op))),
             ]
             weights, bias, lanes = "NULL", "NULL", f"{n}_lane_consts, {n}_lane_weights"
+        elif kind == "dwconv" and fast and fast_shape(op):
+            extra = [
+                "/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input",
+                " * zero point and the lanes' corrections) */",
+                _arr("int32_t", f"{n}_lane_consts", dw_consts(op, -src.zero_point), 8),
+                "/* per channel the weights as bytes, ky-major, in three words */",
+                _hex_words(f"{n}_lane_weights", dw_weight_words(op), 6),
+            ]
+            weights, bias, lanes = "NULL", "NULL", f"{n}_lane_consts, {n}_lane_weights"
         lines += [
             f"{head}, kernel {op.kernel[0]}x{op.kernel[1]}, stride {op.stride}, dilation {op.dilation},",
             f" * pads (top, left, bottom, right) {op.pads}, depth multiplier {op.depth_multiplier},"
             f" activation {op.activation}, clamp [{op.act_min}, {op.act_max}]; |acc| <= {bound};",
             f" * requantization {op.requant.mode} */",
-            *([] if tile else [_arr("int8_t", f"{n}_weights", op.weights), _arr("int32_t", f"{n}_bias", op.bias, 8)]),
+            *(
+                []
+                if weights == "NULL"
+                else [_arr("int8_t", f"{n}_weights", op.weights), _arr("int32_t", f"{n}_bias", op.bias, 8)]
+            ),
             *_requant_arrays(n, op.requant),
             *extra,
             f"static const m0nn_conv_s8_params_t {n}_params = {{{ih}, {iw}, {ic}, {oh}, {ow}, {oc}, "
