@@ -48,13 +48,14 @@ static void depthwise_channels_inner(const m0nn_conv_s8_params_t *p, const int8_
 }
 
 /* Depth multiplier 1, 3x3 or 1x3, stride_w 1, no dilation, with the host's lane tables
- * (m0nn.graph.dw_lanes): per channel, per tile of at most 2 * M0NN_DW3X3_PAIRS output
- * columns and band of output rows, the band's plane is packed (m0nn_internal.h: word
- * j = (x[j] + 129) + x[j + 1] 2^16, padding the zero point), m0nn_dw3x3_sums leaves S
- * and H per pair of outputs, and acc0 = S - (H << 16) + B0, acc1 = H + B1 with the
- * host's B0, B1 (lane_consts; the weights' bytes in lane_weights); MUL32 layers
- * requantize, clamp and store in assembly too (m0nn_dw_requant_mul32). Stack:
- * M0NN_DW_BAND_ROWS * M0NN_DW_ROW words of plane. */
+ * (m0nn.graph.dw_lanes): per tile of at most 2 * M0NN_DW3X3_PAIRS output columns and
+ * band of output rows, m0nn_dw3x3_channels packs each channel's plane (m0nn_internal.h:
+ * word j = (x[j] + 129) + x[j + 1] 2^16, padding the zero point), leaves S and H per
+ * pair of outputs, and acc0 = S - (H << 16) + B0, acc1 = H + B1 with the host's B0, B1
+ * (lane_consts; the weights' bytes in lane_weights); MUL32 layers are requantized,
+ * clamped and stored in the same call for all channels, Q31 and SHIFT ones in C
+ * between calls of one channel each. Stack: M0NN_DW_BAND_ROWS * M0NN_DW_ROW words
+ * of plane. */
 #define M0NN_DW3X3_PAIRS ((M0NN_DW_ROW - 1) >> 1)
 #define M0NN_DW_BAND_ROWS 10
 
@@ -62,28 +63,6 @@ static int32_t dw3x3_shape(const m0nn_conv_s8_params_t *p)
 {
     return p->depth_multiplier == 1 && p->kernel_w == 3 && p->stride_w == 1 && p->dilation_w == 1 &&
            (p->kernel_h == 1 || (p->kernel_h == 3 && p->dilation_h == 1));
-}
-
-/* Words [k0, k1) of plane rows r0, r0 + step, ... below r1 hold the zero
- * point's word (k counts from W(-1)). */
-static void dw3x3_pad(uint32_t *q, int32_t r0, int32_t r1, int32_t step, int32_t k0, int32_t k1, uint32_t pad)
-{
-    int32_t r, k;
-    for (r = r0; r < r1; r += step) {
-        uint32_t *o = q + r * M0NN_DW_ROW;
-        for (k = k0; k < k1; ++k) {
-            o[k] = pad;
-        }
-    }
-}
-
-/* n (even) words of the zero point's word from o on. */
-static void dw3x3_fill(uint32_t *o, int32_t n, uint32_t pad)
-{
-    for (; n > 0; n -= 2, o += 2) {
-        o[0] = pad;
-        o[1] = pad;
-    }
 }
 
 /* Q31 and SHIFT: the sums of one band requantized in C. */
@@ -102,36 +81,34 @@ static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, 
 }
 
 /* The fast path (dw3x3_shape and lane tables). Per tile and band the geometry is
- * set once; per channel the band's rows inside the input (m0nn_dw_pack; rows of
- * padding are filled once and again only where the sums overwrote them), the sums
- * and the requantization. */
+ * set once and the band filled with the zero point's word; the plane rows the
+ * sums overwrite and packing does not rewrite are padded again per channel (the
+ * job's fill bits). */
 static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
                                                     int8_t *output)
 {
     uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
-    m0nn_dw3x3_job_t job;
-    m0nn_dw_requant_job_t rq;
-    m0nn_dw_pack_job_t pk;
+    m0nn_dw_job_t job;
     const int32_t c_n = p->out_c, sh = p->stride_h, off = p->input_offset;
     const uint32_t pad = (uint32_t)(129 - off) + ((uint32_t)-off << 16);
-    const int32_t one_row = p->kernel_h == 1, kh = one_row ? 1 : 3;
+    const int32_t kh = p->kernel_h;
     int32_t band = 1, c, tx, oy0;
     while (band < p->out_h && band * sh + kh <= M0NN_DW_BAND_ROWS) {
         ++band; /* output rows per band (no division on the M0) */
     }
     job.plane = q + 1; /* W(0) */
     job.row_step = 4 * sh * M0NN_DW_ROW;
-    rq.sums = (const int32_t *)(q + 1);
-    rq.row_step = job.row_step;
-    rq.out_step = c_n;
-    rq.d = p->output_offset - p->act_min;
-    rq.span = p->act_max - p->act_min;
-    rq.lo = p->act_min;
-    rq.lower = p->act_min >= p->output_offset; /* a fused ReLU: half the outputs clamp below */
-    pk.row_in = p->in_w * c_n;
-    pk.step = c_n;
-    pk.pad_lo = (uint32_t)(129 - off);
-    pk.pad_hi = (uint32_t)-off << 16;
+    job.kernel_h = kh;
+    job.row_in = p->in_w * c_n;
+    job.step = c_n;
+    job.pad_lo = (uint32_t)(129 - off);
+    job.pad_hi = (uint32_t)-off << 16;
+    job.requant = p->requant == M0NN_REQUANT_MUL32;
+    job.out_step = c_n;
+    job.d = p->output_offset - p->act_min;
+    job.span = p->act_max - p->act_min;
+    job.lo = p->act_min;
+    job.lower = p->act_min >= p->output_offset; /* a fused ReLU: half the outputs clamp below */
     for (tx = 0; tx < p->out_w; tx += 2 * M0NN_DW3X3_PAIRS) {
         const int32_t n = p->out_w - tx < 2 * M0NN_DW3X3_PAIRS ? p->out_w - tx : 2 * M0NN_DW3X3_PAIRS;
         const int32_t ix0 = tx - p->pad_left, width = 2 * ((n + 1) >> 1) + 1;
@@ -140,11 +117,10 @@ static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t 
         const int32_t kb0 = p->in_w - ix0 < width + 1 ? p->in_w - ix0 : width + 1;
         const int32_t kb = kb0 < ka ? ka : kb0;
         job.pairs = (n + 1) >> 1;
-        rq.pairs = job.pairs;
-        rq.out_skip = (p->out_w - n) * c_n;
-        rq.odd = n & 1;
-        pk.n = kb - ka;
-        pk.tail = kb <= width;
+        job.out_skip = (p->out_w - n) * c_n;
+        job.odd = n & 1;
+        job.n = kb - ka;
+        job.tail = kb <= width;
         for (oy0 = 0; oy0 < p->out_h; oy0 += band) {
             const int32_t iy0 = oy0 * sh - p->pad_top;
             const int32_t rows_out = p->out_h - oy0 < band ? p->out_h - oy0 : band;
@@ -152,48 +128,38 @@ static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t 
             const int32_t r0 = iy0 < 0 ? (-iy0 < rows ? -iy0 : rows) : 0;
             const int32_t r1a = p->in_h - iy0 < rows ? p->in_h - iy0 : rows;
             const int32_t r1 = ka < kb && r1a > r0 ? r1a : r0; /* [r0, r1): rows packed from the input */
-            const int32_t top_end = rows_out * sh;             /* the sums overwrite rows 0, sh, .. below top_end */
-            const int32_t edges = ka > 1 || kb < 2 * job.pairs || r1 < top_end;
-            const int32_t *b = p->lane_consts;
+            /* packed rows whose overwritten words W(0) .. W(2 pairs - 1) packing does not all rewrite */
+            const int32_t edges = ka > 1 || kb < 2 * job.pairs;
             int8_t *out = output + (oy0 * p->out_w + tx) * c_n;
+            int32_t r, k;
             job.rows = rows_out;
             job.weights = p->lane_weights;
-            rq.rows = rows_out;
-            pk.rows = r1 - r0;
-            pk.plane = q + r0 * M0NN_DW_ROW + ka; /* W(ka - 1) */
-            pk.x = r1 > r0 ? input + ((iy0 + r0) * p->in_w + ix0 + ka) * c_n : input;
-            dw3x3_pad(q, 0, rows, 1, 0, width + 1, pad);
-            for (c = 0; c < c_n; ++c, b += 2, job.weights += 3, ++out) {
-                int32_t r;
-                /* the previous channel's sums overwrote W(0) .. W(2 pairs - 1) of rows 0, sh, ..: the
-                 * padding among them again (rows inside the input: their words left and right of the values) */
-                for (r = 0; c > 0 && r < top_end && r < r0; r += sh) {
-                    dw3x3_fill(q + r * M0NN_DW_ROW + 1, 2 * job.pairs, pad);
-                }
-                for (; c > 0 && edges && r < top_end; r += sh) {
-                    if (r >= r1) {
-                        dw3x3_pad(q, r, r + 1, 1, 1, 2 * job.pairs + 1, pad);
-                    } else {
-                        dw3x3_pad(q, r, r + 1, 1, 1, ka, pad);
-                        dw3x3_pad(q, r, r + 1, 1, kb + 1, 2 * job.pairs + 1, pad);
-                    }
-                }
-                if (r1 > r0) {
-                    m0nn_dw_pack(&pk);
-                    pk.x += 1;
-                }
-                (one_row ? m0nn_dw1x3_sums : m0nn_dw3x3_sums)(&job);
-                if (p->requant == M0NN_REQUANT_MUL32) {
-                    const uint32_t round = 1u << (-p->shift[c] - 1);
-                    rq.m = p->multiplier[c];
-                    rq.right = -p->shift[c];
-                    rq.c0 = (uint32_t)b[0] * (uint32_t)rq.m + round;
-                    rq.c1 = (uint32_t)b[1] * (uint32_t)rq.m + round;
-                    rq.out = out;
-                    m0nn_dw_requant_mul32(&rq);
-                } else {
-                    dw3x3_store(p, c, (uint32_t)b[0], (uint32_t)b[1], q + 1, rows_out, n, out);
-                }
+            job.pk_rows = r1 - r0;
+            job.pk_plane = q + r0 * M0NN_DW_ROW + ka; /* W(ka - 1) */
+            job.x = r1 > r0 ? input + ((iy0 + r0) * p->in_w + ix0 + ka) * c_n : input;
+            job.fill = 0;
+            for (r = 0; r < rows_out * sh; r += sh) { /* the rows the sums overwrite */
+                job.fill |= (uint32_t)(r < r0 || r >= r1 || edges) << r;
+            }
+            job.dirty = 0;
+            for (k = 0; k < rows * M0NN_DW_ROW; k += 2) {
+                q[k] = pad;
+                q[k + 1] = pad;
+            }
+            if (job.requant) {
+                job.channels = c_n;
+                job.consts = p->lane_consts;
+                job.mult = p->multiplier;
+                job.shift = p->shift;
+                job.out = out;
+                m0nn_dw3x3_channels(&job);
+                continue;
+            }
+            for (c = 0; c < c_n; ++c) {
+                job.channels = 1;
+                m0nn_dw3x3_channels(&job);
+                dw3x3_store(p, c, (uint32_t)p->lane_consts[2 * c], (uint32_t)p->lane_consts[2 * c + 1], q + 1,
+                            rows_out, n, out + c);
             }
         }
     }

@@ -361,76 +361,69 @@ void m0nn_conv_lanes(const m0nn_conv_job_t *job);
  * ARMv6-M assembly in m0nn_dw3x3_pairs_armv6m.S; portable C in m0nn_dw3x3_pairs.c. */
 void m0nn_dw3x3_pairs(const uint32_t *q, int32_t row, const uint32_t *v, int32_t pairs, int32_t step, int32_t *out);
 
-/* The 3x3 depthwise fast path (m0nn_depthwise_conv_s8: multiplier 1, stride_w 1,
- * no dilation). A channel's band of rows is packed M0NN_DW_ROW words per row, word
- * j = (x[j] + 129) + x[j + 1] * 2^16 (padding holds x = zero point): the low lane
- * u = x + 129 lies in [1, 256] and the high lane is x itself. With the signed
- * weight w one MULS gives P = u w + 2^16 x' w; u w lies in [-32768, 32512], so
- * P >> 16 (arithmetic) = x' w - (w < 0), a borrow the weights alone fix.
- * m0nn_dw3x3_sums: for `rows` output rows (row r's first window at
- * plane + r * row_step bytes) and `pairs` windows per row, two words apart,
- * S = sum P (modulo 2^32) and H = sum (P >> 16) over the 9 taps at word offsets
- * ky * M0NN_DW_ROW + kx, weight w[3 ky + kx] (byte 3 ky + kx of `weights`, the
- * host's lane_weights of the channel); S and H overwrite the window's first two
- * words (the top row's, read for the last time). ARMv6-M assembly in
- * m0nn_dw3x3_sums_armv6m.S; portable C in m0nn_dw3x3_sums.c. */
+/* The 3x3 / 1x3 depthwise fast path (m0nn_depthwise_conv_s8 with lane tables:
+ * multiplier 1, stride_w 1, no dilation), one band of output rows and tile of
+ * output columns, `channels` channels in turn. A channel's band of rows is packed
+ * M0NN_DW_ROW words per row, word j = (x[j] + 129) + x[j + 1] * 2^16 (padding holds
+ * x = zero point): the low lane u = x + 129 lies in [1, 256] and the high lane is x
+ * itself. With the signed weight w one MULS gives P = u w + 2^16 x' w; u w lies in
+ * [-32768, 32512], so P >> 16 (arithmetic) = x' w - (w < 0), a borrow the weights
+ * alone fix (m0nn.graph.dw_lanes folds it into B0, B1). Per channel:
+ * 1. if `dirty` (the previous channel's sums overwrote them), for each bit r of
+ *    `fill`: 2 pairs words of the pad word (pad_lo + pad_hi) from W(0) of plane row r;
+ * 2. packing (pk_rows >= 1): per row (from pk_plane on, rows M0NN_DW_ROW words
+ *    apart) and per value v of its n values (x, x + step, ... bytes; rows row_in
+ *    bytes apart) the word lo + (v << 16), lo = pad_lo for the first and
+ *    (previous v) + 129 after, then if tail, lo + pad_hi; x advances one byte;
+ * 3. the sums: for `rows` output rows (row r's first window at plane + r * row_step
+ *    bytes) and `pairs` windows per row, two words apart, S = sum P (modulo 2^32)
+ *    and H = sum (P >> 16) over the taps at word offsets ky * M0NN_DW_ROW + kx,
+ *    weight w[3 ky + kx] (byte 3 ky + kx of the three words at `weights`, which
+ *    advances three words); S and H overwrite the window's first two words (the top
+ *    row's, read for the last time); `dirty` becomes 1;
+ * 4. with `requant` (M0NN_REQUANT_MUL32; else the caller requantizes the sums
+ *    between calls of one channel each): per pair acc0 = S - (H << 16) + B0 and
+ *    acc1 = H + B1 ({B0, B1} at `consts`), y = (acc m + round) >> right computed as
+ *    ((S - (H << 16)) m + c0) >> right with c0 = B0 m + round modulo 2^32 (exact:
+ *    the generator proves |acc| m + round < 2^31), m = *mult, right = -*shift,
+ *    then clamp(y + offset, lo, hi) as min(max(y + d, 0), span) + lo (d = offset -
+ *    lo, span = hi - lo), stored at out, out + out_step, ...; `odd`: each row's last
+ *    pair stores its left output only; out_skip bytes from past a row's last output
+ *    to the next row's first; consts, mult, shift and out advance one channel.
+ * ARMv6-M assembly in m0nn_dw3x3_channels_armv6m.S; portable C in
+ * m0nn_dw3x3_channels.c. */
 #define M0NN_DW_ROW 14
 typedef struct {
-    uint32_t *plane;         /* 0 */
+    uint32_t *plane;         /* 0: W(0) of plane row 0 */
     int32_t pairs;           /* 4: 1 .. (M0NN_DW_ROW - 1) / 2 */
-    int32_t rows;            /* 8: >= 1 */
+    int32_t rows;            /* 8: output rows, >= 1 */
     int32_t row_step;        /* 12: bytes */
-    const uint32_t *weights; /* 16: 3 words, byte k the weight w[k] (two's complement) */
-} m0nn_dw3x3_job_t;
-void m0nn_dw3x3_sums(const m0nn_dw3x3_job_t *job);
-/* The same for a 1x3 kernel: the taps at word offsets 0, 1, 2, weights w[0..2]. */
-void m0nn_dw1x3_sums(const m0nn_dw3x3_job_t *job);
-
-/* Packs `rows` rows of one channel for m0nn_dw3x3_sums, all inside the input:
- * per row (from plane on, rows M0NN_DW_ROW words apart) and per value v of its
- * n >= 1 values (x, x + step, ... bytes; rows row_in bytes apart) the word
- * lo + (v << 16), lo = pad_lo for the first and (previous v) + 129 after, then
- * if tail, lo + pad_hi. The words around them (padding only) are the caller's.
- * ARMv6-M assembly in m0nn_dw_pack_armv6m.S; portable C in m0nn_dw_pack.c. */
-typedef struct {
-    uint32_t *plane; /* 0 */
-    const int8_t *x; /* 4 */
-    int32_t rows;    /* 8: >= 1 */
-    int32_t row_in;  /* 12: bytes */
-    int32_t step;    /* 16: bytes */
-    int32_t n;       /* 20: >= 1 */
-    int32_t tail;    /* 24: 0 or 1 */
-    uint32_t pad_lo; /* 28: zero point + 129 */
-    uint32_t pad_hi; /* 32: zero point << 16 */
-} m0nn_dw_pack_job_t;
-void m0nn_dw_pack(const m0nn_dw_pack_job_t *job);
-
-/* M0NN_REQUANT_MUL32 of the sums m0nn_dw3x3_sums left: per row (sums at
- * sums + r * row_step bytes, S, H per pair) and pair, acc0 = S - (H << 16) + B0
- * and acc1 = H + B1 (the folded biases), y = (acc m + round) >> right computed as
- * ((S - (H << 16)) m + c0) >> right with c0 = B0 m + round modulo 2^32 (exact: the
- * generator proves |acc| m + round < 2^31), then clamp(y + offset, lo, hi) as
- * min(max(y + d, 0), span) + lo (d = offset - lo, span = hi - lo), stored at
- * out, out + out_step, ...; `odd`: each row's last pair stores its left output
- * only; out_skip bytes from past a row's last output to the next row's first.
- * ARMv6-M assembly in m0nn_dw_requant_mul32_armv6m.S; portable C in
- * m0nn_dw_requant_mul32.c. */
-typedef struct {
-    const int32_t *sums; /* 0 */
-    int32_t pairs;       /* 4: >= 1 */
-    int32_t rows;        /* 8: >= 1 */
-    int32_t row_step;    /* 12: bytes */
-    int8_t *out;         /* 16 */
-    int32_t out_step;    /* 20: bytes */
-    int32_t out_skip;    /* 24: bytes */
-    int32_t odd;         /* 28: 0 or 1 */
-    int32_t m;           /* 32 */
-    int32_t right;       /* 36: [1, 31] */
-    uint32_t c0, c1;     /* 40, 44 */
-    int32_t d, span, lo; /* 48, 52, 56 */
-    int32_t lower;       /* 60: nonzero: the lower clamp is common (a fused ReLU), clamp it without a branch */
-} m0nn_dw_requant_job_t;
-void m0nn_dw_requant_mul32(const m0nn_dw_requant_job_t *job);
+    const uint32_t *weights; /* 16: 3 words a channel, byte k the weight w[k] (two's complement) */
+    int32_t kernel_h;        /* 20: 3 or 1 (taps ky = 0 only) */
+    uint32_t *pk_plane;      /* 24 */
+    const int8_t *x;         /* 28 */
+    int32_t pk_rows;         /* 32: >= 0 */
+    int32_t row_in;          /* 36: bytes */
+    int32_t step;            /* 40: bytes */
+    int32_t n;               /* 44: 1 .. M0NN_DW_ROW */
+    int32_t tail;            /* 48: 0 or 1 */
+    uint32_t pad_lo;         /* 52: zero point + 129 */
+    uint32_t pad_hi;         /* 56: zero point << 16 */
+    uint32_t fill;           /* 60: plane rows to pad again, a bit each */
+    int32_t dirty;           /* 64 */
+    int32_t requant;         /* 68 */
+    int32_t channels;        /* 72: >= 1 */
+    const int32_t *consts;   /* 76: B0, B1 a channel */
+    const int32_t *mult;     /* 80 */
+    const int32_t *shift;    /* 84: [-31, -1] */
+    int8_t *out;             /* 88 */
+    int32_t out_step;        /* 92: bytes */
+    int32_t out_skip;        /* 96: bytes */
+    int32_t odd;             /* 100: 0 or 1 */
+    int32_t d, span, lo;     /* 104, 108, 112 */
+    int32_t lower;           /* 116: nonzero: the lower clamp is common (a fused ReLU), clamp it without a branch */
+} m0nn_dw_job_t;
+void m0nn_dw3x3_channels(m0nn_dw_job_t *job);
 
 /* A conv accumulator of output channel co through the layer's requantization. */
 static inline int32_t m0nn_conv_requantize(const m0nn_conv_s8_params_t *p, int32_t acc, int32_t co)
