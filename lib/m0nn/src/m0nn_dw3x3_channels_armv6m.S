@@ -71,12 +71,15 @@
     .equ F_FULL, 40             /* bytes of a row's full pairs (the requantization) */
     .equ F_ODD, 44
     .equ F_OUT_SKIP, 48
-    .equ F_SIZE, 52
+    .equ F_RQ_ENTRY, 52         /* the requantization's entry */
+    .equ F_SIZE, 56
 
     .equ DW_PACK2_BYTES, 20
     .equ DW_PACK2_MAX, 7        /* M0NN_DW_ROW / 2: at most M0NN_DW_ROW values a row */
     .equ DW_WINDOW_BYTES, 100
     .equ DW_MAX_PAIRS, 6        /* (M0NN_DW_ROW - 1) / 2 */
+    .equ DW_RQ_PAIR_BYTES, 42
+    .equ DW_RQ_PAIR_BYTES_LOWER, 50
 
     .macro DW_PACK2
     ldrsb r4, [r0, r5]
@@ -167,24 +170,38 @@
     b \back
     .endm
 
-/* DW_ROWS lower: every row's pairs, then the left output of an odd row's last
- * pair; then on to the next channel (90f). */
-    .macro DW_ROWS lower
-103:
-    ldr r1, [sp, #F_FULL]
-    adds r1, r1, r0
-    mov lr, r1
-    cmp r0, r1
-    beq 105f
-101:
+/* DW_RQ_PAIR k, lower: pair k of a row's straight-line code: LDM of S and H, both
+ * outputs (21 instructions, 25 with lower). DW_RQ_FIXES k, lower: its clamps out of
+ * line (pairs 0-2 before the code, 3-5 after it: the branches' reach). */
+    .macro DW_RQ_PAIR k, lower
     ldm r0!, {r1, r2}
     lsls r3, r2, #16
     subs r1, r1, r3             /* S - (H << 16) */
-    DW_Y r1, r8, 106f, 107, \lower
-    DW_Y r2, r9, 108f, 109, \lower
-    cmp r0, lr
-    bne 101b
-105:
+    DW_Y r1, r8, .Lfa\lower\()_\k, .Lba\lower\()_\k, \lower
+    DW_Y r2, r9, .Lfb\lower\()_\k, .Lbb\lower\()_\k, \lower
+    .endm
+
+    .macro DW_RQ_FIXES k, lower
+    DW_FIX r1, .Lfa\lower\()_\k, .Lba\lower\()_\k, \lower
+    DW_FIX r2, .Lfb\lower\()_\k, .Lbb\lower\()_\k, \lower
+    .endm
+
+/* DW_ROWS lower: per row the full pairs, entered at the pair that leaves them
+ * (F_RQ_ENTRY), then the left output of an odd row's last pair; then on to the
+ * next channel (90f). */
+    .macro DW_ROWS lower
+    DW_RQ_FIXES 0, \lower
+    DW_RQ_FIXES 1, \lower
+    DW_RQ_FIXES 2, \lower
+    .align 2
+.Lrq\lower:
+    DW_RQ_PAIR 0, \lower
+    DW_RQ_PAIR 1, \lower
+    DW_RQ_PAIR 2, \lower
+    DW_RQ_PAIR 3, \lower
+    DW_RQ_PAIR 4, \lower
+    DW_RQ_PAIR 5, \lower
+.Lrq_end\lower:
     ldr r1, [sp, #F_ODD]
     cmp r1, #0
     bne 112f
@@ -195,7 +212,10 @@
     adds r0, r0, r1
     ldr r1, [sp, #F_SUMS_END]
     cmp r0, r1
-    bne 103b
+    beq 105f
+    ldr r1, [sp, #F_RQ_ENTRY]
+    mov pc, r1
+105:
     b 90f
 112:
     ldm r0!, {r1, r2}           /* the last pair of an odd row: its left output only */
@@ -203,9 +223,10 @@
     subs r1, r1, r3
     DW_Y r1, r8, 110f, 111, \lower
     b 104b
-    DW_FIX r1, 106, 107b, \lower
-    DW_FIX r2, 108, 109b, \lower
     DW_FIX r1, 110, 111b, \lower
+    DW_RQ_FIXES 3, \lower
+    DW_RQ_FIXES 4, \lower
+    DW_RQ_FIXES 5, \lower
     .endm
 
     .section .text.m0nn_dw3x3_channels, "ax", %progbits
@@ -275,6 +296,23 @@ m0nn_dw3x3_channels:
     str r2, [sp, #F_FULL]
     ldr r4, [r0, #J_OUT_SKIP]
     str r4, [sp, #F_OUT_SKIP]
+    lsrs r2, r2, #3             /* full pairs */
+    movs r4, #DW_MAX_PAIRS
+    subs r4, r4, r2
+    ldr r1, [r0, #J_LOWER]
+    cmp r1, #0
+    bne 8f
+    movs r5, #DW_RQ_PAIR_BYTES
+    muls r4, r5
+    ldr r5, =.Lrq0
+    b 9f
+8:  movs r5, #DW_RQ_PAIR_BYTES_LOWER
+    muls r4, r5
+    ldr r5, =.Lrq1
+9:  adds r4, r4, r5
+    str r4, [sp, #F_RQ_ENTRY]
+    b 10f
+    .ltorg
 
     /* ---- per channel: the padding the previous channel's sums overwrote */
 10: ldr r0, [sp, #F_JOB]
@@ -492,12 +530,11 @@ m0nn_dw3x3_channels:
     adds r1, r6, #1
     str r1, [r0, #J_OUT]
     ldr r7, [r0, #J_OUT_STEP]
-    ldr r2, [r0, #J_LOWER]
     ldr r0, [r0, #J_PLANE]
-    cmp r2, #0
-    bne 80f
+    ldr r1, [sp, #F_RQ_ENTRY]
+    mov pc, r1
     DW_ROWS 0
-80: DW_ROWS 1
+    DW_ROWS 1
 
     /* ---- the next channel */
 90: ldr r0, [sp, #F_JOB]
@@ -513,6 +550,12 @@ m0nn_dw3x3_channels:
     .endif
     .if (31b - 30b) - DW_MAX_PAIRS * DW_WINDOW_BYTES
     .error "DW_WINDOW_BYTES is not the size of DW_WINDOW"
+    .endif
+    .if (.Lrq_end0 - .Lrq0) - DW_MAX_PAIRS * DW_RQ_PAIR_BYTES
+    .error "DW_RQ_PAIR_BYTES is not the size of DW_RQ_PAIR"
+    .endif
+    .if (.Lrq_end1 - .Lrq1) - DW_MAX_PAIRS * DW_RQ_PAIR_BYTES_LOWER
+    .error "DW_RQ_PAIR_BYTES_LOWER is not the size of DW_RQ_PAIR"
     .endif
     .size m0nn_dw3x3_channels, .-m0nn_dw3x3_channels
 #endif
