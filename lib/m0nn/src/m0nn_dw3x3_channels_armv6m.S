@@ -251,12 +251,16 @@ m0nn_dw3x3_channels:
     movs r1, #1
     ands r1, r2                 /* n odd */
     ldr r3, [r0, #J_TAIL]
-    lsls r4, r3, #1
-    adds r4, r4, r1
+    movs r4, #1
+    subs r4, r4, r1
+    lsls r4, r4, #1
+    movs r7, r3
+    eors r7, r1
+    adds r4, r4, r7
     lsls r4, r4, #3
     adr r1, 42f
     adds r4, r4, r1
-    str r4, [sp, #F_PK_END]     /* 42f + 8 (2 tail + odd) */
+    str r4, [sp, #F_PK_END]     /* 42f + 8 (2 (1 - odd) + (tail ^ odd)) */
     adds r3, r3, r2             /* words written per row: n + tail */
     lsls r3, r3, #2
     movs r4, #56                /* 4 * M0NN_DW_ROW */
@@ -376,31 +380,31 @@ m0nn_dw3x3_channels:
 41: ldr r7, [sp, #F_PK_END]
     mov pc, r7
     .align 2
-42: b 48f                       /* even, no tail: 8 bytes each */
-    nop
-    nop
-    nop
-    ldrsb r4, [r0, r5]          /* odd, no tail: the last value's word */
-    b 44f
-    nop
-    nop
-    add r3, r9                  /* even, tail */
-    stm r1!, {r3}
-    b 48f
-    nop
-    ldrsb r4, [r0, r5]          /* odd, tail */
-    lsls r2, r4, #16
-    adds r2, r2, r3
-    b 45f
-44: lsls r2, r4, #16
+44: lsls r2, r4, #16            /* odd, no tail */
     adds r2, r2, r3
     stm r1!, {r2}
     adds r0, r0, r5
     b 48f
-45: adds r4, #129
+45: adds r4, #129               /* odd, tail */
     add r4, r9
     stm r1!, {r2, r4}
     adds r0, r0, r5
+    b 48f
+    .align 2
+42: ldrsb r4, [r0, r5]          /* odd, tail: 8 bytes each */
+    lsls r2, r4, #16
+    adds r2, r2, r3
+    b 45b
+    ldrsb r4, [r0, r5]          /* odd, no tail: the last value's word */
+    b 44b
+    nop
+    nop
+    b 48f                       /* even, no tail */
+    nop
+    nop
+    nop
+    add r3, r9                  /* even, tail (the usual row: falls through) */
+    stm r1!, {r3}
 48: add r1, r10
     add r0, r11
     cmp r0, r12

@@ -3,8 +3,9 @@ m0nn_depthwise_conv_s8 called directly on synthetic layers, each run through the
 integer reference (m0nn.graph.reference.conv). The cases cover the 3x3 fast path
 (bands, column tiles, odd widths, stride_h 2, padding on every side) and the
 paths it leaves to others (stride_w 2, dilation 2, multiplier 2, 1x3 and 5x5),
-with weights and inputs at -128 and 127 and per-channel requantization in MUL32
-and Q31. `m0nn golden-graph` writes the file."""
+with weights and inputs at -128 and 127, fused ReLU with odd widths and a last
+tile of one column, and per-channel requantization in MUL32, Q31 and (some)
+shift-only, with shifts far apart. `m0nn golden-graph` writes the file."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class DwCase:
     zero_points: tuple[int, int] = (3, -5)  # input, output
     relu: bool = False
     extreme: bool = False  # weights and inputs at -128 and 127
+    spread: bool = False  # per-channel multipliers from 2^-20 to 2^-3: shifts far apart
+    modes: tuple[str, ...] = ("mul32", "q31")
 
 
 CASES = [
@@ -50,6 +53,10 @@ CASES = [
     DwCase("3x3 multiplier 2", 3, (6, 5), multiplier=2),
     DwCase("1x3 1-D", 7, (1, 17), kernel=(1, 3), pads=(0, 1, 0, 1)),
     DwCase("5x5", 2, (7, 6), kernel=(5, 5), pads=(2, 2, 2, 2)),
+    DwCase("3x3 odd width relu", 3, (4, 7), zero_points=(-20, -30), relu=True, modes=("mul32", "pow2")),
+    DwCase("3x3 13 wide, a last tile of one column", 1, (3, 13), relu=True, modes=("mul32",)),
+    DwCase("1x3 1-D relu, odd", 3, (1, 11), kernel=(1, 3), pads=(0, 1, 0, 1), relu=True, modes=("mul32",)),
+    DwCase("3x3 shifts spread", 6, (3, 4), spread=True, modes=("mul32", "pow2")),
 ]
 
 
@@ -69,6 +76,8 @@ def build(case: DwCase, index: int) -> tuple[GModel, ConvOp, np.ndarray]:
         weights = np.clip(np.rint(rng.normal(0, 40, (kh, kw, cout))), -128, 127).astype(np.int8)
     bias = np.rint(rng.normal(0, 3000, cout)).astype(np.int32)
     real = rng.uniform(0.3, 1.5, cout) / (40 * 90 * np.sqrt(kh * kw))
+    if case.spread:
+        real = 2.0 ** np.linspace(-20, -3, cout)
     zin, zout = case.zero_points
     src = Tensor(0, (case.channels, h, w), 1.0, zin, 0)
     dst = Tensor(1, (cout, oh, ow), 1.0, zout, 1)
@@ -101,10 +110,10 @@ def render() -> str:
     entries = []
     k = 0
     for i, case in enumerate(CASES):
-        for mode in ("mul32", "q31"):
+        for mode in case.modes:
             model, op, x = build(case, i)
             configure_graph(model, Settings(requant=mode))
-            assert op.requant is not None and op.requant.mode == mode
+            assert op.requant is not None and op.requant.mode == {"pow2": "shift"}.get(mode, mode)
             src, dst = model.tensor(0), model.tensor(1)
             y = conv(op, src, dst, x)
             p = f"dw{k}"
