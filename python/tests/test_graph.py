@@ -88,7 +88,7 @@ def test_golden_depthwise_header_is_current() -> None:
 
 
 def test_depthwise_lanes_are_exact_for_every_int8() -> None:
-    """The 3x3 depthwise fast path (m0nn_dw3x3_sums): for every low lane u = x + 129 in
+    """The 3x3 depthwise fast path (m0nn_dw3x3_channels): for every low lane u = x + 129 in
     [1, 256], high lane x' in [-128, 127] and weight w in [-128, 127], the 32-bit product
     P = (u + 2^16 x') w is exact in int32 and P >> 16 (arithmetic) = x' w - (w < 0)."""
     u = np.arange(1, 257, dtype=np.int64)[:, None, None]

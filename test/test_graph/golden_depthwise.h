@@ -26,7 +26,7 @@ static const int32_t dw0_o0_lane_consts[32] = {
     /*  16 */ -114359, 3165, -319268, 290, -226181, -2351, -343188, -6086,
     /*  24 */ -307579, -2598, -257642, 1023, -263819, 1683, -197160, 4869,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw0_o0_lane_weights[48] = {
     /*   0 */ 0x490de4d2, 0x020df1e1, 0x000000f5, 0xeb0fff0c, 0xf035b52f, 0x00000008,
     /*   6 */ 0x480a131f, 0xf4072ee9, 0x000000c2, 0xfb19b316, 0x23e4040c, 0x0000002a,
@@ -446,7 +446,7 @@ static const int32_t dw1_o0_lane_consts[32] = {
     /*  16 */ -114359, 3165, -319268, 290, -226181, -2351, -343188, -6086,
     /*  24 */ -307579, -2598, -257642, 1023, -263819, 1683, -197160, 4869,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw1_o0_lane_weights[48] = {
     /*   0 */ 0x490de4d2, 0x020df1e1, 0x000000f5, 0xeb0fff0c, 0xf035b52f, 0x00000008,
     /*   6 */ 0x480a131f, 0xf4072ee9, 0x000000c2, 0xfb19b316, 0x23e4040c, 0x0000002a,
@@ -863,7 +863,7 @@ static const int32_t dw2_o0_lane_consts[10] = {
     /*   0 */ -398583, -27936, -201254, 11611, -134390, 17066, -128620, 27480,
     /*   8 */ -390391, -13165,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw2_o0_lane_weights[15] = {
     /*   0 */ 0xbbdd0fe0, 0x34be14fc, 0x000000c8, 0xfc2744af, 0x0ac71322, 0x00000062,
     /*   6 */ 0x42be2a18, 0x0fd43608, 0x0000003b, 0xf2f31c1e, 0x1e0c3c00, 0x0000003d,
@@ -1008,7 +1008,7 @@ static const int32_t dw3_o0_lane_consts[10] = {
     /*   0 */ -398583, -27936, -201254, 11611, -134390, 17066, -128620, 27480,
     /*   8 */ -390391, -13165,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw3_o0_lane_weights[15] = {
     /*   0 */ 0xbbdd0fe0, 0x34be14fc, 0x000000c8, 0xfc2744af, 0x0ac71322, 0x00000062,
     /*   6 */ 0x42be2a18, 0x0fd43608, 0x0000003b, 0xf2f31c1e, 0x1e0c3c00, 0x0000003d,
@@ -1152,7 +1152,7 @@ static const int32_t dw4_o0_shift[3] = {
 static const int32_t dw4_o0_lane_consts[6] = {
     /*   0 */ -233367, -6699, -285312, -1234, -322263, -5801,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw4_o0_lane_weights[9] = {
     /*   0 */ 0x55fed519, 0x0e1e28f4, 0x00000060, 0x4b30e857, 0xc838ede8, 0x0000001b,
     /*   6 */ 0xc6b22226, 0x2bf0dcf1, 0x00000001,
@@ -1375,7 +1375,7 @@ static const int32_t dw5_o0_shift[3] = {
 static const int32_t dw5_o0_lane_consts[6] = {
     /*   0 */ -233367, -6699, -285312, -1234, -322263, -5801,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw5_o0_lane_weights[9] = {
     /*   0 */ 0x55fed519, 0x0e1e28f4, 0x00000060, 0x4b30e857, 0xc838ede8, 0x0000001b,
     /*   6 */ 0xc6b22226, 0x2bf0dcf1, 0x00000001,
@@ -1598,7 +1598,7 @@ static const int32_t dw6_o0_shift[1] = {
 static const int32_t dw6_o0_lane_consts[2] = {
     /*   0 */ -366370, 3116,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw6_o0_lane_weights[3] = {
     /*   0 */ 0xd01acd2c, 0xe8e4c22b, 0x000000ac,
 };
@@ -1648,7 +1648,7 @@ static const int32_t dw7_o0_shift[1] = {
 static const int32_t dw7_o0_lane_consts[2] = {
     /*   0 */ -366370, 3116,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw7_o0_lane_weights[3] = {
     /*   0 */ 0xd01acd2c, 0xe8e4c22b, 0x000000ac,
 };
@@ -1698,7 +1698,7 @@ static const int32_t dw8_o0_shift[4] = {
 static const int32_t dw8_o0_lane_consts[8] = {
     /*   0 */ -291036, 19621, -292895, 17762, -289253, 86688, -294675, -16660,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw8_o0_lane_weights[12] = {
     /*   0 */ 0x807f8080, 0x7f7f807f, 0x00000080, 0x7f80807f, 0x807f807f, 0x00000080,
     /*   6 */ 0x80808080, 0x7f7f8080, 0x00000080, 0x807f807f, 0x807f7f7f, 0x00000080,
@@ -1778,7 +1778,7 @@ static const int32_t dw9_o0_shift[4] = {
 static const int32_t dw9_o0_lane_consts[8] = {
     /*   0 */ -291036, 19621, -292895, 17762, -289253, 86688, -294675, -16660,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw9_o0_lane_weights[12] = {
     /*   0 */ 0x807f8080, 0x7f7f807f, 0x00000080, 0x7f80807f, 0x807f807f, 0x00000080,
     /*   6 */ 0x80808080, 0x7f7f8080, 0x00000080, 0x807f807f, 0x807f7f7f, 0x00000080,
@@ -1858,7 +1858,7 @@ static const int32_t dw10_o0_shift[3] = {
 static const int32_t dw10_o0_lane_consts[6] = {
     /*   0 */ -265072, 12943, -197421, 47952, -396381, -53082,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw10_o0_lane_weights[9] = {
     /*   0 */ 0x807f7f80, 0x7f807f7f, 0x00000080, 0x807f7f7f, 0x7f807f7f, 0x00000080,
     /*   6 */ 0x8080807f, 0x7f807f80, 0x00000080,
@@ -1913,7 +1913,7 @@ static const int32_t dw11_o0_shift[3] = {
 static const int32_t dw11_o0_lane_consts[6] = {
     /*   0 */ -265072, 12943, -197421, 47952, -396381, -53082,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw11_o0_lane_weights[9] = {
     /*   0 */ 0x807f7f80, 0x7f807f7f, 0x00000080, 0x807f7f7f, 0x7f807f7f, 0x00000080,
     /*   6 */ 0x8080807f, 0x7f807f80, 0x00000080,
@@ -2565,12 +2565,10 @@ static const int32_t dw18_o0_lane_consts[14] = {
     /*   0 */ -128154, 469, -135773, -442, -1920, 4272, -63137, -1083,
     /*   8 */ -68057, -1101, -7448, 2227, -126556, 3099,
 };
-/* per channel the weights as bytes, ky-major, in three words */
-static const uint32_t dw18_o0_lane_weights[21] = {
-    /*   0 */ 0x00cefe21, 0x00000000, 0x00000000, 0x00fdf72d, 0x00000000, 0x00000000,
-    /*   6 */ 0x00240c00, 0x00000000, 0x00000000, 0x000f09cd, 0x00000000, 0x00000000,
-    /*  12 */ 0x0010dd1e, 0x00000000, 0x00000000, 0x00380310, 0x00000000, 0x00000000,
-    /*  18 */ 0x0018e6f7, 0x00000000, 0x00000000,
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
+static const uint32_t dw18_o0_lane_weights[7] = {
+    /*   0 */ 0x00cefe21, 0x00fdf72d, 0x00240c00, 0x000f09cd, 0x0010dd1e, 0x00380310,
+    /*   6 */ 0x0018e6f7,
 };
 static const m0nn_conv_s8_params_t dw18_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw18_o0_multiplier, dw18_o0_shift, dw18_o0_lane_consts, dw18_o0_lane_weights};
 static const int8_t dw18_input[357] = {
@@ -2640,12 +2638,10 @@ static const int32_t dw19_o0_lane_consts[14] = {
     /*   0 */ -128154, 469, -135773, -442, -1920, 4272, -63137, -1083,
     /*   8 */ -68057, -1101, -7448, 2227, -126556, 3099,
 };
-/* per channel the weights as bytes, ky-major, in three words */
-static const uint32_t dw19_o0_lane_weights[21] = {
-    /*   0 */ 0x00cefe21, 0x00000000, 0x00000000, 0x00fdf72d, 0x00000000, 0x00000000,
-    /*   6 */ 0x00240c00, 0x00000000, 0x00000000, 0x000f09cd, 0x00000000, 0x00000000,
-    /*  12 */ 0x0010dd1e, 0x00000000, 0x00000000, 0x00380310, 0x00000000, 0x00000000,
-    /*  18 */ 0x0018e6f7, 0x00000000, 0x00000000,
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
+static const uint32_t dw19_o0_lane_weights[7] = {
+    /*   0 */ 0x00cefe21, 0x00fdf72d, 0x00240c00, 0x000f09cd, 0x0010dd1e, 0x00380310,
+    /*   6 */ 0x0018e6f7,
 };
 static const m0nn_conv_s8_params_t dw19_o0_params = {1, 17, 7, 1, 17, 7, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -128, 127, M0NN_REQUANT_Q31, NULL, NULL, dw19_o0_multiplier, dw19_o0_shift, dw19_o0_lane_consts, dw19_o0_lane_weights};
 static const int8_t dw19_input[357] = {
@@ -2828,7 +2824,7 @@ static const int32_t dw22_o0_shift[3] = {
 static const int32_t dw22_o0_lane_consts[6] = {
     /*   0 */ -369284, -701, -254141, 2589, -333160, -1089,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw22_o0_lane_weights[9] = {
     /*   0 */ 0xdc12e6f4, 0x07a619db, 0x000000d8, 0x201f06de, 0xc4dcdc11, 0x00000026,
     /*   6 */ 0xdae06205, 0x28ca24ed, 0x000000fe,
@@ -2883,7 +2879,7 @@ static const int32_t dw23_o0_shift[3] = {
 static const int32_t dw23_o0_lane_consts[6] = {
     /*   0 */ -369284, -701, -254141, 2589, -333160, -1089,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw23_o0_lane_weights[9] = {
     /*   0 */ 0xdc12e6f4, 0x07a619db, 0x000000d8, 0x201f06de, 0xc4dcdc11, 0x00000026,
     /*   6 */ 0xdae06205, 0x28ca24ed, 0x000000fe,
@@ -2941,7 +2937,7 @@ static const int32_t dw24_o0_shift[1] = {
 static const int32_t dw24_o0_lane_consts[2] = {
     /*   0 */ -318119, 6599,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw24_o0_lane_weights[3] = {
     /*   0 */ 0x09e926cb, 0x07d959da, 0x000000f3,
 };
@@ -2982,10 +2978,9 @@ static const int32_t dw25_o0_shift[3] = {
 static const int32_t dw25_o0_lane_consts[6] = {
     /*   0 */ -72523, 2560, -16736, -6287, -141894, -1661,
 };
-/* per channel the weights as bytes, ky-major, in three words */
-static const uint32_t dw25_o0_lane_weights[9] = {
-    /*   0 */ 0x0063a740, 0x00000000, 0x00000000, 0x00142815, 0x00000000, 0x00000000,
-    /*   6 */ 0x00e762fe, 0x00000000, 0x00000000,
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
+static const uint32_t dw25_o0_lane_weights[3] = {
+    /*   0 */ 0x0063a740, 0x00142815, 0x00e762fe,
 };
 static const m0nn_conv_s8_params_t dw25_o0_params = {1, 11, 3, 1, 11, 3, 1, 3, 1, 1, 1, 1, 0, 1, 1, -3, -5, -5, 127, M0NN_REQUANT_MUL32, NULL, NULL, dw25_o0_multiplier, dw25_o0_shift, dw25_o0_lane_consts, dw25_o0_lane_weights};
 static const int8_t dw25_input[99] = {
@@ -3023,7 +3018,7 @@ static const int32_t dw26_o0_lane_consts[12] = {
     /*   0 */ -268504, 1126, -196666, 2009, -329396, -1711, -310550, 107,
     /*   8 */ -331650, -998, -203725, -3760,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw26_o0_lane_weights[18] = {
     /*   0 */ 0x2422f1de, 0x12163eca, 0x000000f5, 0xf6110609, 0x0e06baed, 0x0000003f,
     /*   6 */ 0xbee0f6dc, 0xf0433e06, 0x00000019, 0x2eb8e523, 0xd614d709, 0x000000c4,
@@ -3076,7 +3071,7 @@ static const int32_t dw27_o0_lane_consts[12] = {
     /*   0 */ -268504, 1126, -196666, 2009, -329396, -1711, -310550, 107,
     /*   8 */ -331650, -998, -203725, -3760,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t dw27_o0_lane_weights[18] = {
     /*   0 */ 0x2422f1de, 0x12163eca, 0x000000f5, 0xf6110609, 0x0e06baed, 0x0000003f,
     /*   6 */ 0xbee0f6dc, 0xf0433e06, 0x00000019, 0x2eb8e523, 0xd614d709, 0x000000c4,

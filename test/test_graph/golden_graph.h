@@ -1251,7 +1251,7 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
  * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_ARENA_SIZE 504
 #define G_DEPTHWISE_ARENA_LOWER_BOUND 504
-#define G_DEPTHWISE_STACK_SIZE 1336
+#define G_DEPTHWISE_STACK_SIZE 1284
 #define G_DEPTHWISE_N_OPS 5
 
 /* op 0: input: transpose [168] -> [4, 7, 6]: [4][42] -> [42][4] */
@@ -1753,7 +1753,7 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
  * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_BANDS_ARENA_SIZE 991
 #define G_DEPTHWISE_BANDS_ARENA_LOWER_BOUND 990
-#define G_DEPTHWISE_BANDS_STACK_SIZE 1336
+#define G_DEPTHWISE_BANDS_STACK_SIZE 1284
 #define G_DEPTHWISE_BANDS_N_OPS 6
 
 /* op 0: input: transpose [495] -> [5, 9, 11]: [5][99] -> [99][5] */
@@ -1774,7 +1774,7 @@ static const int32_t g_depthwise_bands_o1_lane_consts[10] = {
     /*   0 */ -317182, -462, -264123, -427, -262380, -361, -255112, -1736,
     /*   8 */ -330100, -1383,
 };
-/* per channel the weights as bytes, ky-major, in three words */
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
 static const uint32_t g_depthwise_bands_o1_lane_weights[15] = {
     /*   0 */ 0x2a8118d7, 0xfc8b7e19, 0x000000f3, 0x1ba58179, 0x1ab368ea, 0x00000033,
     /*   6 */ 0x81e28b3c, 0x333944dc, 0x00000049, 0xf9108188, 0x2f13b463, 0x00000051,
@@ -7132,7 +7132,7 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
  * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define G_DEPTHWISE_Q31_ARENA_SIZE 504
 #define G_DEPTHWISE_Q31_ARENA_LOWER_BOUND 504
-#define G_DEPTHWISE_Q31_STACK_SIZE 1336
+#define G_DEPTHWISE_Q31_STACK_SIZE 1284
 #define G_DEPTHWISE_Q31_N_OPS 5
 
 /* op 0: input: transpose [168] -> [4, 7, 6]: [4][42] -> [42][4] */

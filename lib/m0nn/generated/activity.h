@@ -29,7 +29,7 @@
  * deepest call chain of this model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define ACTIVITY_ARENA_SIZE 384
 #define ACTIVITY_ARENA_LOWER_BOUND 384
-#define ACTIVITY_STACK_SIZE 1336
+#define ACTIVITY_STACK_SIZE 1284
 #define ACTIVITY_N_OPS 9
 
 /* op 0: input: transpose [96] -> [3, 32]: [3][32] -> [32][3] */
@@ -71,20 +71,24 @@ static const m0nn_pool_s8_params_t activity_o2_params = {1, 32, 8, 1, 16, 1, 2, 
 /* op 3: /body/body.4/body/body.0/Conv: conv [8, 16] -> [8, 16], kernel 1x3, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 1, 0, 1), depth multiplier 1, activation relu, clamp [-128, 127]; |acc| <= 83360;
  * requantization mul32 */
-static const int8_t activity_o3_weights[24] = {
-    /*   0 */ -38, 51, 27, -93, 69, -12, 51, -47, -128, -127, -128, -36, -128, -128, -67, 7,
-    /*  16 */ 12, 0, 13, 127, 122, -85, -128, -128,
-};
-static const int32_t activity_o3_bias[8] = {
-    /*   0 */ 813, 520, 1568, -47, -2015, 2179, 1704, 1502,
-};
 static const int32_t activity_o3_multiplier[8] = {
     /*   0 */ 41078, 27298, 46538, 21413, 24888, 23374, 19466, 43460,
 };
 static const int32_t activity_o3_shift[8] = {
     /*   0 */ -22, -21, -22, -19, -22, -21, -21, -22,
 };
-static const m0nn_conv_s8_params_t activity_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 1, 128, -128, -128, 127, M0NN_REQUANT_MUL32, activity_o3_weights, activity_o3_bias, activity_o3_multiplier, activity_o3_shift, NULL, NULL};
+/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input
+ * zero point and the lanes' corrections) */
+static const int32_t activity_o3_lane_consts[16] = {
+    /*   0 */ -130105, -18897, -64940, -9207, -63880, -9695, -131117, -301,
+    /*   8 */ -67614, 6050, -194204, -26618, -129224, -16726, -129402, -20000,
+};
+/* per channel the weights as bytes, ky-major (three words; 1x3: one) */
+static const uint32_t activity_o3_lane_weights[8] = {
+    /*   0 */ 0x000c80da, 0x00008133, 0x000d801b, 0x007fdca3, 0x007a8045, 0x00ab80f4,
+    /*   6 */ 0x0080bd33, 0x008007d1,
+};
+static const m0nn_conv_s8_params_t activity_o3_params = {1, 16, 8, 1, 16, 8, 1, 3, 1, 1, 1, 1, 0, 1, 1, 128, -128, -128, 127, M0NN_REQUANT_MUL32, NULL, NULL, activity_o3_multiplier, activity_o3_shift, activity_o3_lane_consts, activity_o3_lane_weights};
 
 /* op 4: /body/body.4/body/body.3/Conv: conv [8, 16] -> [8, 16], kernel 1x1, stride (1, 1), dilation (1, 1),
  * pads (top, left, bottom, right) (0, 0, 0, 0), depth multiplier 0, activation none, clamp [-128, 127]; |acc| <= 129653;

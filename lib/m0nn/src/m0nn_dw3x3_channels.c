@@ -50,7 +50,7 @@ static void dw_sums(m0nn_dw_job_t *job)
             q[1] = h;
         }
     }
-    job->weights += 3;
+    job->weights += kernel_h == 1 ? 1 : 3;
     job->dirty = 1;
 }
 

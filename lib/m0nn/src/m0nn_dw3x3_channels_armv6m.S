@@ -417,14 +417,12 @@ m0nn_dw3x3_channels:
     ldr r1, [r0, #J_ROWS]
     str r1, [sp, #F_ROWS_LEFT]
     ldr r1, [r0, #J_WEIGHTS]
-    movs r2, #12
-    adds r2, r2, r1
-    str r2, [r0, #J_WEIGHTS]
     ldr r2, [r0, #J_KERNEL_H]
     cmp r2, #1
     bne 55f
     /* 1x3: w0-w2 in r3-r5, S and H in r1 and r2, 8 pairs in r7: 23 cycles per window */
-    ldr r3, [r1]
+    ldm r1!, {r3}
+    str r1, [r0, #J_WEIGHTS]    /* one word a channel */
     lsls r5, r3, #8
     asrs r5, r5, #24            /* w2 */
     lsls r4, r3, #16
@@ -462,7 +460,10 @@ m0nn_dw3x3_channels:
     b 51b
 54: b 70f
     /* 3x3 */
-55: ldr r0, [r0, #J_PLANE]
+55: movs r2, #12
+    adds r2, r2, r1
+    str r2, [r0, #J_WEIGHTS]    /* three words a channel */
+    ldr r0, [r0, #J_PLANE]
     ldm r1, {r1, r2, r3}        /* the weight bytes: w0-w3, w4-w7, w8 */
     sxtb r3, r3
     mov lr, r3                  /* w8 */

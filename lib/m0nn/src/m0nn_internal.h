@@ -378,8 +378,8 @@ void m0nn_dw3x3_pairs(const uint32_t *q, int32_t row, const uint32_t *v, int32_t
  * 3. the sums: for `rows` output rows (row r's first window at plane + r * row_step
  *    bytes) and `pairs` windows per row, two words apart, S = sum P (modulo 2^32)
  *    and H = sum (P >> 16) over the taps at word offsets ky * M0NN_DW_ROW + kx,
- *    weight w[3 ky + kx] (byte 3 ky + kx of the three words at `weights`, which
- *    advances three words); S and H overwrite the window's first two words (the top
+ *    weight w[3 ky + kx] (byte 3 ky + kx of the words at `weights`, which advances
+ *    three words, one for a 1x3 kernel); S and H overwrite the window's first two words (the top
  *    row's, read for the last time); `dirty` becomes 1;
  * 4. with `requant` (M0NN_REQUANT_MUL32; else the caller requantizes the sums
  *    between calls of one channel each): per pair acc0 = S - (H << 16) + B0 and
@@ -398,7 +398,7 @@ typedef struct {
     int32_t pairs;           /* 4: 1 .. (M0NN_DW_ROW - 1) / 2 */
     int32_t rows;            /* 8: output rows, >= 1 */
     int32_t row_step;        /* 12: bytes */
-    const uint32_t *weights; /* 16: 3 words a channel, byte k the weight w[k] (two's complement) */
+    const uint32_t *weights; /* 16: 3 words a channel (1x3: 1), byte k the weight w[k] (two's complement) */
     int32_t kernel_h;        /* 20: 3 or 1 (taps ky = 0 only) */
     uint32_t *pk_plane;      /* 24 */
     const int8_t *x;         /* 28 */

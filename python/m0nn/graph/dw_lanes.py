@@ -11,8 +11,8 @@ accumulators are acc0 = S - (H << 16) + B0 and acc1 = H + B1 with
     B1 = bias + input_offset sum w + n,  B0 = bias + (input_offset - 129) sum w - 2^16 n
 
 (n: the channel's negative weights, the borrows). Per channel the host emits
-{B0, B1} (lane_consts, int32 modulo 2^32) and the weights as bytes, ky-major,
-in three words (lane_weights: w0..w3, w4..w7, w8; a 1x3 kernel fills w0..w2),
+{B0, B1} (lane_consts, int32 modulo 2^32) and the weights as bytes, ky-major
+(lane_weights: three words w0..w3, w4..w7, w8; one word w0..w2 for a 1x3 kernel),
 so the kernel sets a channel up with a few loads instead of a pass over its
 weights.
 """
@@ -24,8 +24,6 @@ from numpy.typing import NDArray
 
 from m0nn.graph.ir import ConvOp
 
-TAP_WORDS = 3  # words of weight bytes per channel
-CONSTS = 2  # {B0, B1} per channel
 
 
 def fast_shape(op: ConvOp) -> bool:
@@ -69,14 +67,15 @@ def dw_consts(op: ConvOp, input_offset: int) -> NDArray[np.int32]:
 
 
 def dw_weight_words(op: ConvOp) -> NDArray[np.uint32]:
-    """[C][3]: the weights as bytes, byte k of word j = w[4 j + k] (two's complement).
+    """[C][3] ([C][1] for 1x3): the weights as bytes, byte k of word j = w[4 j + k] (two's complement).
 
     >>> [hex(v) for v in dw_weight_words(ConvOp("d", [0], 1, weights=np.array([[[-2], [3], [-128]]], np.int8),
     ...                                                  kernel=(1, 3), depth_multiplier=1))[0]]
-    ['0x8003fe', '0x0', '0x0']
+    ['0x8003fe']
     """
     w = tap_weights(op)
-    taps = np.zeros((w.shape[0], 4 * TAP_WORDS), np.int64)
+    words_per = (w.shape[1] + 3) // 4
+    taps = np.zeros((w.shape[0], 4 * words_per), np.int64)
     taps[:, : w.shape[1]] = w & 0xFF
-    words = (taps.reshape(w.shape[0], TAP_WORDS, 4) << np.array([0, 8, 16, 24])).sum(axis=2)
+    words = (taps.reshape(w.shape[0], words_per, 4) << np.array([0, 8, 16, 24])).sum(axis=2)
     return words.astype(np.uint32)

@@ -116,7 +116,7 @@ def _op_block(model: GModel, p: str, i: int, op: Op, fast: bool = True) -> tuple
                 "/* the fast path (m0nn.graph.dw_lanes): per channel B0, B1 (the biases folded with the input",
                 " * zero point and the lanes' corrections) */",
                 _arr("int32_t", f"{n}_lane_consts", dw_consts(op, -src.zero_point), 8),
-                "/* per channel the weights as bytes, ky-major, in three words */",
+                "/* per channel the weights as bytes, ky-major (three words; 1x3: one) */",
                 _hex_words(f"{n}_lane_weights", dw_weight_words(op), 6),
             ]
             weights, bias, lanes = "NULL", "NULL", f"{n}_lane_consts, {n}_lane_weights"

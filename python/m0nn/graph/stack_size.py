@@ -44,7 +44,6 @@ KERNELS = tuple(HANDLER.values())
 # model's entries (KERNELS) and the caller's observer: m0nn_graph_run (what <name>_run
 # calls) passes none.
 INDIRECT: dict[str, tuple[str, ...]] = {
-    "depthwise_3x3": ("m0nn_dw1x3_sums", "m0nn_dw3x3_sums"),
     "m0nn_graph_run_observed": KERNELS,
 }
 

@@ -6,7 +6,7 @@ Written by `python -m m0nn.graph.stack_size --write` (see m0nn.graph.stack_size)
 FRAMES = {
     "__aeabi_lmul": 28,
     "conv_lanes": 888,
-    "depthwise_3x3": 928,
+    "depthwise_3x3": 840,
     "depthwise_planes": 824,
     "fill_columns": 72,
     "m0nn_add_s8": 72,
@@ -16,11 +16,8 @@ FRAMES = {
     "m0nn_conv_s8": 120,
     "m0nn_conv_s8_check": 32,
     "m0nn_depthwise_conv_s8": 280,
-    "m0nn_dw1x3_sums": 28,
+    "m0nn_dw3x3_channels": 92,
     "m0nn_dw3x3_pairs": 40,
-    "m0nn_dw3x3_sums": 52,
-    "m0nn_dw_pack": 44,
-    "m0nn_dw_requant_mul32": 56,
     "m0nn_fc_s8": 56,
     "m0nn_fc_s8_check": 24,
     "m0nn_graph_run": 16,
@@ -53,10 +50,7 @@ CALLS = {
     ),
     "depthwise_3x3": (
         "__aeabi_lmul",
-        "m0nn_dw1x3_sums",
-        "m0nn_dw3x3_sums",
-        "m0nn_dw_pack",
-        "m0nn_dw_requant_mul32",
+        "m0nn_dw3x3_channels",
     ),
     "depthwise_planes": (
         "__aeabi_lmul",
