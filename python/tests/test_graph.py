@@ -100,6 +100,56 @@ def test_depthwise_lanes_are_exact_for_every_int8() -> None:
     assert np.array_equal(p - ((p >> 16) << 16), np.broadcast_to(u * w + ((w < 0) << 16), p.shape))
 
 
+def test_depthwise_lane_tables_give_the_accumulators() -> None:
+    """The host's tables of the depthwise fast path (m0nn.graph.dw_lanes): the kernel's
+    arithmetic modelled in numpy (packed words, one 32-bit product per tap, S and H modulo
+    2^32, then acc0 = S - (H << 16) + B0, acc1 = H + B1 from lane_consts and the weight
+    bytes of lane_weights) equals the reference accumulators, for every golden depthwise
+    case of the fast path (padding, odd widths, stride_h 2, 1x3, -128 weights, zero points
+    at both ends)."""
+    from m0nn.graph import golden_dw
+    from m0nn.graph.dw_lanes import dw_consts, dw_weight_words, fast_shape
+    from m0nn.graph.reference import conv_acc
+
+    def wrap(v: np.ndarray) -> np.ndarray:
+        return (v + 2**31) % 2**32 - 2**31
+
+    checked = 0
+    for i, case in enumerate(golden_dw.CASES):
+        model, op, x = golden_dw.build(case, i)
+        if not fast_shape(op):
+            continue
+        src, dst = model.tensor(0), model.tensor(1)
+        consts = dw_consts(op, -src.zero_point).astype(np.int64)
+        words = dw_weight_words(op).astype(np.int64)
+        kh = op.kernel[0]
+        taps = kh * 3
+        w = np.array([[(words[c, k // 4] >> (8 * (k % 4)) & 0xFF) for k in range(taps)] for c in range(len(words))])
+        w = (w ^ 0x80) - 0x80  # [C][taps], signed
+        top, left, bottom, right = op.pads
+        oh, ow, co = dst.hwc
+        xs = np.pad(x.reshape(len(x), *src.hwc), ((0, 0), (top, bottom), (left, right + 1), (0, 0)),
+                    constant_values=src.zero_point)  # fmt: skip
+        packed = (xs[:, :, :-1, :] + 129) + (xs[:, :, 1:, :] << 16)  # W(j), j over padded columns
+        s = np.zeros((len(x), oh, (ow + 1) // 2, co), np.int64)
+        h = np.zeros_like(s)
+        for ky in range(kh):
+            for kx in range(3):
+                rows = packed[:, ky : ky + (oh - 1) * op.stride[0] + 1 : op.stride[0]]
+                word = rows[:, :, kx : kx + 2 * ((ow + 1) // 2) : 2]
+                prod = wrap(word * w[:, 3 * ky + kx])
+                s = wrap(s + prod)
+                h = wrap(h + (prod >> 16))
+        acc0 = wrap(s - (h << 16) + consts[:, 0])
+        acc1 = wrap(h + consts[:, 1])
+        got = np.zeros((len(x), oh, 2 * acc0.shape[2], co), np.int64)
+        got[:, :, 0::2], got[:, :, 1::2] = acc0, acc1
+        want = conv_acc(op, src, dst, x).reshape(len(x), oh, ow, co)
+        assert np.array_equal(got[:, :, :ow], want), case.label
+        checked += 1
+    assert checked >= 8
+
+
 def test_arena_plan_keeps_live_tensors_apart(tmp_path: Path) -> None:
     for name in ("residual", "concat", "cnn"):
         path, _ = cases.build_ort_case(name, tmp_path)

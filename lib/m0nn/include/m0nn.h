@@ -286,6 +286,10 @@ m0nn_status_t m0nn_dequantize_q16(const m0nn_dequantize_params_t *params, const 
  *                m0nn_fc_s8); the generator proves the MUL32/SHIFT bounds.
  * multiplier/shift  out_c values each (multiplier unread with M0NN_REQUANT_SHIFT).
  * lane_consts, lane_weights  NULL (standard conv: the straightforward loop), or
+ *                (depthwise, multiplier 1, 3x3 without dilation or 1x3, stride_w 1) per
+ *                channel {B0, B1} and the weights as bytes, ky-major, in three words (1x3:
+ *                one), from the generator (m0nn.graph.dw_lanes; docs/numerics.md "Depthwise
+ *                3x3"), `weights` and `bias` then unused (may be NULL); or
  *                the conv's fast path from the generator (m0nn.graph.lanes, docs/numerics.md
  *                "Conv in lanes"): per output row the input rows of the windows are copied
  *                to a band of at most M0NN_CONV_SCRATCH bytes on the stack (x + 128,
@@ -319,14 +323,14 @@ typedef struct {
 
 /* Stack scratch of m0nn_conv_s8's fast path: a band of M0NN_CONV_SCRATCH bytes
  * and the accumulators of M0NN_CONV_PAIR_CHANNELS channels (Q31 and SHIFT
- * layers), 768 bytes of arrays. m0nn_depthwise_conv_s8's arrays take at most 708
+ * layers), 768 bytes of arrays. m0nn_depthwise_conv_s8's arrays take at most 680
  * bytes (multiplier 1, 3x3 or 1x3, stride_w 1: a packed band of one channel's
- * plane, 10 rows of 14 words, and three job structures; other multiplier-1
+ * plane, 10 rows of 14 words, and the job structure; other multiplier-1
  * shapes: 640 bytes, a packed band, its weights and a row of pair sums). The
  * whole stack of a kernel is more: these arrays, the saved registers and spills
  * of every frame of its call chain. With gcc -O2 on Cortex-M0, from the call of
  * m0nn_graph_run: 1,180 bytes for a model whose deepest kernel is m0nn_conv_s8's
- * fast path, 1,336 with the depthwise 3x3 one. A generated graph header states
+ * fast path, 1,284 with the depthwise 3x3 one. A generated graph header states
  * its model's figure as <NAME>_STACK_SIZE (m0nn.graph.stack_size, per function
  * from -fstack-usage; docs/numerics.md "The budget"). */
 #define M0NN_CONV_SCRATCH 640

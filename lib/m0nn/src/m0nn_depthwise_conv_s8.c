@@ -84,8 +84,7 @@ static void dw3x3_store(const m0nn_conv_s8_params_t *p, int32_t c, uint32_t b0, 
  * set once and the band filled with the zero point's word; the plane rows the
  * sums overwrite and packing does not rewrite are padded again per channel (the
  * job's fill bits). */
-static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input,
-                                                    int8_t *output)
+static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t *p, const int8_t *input, int8_t *output)
 {
     uint32_t q[M0NN_DW_BAND_ROWS * M0NN_DW_ROW];
     m0nn_dw_job_t job;
@@ -158,8 +157,8 @@ static __attribute__((noinline)) void depthwise_3x3(const m0nn_conv_s8_params_t 
             for (c = 0; c < c_n; ++c) {
                 job.channels = 1;
                 m0nn_dw3x3_channels(&job);
-                dw3x3_store(p, c, (uint32_t)p->lane_consts[2 * c], (uint32_t)p->lane_consts[2 * c + 1], q + 1,
-                            rows_out, n, out + c);
+                dw3x3_store(p, c, (uint32_t)p->lane_consts[2 * c], (uint32_t)p->lane_consts[2 * c + 1], q + 1, rows_out,
+                            n, out + c);
             }
         }
     }

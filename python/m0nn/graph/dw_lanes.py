@@ -25,7 +25,6 @@ from numpy.typing import NDArray
 from m0nn.graph.ir import ConvOp
 
 
-
 def fast_shape(op: ConvOp) -> bool:
     """The shapes the fast path takes (the C test in m0nn_depthwise_conv_s8 is the same):
     multiplier 1, a 3x3 kernel without dilation or a 1x3 one (any dilation_h), stride_w 1.

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from m0nn.codegen import _wide_row, banner, c_array_rows, version_guard
 from m0nn.errors import ModelError
+from m0nn.graph.dw_lanes import dw_consts, dw_weight_words, fast_shape
 from m0nn.graph.ir import (
     AddOp,
     ConcatOp,
@@ -22,7 +23,6 @@ from m0nn.graph.ir import (
     SoftmaxOp,
     TransposeOp,
 )
-from m0nn.graph.dw_lanes import dw_consts, dw_weight_words, fast_shape
 from m0nn.graph.kinds import HANDLER
 from m0nn.graph.lanes import lane_consts, lane_words, tile_positions, window_weights
 from m0nn.graph.plan import ArenaPlan, plan_arena
