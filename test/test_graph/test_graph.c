@@ -208,6 +208,30 @@ static void test_kernels_reject_bad_arguments(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_lut_s8(&lut, x, y));
 }
 
+/* The depthwise fast path reads only its lane tables: without int8 weights it
+ * needs them, and a shape it does not take is refused before any output. */
+static void test_depthwise_lane_tables_or_weights(void)
+{
+    static const int32_t m[1] = {1 << 30}, sh[1] = {0}, lc[2] = {-129 * 45, 0}; /* B0, B1 of the weights 1..9 */
+    static const uint32_t lw[3] = {0x04030201u, 0x08070605u, 9u};
+    const int8_t x[16] = {0};
+    int8_t y[4] = {5, 5, 5, 5};
+    m0nn_conv_s8_params_t c = {4,         4,         1, 2,  2,  1, 3, 3,    1,   1,
+                               1,         1,         0, 0,  1,  0, 0, -128, 127, M0NN_REQUANT_Q31,
+                               (void *)0, (void *)0, m, sh, lc, lw};
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_depthwise_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_INT(0, y[0] | y[1] | y[2] | y[3]); /* zero input: acc = 0 */
+    c.stride_w = 2;
+    c.out_w = 1;
+    y[0] = 5;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_depthwise_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_INT(5, y[0]);
+    c.stride_w = 1;
+    c.out_w = 2;
+    c.lane_weights = (void *)0;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_depthwise_conv_s8(&c, x, y));
+}
+
 /* A requantized value next to an int32 bound plus the output offset: the sum
  * leaves int32 (undefined in C), the clamp of the exact sum is 127 (issue 13,
  * item 2, for the conv kernels). */
@@ -243,6 +267,7 @@ int main(void)
     M0NN_RUN_TEST(test_runner_rejects_bad_tables);
     M0NN_RUN_TEST(test_runner_rejects_kinds_without_an_entry);
     M0NN_RUN_TEST(test_kernels_reject_bad_arguments);
+    M0NN_RUN_TEST(test_depthwise_lane_tables_or_weights);
     M0NN_RUN_TEST(test_kernels_clamp_the_exact_offset_sum);
     return m0nn_unit_end();
 }
