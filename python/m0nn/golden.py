@@ -362,6 +362,16 @@ def cases_b4() -> list[FCCase]:
         w = np.where(((rows * 5 + cols) % 3 == 0) & (rows % 4 != 0), -8, 7).astype(np.int8)
         add(FCCase(f"b4_fold_exact_{n_in}", x.astype(np.int8), w, None, 0, 0, -128, 127, _q31([1e-4])))
     add(FCCase("b4_long_input", r8(1100), w4(13, 1100), r32(13, 20000), 9, 3, -128, 127, _q31([2e-4])))
+    # The loop's fourth multiplicand is W >> 12 unmasked (rows 3-7 mixed), decoded
+    # at each fold by subtracting rows 4-6's group sums: rows 3 and 7 all 7 with
+    # u = 255 (both halves of the decoded lane word at 61,200), rows 4-6 at 7 or
+    # -8 in a pattern; one group, a partial one and then groups, whole groups,
+    # all u = 255 or with some u = 0.
+    for n_in, n_out, x in ((16, 8, np.full(16, 127)), (33, 15, np.full(33, 127)),
+                           (48, 16, np.where(np.arange(48) % 7 == 3, -128, 127))):  # fmt: skip
+        rows, cols = np.indices((n_out, n_in))
+        w = np.where((rows % 4 == 3) | ((rows + 2 * cols) % 5 != 0), 7, -8).astype(np.int8)
+        add(FCCase(f"b4_prefix_fold_{n_in}", x.astype(np.int8), w, None, 0, 0, -128, 127, _q31([1e-4])))
     # Clamps (a ReLU and a narrow range), MUL32 per channel and per tensor.
     w, b = w4(12, 37), r32(12, 2000)
     add(FCCase("b4_relu_mul32", r8(37), w, b, 0, -20, -20, 127, _mul32_for(w, b, typical(37, 12))))
