@@ -380,6 +380,14 @@ def cases_b4() -> list[FCCase]:
     w, b = w4(13, 20), r32(13, 2000)
     add(FCCase("b4_clamp_per_channel", r8(20), w, b, 0, 4, -20, 30,
                _mul32_for(w, b, [float(v) for v in rng.uniform(0.01, 0.03, 13)])))  # fmt: skip
+    # Per channel, MUL32 runs each block's rows unrolled (7 down to 0), a last
+    # block of 1-7 rows entering at its top row: every row count, clamped to a
+    # narrow range so that each row's out-of-line upper clamp runs.
+    for rows in range(1, 8):
+        n_in = 3 + 2 * rows
+        w, b = w4(8 + rows, n_in), r32(8 + rows, 3000)
+        add(FCCase(f"b4_per_channel_rows_{rows}", r8(n_in), w, b, 0, 1, -6, 6,
+                   _mul32_for(w, b, [float(v) for v in rng.uniform(0.005, 0.05, 8 + rows)])))  # fmt: skip
     # Issue 13: the output offset added to a requantized value near int32's ends
     # (Q31 and SHIFT), and weight zero points applied by the kernel (each
     # requantization, per channel and per tensor, full and last blocks).
