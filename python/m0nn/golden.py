@@ -383,11 +383,11 @@ def cases_b4() -> list[FCCase]:
     # Per channel, MUL32 runs each block's rows unrolled (7 down to 0), a last
     # block of 1-7 rows entering at its top row: every row count, clamped to a
     # narrow range so that each row's out-of-line upper clamp runs.
-    for rows in range(1, 8):
-        n_in = 3 + 2 * rows
-        w, b = w4(8 + rows, n_in), r32(8 + rows, 3000)
-        add(FCCase(f"b4_per_channel_rows_{rows}", r8(n_in), w, b, 0, 1, -6, 6,
-                   _mul32_for(w, b, [float(v) for v in rng.uniform(0.005, 0.05, 8 + rows)])))  # fmt: skip
+    for last in range(1, 8):
+        n_in = 3 + 2 * last
+        w, b = w4(8 + last, n_in), r32(8 + last, 3000)
+        add(FCCase(f"b4_per_channel_rows_{last}", r8(n_in), w, b, 0, 1, -6, 6,
+                   _mul32_for(w, b, [float(v) for v in rng.uniform(0.005, 0.05, 8 + last)])))  # fmt: skip
     # Issue 13: the output offset added to a requantized value near int32's ends
     # (Q31 and SHIFT), and weight zero points applied by the kernel (each
     # requantization, per channel and per tensor, full and last blocks).
