@@ -21,7 +21,7 @@ from m0nn.files import write_files
 from m0nn.graph.generate import render_graph
 from m0nn.graph.importer import needs_graph
 from m0nn.model import QModel, file_sha256
-from m0nn.names import c_identifier, check_unique, comment_text, path_text
+from m0nn.names import c_identifier, check_unique, comment_text, file_message, path_text
 from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
@@ -135,7 +135,15 @@ def is_graph_model(model_path: Path) -> bool:
 
 def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
     """Every header of one model as text (nothing written), and the files to
-    remove (a test-data header of this model whose test data is gone)."""
+    remove (a test-data header of this model whose test data is gone). A refusal
+    is a ModelError whose message starts with the model's path (names.file_message)."""
+    try:
+        return _render(model_path, out_dir, settings)
+    except ModelError as exc:
+        raise ModelError(file_message(str(exc), path_text(model_path))) from None
+
+
+def _render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
     where = path_text(model_path)
     header, test_header = header_paths(model_path, out_dir)
     check_ownership(model_path, [header, test_header])

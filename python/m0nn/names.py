@@ -152,6 +152,30 @@ def one_line(message: str) -> str:
     return path_text(message).replace("\r", "\\r").replace("\n", "\\n")
 
 
+def file_message(message: str, where: str, base: str = "") -> str:
+    """A model's error as every m0nn command prints it: one line that starts with the
+    model file as `where` names it, then the node and the problem. Paths under `base`
+    (a folder, as path_text gives it) are shortened to the part below it; a message that
+    named the file by its bare name, or not at all, gets `where` in front.
+
+    >>> file_message("/p/models/a.onnx: node 'x' (Conv): auto_pad", "models/a.onnx", "/p")
+    "models/a.onnx: node 'x' (Conv): auto_pad"
+    >>> file_message("a.onnx: needs 9 bytes of RAM", "models/a.onnx")
+    'models/a.onnx: needs 9 bytes of RAM'
+    >>> file_message("/p/models/a.test.npz: x has shape [2]", "models/a.onnx", "/p")
+    'models/a.onnx: models/a.test.npz: x has shape [2]'
+    """
+    text = one_line(message)
+    if base:
+        text = text.replace(base.rstrip("/") + "/", "")
+    bare = path_text(Path(where).name)
+    if text.startswith(f"{where}: "):
+        return text
+    if text.startswith(f"{bare}: "):
+        return where + text[len(bare) :]
+    return f"{where}: {text}"
+
+
 def c_identifier(stem: str, where: str | None = None) -> str:
     """A model file's stem as a C identifier (lower case): other ASCII characters
     become "_", non-ASCII ones their code point ("u6a21"). Raises ModelError for a

@@ -19,7 +19,7 @@ from pathlib import Path
 from m0nn import __version__
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.names import c_identifier, check_unique, one_line, path_text
+from m0nn.names import c_identifier, check_unique, file_message, one_line, path_text
 from m0nn.settings import Settings, parse_input_scales
 
 MODEL_SUFFIXES = (".onnx",)
@@ -163,11 +163,22 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
     out_dir = out_dir or project_dir / "lib" / "m0nn" / "generated"
+    errors: list[str] = []  # one line per bad model; all are reported, then nothing is written
     try:
         models = find_models(project_dir, selection)
-        names = check_unique((_label(m, project_dir), m.stem) for m in models)
-    except (FileNotFoundError, ModelError) as exc:
+    except FileNotFoundError as exc:
         print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    for m in list(models):
+        try:
+            c_identifier(m.stem, _label(m, project_dir))
+        except ModelError as exc:
+            errors.append(f"m0nn: error: {one_line(str(exc))}; no header written for it")
+            models.remove(m)
+    try:
+        names = check_unique((_label(m, project_dir), m.stem) for m in models)
+    except ModelError as exc:
+        print("\n".join([*errors, f"m0nn: error: {one_line(str(exc))}"]), file=sys.stderr)
         return 1
     try:
         per_model = model_settings(models, settings, input_scales)
@@ -179,7 +190,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     except (FileNotFoundError, ModelError) as exc:
         print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    if not stale:
+    if not stale and not errors:
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
         return 0
@@ -197,28 +208,37 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         print(f"m0nn: regenerating {_label(model, project_dir)} ({reason})", flush=True)
     texts: dict[Path, str] = {}
     remove: list[Path] = []
+    base = path_text(project_dir)
     for model, _ in stale:  # every header computed before any is written: all or nothing
+        label = _label(model, project_dir)
+        kept = _kept(out_dir / f"{names[label]}.h")
         try:
             t, gone = render(model, out_dir, per_model[model])
         except M0nnError as exc:
-            message = one_line(str(exc))
-            if not message.startswith(_label(model, project_dir)) and path_text(model.name) not in message:
-                message = f"{_label(model, project_dir)}: {message}"
-            print(f"m0nn: error: {message}; the previous headers are left as they were", file=sys.stderr)
-            return 1
+            errors.append(f"m0nn: error: {file_message(str(exc), label, base)}; {kept}")
+            continue
         except Exception as exc:  # a bug in m0nn: still one clear line, and the build stops
-            print(
-                f"m0nn: internal error while generating {_label(model, project_dir)} ({type(exc).__name__}: "
-                f"{one_line(str(exc))}); the previous headers are left as they were. Please report it with the model.",
-                file=sys.stderr,
+            detail = one_line(str(exc)).replace(base + "/", "")
+            errors.append(
+                f"m0nn: internal error while generating {label} ({type(exc).__name__}: {detail}); {kept}. "
+                "Please report it with the model."
             )
-            return 1
+            continue
         texts.update(t)
         remove += gone
+    if errors:
+        for line in errors:
+            print(line, file=sys.stderr)
+        return 1
     write_files(texts, remove)
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")
     return 0
+
+
+def _kept(header: Path) -> str:
+    """What a failed run leaves of a model's headers."""
+    return "the previous headers are left as they were" if header.is_file() else "no header written for it"
 
 
 def _label(path: Path, project_dir: Path) -> str:

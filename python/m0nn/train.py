@@ -25,6 +25,7 @@ from torch import nn
 from torch.ao import quantization as tq
 
 from m0nn.errors import ModelError
+from m0nn.names import path_text
 
 # Training is bit-reproducible only where torch runs the same kernels: the same
 # wheel, the same ATen CPU capability (avx2, avx512 and default each round
@@ -307,7 +308,9 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
     qat.apply(tq.disable_observer)
     for _, module in qat.named_modules():
         if isinstance(module, tq.FusedMovingAvgObsFakeQuantize):
-            raise ModelError("fused fake-quant modules do not export to ONNX; use m0nn.train.qconfig()")
+            raise ModelError(
+                f"{path_text(path)}: fused fake-quant modules do not export to ONNX; use m0nn.train.qconfig()"
+            )
     _widen_narrow_weights(qat)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -328,7 +331,7 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
         try:
             check_exported(proto.graph)
         except ModelError as exc:
-            raise ModelError(f"{path.name}: {exc}") from None
+            raise ModelError(f"{path_text(path)}: {exc}") from None
         if uses_conv_path(qat):  # an MLP's export stays byte for byte as before
             scalar_qparams(proto)
             onnx.checker.check_model(proto)
@@ -339,4 +342,4 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
         if isinstance(exc, ModelError):
             raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise ModelError(f"ONNX export failed: {first}") from exc
+        raise ModelError(f"{path_text(path)}: ONNX export failed: {first}") from exc

@@ -81,7 +81,7 @@ def _check_outcome(case: Case, rc: int, err: str, model: Path, before: dict[str,
     assert rc == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert path_text(model.name) in lines[0] or path_text(model.stem) in lines[0], lines[0]
+    assert lines[0].startswith(f"m0nn gen: error: {path_text(model)}: "), lines[0]  # the file as the user named it
     if case.expect:
         assert case.expect in lines[0], lines[0]
     assert after == before
@@ -126,8 +126,9 @@ def test_prebuild(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     else:
         assert case.expect != "ok", err
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("m0nn: error: "), err
-        assert path_text(model.name) in lines[0] or path_text(model.stem) in lines[0], lines[0]
+        assert len(lines) == 1, err
+        assert lines[0].startswith(f"m0nn: error: models/{path_text(model.name)}: "), lines[0]  # from the project
+        assert lines[0].endswith("; no header written for it"), lines[0]  # a new model: it had no headers
         if case.expect:
             assert case.expect in lines[0], lines[0]
         assert _snapshot(out) == before

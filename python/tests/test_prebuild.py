@@ -70,6 +70,39 @@ def test_corrupt_model_keeps_previous_headers(tmp_path: Path, capsys: pytest.Cap
     assert _snapshot(out) == before
 
 
+def test_every_bad_model_gets_its_line_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three bad models (one had headers, two are new: one unreadable, one a conv net over
+    the RAM budget) next to a changed good one: one line per bad model, each naming the
+    file relative to the project; no header written or changed; exit status 1."""
+    from m0nn.graph.cases import build_ort_case
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj) == 0
+    before = _snapshot(out)
+    (proj / "models" / "digits.onnx").write_bytes(b"garbage")  # had headers
+    (proj / "models" / "new.onnx").write_bytes(b"\x00corrupt")  # new
+    cnn, _ = build_ort_case("cnn", tmp_path)
+    shutil.copy(cnn, proj / "models" / "cnn.onnx")  # new, fine except for the budget below
+    shutil.copy(MODELS / "digits.onnx", proj / "models" / "tilt.onnx")  # good, changed
+    monkeypatch.setenv("M0NN_RAM", "100")
+    capsys.readouterr()
+    assert prebuild.run(proj) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3, lines
+    cnn_line, digits_line, new_line = lines
+    assert digits_line.startswith("m0nn: error: models/digits.onnx: not a valid ONNX model"), digits_line
+    assert digits_line.endswith("; the previous headers are left as they were"), digits_line
+    assert new_line.startswith("m0nn: error: models/new.onnx: not a valid ONNX model"), new_line
+    assert new_line.endswith("; no header written for it"), new_line
+    assert cnn_line.startswith("m0nn: error: models/cnn.onnx: needs "), cnn_line
+    assert "bytes of RAM (arena " in cnn_line and cnn_line.endswith("; no header written for it"), cnn_line
+    assert str(tmp_path) not in "".join(lines)
+    assert _snapshot(out) == before
+
+
 def test_other_generator_version_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proj = _project(tmp_path)
     out = proj / "lib" / "m0nn" / "generated"

@@ -80,7 +80,7 @@ def render_graph(
     banner = graph_banner(model, f"{model.name}: int8 graph model for lib/m0nn.", settings.line())
     texts = {header: render_graph_header(model, settings.line(), banner)}
     check_budget(
-        model_path.name,
+        path_text(model_path),
         {"arena": plan.size, "input": model.input_size, "output": model.output_size, "stack": stack_bytes(model)},
         data_bytes(texts[header]),
         code_bytes(model_kinds(model)),

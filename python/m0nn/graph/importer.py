@@ -813,7 +813,7 @@ def import_graph(path: Path, name: str | None = None, proto: onnx.ModelProto | N
     try:
         model = GraphImporter(proto).build(name or c_identifier(path.stem))
     except ModelError as exc:
-        raise ModelError(f"{path_text(path.name)}: {exc}") from None
+        raise ModelError(f"{path_text(path)}: {exc}") from None
     model.source = str(path)
     model.sha256 = file_sha256(path)
     model.producer = f"{proto.producer_name} {proto.producer_version}".strip()
