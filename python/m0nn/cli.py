@@ -5,6 +5,7 @@ Every subcommand reports bad input as one line on stderr and exits 1."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
+    for var, option, _ in build.BUDGET:  # as the PlatformIO build passes them
+        if options.get(option, "").strip():
+            os.environ[var] = options[option].strip()
     project = Path(args.project).resolve()
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""))

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from m0nn import __version__, legal
 from m0nn.errors import ModelError
 from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
+from m0nn.graph.stack_size import fc_stack_bytes
 from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
 from m0nn.model import FCLayer, QModel
 from m0nn.names import comment_text
@@ -322,13 +323,23 @@ def io_block(model: QModel, input_scale: float | None = None, input_zero: int = 
     ]
 
 
+def model_runner(model: QModel) -> str:
+    """The lib/m0nn runner <name>_run calls: kernel=small has its own (no input conversion)."""
+    return "m0nn_model_run_small" if all(la.kernel == "small" for la in model.layers) else "m0nn_model_run"
+
+
+def model_stack_bytes(model: QModel) -> int:
+    """<NAME>_STACK_SIZE: the stack <name>_run needs (its runner and the deepest chain of its kernels)."""
+    return fc_stack_bytes(model_runner(model), (kernel_fn(layer) for layer in model.layers))
+
+
 def render_model_header(model: QModel, settings: str, input_scale: float | None = None, input_zero: int = 0) -> str:
     for i in range(len(model.layers)):
         check_layer(model, i)
     p = model.name
     up = p.upper()
     guard = f"M0NN_MODEL_{up}_H"
-    runner = "m0nn_model_run_small" if all(la.kernel == "small" for la in model.layers) else "m0nn_model_run"
+    runner = model_runner(model)
     mode = {"q31": "M0NN_REQUANT_Q31", "mul32": "M0NN_REQUANT_MUL32", "shift": "M0NN_REQUANT_SHIFT"}
     table = []
     for i, layer in enumerate(model.layers):
@@ -360,8 +371,11 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
         f"#define {up}_INPUT_ZERO_POINT ({model.input_zero_point})",
         f"#define {up}_OUTPUT_ZERO_POINT ({model.output_zero_point})",
         "/* Bytes of the activation arena: the largest pair of activations held at once (with a blocked",
-        " * first layer, the model input converted to offset-binary counts). */",
+        f" * first layer, the model input converted to offset-binary counts). Stack: at most {up}_STACK_SIZE",
+        f" * bytes from the call of {p}_run (the frames of {runner} and the deepest call chain of this",
+        " * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */",
         f"#define {up}_ARENA_SIZE {model.arena_size()}",
+        f"#define {up}_STACK_SIZE {model_stack_bytes(model)}",
         f"#define {up}_N_LAYERS {len(model.layers)}",
         "",
     ]

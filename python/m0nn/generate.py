@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from m0nn.codegen import render_model_header, render_testdata_header
+from m0nn.codegen import kernel_fn, model_runner, model_stack_bytes, render_model_header, render_testdata_header
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.graph.generate import render_graph
+from m0nn.graph.code_size import data_bytes, fc_code_bytes
+from m0nn.graph.generate import Budget, check_budget, render_graph
 from m0nn.graph.importer import needs_graph
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, path_text
@@ -161,6 +162,14 @@ def _render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[P
                 model = configure(model, settings)
                 check_limits(model, where)
                 texts = {header: render_model_header(model, settings.line(), settings.input_scale, settings.input_zero)}
+                check_budget(
+                    where,
+                    {"arena": model.arena_size(), "input": model.input_size, "output": model.output_size,
+                     "stack": model_stack_bytes(model)},
+                    data_bytes(texts[header]),
+                    fc_code_bytes(model_runner(model), {kernel_fn(layer) for layer in model.layers}),
+                    Budget.from_environment(),
+                )  # fmt: skip
             except ModelError as exc:
                 raise ModelError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
             data_path = test_data_path(model_path)

@@ -48,8 +48,24 @@ def test_code_table_covers_the_real_link() -> None:
         assert kernel in linked and not linked & (set(kernels.values()) - {kernel}), (kind, linked)
         assert not any("m0nn_graph_run" in k for k in code_sizes.KINDS[kind]), kind
     assert all(k.startswith("m0nn_graph_run.o:") for k in code_sizes.RUNNER)
-    # the union of every kind and the runner is the whole table
-    assert code_size.code_bytes(HANDLER) == sum((v + 3) & ~3 for v in table.values())
+    assert {k: tuple(v) for k, v in m.fc_runners.items()} == code_sizes.FC_RUNNER_SECTIONS, hint
+    assert {k: tuple(v) for k, v in m.fc_kernels.items()} == code_sizes.FC_KERNEL_SECTIONS, hint
+    # each FC kernel links its own function and no other FC kernel
+    for kernel, linked in code_sizes.FC_KERNEL_SECTIONS.items():
+        names = {k.rsplit(".text.", 1)[-1] for k in linked}
+        assert kernel in names and not names & (set(code_size.FC_KERNELS) - {kernel}), (kernel, names)
+    # the union of every kind, every FC kernel and the runners is the whole table
+    fc = set().union(*code_sizes.FC_RUNNER_SECTIONS.values(), *code_sizes.FC_KERNEL_SECTIONS.values())
+    graph = set(code_sizes.RUNNER).union(*code_sizes.KINDS.values())
+    assert graph | fc == set(table)
+    assert code_size.code_bytes(HANDLER) == sum((table[k] + 3) & ~3 for k in graph)
+
+
+def test_fc_kernels_are_the_ones_m0nn_h_declares() -> None:
+    header = (LIB / "include" / "m0nn.h").read_text()
+    declared = re.findall(r"^m0nn_status_t (m0nn_fc_s8\w*)\(const m0nn_fc_s8_params_t \*params, const int8_t \*input, "
+                          r"int8_t \*output\);$", header, re.M)  # fmt: skip
+    assert sorted(declared) == sorted(code_size.FC_KERNELS)
 
 
 def test_code_of_a_model_is_the_runner_and_its_kinds_each_section_once() -> None:
@@ -133,6 +149,46 @@ def test_examples_flash_estimate_covers_their_real_image(capsys: pytest.CaptureF
         assert code < code_size.code_bytes(HANDLER), name  # not every kernel
 
 
+FC_SETTINGS = {"b8": {}, "b8w": {"kernel": "b8w"}, "ref": {"kernel": "ref"}, "small": {"kernel": "small"},
+               "q31": {"requant": "q31"}, "ref_q31": {"kernel": "ref", "requant": "q31"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", FC_SETTINGS)
+def test_fc_flash_estimate_covers_the_real_image(
+    variant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """digits (FC) under each kernel: header data + code as the budget counts it, against the image's
+    model tables (nm) and lib/m0nn + libgcc sections."""
+    from m0nn.codegen import kernel_fn, model_runner
+    from m0nn.generate import generate
+    from m0nn.onnx_import import import_model
+    from m0nn.plan import configure
+    from m0nn.settings import Settings
+
+    settings = Settings(**FC_SETTINGS[variant])  # type: ignore[arg-type]
+    gen = tmp_path / "gen"
+    generate(ROOT / "models" / "digits.onnx", gen, settings)
+    model = configure(import_model(ROOT / "models" / "digits.onnx"), settings)
+    main = tmp_path / "probe_main.c"
+    main.write_text('#include "digits.h"\nint main(void)\n{\n    static int8_t buf[512] M0NN_ALIGN4;\n'
+                    "    return (int)digits_run(buf, buf + 256, buf + 128);\n}\n")  # fmt: skip
+    elf = cycles.compile_image(cycles.library_sources(LIB) + [main], [LIB / "include", LIB / "src", gen],
+                               tmp_path / "e.elf")  # fmt: skip
+    nm = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    own = re.compile(r"^digits_(l\d+_.*|layers|model)$")
+    real_data = sum(int(p[1], 16) for p in (ln.split() for ln in nm.splitlines()) if len(p) == 4 and own.match(p[3]))
+    real_code = sum(code_size.library_sections(tmp_path, "probe_main.o").values())
+    header = (gen / "digits.h").read_text()
+    est_data = code_size.data_bytes(header)
+    code = code_size.fc_code_bytes(model_runner(model), {kernel_fn(la) for la in model.layers})
+    with capsys.disabled():
+        print(f"\ndigits {variant}: flash estimate {est_data + code} (data {est_data} + code {code}); real model "
+              f"tables {real_data} + lib/m0nn code {real_code}")  # fmt: skip
+    n_arrays = len(re.findall(r"^static const ", header, re.M))
+    assert real_data <= est_data <= real_data + 3 * n_arrays, (est_data, real_data)
+    assert real_code <= code <= real_code + code_size.MARGIN, (code, real_code)
+
+
 def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) -> None:
     from m0nn.errors import ModelError
     from m0nn.graph import cases
@@ -149,7 +205,7 @@ def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) 
     with pytest.raises(ModelError) as exc:
         generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need - 1))
     assert str(exc.value) == (
-        f"cnn.onnx: needs about {need} bytes of flash (model data {data} + lib/m0nn code "
+        f"{path}: needs about {need} bytes of flash (model data {data} + lib/m0nn code "
         f"{code}), the target has {need - 1} (custom_m0nn_flash)"
     )
     assert not header.exists()

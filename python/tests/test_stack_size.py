@@ -86,6 +86,52 @@ def test_bound_covers_the_measured_high_water_mark(name: str, capsys: pytest.Cap
     assert 0 < image.stack <= bound <= image.stack * 5 // 4 + 64, (bound, image.stack)
 
 
+FC_SETTINGS = {"b8": {}, "b8w": {"kernel": "b8w"}, "ref": {"kernel": "ref"}, "small": {"kernel": "small"},
+               "q31": {"requant": "q31"}}  # fmt: skip
+
+
+@needs_tools
+@pytest.mark.parametrize("name", ["digits", "tilt"])
+@pytest.mark.parametrize("variant", FC_SETTINGS)
+def test_fc_bound_covers_the_measured_high_water_mark(
+    name: str, variant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The FC examples under each kernel: <NAME>_STACK_SIZE (the runner's frames and the deepest chain
+    of the model's kernels) against the stack QEMU sees used from the call of <name>_run."""
+    from m0nn.codegen import model_stack_bytes
+    from m0nn.generate import generate
+    from m0nn.graph.measure import run_image
+    from m0nn.onnx_import import import_model
+    from m0nn.plan import configure
+
+    settings = Settings(**FC_SETTINGS[variant])  # type: ignore[arg-type]
+    bound = model_stack_bytes(configure(import_model(MODELS / f"{name}.onnx"), settings))
+    gen = tmp_path / "gen"
+    generate(MODELS / f"{name}.onnx", gen, settings)
+    if variant == "b8":  # the committed header states the same figure
+        header = (ROOT / "lib" / "m0nn" / "generated" / f"{name}.h").read_text()
+        assert f"#define {name.upper()}_STACK_SIZE {bound}\n" in header, "regenerate the header"
+    assert f"#define {name.upper()}_STACK_SIZE {bound}\n" in (gen / f"{name}.h").read_text()
+    image = run_image(ROOT, name, gen)
+    with capsys.disabled():
+        print(f"\n{name} {variant}: stack bound {bound}, measured on QEMU {image.stack}")
+    assert image.exact == image.n_tests
+    assert 0 < image.stack <= bound <= image.stack * 5 // 4 + 64, (bound, image.stack)
+
+
+def test_fc_stack_is_its_runner_and_the_deepest_kernel_chain() -> None:
+    f = stack_sizes.FRAMES
+    runner = f["m0nn_model_run"] + f["m0nn_model_run_observed"]
+    small = stack_size.fc_stack_bytes("m0nn_model_run_small", ["m0nn_fc_s8_small"])
+    assert small == f["m0nn_model_run_small"] + f["m0nn_fc_s8_small"]
+    ref = stack_size.fc_stack_bytes("m0nn_model_run", ["m0nn_fc_s8"])
+    assert ref == runner + max(f["m0nn_to_offset_binary"], stack_size.deepest("m0nn_fc_s8"))
+    every = stack_size.fc_stack_bytes("m0nn_model_run", stack_size.FC_KERNELS)
+    assert every >= stack_size.fc_stack_bytes("m0nn_model_run", ["m0nn_fc_s8", "m0nn_fc_s8_b8"]) >= ref
+    with pytest.raises(M0nnError):
+        stack_size.fc_stack_bytes("m0nn_graph_run", ["m0nn_fc_s8"])
+
+
 def test_budget_refuses_one_byte_less_ram_than_arena_io_and_stack(tmp_path: Path) -> None:
     path, _ = cases.build_ort_case("cnn", tmp_path)
     model = import_graph(path, "cnn")
@@ -100,9 +146,60 @@ def test_budget_refuses_one_byte_less_ram_than_arena_io_and_stack(tmp_path: Path
     with pytest.raises(ModelError) as exc:
         generate_graph(path, header, test_header, Settings(), Budget(ram=need - 1, flash=1 << 20))
     assert str(exc.value) == (
-        f"cnn.onnx: needs {need} bytes of RAM (arena {arena} + input {model.input_size} + output "
+        f"{path}: needs {need} bytes of RAM (arena {arena} + input {model.input_size} + output "
         f"{model.output_size} + stack {stack}), the target has {need - 1} (custom_m0nn_ram)"
     )
     assert not header.exists()
     generate_graph(path, header, test_header, Settings(), Budget(ram=need, flash=1 << 20))
     assert header.exists()
+
+
+def test_fc_budget_refuses_one_byte_less_ram_or_flash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An FC model gets the graph models' check: RAM = arena + input + output + <NAME>_STACK_SIZE,
+    flash = the header's data + the lib/m0nn code of its runner and kernels; stated with
+    custom_m0nn_ram / custom_m0nn_flash (here through `m0nn prebuild --option`, as PlatformIO passes them)."""
+    from m0nn.cli import main as cli
+    from m0nn.codegen import kernel_fn, model_runner, model_stack_bytes
+    from m0nn.graph.code_size import data_bytes, fc_code_bytes
+    from m0nn.onnx_import import import_model
+    from m0nn.plan import configure
+
+    for var in ("M0NN_RAM", "M0NN_FLASH"):
+        monkeypatch.delenv(var, raising=False)  # restored after the test: the CLI sets them
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    shutil.copy(MODELS / "digits.onnx", proj / "models" / "digits.onnx")
+    model = configure(import_model(MODELS / "digits.onnx"), Settings())
+    stack = model_stack_bytes(model)
+    ram = model.arena_size() + model.input_size + model.output_size + stack
+    data = data_bytes((ROOT / "lib" / "m0nn" / "generated" / "digits.h").read_text())
+    code = fc_code_bytes(model_runner(model), {kernel_fn(la) for la in model.layers})
+    out = proj / "lib" / "m0nn_models"
+    for option, value, message in (
+        ("custom_m0nn_ram", ram - 1, f"models/digits.onnx: needs {ram} bytes of RAM (arena {model.arena_size()} + "
+         f"input {model.input_size} + output {model.output_size} + stack {stack}), the target has {ram - 1} "
+         "(custom_m0nn_ram)"),
+        ("custom_m0nn_flash", data + code - 1, f"models/digits.onnx: needs about {data + code} bytes of flash "
+         f"(model data {data} + lib/m0nn code {code}), the target has {data + code - 1} (custom_m0nn_flash)"),
+    ):  # fmt: skip
+        capsys.readouterr()
+        assert cli(["prebuild", str(proj), "--option", f"{option}={value}"]) == 1
+        assert capsys.readouterr().err == f"m0nn: error: {message}; no header written for it\n"
+        assert not out.exists()
+        monkeypatch.delenv("M0NN_RAM" if option.endswith("ram") else "M0NN_FLASH")
+    assert (
+        cli(
+            [
+                "prebuild",
+                str(proj),
+                "--option",
+                f"custom_m0nn_ram={ram}",
+                "--option",
+                f"custom_m0nn_flash={data + code}",
+            ]
+        )
+        == 0
+    )
+    assert f"#define DIGITS_STACK_SIZE {stack}\n" in (out / "digits.h").read_text()

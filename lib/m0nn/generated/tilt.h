@@ -26,8 +26,11 @@
 #define TILT_INPUT_ZERO_POINT (-10)
 #define TILT_OUTPUT_ZERO_POINT (0)
 /* Bytes of the activation arena: the largest pair of activations held at once (with a blocked
- * first layer, the model input converted to offset-binary counts). */
+ * first layer, the model input converted to offset-binary counts). Stack: at most TILT_STACK_SIZE
+ * bytes from the call of tilt_run (the frames of m0nn_model_run and the deepest call chain of this
+ * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define TILT_ARENA_SIZE 64
+#define TILT_STACK_SIZE 292
 #define TILT_N_LAYERS 3
 
 /* layer 0: /0/Gemm: fully connected 3 -> 32, activation none

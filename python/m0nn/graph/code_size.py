@@ -26,7 +26,7 @@ import argparse
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TABLE = Path(__file__).with_name("code_sizes.py")
 
 _SCALARS = {"m0nn_op_fn_t": 4, "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4}
-_DECL = re.compile(r"^static const (\w+) \w+((?:\[\w+\])*)", re.M)
+_DECL = re.compile(r"^static const (\w+) \w+((?:\[[\w *]+\])*)", re.M)
 _DEFINE = re.compile(r"^#define (\w+) \(?(-?\d+)\)?$", re.M)
 
 PROBE_MAIN = """#include "m0nn.h"
@@ -53,16 +53,43 @@ const m0nn_graph_t *volatile m0nn_probe_graph = &m0nn_probe_model;
 {structs}
 int main(void)
 {{
-    static int8_t buf[16];
+    static int8_t buf[16];{also}
     return (int)m0nn_graph_run(m0nn_probe_graph, buf, buf, buf);
 }}
 """
 
 
-def probe_main(kinds: Iterable[str], structs: str = "") -> str:
-    """The probe's main: it runs a graph whose table holds the entries of `kinds` (m0nn.graph.kinds)."""
+def probe_main(kinds: Iterable[str], structs: str = "", also: str = "") -> str:
+    """The probe's main: it runs a graph whose table holds the entries of `kinds` (m0nn.graph.kinds)
+    (and first the statements `also`, after the declarations `structs`)."""
     names = [HANDLER[k] for k in HANDLER if k in set(kinds)] or ["(m0nn_op_fn_t)0"]
-    return PROBE_MAIN.format(kinds=", ".join(names), n_kinds=len(names), structs=structs)
+    return PROBE_MAIN.format(kinds=", ".join(names), n_kinds=len(names), structs=structs, also=also)
+
+
+# The FC runners (the generated <name>_run of an FC model calls one: m0nn.codegen) and every
+# kernel a layer's entry may name (m0nn.codegen.kernel_fn; the m0nn_fc_fn_t functions of m0nn.h).
+FC_RUNNERS = ("m0nn_model_run", "m0nn_model_run_small")
+FC_KERNELS = tuple(
+    f"m0nn_fc_s8{k}"
+    for k in ("", "_small", *(f"_{b}{r}" for b in ("b8", "b8w", "b4") for r in ("", "_q31", "_q31_split", "_shift")))
+)
+
+
+def fc_probe(runners: Iterable[str], kernels: Sequence[str]) -> tuple[str, str]:
+    """Declarations and statements of main (probe_main's `structs` and `also`) that make the probe
+    link and call the FC `runners` over a layer table naming `kernels` (none: a layer without one)."""
+    entries = ", ".join(f"{{{k}, 0, {{0}}}}" for k in kernels) or "{(m0nn_fc_fn_t)0, 0, {0}}"
+    decls = (
+        f"static const m0nn_layer_t m0nn_probe_layers[] = {{{entries}}};\n"
+        f"static const m0nn_model_t m0nn_probe_fc_model = {{{max(len(kernels), 1)}, 0, m0nn_probe_layers}};\n"
+        "const m0nn_model_t *volatile m0nn_probe_fc = &m0nn_probe_fc_model;\n"
+    )
+    return decls, "".join(f"\n    (void){r}(m0nn_probe_fc, buf, buf, buf);" for r in runners)
+
+
+def fc_runner_of(kernel: str) -> str:
+    """The runner of an FC model with this kernel (kernel=small: its own runner)."""
+    return "m0nn_model_run_small" if kernel == "m0nn_fc_s8_small" else "m0nn_model_run"
 
 
 def model_kinds(model: GModel) -> set[str]:
@@ -78,6 +105,14 @@ def code_bytes(kinds: Iterable[str]) -> int:
     return sum((code_sizes.FUNCTIONS[s] + 3) & ~3 for s in used)
 
 
+def fc_code_bytes(runner: str, kernels: Iterable[str]) -> int:
+    """Bytes of lib/m0nn and libgcc code an FC model with this runner and these layer kernels links
+    (m0nn.graph.code_sizes: the runner's sections and each kernel's, each counted once, each rounded
+    up to 4 bytes)."""
+    used = set(code_sizes.FC_RUNNER_SECTIONS[runner]).union(*(code_sizes.FC_KERNEL_SECTIONS[k] for k in set(kernels)))
+    return sum((code_sizes.FUNCTIONS[s] + 3) & ~3 for s in used)
+
+
 def data_bytes(header: str) -> int:
     """Bytes of the constant arrays and structs a generated graph header defines."""
     defines = {k: int(v) for k, v in _DEFINE.findall(header)}
@@ -86,8 +121,9 @@ def data_bytes(header: str) -> int:
         size = _SCALARS.get(ctype, code_sizes.TYPES.get(ctype))
         if size is None:
             raise KeyError(f"no size for {ctype}: regenerate m0nn.graph.code_sizes")
-        for d in re.findall(r"\[(\w+)\]", dims):
-            size *= int(d) if d.isdigit() else defines[d]
+        for dim in re.findall(r"\[([\w *]+)\]", dims):
+            for d in dim.split("*"):  # `[10 * 64]`: the row-major weights of the reference kernels
+                size *= int(d) if d.strip().isdigit() else defines[d.strip()]
         total += (size + 3) & ~3
     return total
 
@@ -147,10 +183,13 @@ class Measured:
     runner: list[str]  # the sections an image links with no kind in its table
     kinds: dict[str, list[str]]  # kind -> the sections it adds to the runner's
     types: dict[str, int]  # struct type -> sizeof
+    fc_runners: dict[str, list[str]]  # FC runner -> the sections it links
+    fc_kernels: dict[str, list[str]]  # FC kernel -> the sections it adds to its runner's
 
 
 def measure(lib: Path | None = None) -> Measured:
-    """Build the probe image with every kind, then relink it with no kind and with each kind alone."""
+    """Build the probe image with every kind and both FC runners over every FC kernel, then relink it
+    with no kind, with each kind alone, with each FC runner alone and with each FC kernel alone."""
     lib = lib or ROOT / "lib" / "m0nn"
     types = [t for t in structtuple_literal(lib) if t not in ("m0nn_status_t", "m0nn_op_kind_t")]
     structs = "".join(f"const {t} m0nn_sizeof_{t};\n" for t in types)
@@ -158,24 +197,42 @@ def measure(lib: Path | None = None) -> Measured:
     with tempfile.TemporaryDirectory(prefix="m0nn_code_size_") as tmp:
         work = Path(tmp)
         main = work / "probe_main.c"
-        main.write_text(probe_main(HANDLER, structs))
+        fc_decls, fc_calls = fc_probe(FC_RUNNERS, FC_KERNELS)
+        main.write_text(probe_main(HANDLER, structs + fc_decls, fc_calls))
         srcs = cycles.library_sources(lib) + [main]
         cycles.compile_image(srcs, include, work / "p.elf")
         main_obj = next(work.glob("*_probe_main.o"))
         sizes = {n[len("m0nn_sizeof_") :]: s for _, s, _, n in _nm(main_obj) if n.startswith("m0nn_sizeof_")}
         functions = library_sections(work, "probe_main.o")
         main_obj.unlink()
-        alone: dict[str, set[str]] = {}
-        for kind in ["", *HANDLER]:
-            variant = work / "variant" / "probe_main.c"
-            variant.parent.mkdir(exist_ok=True)
-            variant.write_text(probe_main([kind] if kind else []))
-            obj = variant.with_suffix(".o")
-            flags = [*cycles.CFLAGS, *(f"-I{d}" for d in [*include, cycles.PLATFORM / "bsp"])]
-            subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(variant), "-o", str(obj)], check=True)
-            alone[kind] = set(library_sections(work, "probe_main.o", [obj]))
-    runner = alone.pop("")
-    return Measured(functions, sorted(runner), {k: sorted(v - runner) for k, v in alone.items()}, sizes)
+        alone = {kind: _variant(work, include, probe_main([kind] if kind else [])) for kind in ["", *HANDLER]}
+        runner = alone.pop("")
+        fc_runners = {r: _variant(work, include, probe_main([], *fc_probe([r], []))) - runner for r in FC_RUNNERS}
+        fc_kernels = {
+            k: _variant(work, include, probe_main([], *fc_probe([fc_runner_of(k)], [k])))
+            - runner
+            - fc_runners[fc_runner_of(k)]
+            for k in FC_KERNELS
+        }
+    return Measured(
+        functions,
+        sorted(runner),
+        {k: sorted(v - runner) for k, v in alone.items()},
+        sizes,
+        {k: sorted(v) for k, v in fc_runners.items()},
+        {k: sorted(v) for k, v in fc_kernels.items()},
+    )
+
+
+def _variant(work: Path, include: list[Path], text: str) -> set[str]:
+    """The library sections of the probe image relinked with `text` as its main."""
+    variant = work / "variant" / "probe_main.c"
+    variant.parent.mkdir(exist_ok=True)
+    variant.write_text(text)
+    obj = variant.with_suffix(".o")
+    flags = [*cycles.CFLAGS, *(f"-I{d}" for d in [*include, cycles.PLATFORM / "bsp"])]
+    subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(variant), "-o", str(obj)], check=True)
+    return set(library_sections(work, "probe_main.o", [obj]))
 
 
 def library_sections(work: Path, main: str, extra: list[Path] | None = None) -> dict[str, int]:
@@ -219,6 +276,15 @@ def render_table(m: Measured) -> str:
         *(f'    "{k}": {v},' for k, v in sorted(m.types.items())),
         "}",
         "",
+        "# FC models: the sections each runner links, and what each layer kernel adds to its runner's.",
+        "FC_RUNNER_SECTIONS = {",
+        *(f'    "{k}": {tuple_literal(v)},' for k, v in m.fc_runners.items()),
+        "}",
+        "",
+        "FC_KERNEL_SECTIONS = {",
+        *(f'    "{k}": {tuple_literal(v)},' for k, v in m.fc_kernels.items()),
+        "}",
+        "",
     ]
     return "\n".join(lines)
 
@@ -240,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  kind {kind}: table {code_sizes.KINDS.get(kind)}, link {sections}")
     if tuple(m.runner) != tuple(code_sizes.RUNNER):
         print(f"  runner: table {code_sizes.RUNNER}, link {m.runner}")
+    fc_was = {**code_sizes.FC_RUNNER_SECTIONS, **code_sizes.FC_KERNEL_SECTIONS}
+    for name, sections in [*m.fc_runners.items(), *m.fc_kernels.items()]:
+        if tuple(sections) != tuple(fc_was.get(name, ())):
+            print(f"  {name}: table {fc_was.get(name)}, link {sections}")
     if args.write:
         TABLE.write_text(render_table(m))
         print(f"wrote {TABLE}")

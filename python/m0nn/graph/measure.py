@@ -1,4 +1,5 @@
-"""`m0nn measure NAME...`: a trained graph (conv) example on the emulated Cortex-M0.
+"""`m0nn measure NAME...`: a trained example (a graph model: conv net; or an FC model) on the
+emulated Cortex-M0.
 
 For models/NAME.onnx with its generated headers in lib/m0nn/generated/: runs every
 test vector through lib/m0nn on QEMU's micro:bit (nRF51822, Cortex-M0) and counts
@@ -7,11 +8,12 @@ of one inference from an instruction trace (m0nn.cycles: ARMv6-M timings, 1-cycl
 multiplier, zero wait states); reports the model's flash (its constant tables and
 the lib/m0nn and libgcc sections linked, from the linker's map) and RAM (arena,
 input, output and the stack, as the pre-build step budgets it: the stack figure is
-m0nn.graph.stack_size's static bound) next to the stack the run really used: the
+the header's <NAME>_STACK_SIZE, m0nn.graph.stack_size's static bound) next to the stack
+the run really used: the
 image paints the free RAM below main's stack pointer with a pattern before each
 <name>_run and, after it, finds the deepest word no longer holding it; the
 high-water mark is counted from the stack pointer at the call, over all test
-vectors. fp32 accuracy is the trained model's (models/NAME.json).
+vectors. fp32 accuracy is the trained model's (models/NAME.json; none for a regression model).
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph.code_size import library_sections
-from m0nn.graph.importer import import_graph
-from m0nn.graph.stack_size import stack_bytes
 
 ACCURACY_MAIN = """#include "m0nn.h"
 #include "m0qemu.h"
@@ -105,8 +105,8 @@ class Measured:
     name: str
     n_tests: int
     exact: int
-    fp32_accuracy: float
-    int8_accuracy: float
+    fp32_accuracy: float | None  # None: no class labels (a regression model)
+    int8_accuracy: float | None
     flash_model: int
     flash_code: int
     ram: int
@@ -127,10 +127,11 @@ def _define(header: str, macro: str) -> int:
     return int(m.group(1))
 
 
-def _graph_rodata(elf: Path, name: str) -> int:
-    """Bytes of the graph model's constant tables (weights, biases, M, shifts, params, op and kind tables)."""
+def _model_rodata(elf: Path, name: str) -> int:
+    """Bytes of the model's constant tables (weights, biases, M, shifts, params; a graph model's op and
+    kind tables, an FC model's layer table)."""
     out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
-    own = re.compile(rf"^{re.escape(name)}_(o\d+_.*|ops|kinds|graph)$")
+    own = re.compile(rf"^{re.escape(name)}_(o\d+_.*|ops|kinds|graph|l\d+_.*|layers|model)$")
     return sum(int(p[1], 16) for p in (line.split() for line in out.splitlines()) if len(p) == 4 and own.match(p[3]))
 
 
@@ -144,13 +145,13 @@ class ImageRun:
     flash_code: int
 
 
-def run_image(root: Path, name: str) -> ImageRun:
-    """Build the accuracy image of NAME and run it on QEMU's micro:bit."""
+def run_image(root: Path, name: str, gen: Path | None = None) -> ImageRun:
+    """Build the accuracy image of NAME (headers in `gen`, default lib/m0nn/generated) and run it
+    on QEMU's micro:bit."""
     lib = root / "lib" / "m0nn"
-    gen = lib / "generated"
-    header = (gen / f"{name}.h").read_text()
-    if "graph model:" not in header[:2000] or not (gen / f"{name}_test.h").is_file():
-        raise M0nnError(f"{name}: not a graph model with test vectors in {gen}")
+    gen = gen or lib / "generated"
+    if not (gen / f"{name}.h").is_file() or not (gen / f"{name}_test.h").is_file():
+        raise M0nnError(f"{name}: no model with test vectors in {gen}")
     with tempfile.TemporaryDirectory(prefix="m0nn_measure_") as tmp:
         work = Path(tmp)
         main = work / "measure_main.c"
@@ -165,7 +166,7 @@ def run_image(root: Path, name: str) -> ImageRun:
         if run.returncode != 0 or m is None:
             raise M0nnError(f"{name}: the accuracy image failed on QEMU (exit {run.returncode}): {run.stdout.strip()}")
         exact, correct, n, stack = (int(g) for g in m.groups())
-        flash_model = _graph_rodata(elf, name)
+        flash_model = _model_rodata(elf, name)
         flash_code = sum(library_sections(work, main.with_suffix(".o").name).values())
     return ImageRun(exact, correct, n, stack, flash_model, flash_code)
 
@@ -175,11 +176,13 @@ def measure(root: Path, name: str) -> Measured:
     meta = json.loads((root / "models" / f"{name}.json").read_text())
     up = name.upper()
     image = run_image(root, name)
-    stack = stack_bytes(import_graph(root / "models" / f"{name}.onnx", name))
+    stack = _define(header, f"{up}_STACK_SIZE")
     ram = sum(_define(header, f"{up}_{k}_SIZE") for k in ("ARENA", "INPUT", "OUTPUT")) + stack
     count = cycles.count_inference_cycles(root, name)
+    fp32 = meta.get("fp32_accuracy")
     return Measured(
-        name, image.n_tests, image.exact, float(meta["fp32_accuracy"]), image.correct / image.n_tests,
+        name, image.n_tests, image.exact, None if fp32 is None else float(fp32),
+        None if fp32 is None else image.correct / image.n_tests,
         image.flash_model, image.flash_code, ram, _define(header, f"{up}_ARENA_SIZE"), stack, image.stack,
         count.cycles,
     )  # fmt: skip
@@ -189,8 +192,9 @@ def run(root: Path, names: list[str], out: Path | None) -> int:
     results = [measure(root, name) for name in names]
     for r in results:
         print(f"m0nn measure: {r.name} on the emulated Cortex-M0 (nRF51822 micro:bit, QEMU)")
-        print(f"  fp32 accuracy (PyTorch)        {100 * r.fp32_accuracy:.2f}%  ({r.n_tests} held-out)")
-        print(f"  int8 accuracy (emulated M0)    {100 * r.int8_accuracy:.2f}%")
+        if r.fp32_accuracy is not None and r.int8_accuracy is not None:
+            print(f"  fp32 accuracy (PyTorch)        {100 * r.fp32_accuracy:.2f}%  ({r.n_tests} held-out)")
+            print(f"  int8 accuracy (emulated M0)    {100 * r.int8_accuracy:.2f}%")
         print(f"  C equals the integer reference {r.exact}/{r.n_tests} outputs")
         print(f"  flash                          {r.flash} bytes (model tables {r.flash_model} + lib/m0nn code "
               f"{r.flash_code})")  # fmt: skip

@@ -1,7 +1,9 @@
-"""The stack a graph model needs, as the generator's RAM budget counts it: the
-runner's frames plus the deepest call chain of the kernels the model's operators
-call, from a per-function table (m0nn.graph.stack_sizes) of the same arm-none-eabi
--O2 build as the code table (m0nn.graph.code_size's probe image):
+"""The stack a model needs, as the generator's RAM budget counts it: the runner's
+frames plus the deepest call chain of the kernels the model calls (a graph model:
+its operators' kernels under m0nn_graph_run; an FC model: its layers' kernels under
+m0nn_model_run or m0nn_model_run_small), from a per-function table
+(m0nn.graph.stack_sizes) of the same arm-none-eabi -O2 build as the code table
+(m0nn.graph.code_size's probe image, which here also runs both FC runners):
 
 - frames: C functions from gcc's -fstack-usage (all "static": no variable-length
   frames in lib/m0nn); assembly and libgcc functions from their disassembly, the
@@ -10,10 +12,10 @@ call, from a per-function table (m0nn.graph.stack_sizes) of the same arm-none-ea
 - calls: the `bl`/`b` targets outside the function in the linked image, plus the
   indirect calls named in INDIRECT (an unnamed `blx` is refused).
 
-The model's figure is a static sum: the deepest chain from m0nn_graph_run down,
-leaving out the kernels of operator kinds the model does not have. It may exceed
-the real high-water mark (a chain's deepest branch may not run for this model), never
-fall short of it: python/tests/test_stack_size.py runs digits_cnn and activity on
+The model's figure is a static sum: the deepest chain from its runner down,
+leaving out the kernels the model does not call. It may exceed the real high-water
+mark (a chain's deepest branch may not run for this model), never fall short of it:
+python/tests/test_stack_size.py runs digits_cnn, activity and the FC example digits on
 QEMU with the stack painted and checks that, and prints the new table when a kernel
 changed. Regenerate it with
 
@@ -26,12 +28,13 @@ import argparse
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph import stack_sizes
-from m0nn.graph.code_size import ROOT, probe_main, tuple_literal
+from m0nn.graph.code_size import FC_KERNELS, FC_RUNNERS, ROOT, fc_probe, probe_main, tuple_literal
 from m0nn.graph.ir import GModel, Op
 from m0nn.graph.kinds import HANDLER, kind_of
 
@@ -45,6 +48,9 @@ KERNELS = tuple(HANDLER.values())
 # calls) passes none.
 INDIRECT: dict[str, tuple[str, ...]] = {
     "m0nn_graph_run_observed": KERNELS,
+    "m0nn_model_run_observed": FC_KERNELS,  # the layers' kernels; m0nn_model_run passes no observer
+    "m0nn_model_run_small": FC_KERNELS,
+    "m0nn_fc_b8_mul32": ("m0nn_b4_mul32_blocks", "m0nn_b8_mul32_blocks", "m0nn_b8w_mul32_blocks"),  # its block loop
 }
 
 
@@ -65,6 +71,15 @@ def stack_bytes(model: GModel) -> int:
     """Stack <name>_run needs, from its call: m0nn_graph_run's frames and the deepest kernel chain the model uses."""
     used = {kernel_of(op) for op in model.ops}
     return deepest(RUNNER, frozenset(KERNELS) - used)
+
+
+def fc_stack_bytes(runner: str, kernels: Iterable[str]) -> int:
+    """Stack the <name>_run of an FC model needs, from its call: the frames of its runner (FC_RUNNERS)
+    and the deepest chain of its layers' kernels (FC_KERNELS)."""
+    used = set(kernels)
+    if runner not in FC_RUNNERS or not used <= set(FC_KERNELS):
+        raise M0nnError(f"no stack figure for {runner} with {sorted(used - set(FC_KERNELS))}")
+    return deepest(runner, frozenset(FC_KERNELS) - used)
 
 
 def _stack_usage(work: Path) -> dict[str, int]:
@@ -125,19 +140,19 @@ def _calls(name: str, body: list[tuple[str, str]], known: set[str]) -> list[str]
 
 def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Build the probe image with -fstack-usage; return (function -> frame bytes, function -> callees)
-    for the functions m0nn_graph_run reaches."""
+    for the functions m0nn_graph_run and the FC runners reach."""
     lib = lib or ROOT / "lib" / "m0nn"
     with tempfile.TemporaryDirectory(prefix="m0nn_stack_size_") as tmp:
         work = Path(tmp)
         main = work / "probe_main.c"
-        main.write_text(probe_main(HANDLER))
+        main.write_text(probe_main(HANDLER, *fc_probe(FC_RUNNERS, FC_KERNELS)))
         srcs = cycles.library_sources(lib) + [main]
         elf = cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf", ["-fstack-usage"])
         usage = _stack_usage(work)
         code = _disassembly(elf)
     frames: dict[str, int] = {}
     calls: dict[str, list[str]] = {}
-    todo = [RUNNER]
+    todo = [RUNNER, *FC_RUNNERS]
     while todo:
         fn = todo.pop()
         if fn in frames:
@@ -153,7 +168,7 @@ def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str
 def render_table(frames: dict[str, int], calls: dict[str, list[str]]) -> str:
     lines = [
         '"""Stack frames of lib/m0nn on Cortex-M0 (arm-none-eabi-gcc -O2 -fstack-usage, the m0_qemu build)',
-        "and who calls whom, for the functions m0nn_graph_run reaches.",
+        "and who calls whom, for the functions m0nn_graph_run and the FC runners reach.",
         "Written by `python -m m0nn.graph.stack_size --write` (see m0nn.graph.stack_size); do not edit.",
         '"""',
         "",
@@ -174,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name} from the probe build")
     args = ap.parse_args(argv)
     frames, calls = measure()
-    print(f"m0nn_graph_run reaches {len(frames)} functions; table: {len(stack_sizes.FRAMES)}")
+    print(f"the runners reach {len(frames)} functions; table: {len(stack_sizes.FRAMES)}")
     for name in sorted(set(frames) | set(stack_sizes.FRAMES)):
         was, now = stack_sizes.FRAMES.get(name), frames.get(name)
         if was != now or tuple(calls.get(name, ())) != tuple(stack_sizes.CALLS.get(name, ())):

@@ -37,6 +37,10 @@ ALL_TESTS = "m0nn_models_test.h"  # no model gets this name: c_identifier never 
 TEST_DIR = "m0nn"  # test/m0nn/: the suites and harness `m0nn init` scaffolds
 OPTION = re.compile(r"^custom_m0nn_\w+$")
 INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (settings.parse_input_scales)
+# The budget every model must fit (m0nn.graph.generate.Budget reads the variable): the option, else
+# (in PlatformIO) the board manifest's key.
+BUDGET = (("M0NN_RAM", "custom_m0nn_ram", "upload.maximum_ram_size"),
+          ("M0NN_FLASH", "custom_m0nn_flash", "upload.maximum_size"))  # fmt: skip
 
 
 def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
@@ -184,10 +188,9 @@ def configure(env: Any, python: str | None = None) -> None:
         )
         env.Exit(1)
     env_options = {k: str(v) for k, v in config.items(env=env["PIOENV"], as_dict=True).items() if OPTION.match(k)}
-    # The RAM/flash a graph model must fit (m0nn.graph.generate.Budget): the options, else the board's manifest.
+    # The RAM/flash a model must fit (m0nn.graph.generate.Budget): the options, else the board's manifest.
     board = env.BoardConfig() if env.subst("$BOARD") else None
-    for var, option, key in (("M0NN_RAM", "custom_m0nn_ram", "upload.maximum_ram_size"),
-                             ("M0NN_FLASH", "custom_m0nn_flash", "upload.maximum_size")):  # fmt: skip
+    for var, option, key in BUDGET:
         value = env_options.get(option) or (str(board.get(key, "")) if board else "")
         if value:
             os.environ[var] = value
