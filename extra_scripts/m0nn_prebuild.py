@@ -20,7 +20,7 @@ Options (platformio.ini), all optional:
       per model (file name): the scale (and zero point) of your raw sensor integers; the
       header then converts int16/int32 raw values to the model input (<name>_input_from_s16)
 
-  custom_m0nn_ram = 16384, custom_m0nn_flash = 262144   (graph models: the budget a model must fit;
+  custom_m0nn_ram = 16384, custom_m0nn_flash = 262144   (the budget every model must fit;
                                                          default: the board's manifest, else these)
 """
 

@@ -186,6 +186,31 @@ def test_user_unity_environment_does_not_see_the_model_tests(tmp_path: Path) -> 
     assert config.get("env:host", "test_framework") == "unity"
 
 
+def test_init_tells_every_step_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `m0nn init --no-setup` on a machine without the ARM toolchain: the apt-get line, the
+    pio-setup that installs the m0qemu platform, the models to copy and the commands that check them;
+    with a model in models/ and the tools present, only the commands."""
+    (tmp_path / "platformio.ini").write_text("[env:host]\nplatform = native\n")
+    monkeypatch.setattr(shutil, "which", lambda tool: None)
+    assert init.run(tmp_path, setup=False) == 0
+    steps = [line for line in capsys.readouterr().out.splitlines() if line.startswith("m0nn init: next: ")]
+    assert [s.split("   ")[0][len("m0nn init: next: ") :] for s in steps] == [
+        "sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm",
+        "m0nn pio-setup",
+        "cp mynet.onnx mynet.test.npz models/",
+        "pio test -e native && pio test -e m0_qemu",
+        "pio run -e m0_qemu",
+    ]
+    shutil.copy(MODELS / "digits.onnx", tmp_path / "models" / "digits.onnx")
+    monkeypatch.setattr(shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    assert init.next_steps(tmp_path, setup=True) == [
+        "pio test -e native && pio test -e m0_qemu   (every model against m0nn's integer reference)",
+        "pio run -e m0_qemu   (your firmware, a main() in src/, for a Cortex-M0)",
+    ]
+
+
 @pytest.mark.parametrize("case", ["no project", "read-only", "syntax error"])
 def test_init_refuses_bad_input(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
     proj = tmp_path / "p"

@@ -19,6 +19,7 @@ Idempotent: a second run changes nothing and says so. Bad input changes nothing.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def run(project: Path, setup: bool = True) -> int:
     for line in setup_lines:
         if line.startswith("warning:"):
             print(f"{prefix}: {line}", file=sys.stderr)
-        elif ("installed" in line and "already" not in line) or "wrote" in line:
+        elif line.startswith("PlatformIO:") or ("installed" in line and "already" not in line) or "wrote" in line:
             print(f"{prefix}: {line}")
             changed = True
     if ini.changes:
@@ -176,4 +177,23 @@ def run(project: Path, setup: bool = True) -> int:
         print(f"{prefix}: m0nn {__version__} is set up; `pio run` generates the model headers")
     else:
         print(f"{prefix}: nothing to change (m0nn {__version__} is already set up in {project})")
+    for step in next_steps(project, setup):
+        print(f"{prefix}: next: {step}")
     return 0
+
+
+def next_steps(project: Path, setup: bool) -> list[str]:
+    """What the user still has to do before `pio test -e m0_qemu` checks their models on the M0."""
+    from m0nn import piosetup
+
+    steps = []
+    missing = [pkgs for tool, pkgs in piosetup.DEBIAN_TOOLS.items() if shutil.which(tool) is None]
+    if missing:
+        steps.append(f"sudo apt-get install -y {' '.join(missing)}   (the ARM toolchain and QEMU of m0_qemu)")
+    if not setup:
+        steps.append("m0nn pio-setup   (installs the m0qemu platform `pio test -e m0_qemu` builds on)")
+    if not any(p.suffix == ".onnx" for p in (project / "models").glob("*")):
+        steps.append("cp mynet.onnx mynet.test.npz models/   (your QDQ ONNX model and its test vectors)")
+    steps.append("pio test -e native && pio test -e m0_qemu   (every model against m0nn's integer reference)")
+    steps.append("pio run -e m0_qemu   (your firmware, a main() in src/, for a Cortex-M0)")
+    return steps
