@@ -45,9 +45,9 @@ class CheckResult:
 def load_data(data: Path, labels: Path | None) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
     try:
         if data.suffix == ".npz":
-            z = np.load(data)
-            x = np.asarray(z["x"], dtype=np.float64)
-            y = np.asarray(z["y"]) if "y" in z.files else None
+            with np.load(data) as z:  # an NpzFile holds the file open until closed
+                x = np.asarray(z["x"], dtype=np.float64)
+                y = np.asarray(z["y"]) if "y" in z.files else None
         else:
             x, y = np.asarray(np.load(data), dtype=np.float64), None
         if labels is not None:

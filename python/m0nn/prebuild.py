@@ -237,8 +237,9 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
 
 
 def _kept(header: Path) -> str:
-    """What a failed run leaves of a model's headers."""
-    return "the previous headers are left as they were" if header.is_file() else "no header written for it"
+    """What a failed run leaves of a model's headers (<name>.h, <name>_test.h)."""
+    had = header.is_file() or header.with_name(header.stem + "_test.h").is_file()
+    return "the previous headers are left as they were" if had else "no header written for it"
 
 
 def _label(path: Path, project_dir: Path) -> str:

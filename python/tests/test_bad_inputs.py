@@ -299,6 +299,7 @@ def test_bad_models_through_platformio(tmp_path: Path) -> None:
     outputs.append((pio("run", "-e", "native", cwd=proj), "collision"))
     (models / "Tilt.onnx").unlink()
     mlp(seed=5).save(models / "tilt.onnx")  # changed, fine on its own
+    (models / "tilt.test.npz").unlink()  # (tilt's vectors do not fit this model's input)
     (models / "bad.onnx").write_bytes(b"\x00corrupt")
     runs["bad model"] = "models/bad.onnx: not a valid ONNX model"
     outputs.append((pio("run", "-e", "native", cwd=proj), "bad model"))

@@ -155,7 +155,8 @@ def test_a_quantstub_not_called_is_one_line_naming_file_and_node(tmp_path: Path)
             return self.dequant(self.body(x))  # self.quant never called: the first Gemm reads floats
 
     msg = _export_error(prepare_qat(Unused(), TrainConfig()), tmp_path / "unused.onnx")
-    assert msg.startswith("unused.onnx: export: node '/body/body.0/Gemm' (Gemm) has an input that is not quantized")
+    where = tmp_path / "unused.onnx"
+    assert msg.startswith(f"{where}: export: node '/body/body.0/Gemm' (Gemm) has an input that is not quantized")
     assert "x = self.quant(x)" in msg
 
 
@@ -168,7 +169,7 @@ def test_an_unfused_relu_before_a_layer_says_to_use_prepare_qat(tmp_path: Path) 
     net = ViewFC().train()
     net.qconfig = qconfig()  # type: ignore[assignment]
     msg = _export_error(tq.prepare_qat(net), tmp_path / "unfused.onnx")
-    assert msg.startswith("unfused.onnx: export: node '/body/body.2/Gemm' (Gemm) reads a ReLU output")
+    assert msg.startswith(f"{tmp_path / 'unfused.onnx'}: export: node '/body/body.2/Gemm' (Gemm) reads a ReLU output")
     assert "m0nn.train.prepare_qat" in msg
 
 

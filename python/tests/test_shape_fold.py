@@ -174,4 +174,4 @@ def test_dynamic_shape_arithmetic_is_one_line_naming_the_node(
     with pytest.raises(ModelError) as exc:
         import_graph(_shape_graph(tmp_path / "m.onnx", nodes, inits))
     assert message in str(exc.value) and "\n" not in str(exc.value)
-    assert str(exc.value).startswith("m.onnx: ")
+    assert str(exc.value).startswith(f"{tmp_path / 'm.onnx'}: ")  # the file as the caller named it

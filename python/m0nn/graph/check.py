@@ -125,9 +125,9 @@ def run_check(args: argparse.Namespace) -> int:
     model = configure_graph(import_graph(Path(args.model)), Settings(args.kernel, args.requant, args.min_bits))
     try:
         if str(args.data).endswith(".npz"):
-            z = np.load(args.data)
-            x = np.asarray(z["x"], dtype=np.float64)
-            y = np.asarray(z["y"]) if "y" in z.files else None
+            with np.load(args.data) as z:  # an NpzFile holds the file open until closed
+                x = np.asarray(z["x"], dtype=np.float64)
+                y = np.asarray(z["y"]) if "y" in z.files else None
         else:
             x, y = np.asarray(np.load(args.data), dtype=np.float64), None
         if args.labels:

@@ -89,9 +89,9 @@ def render_graph(
     data_path = model_path.with_name(model_path.stem + ".test.npz")
     if data_path.is_file():
         try:
-            data = np.load(data_path)
-            x = np.asarray(data["x"], dtype=np.float64)
-            y = np.asarray(data["y"]) if "y" in data.files else None
+            with np.load(data_path) as data:  # an NpzFile holds the file open until closed
+                x = np.asarray(data["x"], dtype=np.float64)
+                y = np.asarray(data["y"]) if "y" in data.files else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{data_path}: cannot read test data (an .npz with `x` and optional `y`): {exc}") from exc
         if x.shape[0] < 1 or int(np.prod(x.shape[1:])) != model.input_size:

@@ -151,7 +151,9 @@ def run(project: Path, setup: bool = True) -> int:
     for line in setup_lines:
         if line.startswith("warning:"):
             print(f"{prefix}: {line}", file=sys.stderr)
-        elif line.startswith("PlatformIO:") or ("installed" in line and "already" not in line) or "wrote" in line:
+        elif line.startswith("PlatformIO:"):  # which PlatformIO and core dir the platforms went to
+            print(f"{prefix}: {line}")
+        elif ("installed" in line and "already" not in line) or "wrote" in line:
             print(f"{prefix}: {line}")
             changed = True
     if ini.changes:
