@@ -265,9 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench-conv", help="cycle-exact Cortex-M0 benchmark of the conv kernels (docs/)")
     p.add_argument("-o", "--output", default="docs")
     p.set_defaults(func=_cmd_bench_conv)
-    p = sub.add_parser("measure", help="a trained conv example on the emulated M0: accuracy, flash, RAM, cycles")
+    p = sub.add_parser("measure", help="a trained example on the emulated M0: accuracy, flash, RAM and stack, cycles")
     p.add_argument(
-        "names", nargs="+", help="models/NAME.onnx with headers in lib/m0nn/generated (digits_cnn, activity)"
+        "names", nargs="+", help="models/NAME.onnx with headers in lib/m0nn/generated (digits_cnn, activity, digits)"
     )
     p.add_argument("--project", default=".", help="the m0nn repository / project (default: .)")
     p.add_argument("-o", "--output", default=None, help="also write measure_conv.json there (e.g. docs)")

@@ -55,7 +55,7 @@ def test_selection_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert prebuild.run(proj, "models/tilt.onnx") == 0
     assert sorted(_snapshot(proj / "lib" / "m0nn" / "generated")) == ["tilt.h"]
     assert prebuild.run(proj, "models/missing.onnx") == 1
-    assert "custom_m0nn_models names missing files" in capsys.readouterr().err
+    assert "custom_m0nn_models names missing files: models/missing.onnx\n" in capsys.readouterr().err
 
 
 def test_corrupt_model_keeps_previous_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
