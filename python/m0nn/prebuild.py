@@ -36,7 +36,7 @@ def find_models(project_dir: Path, selection: str = "") -> list[Path]:
     names = [s.strip() for s in re.split(r"[,\n]", selection) if s.strip()]
     if names:
         paths = [project_dir / n for n in names]
-        missing = [path_text(n) for n, p in zip(names, paths) if not p.is_file()]  # as the option names them
+        missing = [path_text(n) for n in names if not (project_dir / n).is_file()]  # as the option names them
         if missing:
             raise FileNotFoundError(f"custom_m0nn_models names missing files: {', '.join(missing)}")
         return paths
