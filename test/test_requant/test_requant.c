@@ -33,10 +33,10 @@ static void test_split_equals_requantize_q31_on_golden_vectors(void)
         const int32_t m = golden_requant_multiplier[i];
         const int32_t s = golden_requant_shift[i];
         const int32_t want = golden_requant_expected[i];
-        if (m0nn_requantize_q31_split(acc, m, s) != want || m0nn_requantize_q31(acc, m, s) != want) {
+        if (m0nn_requantize_q31_split(acc, &m, s, 0) != want || m0nn_requantize_q31(acc, m, s) != want) {
             print_vector("golden vector ", i, acc, m, s);
         }
-        M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31_split(acc, m, s));
+        M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31_split(acc, &m, s, 0));
         M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31(acc, m, s));
     }
 }
@@ -66,10 +66,10 @@ static void test_split_equals_the_64_bit_helper_on_a_sweep(void)
         const int32_t m = (int32_t)(bits >> 1);
         const uint32_t k = next_random(&state) >> 27;
         const int32_t s = -1 - (int32_t)(k == 31u ? 30u : k);
-        if (m0nn_requantize_q31_split(acc, m, s) != m0nn_requantize_q31(acc, m, s)) {
+        if (m0nn_requantize_q31_split(acc, &m, s, 0) != m0nn_requantize_q31(acc, m, s)) {
             print_vector("sweep ", i, acc, m, s);
         }
-        M0NN_ASSERT_EQ_INT(m0nn_requantize_q31(acc, m, s), m0nn_requantize_q31_split(acc, m, s));
+        M0NN_ASSERT_EQ_INT(m0nn_requantize_q31(acc, m, s), m0nn_requantize_q31_split(acc, &m, s, 0));
     }
 }
 

@@ -92,6 +92,12 @@ static inline int32_t m0nn_offset_clamp(int32_t y, int32_t offset, int32_t lo, i
     return y < lo - offset ? lo : y > hi - offset ? hi : y + offset;
 }
 
+/* clamp(z, lo, hi), for a z that already holds the output offset. */
+static inline int32_t m0nn_clamp(int32_t z, int32_t lo, int32_t hi)
+{
+    return z < lo ? lo : z > hi ? hi : z;
+}
+
 /* The walks' `requant` for the Q31 split kernels (m0nn_fc_s8_*_q31_split): the
  * layer's mode is M0NN_REQUANT_Q31, requantized by m0nn_requantize_q31_split. */
 #define M0NN_Q31_SPLIT 3
@@ -109,10 +115,15 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     const int32_t hi = p->act_max;
     int32_t r;
     for (r = 0; r < rows; ++r) {
-        const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
-                          : requant == M0NN_Q31_SPLIT ? m0nn_requantize_q31_split(acc[r], m[r * step], s[r * step])
-                                                      : m0nn_requantize_shift(acc[r], -s[r * step]);
-        m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
+        if (requant == M0NN_Q31_SPLIT) {
+            /* the offset comes with the requantization (no overflow: see m0nn_requantize_q31_split) */
+            m0nn_store_byte(out + r, m0nn_clamp(m0nn_requantize_q31_split(acc[r], m + r * step, s[r * step], offset),
+                                                lo, hi));
+        } else {
+            const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+                                                          : m0nn_requantize_shift(acc[r], -s[r * step]);
+            m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
+        }
     }
 }
 
@@ -267,11 +278,14 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
             /* the weights' +8 and zero point: -(8 + z) * sum(u), modulo 2^32 */
             const uint32_t scale = 8u + (z != 0 ? (uint32_t)*z : 0u);
             const int32_t a = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(bias != 0 ? bias[r] : 0));
-            const int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
-                              : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
-                              : requant == M0NN_Q31_SPLIT   ? m0nn_requantize_q31_split(a, *m, *s)
-                                                            : m0nn_requantize_shift(a, -*s);
-            m0nn_store_byte(output++, m0nn_offset_clamp(y, offset, lo, hi));
+            if (requant == M0NN_Q31_SPLIT) {
+                m0nn_store_byte(output++, m0nn_clamp(m0nn_requantize_q31_split(a, m, *s, offset), lo, hi));
+            } else {
+                const int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
+                                  : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
+                                                                : m0nn_requantize_shift(a, -*s);
+                m0nn_store_byte(output++, m0nn_offset_clamp(y, offset, lo, hi));
+            }
             m = m != 0 ? m + step : m; /* NULL with M0NN_REQUANT_SHIFT */
             z = z != 0 ? z + step : z;
             s += step;
