@@ -142,6 +142,8 @@ def requantize_q31(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
 # "Q31 without the 64-bit multiply").
 Q31_SPLIT_ACC_MAX = 2**30 - 1
 Q31_SPLIT_SHIFT_MAX = -1
+# The largest |offset| the split helper adds (C's offset is the output offset, [-128, 255]).
+Q31_SPLIT_OFFSET_MAX = 2**29
 
 
 def q31_split_fits(bound: int, shift: Ints) -> bool:
@@ -158,22 +160,27 @@ def q31_split_fits(bound: int, shift: Ints) -> bool:
     return bool(0 <= bound <= Q31_SPLIT_ACC_MAX and s.size > 0 and s.min() >= Q31_SHIFT_MIN and s.max() <= -1)
 
 
-def requantize_q31_split(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
+def requantize_q31_split(acc: Ints, multiplier: Ints, shift: Ints, offset: Ints | int = 0) -> I64:
     """m0nn_requantize_q31_split step by step, each intermediate checked to fit
-    int32 as the C code needs; equal to requantize_q31 on its domain (the tests
-    check it there and at its edges). Raises outside the domain.
+    int32 as the C code needs; equal to requantize_q31 plus `offset` (the output
+    offset the C helper's last ADCS adds) on its domain (the tests check it there
+    and at its edges). Raises outside the domain.
 
     >>> requantize_q31_split(np.array([3, -3, 2**30 - 1]), np.array(2**30), np.array(-1)).tolist()
     [1, -1, 268435456]
+    >>> requantize_q31_split(np.array([3, -3]), np.array(2**30), np.array(-1), 255).tolist()
+    [256, 254]
     """
-    acc, m, s = (np.asarray(v, dtype=np.int64) for v in (acc, multiplier, shift))
+    acc, m, s, off = (np.asarray(v, dtype=np.int64) for v in (acc, multiplier, shift, offset))
     if np.any(np.abs(acc) > Q31_SPLIT_ACC_MAX) or np.any((s < Q31_SHIFT_MIN) | (s > Q31_SPLIT_SHIFT_MAX)):
         raise ModelError("the Q31 split path needs |acc| < 2^30 and a shift in [-31, -1]")
     if np.any((m < 0) | (m > INT32_MAX)):
         raise ModelError("Q31 multiplier outside [0, 2^31 - 1]")
-    xl = ((acc & 0xFFFF) ^ 0x8000) - 0x8000
+    if np.any(np.abs(off) > Q31_SPLIT_OFFSET_MAX):
+        raise ModelError("the Q31 split path adds an offset of at most 2^29 in magnitude")
+    xl = ((acc & 0xFFFF) ^ 0x8000) - 0x8000  # SXTH
     xh = (acc - xl) >> 16
-    ml, mh = m & 0xFFFF, m >> 16
+    ml, mh = m & 0xFFFF, m >> 16  # the two halfwords of the multiplier (LDRH, LDRH)
     steps = [xl * ml, xl * mh, xh * ml, xh * mh]
     t = ((xl * ml) >> 16) + xl * mh
     steps.append(t)
@@ -181,10 +188,12 @@ def requantize_q31_split(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
     steps += [s_sum, 2 * xh * mh - (acc < 0)]
     g = 2 * xh * mh - (acc < 0) + (s_sum >> 15) + ((s_sum >> 14) & 1)
     steps.append(g)
+    r = -s
+    y = (g >> r) + off + ((g >> (r - 1)) & 1)  # ASRS by r, ADCS of the offset and the carry
+    steps.append(y)
     if any(np.any((v < INT32_MIN) | (v > INT32_MAX)) for v in steps):
         raise ModelError("an intermediate of the Q31 split path leaves int32")  # the proof says it cannot
-    r = -s
-    return (g >> r) + ((g >> (r - 1)) & 1)
+    return y
 
 
 def requantize_mul32(acc: Ints, multiplier: Ints, shift: Ints) -> I64:

@@ -22,6 +22,7 @@ from m0nn.quant import (
     Q31_SHIFT_MAX,
     Q31_SHIFT_MIN,
     Q31_SPLIT_ACC_MAX,
+    Q31_SPLIT_OFFSET_MAX,
     accumulator_bound,
     q31_split_fits,
     requantize_q31,
@@ -63,6 +64,18 @@ def test_split_equals_requantize_q31_on_random_values() -> None:
     acc = rng.integers(-BOUND, BOUND + 1, n)
     acc[::3] //= 2**13
     _same(acc, rng.integers(0, 2**31, n), rng.integers(Q31_SHIFT_MIN, 0, n))
+
+
+def test_split_adds_the_offset_exactly_at_the_edges() -> None:
+    # The C helper's last ADCS adds the output offset with the step 2 carry: y + offset
+    # for every output offset ([-128, 255]) and up to the documented +-2^29.
+    acc = np.array([BOUND, -BOUND, 0, 1, -1, 2**15, -(2**15), 2**16 + 1, -(2**16) - 1])
+    for offset in (-128, -1, 0, 1, 127, 255, Q31_SPLIT_OFFSET_MAX, -Q31_SPLIT_OFFSET_MAX):
+        a, m, s = (v.reshape(-1) for v in np.meshgrid(acc, np.array(EDGE_M), RIGHT_SHIFTS))
+        got = requantize_q31_split(a, m, s, offset)
+        assert np.array_equal(got, requantize_q31(a, m, s) + offset), offset
+    with pytest.raises(ModelError):
+        requantize_q31_split(np.array([5]), np.array([2**30]), np.array([-1]), Q31_SPLIT_OFFSET_MAX + 1)
 
 
 def test_the_bound_check_refuses_just_past_the_bound_and_left_shifts() -> None:

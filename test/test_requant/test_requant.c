@@ -73,6 +73,43 @@ static void test_split_equals_the_64_bit_helper_on_a_sweep(void)
     }
 }
 
+/* The split helper adds the output offset with its last carry: y + offset on
+ * every golden vector for the output offset's ends and +-2^29 (the documented
+ * range), and on a sweep over [-128, 255]. */
+static void test_split_adds_the_offset(void)
+{
+    static const int32_t offsets[6] = {-128, -1, 1, 255, 536870912, -536870912};
+    uint32_t state = 977u;
+    int32_t i;
+    int32_t j;
+    for (i = 0; i < GOLDEN_REQUANT_N; ++i) {
+        const int32_t acc = golden_requant_acc[i];
+        const int32_t m = golden_requant_multiplier[i];
+        const int32_t s = golden_requant_shift[i];
+        for (j = 0; j < 6; ++j) {
+            const int32_t want = golden_requant_expected[i] + offsets[j];
+            if (m0nn_requantize_q31_split(acc, &m, s, offsets[j]) != want) {
+                print_vector("golden vector with an offset ", i, acc, m, s);
+            }
+            M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31_split(acc, &m, s, offsets[j]));
+        }
+    }
+    for (i = 0; i < SWEEP / 4; ++i) {
+        const uint32_t a = next_random(&state);
+        const int32_t mag = (int32_t)((a >> 2) & 0x3FFFFFFFu);
+        const int32_t acc = (a & 1u) ? -mag : mag;
+        const int32_t m = (int32_t)(next_random(&state) >> 1);
+        const uint32_t k = next_random(&state) >> 27;
+        const int32_t s = -1 - (int32_t)(k == 31u ? 30u : k);
+        const int32_t offset = (int32_t)(next_random(&state) & 0xFFu) - ((a & 2u) ? 0 : 128);
+        const int32_t want = m0nn_requantize_q31(acc, m, s) + offset;
+        if (m0nn_requantize_q31_split(acc, &m, s, offset) != want) {
+            print_vector("offset sweep ", i, acc, m, s);
+        }
+        M0NN_ASSERT_EQ_INT(want, m0nn_requantize_q31_split(acc, &m, s, offset));
+    }
+}
+
 /* Each split kernel takes right shifts only: a shift of 0 (legal for Q31) or a
  * negative multiplier is M0NN_ERR_QUANT, the output untouched. */
 static void test_split_kernels_refuse_a_left_shift(void)
@@ -107,6 +144,7 @@ int main(void)
 {
     M0NN_RUN_TEST(test_split_equals_requantize_q31_on_golden_vectors);
     M0NN_RUN_TEST(test_split_equals_the_64_bit_helper_on_a_sweep);
+    M0NN_RUN_TEST(test_split_adds_the_offset);
     M0NN_RUN_TEST(test_split_kernels_refuse_a_left_shift);
     return m0nn_unit_end();
 }

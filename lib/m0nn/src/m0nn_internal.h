@@ -117,8 +117,8 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     for (r = 0; r < rows; ++r) {
         if (requant == M0NN_Q31_SPLIT) {
             /* the offset comes with the requantization (no overflow: see m0nn_requantize_q31_split) */
-            m0nn_store_byte(out + r, m0nn_clamp(m0nn_requantize_q31_split(acc[r], m + r * step, s[r * step], offset),
-                                                lo, hi));
+            m0nn_store_byte(out + r,
+                            m0nn_clamp(m0nn_requantize_q31_split(acc[r], m + r * step, s[r * step], offset), lo, hi));
         } else {
             const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
                                                           : m0nn_requantize_shift(acc[r], -s[r * step]);
