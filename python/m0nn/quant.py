@@ -143,7 +143,7 @@ def requantize_q31(acc: Ints, multiplier: Ints, shift: Ints) -> I64:
 Q31_SPLIT_ACC_MAX = 2**30 - 1
 Q31_SPLIT_SHIFT_MAX = -1
 # The largest |offset| the split helper adds (C's offset is the output offset, [-128, 255]).
-Q31_SPLIT_OFFSET_MAX = 2**29
+Q31_SPLIT_OFFSET_MAX = 2**30
 
 
 def q31_split_fits(bound: int, shift: Ints) -> bool:
@@ -177,7 +177,7 @@ def requantize_q31_split(acc: Ints, multiplier: Ints, shift: Ints, offset: Ints 
     if np.any((m < 0) | (m > INT32_MAX)):
         raise ModelError("Q31 multiplier outside [0, 2^31 - 1]")
     if np.any(np.abs(off) > Q31_SPLIT_OFFSET_MAX):
-        raise ModelError("the Q31 split path adds an offset of at most 2^29 in magnitude")
+        raise ModelError("the Q31 split path adds an offset of at most 2^30 in magnitude")
     xl = ((acc & 0xFFFF) ^ 0x8000) - 0x8000  # SXTH
     xh = (acc - xl) >> 16
     ml, mh = m & 0xFFFF, m >> 16  # the two halfwords of the multiplier (LDRH, LDRH)

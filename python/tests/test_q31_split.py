@@ -68,7 +68,7 @@ def test_split_equals_requantize_q31_on_random_values() -> None:
 
 def test_split_adds_the_offset_exactly_at_the_edges() -> None:
     # The C helper's last ADCS adds the output offset with the step 2 carry: y + offset
-    # for every output offset ([-128, 255]) and up to the documented +-2^29.
+    # for every output offset ([-128, 255]) and up to the documented +-2^30.
     acc = np.array([BOUND, -BOUND, 0, 1, -1, 2**15, -(2**15), 2**16 + 1, -(2**16) - 1])
     for offset in (-128, -1, 0, 1, 127, 255, Q31_SPLIT_OFFSET_MAX, -Q31_SPLIT_OFFSET_MAX):
         a, m, s = (v.reshape(-1) for v in np.meshgrid(acc, np.array(EDGE_M), RIGHT_SHIFTS))

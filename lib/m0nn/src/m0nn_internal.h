@@ -102,7 +102,7 @@ static inline int32_t m0nn_clamp(int32_t z, int32_t lo, int32_t hi)
  * layer's mode is M0NN_REQUANT_Q31, requantized by m0nn_requantize_q31_split. */
 #define M0NN_Q31_SPLIT 3
 
-/* Requantizes (Q31, Q31 split or SHIFT; `requant` is a constant in each caller, so the
+/* Requantizes (Q31 or SHIFT; `requant` is a constant in each caller, so the
  * branch folds away), offsets, clamps and stores `rows` accumulators of one
  * 8-row block; m and s advance by `step` (1 per channel, 0 per tensor; m may be
  * NULL for SHIFT). The parameters are copied to locals: an int8 store may alias
@@ -115,17 +115,29 @@ static inline void m0nn_store_block(const m0nn_fc_s8_params_t *p, const int32_t 
     const int32_t hi = p->act_max;
     int32_t r;
     for (r = 0; r < rows; ++r) {
-        if (requant == M0NN_Q31_SPLIT) {
-            /* the offset comes with the requantization (no overflow: see m0nn_requantize_q31_split) */
-            m0nn_store_byte(out + r,
-                            m0nn_clamp(m0nn_requantize_q31_split(acc[r], m + r * step, s[r * step], offset), lo, hi));
-        } else {
-            const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
-                                                          : m0nn_requantize_shift(acc[r], -s[r * step]);
-            m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
-        }
+        const int32_t y = requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(acc[r], m[r * step], s[r * step])
+                                                      : m0nn_requantize_shift(acc[r], -s[r * step]);
+        m0nn_store_byte(out + r, m0nn_offset_clamp(y, offset, lo, hi));
     }
 }
+
+/* The output side of the Q31 split kernels, the same for every block of a layer
+ * but the tables' position. */
+typedef struct {
+    const int32_t *multiplier; /* 0: this block's first; [0, 2^31 - 1] */
+    const int32_t *shift;      /* 4: this block's first; [-31, -1] */
+    int32_t step;              /* 8: 4 (per channel) or 0 (per tensor), in bytes */
+    int32_t output_offset;     /* 12 */
+    int32_t act_min;           /* 16 */
+    int32_t act_max;           /* 20 */
+} m0nn_q31_split_job_t;
+
+/* output[r] = clamp(m0nn_requantize_q31_split(acc[r], M_r, shift_r, output_offset),
+ * act_min, act_max) as bytes, for r < rows (>= 1), M_r and shift_r at
+ * r * step bytes into the tables; |acc[r]| <= M0NN_Q31_SPLIT_ACC_MAX.
+ * ARMv6-M assembly in m0nn_q31_split_store_armv6m.S (45 cycles an output);
+ * portable C in m0nn_q31_split_store.c. */
+void m0nn_q31_split_store(const int32_t *acc, int32_t rows, const m0nn_q31_split_job_t *job, int8_t *output);
 
 /* The state of m0nn_fc_s8_b8's block loop, updated in place as blocks are done. */
 typedef struct {
@@ -192,12 +204,17 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
     const int32_t *m = p->multiplier;
     const int32_t *s = p->shift;
     const int32_t *z = p->weight_zero_point;
+    m0nn_q31_split_job_t job;
     uint32_t sum;
     int32_t o0;
 
     if (status != M0NN_OK) {
         return status;
     }
+    job.step = 4 * step;
+    job.output_offset = p->output_offset;
+    job.act_min = p->act_min;
+    job.act_max = p->act_max;
     if (requant == M0NN_Q31_SPLIT && m0nn_mul32_tables_bad(s, m, p->per_channel ? p->out_size : 1) != 0u) {
         return M0NN_ERR_QUANT; /* the split path takes right shifts only */
     }
@@ -217,7 +234,13 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
             const uint32_t scale = 128u + (z != 0 ? (uint32_t)z[(o0 + r) * step] : 0u);
             acc[r] = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(p->bias != 0 ? p->bias[o0 + r] : 0));
         }
-        m0nn_store_block(p, acc, rows, m, s, step, output + o0, requant);
+        if (requant == M0NN_Q31_SPLIT) {
+            job.multiplier = m;
+            job.shift = s;
+            m0nn_q31_split_store(acc, rows, &job, output + o0);
+        } else {
+            m0nn_store_block(p, acc, rows, m, s, step, output + o0, requant);
+        }
         m = m != 0 ? m + 8 * step : m; /* NULL with M0NN_REQUANT_SHIFT */
         s += 8 * step;
     }
@@ -259,17 +282,24 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
     const int32_t hi = p->act_max;
     const int32_t n = p->in_size;
     int32_t left = p->out_size;
+    m0nn_q31_split_job_t job;
     uint32_t sum;
 
     if (status != M0NN_OK) {
         return status;
     }
+    job.step = 4 * step;
+    job.output_offset = offset;
+    job.act_min = lo;
+    job.act_max = hi;
     if (requant == M0NN_Q31_SPLIT && m0nn_mul32_tables_bad(s, m, p->per_channel ? p->out_size : 1) != 0u) {
         return M0NN_ERR_QUANT; /* the split path takes right shifts only */
     }
     sum = m0nn_sum_u8(x, n);
     while (left > 0) {
         const int32_t rows = left < 8 ? left : 8;
+        const int32_t *m0 = m;
+        const int32_t *s0 = s;
         int32_t acc[8];
         int32_t r;
         m0nn_b4_dot8(x, block, n, acc);
@@ -279,7 +309,7 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
             const uint32_t scale = 8u + (z != 0 ? (uint32_t)*z : 0u);
             const int32_t a = (int32_t)((uint32_t)acc[r] - scale * sum + (uint32_t)(bias != 0 ? bias[r] : 0));
             if (requant == M0NN_Q31_SPLIT) {
-                m0nn_store_byte(output++, m0nn_clamp(m0nn_requantize_q31_split(a, m, *s, offset), lo, hi));
+                acc[r] = a; /* requantized below, the block at once */
             } else {
                 const int32_t y = requant == M0NN_REQUANT_MUL32 ? m0nn_requantize_mul32(a, *m, -*s)
                                   : requant == M0NN_REQUANT_Q31 ? m0nn_requantize_q31(a, *m, *s)
@@ -289,6 +319,12 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
             m = m != 0 ? m + step : m; /* NULL with M0NN_REQUANT_SHIFT */
             z = z != 0 ? z + step : z;
             s += step;
+        }
+        if (requant == M0NN_Q31_SPLIT) {
+            job.multiplier = m0;
+            job.shift = s0;
+            m0nn_q31_split_store(acc, rows, &job, output);
+            output += rows;
         }
         bias = bias != 0 ? bias + 8 : bias;
         left -= rows;
