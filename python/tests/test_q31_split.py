@@ -78,6 +78,22 @@ def test_split_adds_the_offset_exactly_at_the_edges() -> None:
         requantize_q31_split(np.array([5]), np.array([2**30]), np.array([-1]), Q31_SPLIT_OFFSET_MAX + 1)
 
 
+def test_the_two_roundings_are_one_floor() -> None:
+    # docs/numerics.md: y = floor((x M + 2^30 + 2^(30+r) - 2^31 [x < 0]) / 2^(31+r)),
+    # in Python integers (no 64-bit limit), against TFLite's two steps.
+    rng = np.random.default_rng(7)
+    acc = np.concatenate([np.array([BOUND, -BOUND, 0, 1, -1, 2**15, -(2**15)]), rng.integers(-BOUND, BOUND + 1, 5000)])
+    a, m, s = (v.reshape(-1) for v in np.meshgrid(acc[:7], np.array(EDGE_M), RIGHT_SHIFTS))
+    a = np.concatenate([a, acc[7:]])
+    m = np.concatenate([m, rng.integers(0, 2**31, 5000)])
+    s = np.concatenate([s, rng.integers(Q31_SHIFT_MIN, 0, 5000)])
+    one = [
+        (int(x) * int(mm) + 2**30 + 2 ** (30 - int(k)) - 2**31 * int(x < 0)) >> (31 - int(k))
+        for x, mm, k in zip(a, m, s, strict=True)
+    ]
+    assert one == requantize_q31(a, m, s).tolist()
+
+
 def test_the_bound_check_refuses_just_past_the_bound_and_left_shifts() -> None:
     assert q31_split_fits(BOUND, RIGHT_SHIFTS)
     assert not q31_split_fits(BOUND + 1, np.array([-5]))

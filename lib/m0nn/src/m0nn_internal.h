@@ -135,7 +135,7 @@ typedef struct {
 /* output[r] = clamp(m0nn_requantize_q31_split(acc[r], M_r, shift_r, output_offset),
  * act_min, act_max) as bytes, for r < rows (>= 1), M_r and shift_r at
  * r * step bytes into the tables; |acc[r]| <= M0NN_Q31_SPLIT_ACC_MAX.
- * ARMv6-M assembly in m0nn_q31_split_store_armv6m.S (45 cycles an output);
+ * ARMv6-M assembly in m0nn_q31_split_store_armv6m.S (44 cycles an output);
  * portable C in m0nn_q31_split_store.c. */
 void m0nn_q31_split_store(const int32_t *acc, int32_t rows, const m0nn_q31_split_job_t *job, int8_t *output);
 

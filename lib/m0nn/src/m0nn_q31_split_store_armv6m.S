@@ -1,5 +1,5 @@
 /* m0nn_q31_split_store for ARMv6-M (Cortex-M0/M0+, little-endian): see
- * m0nn_internal.h. One output per pass, 45 cycles on a Cortex-M0 with the
+ * m0nn_internal.h. One output per pass, 44 cycles on a Cortex-M0 with the
  * 1-cycle multiplier when the clamp does not bite: the accumulator (LDM), the
  * multiplier's two halfwords (LDRH), the 16 instructions of the split
  * product and step 1, the shift (one load: the shift table lies `delta` bytes
