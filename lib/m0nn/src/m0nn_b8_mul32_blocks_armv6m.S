@@ -56,14 +56,37 @@
     b .L\name\()_back\k
     .endm
 
-/* SLOT_BASE: r2 = j = 8 - rows, r0 = sp + 4 j (where UNLANE stores). */
-    .macro SLOT_BASE
-    ldr r2, [sp, #48]
-    ldr r2, [r2, #52]           /* rows */
-    movs r0, #8
-    subs r2, r0, r2
-    lsls r0, r2, #2
-    add r0, sp, r0
+/* The frame: row sums, then the job's values the blocks read, copied once per
+ * call (no job pointer to reload per block). F_M..F_OFFMIN are loaded by one
+ * LDM before the requantization of each block (in register order). */
+    .equ F_X, 48        /* x, w, n: one LDM before each loop */
+    .equ F_W, 52
+    .equ F_N, 56
+    .equ F_END, 60      /* x + n: the byte layout's loop end */
+    .equ F_BIAS, 64     /* the next block's biases */
+    .equ F_CORR, 68
+    .equ F_M, 72        /* multiplier, shift, output (less the entry slot j per channel) */
+    .equ F_S, 76
+    .equ F_OUT, 80
+    .equ F_RQ, 84       /* where the requantization of a block starts */
+    .equ F_SPAN, 88
+    .equ F_MIN, 92
+    .equ F_OFFMIN, 96
+    .equ F_OEND, 100    /* the output after the last block */
+    .equ F_SLOT, 104    /* sp + 4 j: where UNLANE stores the row sums */
+    .equ F_ROWS, 108
+    .equ F_JOB, 112
+    .equ FRAME, 120
+
+/* S_H03: r2-r5 (rows 0-3 + correction) into S/H pairs r6/r7, r8/r9. */
+    .macro S_H03
+    mov r9, r5                  /* H row 3 */
+    lsls r5, r5, #16
+    adds r5, r5, r3
+    mov r8, r5                  /* S rows 1/3 */
+    lsls r6, r4, #16
+    adds r6, r6, r2             /* S rows 0/2 */
+    mov r7, r4                  /* H row 2 */
     .endm
 
 /* MUL32_BLOCKS name, wide */
@@ -75,79 +98,54 @@
     .thumb_func
 \name:
     ENTER
-    sub sp, #56
-    str r0, [sp, #48]
-
-.Lblock\@:
-    ldr r7, [sp, #48]
-    ldr r0, [r7, #16]           /* bias, padded to the block */
-    ldr r1, [r7, #12]           /* correction */
-    BIAS4
-    mov r9, r5                  /* H row 3 */
-    lsls r5, r5, #16
-    adds r5, r5, r3
-    mov r8, r5                  /* S rows 1/3 */
-    lsls r6, r4, #16
-    adds r6, r6, r2             /* S rows 0/2 */
-    ldr r3, [r7, #52]           /* rows */
-    mov r7, r4                  /* H row 2 */
-    cmp r3, #4
-    bhi .Leight\@
-    ldr r3, [sp, #48]           /* a last block of at most 4 rows */
-    ldm r3!, {r0-r2}
-    .if !\wide
-    ldr r5, .Lmask\@           /* the wide loop needs no mask */
-    .endif
-    DOT4 \wide
-    SLOT_BASE
-    UNLANE4 r0
-    b .Lrequant\@
-.Leight\@:
-    BIAS4
-    mov r11, r4                 /* H row 6 */
-    mov lr, r5                  /* H row 7 */
-    lsls r4, r4, #16
-    adds r4, r4, r2
-    mov r10, r4                 /* S rows 4/6 */
-    lsls r5, r5, #16
-    adds r5, r5, r3
-    mov r12, r5                 /* S rows 5/7 */
-    ldr r3, [sp, #48]
-    ldm r3!, {r0-r2}            /* x, weights, n */
-    .if \wide
-    adds r5, r0, r2
-    .else
-    adds r4, r0, r2
-    str r4, [sp, #52]
-    ldr r5, .Lmask\@
-    .endif
-    DOT8 52, \wide
-    SLOT_BASE
-    UNLANE8 r0
-
-.Lrequant\@:                    /* r1: the next block's weights, r2: j */
-    ldr r7, [sp, #48]
-    str r1, [r7, #4]
-    ldr r3, [r7, #16]
-    ldr r4, [r7, #56]           /* bias_step */
-    adds r3, r3, r4
-    str r3, [r7, #16]
-    movs r6, #20
-    adds r6, r6, r7
-    ldm r6!, {r0, r1, r3, r4}   /* multiplier, shift, step, output */
-    adds r6, #4
-    ldm r6, {r5, r6, r7}        /* offset - act_min, act_max - act_min, act_min */
-    mov r10, r6
-    mov r11, r7
-    mov r7, r5
+    sub sp, #FRAME
+    str r0, [sp, #F_JOB]
+    ldm r0!, {r1-r5}            /* x, w, n, correction, bias */
+    str r1, [sp, #F_X]
+    str r2, [sp, #F_W]
+    str r3, [sp, #F_N]
+    adds r1, r1, r3
+    str r1, [sp, #F_END]
+    str r4, [sp, #F_CORR]
+    str r5, [sp, #F_BIAS]
+    ldm r0!, {r1-r5}            /* multiplier, shift, step, output, n_blocks */
+    str r1, [sp, #F_M]
+    str r2, [sp, #F_S]
+    ldm r0, {r0, r1, r2, r6}    /* offset - act_min, span, act_min, rows */
+    str r0, [sp, #F_OFFMIN]
+    str r1, [sp, #F_SPAN]
+    str r2, [sp, #F_MIN]
+    str r6, [sp, #F_ROWS]
+    muls r5, r6, r5
+    adds r5, r5, r4
+    str r5, [sp, #F_OEND]
+    movs r0, #8                 /* the entry slot j = 8 - rows */
+    subs r0, r0, r6
+    lsls r1, r0, #2
+    add r1, sp, r1
+    str r1, [sp, #F_SLOT]
     cmp r3, #0                  /* step: 4 per channel, 0 per tensor */
-    bne .Lper_channel\@
-    lsls r6, r2, #2             /* per tensor: */
-    add r6, sp, r6              /* row sums from slot j */
-    subs r2, r4, r2
-    adds r2, #8
-    mov lr, r2                  /* end of this block's outputs */
-    mov r2, r4
+    beq 1f
+    subs r4, r4, r0             /* per channel: enter the unrolled rows at row j, */
+    movs r1, #ROW_BYTES         /* the output j back */
+    muls r1, r0, r1
+    adr r2, .Lrows\@
+    adds r1, r1, r2
+    b 2f
+1:  adr r1, .Lper_tensor\@
+2:  str r4, [sp, #F_OUT]
+    str r1, [sp, #F_RQ]
+    cmp r6, #4
+    bhi 3f
+    b .Lfour\@
+3:  b .Lblock\@
+
+    .align 2
+.Lper_tensor\@:                 /* M and the shift stay in registers */
+    ldr r6, [sp, #F_SLOT]       /* row sums from slot j */
+    ldr r3, [sp, #F_ROWS]
+    adds r3, r2, r3
+    mov lr, r3                  /* end of this block's outputs */
     ldr r5, [r0]
     ldr r3, [r1]
     rsbs r3, r3, #0
@@ -171,13 +169,14 @@
 10: movs r4, #0
     b 6b
 
-.Lper_channel\@:
-    movs r3, #ROW_BYTES
-    muls r3, r2, r3
-    subs r2, r4, r2             /* output - j */
-    adr r4, .Lrows\@
-    adds r4, r4, r3
-    mov pc, r4
+    HI \name, 0                 /* the upper clamps of the rows below (in reach of their BHI) */
+    HI \name, 1
+    HI \name, 2
+    HI \name, 3
+    HI \name, 4
+    HI \name, 5
+    HI \name, 6
+    HI \name, 7
     .align 2
 .Lrows\@:
     ROW \name, 0
@@ -193,28 +192,74 @@
     .error "ROW has not the size the computed entry assumes"
     .endif
     adds r2, #8
-    b .Lblock_end\@
-    HI \name, 0
-    HI \name, 1
-    HI \name, 2
-    HI \name, 3
-    HI \name, 4
-    HI \name, 5
-    HI \name, 6
-    HI \name, 7
 
 .Lblock_end\@:                  /* r0, r1: the next M and shift, r2: the next output */
-    ldr r7, [sp, #48]
+    add r3, sp, #F_M
+    stm r3!, {r0, r1, r2}
+    ldr r3, [sp, #F_OEND]
+    cmp r2, r3
+    beq 8f
+    b .Lblock\@
+8:  ldr r7, [sp, #F_JOB]        /* the job as m0nn_internal.h says: advanced */
+    ldr r3, [sp, #F_W]
+    str r3, [r7, #4]
+    ldr r3, [sp, #F_BIAS]
+    str r3, [r7, #16]
     str r0, [r7, #20]
     str r1, [r7, #24]
     str r2, [r7, #32]
-    ldr r3, [r7, #36]
-    subs r3, #1
-    str r3, [r7, #36]
-    beq 8f
-    b .Lblock\@
-8:  add sp, #56
+    add sp, #FRAME
     LEAVE
+
+.Lfour\@:                       /* a single block of at most 4 rows */
+    ldr r0, [sp, #F_BIAS]
+    ldr r1, [sp, #F_CORR]
+    BIAS4
+    S_H03
+    add r3, sp, #F_X
+    ldm r3!, {r0-r2}
+    .if !\wide
+    ldr r5, .Lmask\@           /* the wide loop needs no mask */
+    .endif
+    DOT4 \wide
+    ldr r0, [sp, #F_SLOT]
+    UNLANE4 r0
+    b .Lrequant\@
+
+.Lblock\@:
+    ldr r0, [sp, #F_BIAS]       /* padded to the block */
+    ldr r1, [sp, #F_CORR]
+    BIAS4
+    S_H03
+    BIAS4
+    str r0, [sp, #F_BIAS]
+    mov r11, r4                 /* H row 6 */
+    mov lr, r5                  /* H row 7 */
+    lsls r4, r4, #16
+    adds r4, r4, r2
+    mov r10, r4                 /* S rows 4/6 */
+    lsls r5, r5, #16
+    adds r5, r5, r3
+    mov r12, r5                 /* S rows 5/7 */
+    add r3, sp, #F_X
+    ldm r3!, {r0-r2}            /* x, weights, n */
+    .if \wide
+    adds r5, r0, r2
+    .else
+    ldr r5, .Lmask\@
+    .endif
+    DOT8 F_END, \wide
+    ldr r0, [sp, #F_SLOT]
+    UNLANE8 r0
+
+.Lrequant\@:                    /* r1: the next block's weights */
+    str r1, [sp, #F_W]
+    add r3, sp, #F_M
+    ldm r3!, {r0, r1, r2, r4, r5, r6, r7}   /* M, shift, output, entry, span, act_min, offset - act_min */
+    mov r10, r5
+    mov r11, r6
+    mov pc, r4
+
     .align 2
 .Lmask\@:
     .word 0x00FF00FF
