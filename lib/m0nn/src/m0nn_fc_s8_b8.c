@@ -4,7 +4,7 @@ static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 
 /* The block loop runs in `blocks` (assembly on ARMv6-M); see m0nn_internal.h. */
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                               m0nn_b8_blocks_fn_t blocks)
+                               m0nn_b8_blocks_fn_t blocks, int32_t reads4)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
     const int32_t step = p->per_channel ? 1 : 0;
@@ -33,17 +33,26 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.offset_minus_min = p->output_offset - p->act_min;
     job.span = p->act_max - p->act_min;
     job.act_min = p->act_min;
-    /* Full blocks in one call; then the last partial block, fed a padded copy
-     * of its biases, or, with a weight zero point z, every block one by one,
-     * each fed its biases less z * sum(x) (modulo 2^32). */
+    /* Full blocks in one call (the ARMv6-M loop steps the bias 8 rows per
+     * block: a NULL bias goes block by block); then the last partial block,
+     * fed a padded copy of its biases (with reads4, one of exactly 4 rows reads
+     * its own 4), or,
+     * with a weight zero point z, every block one by one, each fed its biases
+     * less z * sum(x) (modulo 2^32). */
     job.rows = 8;
-    job.n_blocks = p->weight_zero_point != 0 ? 0 : p->out_size >> 3;
+    job.n_blocks = p->weight_zero_point != 0 || p->bias == 0 ? 0 : p->out_size >> 3;
     if (job.n_blocks > 0) {
         blocks(&job);
     }
-    for (o = p->weight_zero_point != 0 ? 0 : p->out_size & ~7; o < p->out_size; o += job.rows) {
+    for (o = 8 * job.n_blocks; o < p->out_size; o += job.rows) {
         int32_t block_bias[8];
         job.rows = M0NN_B8_ROWS(p->out_size, o);
+        job.n_blocks = 1;
+        if (reads4 && p->weight_zero_point == 0 && p->bias != 0 && job.rows == 4) {
+            job.bias = p->bias + o;
+            blocks(&job);
+            continue;
+        }
         for (i = 0; i < 8; ++i) {
             block_bias[i] = p->bias != 0 && i < job.rows ? p->bias[o + i] : 0; /* padding: read, not used */
         }
@@ -54,7 +63,6 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
             }
         }
         job.bias = block_bias;
-        job.n_blocks = 1;
         blocks(&job);
     }
     return M0NN_OK;
@@ -62,5 +70,5 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
 
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    return m0nn_fc_b8_mul32(p, input, output, m0nn_b8_mul32_blocks);
+    return m0nn_fc_b8_mul32(p, input, output, m0nn_b8_mul32_blocks, 1);
 }

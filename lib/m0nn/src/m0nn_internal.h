@@ -168,13 +168,15 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
 
 /* m0nn_fc_s8_b8 and m0nn_fc_s8_b8w: checks, the correction for the weights'
  * +128 (-128 * sum(x)) once per layer, and a last partial block fed from a
- * padded copy of its biases so that no block reads past the caller's arrays.
- * With a weight zero point z, block by block, each fed a copy of its biases
- * less z * sum(x).
+ * padded copy of its biases so that no block reads past the caller's arrays
+ * (reads4: `blocks` reads only 4 biases for a block of at most 4 rows, so one
+ * of exactly 4 reads the caller's). With a weight zero point z or a NULL bias,
+ * block by block, each fed a copy of its biases (less z * sum(x)); the
+ * ARMv6-M loops step the bias by 8 rows per block.
  * m0nn_fc_s8_b8.c. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                               m0nn_b8_blocks_fn_t blocks);
+                               m0nn_b8_blocks_fn_t blocks, int32_t reads4);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
  * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
