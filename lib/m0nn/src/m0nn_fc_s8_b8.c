@@ -41,10 +41,11 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
      * less z * sum(x) (modulo 2^32). */
     job.rows = 8;
     job.n_blocks = p->weight_zero_point != 0 || p->bias == 0 ? 0 : p->out_size >> 3;
+    o = 8 * job.n_blocks;
     if (job.n_blocks > 0) {
         blocks(&job);
     }
-    for (o = 8 * job.n_blocks; o < p->out_size; o += job.rows) {
+    for (; o < p->out_size; o += job.rows) {
         int32_t block_bias[8];
         job.rows = M0NN_B8_ROWS(p->out_size, o);
         job.n_blocks = 1;

@@ -150,7 +150,7 @@ typedef struct {
     const int32_t *shift;      /* 24: advances by step bytes per output; values in [-31, -1] */
     int32_t step;              /* 28: 4 (per channel) or 0 (per tensor), in bytes */
     int8_t *output;            /* 32: advances by rows per block */
-    int32_t n_blocks;          /* 36: blocks to do (>= 1) */
+    int32_t n_blocks;          /* 36: blocks to do (>= 1; counted down by the C loops, left by the assembly) */
     int32_t offset_minus_min;  /* 40: output_offset - act_min */
     int32_t span;              /* 44: act_max - act_min */
     int32_t act_min;           /* 48 */

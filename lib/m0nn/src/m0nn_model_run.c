@@ -71,6 +71,8 @@ m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int
     return m0nn_model_run_observed(model, input, output, arena, NULL, NULL);
 }
 
+/* ARMv6-M assembly in m0nn_to_offset_binary_armv6m.S (16 bytes per LDM/STM pass). */
+#if !defined(__ARM_ARCH_6M__)
 void m0nn_to_offset_binary(const int8_t *in, uint8_t *out, int32_t n)
 {
     int32_t i = 0;
@@ -87,3 +89,4 @@ void m0nn_to_offset_binary(const int8_t *in, uint8_t *out, int32_t n)
         out[i] = (uint8_t)((uint8_t)in[i] ^ 0x80u);
     }
 }
+#endif
