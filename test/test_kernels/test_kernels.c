@@ -191,6 +191,67 @@ static void test_sum_u8(void)
     M0NN_ASSERT_EQ_INT(255 * 1101, (int32_t)m0nn_sum_u8(buf + 1, 1101));
 }
 
+/* The blocked kernels with a NULL bias (the generator always folds one, so the
+ * golden vectors never pass NULL): full blocks, a last block of 4 rows and one
+ * of 5, per channel, both layouts, against a loop over the blocked bytes. */
+static uint8_t blocked_bytes[2 * 8 * 7 * 3] M0NN_ALIGN4;
+
+static int8_t blocked_reference(const uint8_t *u, int32_t n, int32_t out_size, int32_t o, int32_t wide, int32_t m,
+                                int32_t right)
+{
+    int32_t base = 0;
+    int32_t b;
+    int32_t i;
+    int32_t acc = 0;
+    int32_t y;
+    for (b = 0; b < o >> 3; ++b) {
+        base += M0NN_B8_STRIDE(M0NN_B8_ROWS(out_size, 8 * b)) * n * (wide ? 2 : 1);
+    }
+    for (i = 0; i < n; ++i) {
+        const int32_t width = M0NN_B8_STRIDE(M0NN_B8_ROWS(out_size, o & ~7));
+        const int32_t r = o & 7;
+        const uint8_t v =
+            wide ? blocked_bytes[base + 2 * (i * width + M0NN_B8W_LANE(r))] : blocked_bytes[base + i * width + r];
+        acc += (int32_t)u[i] * ((int32_t)v - 128);
+    }
+    y = m0nn_requantize_mul32(acc, m, right) - 5;
+    return (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
+}
+
+static void test_blocked_kernels_without_bias(void)
+{
+    static const uint8_t u[7] = {0, 255, 17, 128, 200, 3, 99};
+    int32_t mult[20];
+    int32_t shift[20];
+    int8_t want[20];
+    int8_t got[20];
+    const int32_t sizes[6] = {20, 13, 4, 20, 13, 4};
+    int32_t k;
+    int32_t i;
+    for (i = 0; i < (int32_t)sizeof blocked_bytes; ++i) {
+        blocked_bytes[i] = (uint8_t)(i * 37 + 11);
+    }
+    /* the same bytes serve both layouts: the wide layout's lanes have a zero high byte */
+    for (i = 1; i < (int32_t)sizeof blocked_bytes; i += 2) {
+        blocked_bytes[i] = 0;
+    }
+    for (i = 0; i < 20; ++i) {
+        mult[i] = 900 + 50 * i;
+        shift[i] = -12 - (i & 3);
+    }
+    for (k = 0; k < 6; ++k) {
+        const int32_t out_size = sizes[k];
+        const int32_t wide = k >= 3;
+        const m0nn_fc_s8_params_t p = {7,    out_size, 0,     -5,  -128, 127, 1, M0NN_REQUANT_MUL32, blocked_bytes,
+                                       NULL, mult,     shift, NULL};
+        for (i = 0; i < out_size; ++i) {
+            want[i] = blocked_reference(u, 7, out_size, i, wide, mult[i], -shift[i]);
+        }
+        M0NN_ASSERT_EQ_INT(M0NN_OK, (wide ? m0nn_fc_s8_b8w : m0nn_fc_s8_b8)(&p, (const int8_t *)u, got));
+        M0NN_ASSERT_EQ_S8(want, got, out_size);
+    }
+}
+
 static void test_argmax_first_of_ties(void)
 {
     const int8_t v[5] = {-3, 7, 2, 7, -128};
@@ -275,6 +336,7 @@ int main(void)
     M0NN_RUN_TEST(test_offset_and_quant_errors);
     M0NN_RUN_TEST(test_mul32_per_channel_tables);
     M0NN_RUN_TEST(test_sum_u8);
+    M0NN_RUN_TEST(test_blocked_kernels_without_bias);
     M0NN_RUN_TEST(test_argmax_first_of_ties);
     M0NN_RUN_TEST(test_relu_clamps_at_zero_point);
     M0NN_RUN_TEST(test_model_chains_layers_through_arena);
