@@ -15,9 +15,19 @@
  * v = y + offset - act_min is cleared without a branch. Per tensor M and the
  * shift stay in registers and both clamps branch. Either way the upper clamp
  * is one unsigned compare of v against act_max - act_min.
- * Stack: [sp, #0..47] row sums (row r of a block at slot 8 - rows + r),
- * [sp, #48] the job, [sp, #52] x + n (byte layout; the wide loop keeps it in
- * r5, which needs no mask).
+ * Once per call the job's values go to the frame (F_*), with what does not
+ * change from block to block worked out there: where a block's requantization
+ * starts (per tensor, or row j per channel), the output's end, the slot of the
+ * row sums. A block then costs, besides its loop and rows, its S/H start
+ * values, one LDM of x, weights and n, one LDM of the requantization values
+ * and one STM of the advanced multiplier, shift and output pointers. Only
+ * full blocks repeat (a last partial block is a call of its own), and they step
+ * the bias 8 rows at a time (m0nn_fc_b8_mul32 sends a NULL bias block by
+ * block). On return the job's weights, bias, multiplier, shift and output are
+ * advanced; n_blocks is left.
+ * Stack: [sp, #0..47] row sums (row r of a block at slot 8 - rows + r), then
+ * the frame; the wide loop keeps x + n in r5 (it needs no mask), the byte
+ * loop reads it at F_END.
  */
 #if defined(__ARM_ARCH_6M__)
 #include "m0nn_armv6m_lanes.inc"
