@@ -179,10 +179,11 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
                                m0nn_b8_blocks_fn_t blocks, int32_t reads4);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
- * MUL32 ranges), for n >= 1 channels. A value has bits 5-31 all set iff it
- * lies in [-32, -1], so the AND of s & (s - 1) over all shifts has them all
- * set iff every s and s - 1 do. ARMv6-M assembly in
- * m0nn_mul32_tables_armv6m.S; portable C in m0nn_mul32_tables.c. */
+ * MUL32 ranges), for n >= 1 channels. The C: a value has bits 5-31 all set
+ * iff it lies in [-32, -1], so the AND of s & (s - 1) over all shifts has
+ * them all set iff every s and s - 1 do. The ARMv6-M assembly
+ * (m0nn_mul32_tables_armv6m.S) counts the carries of s + 31 instead, set iff
+ * s lies in [-31, -1]. Portable C in m0nn_mul32_tables.c. */
 uint32_t m0nn_mul32_tables_bad(const int32_t *shift, const int32_t *multiplier, int32_t n);
 
 /* The checks the blocked kernels add to m0nn_fc_s8_check: input_offset 0 and
