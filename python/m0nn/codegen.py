@@ -58,7 +58,7 @@ def version_guard(header: str) -> list[str]:
     """Stops a build that pairs this header with another version of lib/m0nn.
 
     >>> print(version_guard("net.h")[2])
-    #error "net.h is m0nn 0.2.1's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+    #error "net.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
     """
     return [
         '#include "m0nn.h"',
