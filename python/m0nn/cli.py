@@ -35,12 +35,20 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
-    for var, option, _ in build.BUDGET:  # as the PlatformIO build passes them
-        if options.get(option, "").strip():
-            os.environ[var] = options[option].strip()
     project = Path(args.project).resolve()
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
-    return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""))
+    saved = {var: os.environ.get(var) for var, _, _ in build.BUDGET}
+    try:
+        for var, option, _ in build.BUDGET:  # as the PlatformIO build passes them, for this run only
+            if options.get(option, "").strip():
+                os.environ[var] = options[option].strip()
+        return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""))
+    finally:  # a caller in the same process (a test, a script) keeps its own environment
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
