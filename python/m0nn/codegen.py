@@ -7,7 +7,6 @@ a diff. Files are written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +14,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from m0nn import __version__, legal
+from m0nn import __version__, c_version, legal
 from m0nn.errors import ModelError
 from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
 from m0nn.graph.stack_size import fc_stack_bytes
@@ -42,16 +41,6 @@ def c_array_rows(values: Iterable[int], row_len: int, indent: str = "    ") -> s
         row = ", ".join(str(v) for v in vals[start : start + row_len])
         lines.append(f"{indent}/* {start:3d} */ {row},")
     return "\n".join(lines)
-
-
-def c_version(version: str = __version__) -> int:
-    """M0NN_VERSION of lib/m0nn/include/m0nn.h for a package version.
-
-    >>> c_version("0.1.0")
-    100
-    """
-    major, minor, patch = (int(re.sub(r"\D.*$", "", part) or 0) for part in (version.split(".") + ["0", "0"])[:3])
-    return major * 10000 + minor * 100 + patch
 
 
 def version_guard(header: str) -> list[str]:

@@ -113,6 +113,25 @@ def test_other_generator_version_regenerates(tmp_path: Path, capsys: pytest.Capt
     assert "made by m0nn 0.0.1" in capsys.readouterr().out
 
 
+def test_edited_version_guard_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A header whose version guard is not this version's (its provenance line intact) is stale:
+    the #error it would raise says `pio run` regenerates it, so the pre-build must."""
+    from m0nn import c_version
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    header = out / "tilt.h"
+    good = header.read_bytes()
+    guard = f"M0NN_VERSION != {c_version()}\n"
+    assert guard in header.read_text()
+    header.write_text(header.read_text().replace(guard, "M0NN_VERSION != 201\n", 1))
+    capsys.readouterr()
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    assert f"(its version guard is not {prebuild.GENERATOR}'s (M0NN_VERSION {c_version()}))" in capsys.readouterr().out
+    assert header.read_bytes() == good
+
+
 def test_no_change_path_imports_neither_numpy_nor_onnx(tmp_path: Path) -> None:
     proj = _project(tmp_path)
     assert prebuild.run(proj) == 0
