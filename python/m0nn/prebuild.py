@@ -233,6 +233,8 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         texts.update(t)
         remove += gone
     if errors:
+        if texts:  # the "regenerating" lines above promised headers that are not written
+            print(f"m0nn: nothing written: every model's headers wait for the {len(errors)} error(s) below", flush=True)
         for line in errors:
             print(line, file=sys.stderr)
         return 1

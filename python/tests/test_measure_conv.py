@@ -7,6 +7,7 @@ mark measured on QEMU is within that bound, and README's "Measured numbers" rows
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,3 +36,16 @@ def test_recorded_numbers_match_the_reference_and_readme(name: str) -> None:
     assert f"{100 * r['fp32_accuracy']:.2f}% / {100 * r['int8_accuracy']:.2f}%" in row
     row = next(line for line in readme.splitlines() if line.startswith(f"| {name}: flash / RAM / cycles"))
     assert f"{r['flash']:,} / {r['ram']:,} / {r['cycles']:,}" in row
+
+
+def test_outside_the_repository_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """In a user's project (no lib/m0nn/generated, no models/NAME.json) `m0nn measure` says what it
+    measures and what to run instead, in one line, instead of a Python error."""
+    from m0nn.cli import main as cli
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "lib" / "m0nn_models").mkdir(parents=True)
+    assert cli(["measure", "digits", "--project", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("m0nn measure: error: digits: measures the m0nn repository's")
+    assert "lib/m0nn/generated/digits.h, models/digits.json" in err and "pio test -e m0_qemu" in err

@@ -90,7 +90,10 @@ def test_every_bad_model_gets_its_line_and_nothing_is_written(
     monkeypatch.setenv("M0NN_RAM", "1000")  # digits (FC) needs 462 bytes, the conv net 1,894
     capsys.readouterr()
     assert prebuild.run(proj) == 1
-    lines = capsys.readouterr().err.strip().splitlines()
+    captured = capsys.readouterr()
+    assert "m0nn: regenerating models/tilt.onnx" in captured.out  # the good one, then told it waits
+    assert captured.out.endswith("m0nn: nothing written: every model's headers wait for the 3 error(s) below\n")
+    lines = captured.err.strip().splitlines()
     assert len(lines) == 3, lines
     cnn_line, digits_line, new_line = lines
     assert digits_line.startswith("m0nn: error: models/digits.onnx: not a valid ONNX model"), digits_line

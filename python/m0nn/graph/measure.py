@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph.code_size import library_sections
+from m0nn.names import one_line
 
 ACCURACY_MAIN = """#include "m0nn.h"
 #include "m0qemu.h"
@@ -189,7 +191,22 @@ def measure(root: Path, name: str) -> Measured:
 
 
 def run(root: Path, names: list[str], out: Path | None) -> int:
-    results = [measure(root, name) for name in names]
+    for name in names:  # the examples of the m0nn repository: their headers, sources and training record
+        need = [root / "lib" / "m0nn" / "generated" / f"{name}.h", root / "models" / f"{name}.json"]
+        missing = [str(path.relative_to(root)) for path in need if not path.is_file()]
+        if missing or not (root / "lib" / "m0nn" / "src").is_dir():
+            print(
+                f"m0nn measure: error: {name}: measures the m0nn repository's trained examples and needs "
+                f"{', '.join(missing) or 'lib/m0nn/src'} under {root}; in your own project, "
+                "`pio test -e m0_qemu` runs your models on the emulated M0",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        results = [measure(root, name) for name in names]
+    except M0nnError as exc:
+        print(f"m0nn measure: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
     for r in results:
         print(f"m0nn measure: {r.name} on the emulated Cortex-M0 (nRF51822 micro:bit, QEMU)")
         if r.fp32_accuracy is not None and r.int8_accuracy is not None:
