@@ -82,7 +82,10 @@ def zero_fp_gate(target, source, env):
         sys.stderr.write("Error: zero-FP gate: %s\n" % exc)
         return 1
     for line in notes:
-        print("Zero-FP gate (custom_m0nn_fp_gate = m0nn): the project's own code links %s" % line)
+        print(
+            "Zero-FP gate (custom_m0nn_fp_gate = m0nn): allowed, the project's own code links %s "
+            "(m0nn's code links none; `strict` refuses it)" % line
+        )
     if errors:
         sys.stderr.write(
             "Error: %s links float/division helpers (Cortex-M0 has no FPU and no divider; "
