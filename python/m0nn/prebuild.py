@@ -87,6 +87,9 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
         return f"made by {info.get('generator', 'an unknown generator')}, this is {GENERATOR}"
     if info.get("guard") != str(c_version()):  # edited, or from a build of another version
         return f"its version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
+    test_guard = _provenance(out_dir / f"{name}_test.h").get("guard")
+    if test_guard is not None and test_guard != str(c_version()):
+        return f"{name}_test.h's version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
     digest = _sha256(model)
     if info.get("sha256") != digest:
         return "model changed"
@@ -189,14 +192,17 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     try:
         per_model = model_settings(models, settings, input_scales)
     except ValueError as exc:
-        print(f"m0nn: error: custom_m0nn_input_scale: {one_line(str(exc))}", file=sys.stderr)
+        print("\n".join([*errors, f"m0nn: error: custom_m0nn_input_scale: {one_line(str(exc))}"]), file=sys.stderr)
         return 1
     try:
         stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, per_model[m], names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
-        print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
+        print("\n".join([*errors, f"m0nn: error: {one_line(str(exc))}"]), file=sys.stderr)
         return 1
-    if not stale and not errors:
+    if not stale:
+        if errors:  # bad names only: said without the generator (which may need numpy and onnx)
+            print("\n".join(errors), file=sys.stderr)
+            return 1
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
         return 0

@@ -49,3 +49,11 @@ def test_outside_the_repository_one_line(tmp_path: Path, capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("m0nn measure: error: digits: measures the m0nn repository's")
     assert "lib/m0nn/generated/digits.h, models/digits.json" in err and "pio test -e m0_qemu" in err
+
+
+def test_a_path_for_a_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from m0nn.cli import main as cli
+
+    assert cli(["measure", "/etc/x", "--project", str(ROOT)]) == 1
+    err = capsys.readouterr().err
+    assert err == "m0nn measure: error: '/etc/x': give an example's name (digits_cnn, activity, digits), not a path\n"

@@ -135,6 +135,39 @@ def test_edited_version_guard_regenerates(tmp_path: Path, capsys: pytest.Capture
     assert header.read_bytes() == good
 
 
+def test_bad_name_next_to_current_models_is_said_without_the_generator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model whose name cannot be a C name, next to up-to-date models, gets its line even where
+    the generator cannot be imported (PlatformIO's Python without numpy/onnx)."""
+    proj = _project(tmp_path)
+    assert prebuild.run(proj) == 0
+    shutil.copy(MODELS / "tilt.onnx", proj / "models" / "int.onnx")  # a C keyword
+    monkeypatch.setitem(sys.modules, "m0nn.generate", None)  # import m0nn.generate raises ImportError
+    capsys.readouterr()
+    assert prebuild.run(proj) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("m0nn: error: models/int.onnx: ") and err.count("\n") == 1, err
+    assert "numpy" not in err
+
+
+def test_edited_test_header_guard_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same for <name>_test.h, whose own guard would stop the build."""
+    from m0nn import c_version
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj, "models/digits.onnx") == 0
+    header = out / "digits_test.h"
+    good = header.read_bytes()
+    guard = f"M0NN_VERSION != {c_version()}\n"
+    header.write_text(header.read_text().replace(guard, "M0NN_VERSION != 201\n", 1))
+    capsys.readouterr()
+    assert prebuild.run(proj, "models/digits.onnx") == 0
+    assert "(digits_test.h's version guard is not" in capsys.readouterr().out
+    assert header.read_bytes() == good
+
+
 def test_no_change_path_imports_neither_numpy_nor_onnx(tmp_path: Path) -> None:
     proj = _project(tmp_path)
     assert prebuild.run(proj) == 0

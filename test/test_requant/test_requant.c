@@ -75,7 +75,7 @@ static void test_split_equals_the_64_bit_helper_on_a_sweep(void)
 }
 
 /* The split helper adds the output offset with its last carry: y + offset on
- * every golden vector for the output offset's ends and +-2^29 (the documented
+ * every golden vector for the output offset's ends and +-2^30 (the documented
  * range), and on a sweep over [-128, 255]. */
 static void test_split_adds_the_offset(void)
 {

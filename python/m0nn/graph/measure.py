@@ -192,8 +192,12 @@ def measure(root: Path, name: str) -> Measured:
 
 def run(root: Path, names: list[str], out: Path | None) -> int:
     for name in names:  # the examples of the m0nn repository: their headers, sources and training record
-        need = [root / "lib" / "m0nn" / "generated" / f"{name}.h", root / "models" / f"{name}.json"]
-        missing = [str(path.relative_to(root)) for path in need if not path.is_file()]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            print(f"m0nn measure: error: {name!r}: give an example's name (digits_cnn, activity, digits), "
+                  "not a path", file=sys.stderr)  # fmt: skip
+            return 1
+        need = [f"lib/m0nn/generated/{name}.h", f"models/{name}.json"]
+        missing = [path for path in need if not (root / path).is_file()]
         if missing or not (root / "lib" / "m0nn" / "src").is_dir():
             print(
                 f"m0nn measure: error: {name}: measures the m0nn repository's trained examples and needs "
