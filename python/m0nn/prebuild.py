@@ -85,11 +85,11 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
         return "headers missing"
     if info.get("generator") != GENERATOR:
         return f"made by {info.get('generator', 'an unknown generator')}, this is {GENERATOR}"
-    if info.get("guard") != str(c_version()):  # edited, or from a build of another version
-        return f"its version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
-    test_guard = _provenance(out_dir / f"{name}_test.h").get("guard")
-    if test_guard is not None and test_guard != str(c_version()):
-        return f"{name}_test.h's version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
+    test_header = out_dir / f"{name}_test.h"
+    tinfo = _provenance(test_header)  # read once: {} when there is none
+    for whose, guard in (("its", info.get("guard")), (f"{test_header.name}'s", tinfo.get("guard", str(c_version())))):
+        if guard != str(c_version()):  # edited, or from a build of another version: its #error would stop the build
+            return f"{whose} version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
     digest = _sha256(model)
     if info.get("sha256") != digest:
         return "model changed"
@@ -101,11 +101,9 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
         if not weights.is_file() or _sha256(weights) != recorded:
             return f"external data {location} changed"
     data = model.with_name(model.stem + ".test.npz")
-    test_header = out_dir / f"{name}_test.h"
-    if not data.is_file() and test_header.is_file() and _provenance(test_header).get("sha256") == digest:
+    if not data.is_file() and tinfo.get("sha256") == digest:
         return "test data removed"
     if data.is_file():
-        tinfo = _provenance(test_header)
         if (
             tinfo.get("sha256") != digest
             or tinfo.get("generator") != GENERATOR
@@ -186,23 +184,16 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
             models.remove(m)
     try:
         names = check_unique((_label(m, project_dir), m.stem) for m in models)
-    except ModelError as exc:
-        print("\n".join([*errors, f"m0nn: error: {one_line(str(exc))}"]), file=sys.stderr)
-        return 1
-    try:
-        per_model = model_settings(models, settings, input_scales)
-    except ValueError as exc:
-        print("\n".join([*errors, f"m0nn: error: custom_m0nn_input_scale: {one_line(str(exc))}"]), file=sys.stderr)
-        return 1
-    try:
+        try:
+            per_model = model_settings(models, settings, input_scales)
+        except ValueError as exc:
+            raise ModelError(f"custom_m0nn_input_scale: {exc}") from None
         stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, per_model[m], names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
-        print("\n".join([*errors, f"m0nn: error: {one_line(str(exc))}"]), file=sys.stderr)
-        return 1
+        return _fail([*errors, f"m0nn: error: {one_line(str(exc))}"])
     if not stale:
         if errors:  # bad names only: said without the generator (which may need numpy and onnx)
-            print("\n".join(errors), file=sys.stderr)
-            return 1
+            return _fail(errors)
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
         return 0
@@ -241,13 +232,17 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     if errors:
         if texts:  # the "regenerating" lines above promised headers that are not written
             print(f"m0nn: nothing written: every model's headers wait for the {len(errors)} error(s) below", flush=True)
-        for line in errors:
-            print(line, file=sys.stderr)
-        return 1
+        return _fail(errors)
     write_files(texts, remove)
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")
     return 0
+
+
+def _fail(lines: list[str]) -> int:
+    """Stop the build with every error line collected (stderr), nothing written."""
+    print("\n".join(lines), file=sys.stderr)
+    return 1
 
 
 def _kept(header: Path) -> str:
