@@ -5,7 +5,6 @@ Every subcommand reports bad input as one line on stderr and exits 1."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,23 +31,13 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     options = dict(o.split("=", 1) for o in args.option)
     try:
         selection, settings = build.read_options(lambda key, default: options.get(key, default))
+        budget = build.read_budget(lambda key, default: options.get(key, default))
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
     project = Path(args.project).resolve()
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
-    saved = {var: os.environ.get(var) for var, _, _ in build.BUDGET}
-    try:
-        for var, option, _ in build.BUDGET:  # as the PlatformIO build passes them, for this run only
-            if options.get(option, "").strip():
-                os.environ[var] = options[option].strip()
-        return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""))
-    finally:  # a caller in the same process (a test, a script) keeps its own environment
-        for var, value in saved.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
+    return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""), budget)
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:

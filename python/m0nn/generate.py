@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from m0nn.budget import Budget, check_budget
 from m0nn.codegen import kernel_fn, model_runner, model_stack_bytes, render_model_header, render_testdata_header
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.graph.code_size import data_bytes, fc_code_bytes
-from m0nn.graph.generate import Budget, check_budget, render_graph
+from m0nn.graph.generate import render_graph
 from m0nn.graph.importer import needs_graph
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, path_text
@@ -134,22 +135,25 @@ def is_graph_model(model_path: Path) -> bool:
     return needs_graph(load_onnx(model_path)[0])
 
 
-def render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
+def render(
+    model_path: Path, out_dir: Path, settings: Settings, budget: Budget | None = None
+) -> tuple[dict[Path, str], list[Path]]:
     """Every header of one model as text (nothing written), and the files to
     remove (a test-data header of this model whose test data is gone). A refusal
-    is a ModelError whose message starts with the model's path (names.file_message)."""
+    is a ModelError whose message starts with the model's path (names.file_message).
+    budget: the target's RAM and flash (default: Budget(), the emulated micro:bit)."""
     try:
-        return _render(model_path, out_dir, settings)
+        return _render(model_path, out_dir, settings, budget or Budget())
     except ModelError as exc:
         raise ModelError(file_message(str(exc), path_text(model_path))) from None
 
 
-def _render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[Path, str], list[Path]]:
+def _render(model_path: Path, out_dir: Path, settings: Settings, budget: Budget) -> tuple[dict[Path, str], list[Path]]:
     where = path_text(model_path)
     header, test_header = header_paths(model_path, out_dir)
     check_ownership(model_path, [header, test_header])
     if is_graph_model(model_path):
-        texts = render_graph(model_path, header, test_header, settings)
+        texts = render_graph(model_path, header, test_header, settings, budget)
         stale = (
             [] if test_header in texts or _model_line(test_header) != comment_text(model_path.name) else [test_header]
         )
@@ -168,7 +172,7 @@ def _render(model_path: Path, out_dir: Path, settings: Settings) -> tuple[dict[P
                      "stack": model_stack_bytes(model)},
                     data_bytes(texts[header]),
                     fc_code_bytes(model_runner(model), {kernel_fn(layer) for layer in model.layers}),
-                    Budget.from_environment(),
+                    budget,
                 )  # fmt: skip
             except ModelError as exc:
                 raise ModelError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None

@@ -2,8 +2,10 @@
 
 The no-change path imports only the standard library: it hashes each model
 (and its test data) and compares with the provenance lines of the headers
-already generated. Only a changed, new or foreign-version model pulls in onnx
-and numpy to regenerate.
+already generated, then checks the sizes those headers state against the
+environment's RAM and flash (m0nn.budget: a smaller budget or board is caught
+without a model change). Only a changed, new or foreign-version model pulls in
+onnx and numpy to regenerate.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 from m0nn import __version__, c_version
+from m0nn.budget import Budget, check_budget, header_needs
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.names import c_identifier, check_unique, file_message, one_line, path_text
@@ -112,6 +115,8 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
             return "test-data header missing or stale"
         if tinfo.get("data_sha256") != _sha256(data):
             return "test data changed"
+    if header_needs(header.read_text(encoding="utf-8", errors="replace")) is None:
+        return "its stated sizes are missing"  # edited: the budget check needs them
     return None
 
 
@@ -148,11 +153,13 @@ def run(
     out_dir: Path | None = None,
     settings: Settings | None = None,
     input_scales: str = "",
+    budget: Budget | None = None,
 ) -> int:
     """Regenerate what is stale; print one line when nothing is. Returns an exit status.
-    input_scales: the `custom_m0nn_input_scale` option (settings.parse_input_scales)."""
+    input_scales: the `custom_m0nn_input_scale` option (settings.parse_input_scales);
+    budget: the target's RAM and flash every model must fit, changed or not (default: Budget())."""
     try:
-        return _run(project_dir, selection, out_dir, settings, input_scales)
+        return _run(project_dir, selection, out_dir, settings, input_scales, budget or Budget())
     except Exception as exc:  # a bug in m0nn or an unreadable folder: still one clear line, and the build stops
         print(
             f"m0nn: error: {type(exc).__name__}: {one_line(str(exc))}; the previous headers are left as they were",
@@ -161,7 +168,14 @@ def run(
         return 1
 
 
-def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Settings | None, input_scales: str) -> int:
+def _run(
+    project_dir: Path,
+    selection: str,
+    out_dir: Path | None,
+    settings: Settings | None,
+    input_scales: str,
+    budget: Budget,
+) -> int:
     start = time.perf_counter()
     settings = settings or Settings()
     try:
@@ -191,8 +205,13 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, per_model[m], names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
         return _fail([*errors, f"m0nn: error: {one_line(str(exc))}"])
+    changed = {m for m, _ in stale}
+    for m in models:  # the current headers against this environment's budget, as the generator checks them
+        header = out_dir / f"{names[_label(m, project_dir)]}.h"
+        if m not in changed and (line := _over_budget(_label(m, project_dir), header, budget)):
+            errors.append(line)
     if not stale:
-        if errors:  # bad names only: said without the generator (which may need numpy and onnx)
+        if errors:  # bad names, budgets: said without the generator (which may need numpy and onnx)
             return _fail(errors)
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
@@ -201,12 +220,13 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         from m0nn.errors import M0nnError
         from m0nn.generate import render
     except ImportError as exc:
-        print(
-            f"m0nn: error: regenerating needs numpy and onnx in PlatformIO's Python ({sys.executable}): {exc}.\n"
-            f"  Install them with: {install_command()}",
-            file=sys.stderr,
+        return _fail(
+            [
+                *errors,
+                f"m0nn: error: regenerating needs numpy and onnx in PlatformIO's Python ({sys.executable}): {exc}.\n"
+                f"  Install them with: {install_command()}",
+            ]
         )
-        return 1
     for model, reason in stale:
         print(f"m0nn: regenerating {_label(model, project_dir)} ({reason})", flush=True)
     texts: dict[Path, str] = {}
@@ -216,7 +236,7 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
         label = _label(model, project_dir)
         kept = _kept(out_dir / f"{names[label]}.h")
         try:
-            t, gone = render(model, out_dir, per_model[model])
+            t, gone = render(model, out_dir, per_model[model], budget)
         except M0nnError as exc:
             errors.append(f"m0nn: error: {file_message(str(exc), label, base)}; {kept}")
             continue
@@ -237,6 +257,19 @@ def _run(project_dir: Path, selection: str, out_dir: Path | None, settings: Sett
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")
     return 0
+
+
+def _over_budget(label: str, header: Path, budget: Budget) -> str | None:
+    """The error line of a current model whose header states more RAM or flash than `budget`
+    (the generator's message, m0nn.budget.check_budget), or None."""
+    needs = header_needs(header.read_text(encoding="utf-8", errors="replace"))
+    if needs is None:  # stale_reason regenerates such a header
+        return None
+    try:
+        check_budget(label, needs.ram, needs.flash_data, needs.flash_code, budget)
+    except ModelError as exc:
+        return f"m0nn: error: {one_line(str(exc))}; {_kept(header)}"
+    return None
 
 
 def _fail(lines: list[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import pytest
 from conftest import MODELS, copy_project, pio
 
 from m0nn import prebuild
+from m0nn.budget import Budget
+from m0nn.settings import Settings
 
 
 def _project(tmp_path: Path) -> Path:
@@ -71,7 +74,7 @@ def test_corrupt_model_keeps_previous_headers(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_every_bad_model_gets_its_line_and_nothing_is_written(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Three bad models (one had headers, two are new: one unreadable, one a conv net over
     the RAM budget) next to a changed good one: one line per bad model, each naming the
@@ -87,9 +90,8 @@ def test_every_bad_model_gets_its_line_and_nothing_is_written(
     cnn, _ = build_ort_case("cnn", tmp_path)
     shutil.copy(cnn, proj / "models" / "cnn.onnx")  # new, fine except for the budget below
     shutil.copy(MODELS / "digits.onnx", proj / "models" / "tilt.onnx")  # good, changed
-    monkeypatch.setenv("M0NN_RAM", "1000")  # digits (FC) needs 462 bytes, the conv net 1,894
     capsys.readouterr()
-    assert prebuild.run(proj) == 1
+    assert prebuild.run(proj, budget=Budget(ram=1000)) == 1  # digits (FC) needs 542 bytes, the conv net 1,894
     captured = capsys.readouterr()
     assert "m0nn: regenerating models/tilt.onnx" in captured.out  # the good one, then told it waits
     assert captured.out.endswith("m0nn: nothing written: every model's headers wait for the 3 error(s) below\n")
@@ -180,6 +182,134 @@ def test_no_change_path_imports_neither_numpy_nor_onnx(tmp_path: Path) -> None:
     assert out.strip().splitlines()[-1] == "0 False False False"
 
 
+def _budget_project(tmp_path: Path) -> Path:
+    """digits (FC, with test data), tilt (FC) and activity (a graph model, with test data)."""
+    proj = _project(tmp_path)
+    for name in ("activity.onnx", "activity.test.npz"):
+        shutil.copy(MODELS / name, proj / "models" / name)
+    return proj
+
+
+def _errors(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert all(line.startswith("m0nn: error: models/") for line in lines), lines
+    return sorted(lines)
+
+
+def test_no_change_path_checks_the_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A smaller RAM or flash budget without a model change (the option lowered, another board):
+    each current model over it gets the line the regenerating path gives, from the sizes its
+    header states; nothing is written, exit 1. The budget is not in the provenance: the
+    headers are the same in every environment, and a budget that fits is up to date again."""
+    from m0nn.cli import main as cli
+
+    proj = _budget_project(tmp_path)
+    out = proj / "lib" / "m0nn_models"  # `m0nn prebuild` in a project without lib/m0nn
+    assert cli(["prebuild", str(proj)]) == 0
+    before = _snapshot(out)
+    regen = tmp_path / "regen"  # the same project, its test-data headers gone: digits and activity regenerate
+    shutil.copytree(proj, regen)
+    for name in ("digits_test.h", "activity_test.h"):
+        (regen / "lib" / "m0nn_models" / name).unlink()
+    for option in ("custom_m0nn_ram=100", "custom_m0nn_flash=5000"):
+        capsys.readouterr()
+        assert cli(["prebuild", str(proj), "--option", option]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == "", captured.out
+        current = _errors(captured.err)
+        assert _snapshot(out) == before
+        assert cli(["prebuild", str(regen), "--option", option]) == 1
+        captured = capsys.readouterr()
+        assert "m0nn: regenerating models/activity.onnx" in captured.out
+        assert _errors(captured.err) == current  # the same lines, word for word
+        assert {line.split(": ")[2] for line in current} >= {"models/activity.onnx", "models/digits.onnx"}
+        assert all(line.endswith("; the previous headers are left as they were") for line in current)
+    capsys.readouterr()
+    assert cli(["prebuild", str(proj), "--option", "custom_m0nn_ram=100"]) == 1
+    ram = sorted(int(line.split(" needs ")[1].split()[0]) for line in _errors(capsys.readouterr().err))
+    assert len(ram) == 3  # every model needs more than 100 bytes
+    assert cli(["prebuild", str(proj), "--option", f"custom_m0nn_ram={ram[-1] - 1}"]) == 1
+    (line,) = _errors(capsys.readouterr().err)  # one byte short for the largest only
+    assert f" needs {ram[-1]} bytes of RAM (" in line
+    assert cli(["prebuild", str(proj), "--option", f"custom_m0nn_ram={ram[-1]}"]) == 0
+    assert "3 model(s) up to date" in capsys.readouterr().out
+    assert _snapshot(out) == before
+
+
+def test_no_change_budget_check_needs_neither_numpy_nor_onnx(tmp_path: Path) -> None:
+    """The check runs where PlatformIO's Python lacks numpy and onnx, FC and graph models alike."""
+    proj = _budget_project(tmp_path)
+    assert prebuild.run(proj) == 0
+    code = (
+        "import sys\n"
+        "sys.modules['numpy'] = sys.modules['onnx'] = None  # as in PlatformIO's own Python\n"
+        "from m0nn.cli import main\n"
+        f"sys.exit(main(['prebuild', {str(proj)!r}, '--out', {str(proj / 'lib' / 'm0nn' / 'generated')!r}, "
+        "'--option', 'custom_m0nn_ram=100']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    lines = _errors(result.stderr)
+    assert [line.split(": ")[2] for line in lines] == ["models/activity.onnx", "models/digits.onnx", "models/tilt.onnx"]
+    assert all(" bytes of RAM (arena " in line and "), the target has 100 (custom_m0nn_ram)" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"),
+    [
+        ("digits", Settings()),
+        ("digits", Settings(kernel="b8w")),
+        ("digits", Settings(kernel="ref", requant="q31")),
+        ("digits", Settings(kernel="small")),
+        ("tilt", Settings()),
+        ("digits_cnn", Settings()),
+        ("activity", Settings(requant="q31")),
+    ],
+)
+def test_header_states_what_the_generator_counts(tmp_path: Path, name: str, settings: Settings) -> None:
+    """What m0nn.budget reads from a header (the no-change path's check) is what the generator's
+    own check counted for it: the RAM and flash figures of its messages."""
+    from m0nn.budget import header_needs
+    from m0nn.errors import ModelError
+    from m0nn.generate import render
+
+    path = MODELS / f"{name}.onnx"
+    texts, _ = render(path, tmp_path, settings, Budget(ram=1 << 30, flash=1 << 30))
+    needs = header_needs(texts[tmp_path / f"{name}.h"])
+    assert needs is not None and needs.ram["stack"] > 0 and needs.flash_data > 0 and needs.flash_code > 0
+    parts = " + ".join(f"{k} {v}" for k, v in needs.ram.items())
+    with pytest.raises(ModelError, match=re.escape(f" needs {sum(needs.ram.values())} bytes of RAM ({parts}),")):
+        render(path, tmp_path, settings, Budget(ram=0, flash=1 << 30))
+    flash = f" needs about {needs.flash_data + needs.flash_code} bytes of flash (model data {needs.flash_data} + "
+    with pytest.raises(ModelError, match=re.escape(flash + f"lib/m0nn code {needs.flash_code}),")):
+        render(path, tmp_path, settings, Budget(ram=1 << 30, flash=0))
+
+
+def test_header_without_its_sizes_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A current header whose stated sizes were edited away cannot be checked: it is regenerated."""
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    header = out / "tilt.h"
+    good = header.read_bytes()
+    header.write_text("".join(line for line in header.read_text().splitlines(True) if "_STACK_SIZE " not in line))
+    capsys.readouterr()
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    assert "regenerating models/tilt.onnx (its stated sizes are missing)" in capsys.readouterr().out
+    assert header.read_bytes() == good
+
+
+def test_budget_options_are_byte_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from m0nn.plugin import build
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert build.regenerate(proj, {"custom_m0nn_flash": "64K"}, out, None) == 1
+    assert capsys.readouterr().err == "m0nn: error: custom_m0nn_flash: '64K' is not a byte count\n"
+    assert not out.exists()
+    assert build.regenerate(proj, {"custom_m0nn_ram": "16384"}, out, None) == 0
+
+
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
 def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
     """Through PlatformIO itself: unchanged build, changed model, corrupt model."""
@@ -211,6 +341,14 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
 
     third = pio("run", "-e", "native", cwd=proj)
     assert "m0nn: 4 model(s) up to date" in third.stdout
+
+    ini = (proj / "platformio.ini").read_text()  # a smaller budget, no model changed: checked all the same
+    (proj / "platformio.ini").write_text(ini.replace("[env:native]\n", "[env:native]\ncustom_m0nn_ram = 1000\n", 1))
+    small = pio("run", "-e", "native", cwd=proj)
+    assert small.returncode != 0
+    assert "m0nn: error: models/activity.onnx: needs 1768 bytes of RAM (arena " in small.stdout + small.stderr
+    assert _snapshot(gen) == after
+    (proj / "platformio.ini").write_text(ini)
 
     (proj / "models" / "tilt.onnx").write_bytes(b"\x00corrupt")
     fourth = pio("run", "-e", "native", cwd=proj)

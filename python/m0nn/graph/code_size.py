@@ -29,11 +29,14 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from m0nn import cycles
 from m0nn.graph import code_sizes
-from m0nn.graph.ir import GModel
 from m0nn.graph.kinds import HANDLER, kind_of
+
+if TYPE_CHECKING:  # numpy: data_bytes and the code tables serve the pre-build's no-change path (m0nn.budget)
+    from m0nn.graph.ir import GModel
 
 MARGIN = 64  # bytes the code table may exceed the real link by
 ROOT = Path(__file__).resolve().parents[3]

@@ -3,12 +3,11 @@ step), with the target's memory budget checked before anything is written."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from m0nn.budget import Budget, check_budget
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.graph.code_size import code_bytes, data_bytes, model_kinds
@@ -21,42 +20,6 @@ from m0nn.graph.stack_size import stack_bytes
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, comment_text, path_text
 from m0nn.settings import Settings
-
-
-@dataclass(frozen=True)
-class Budget:
-    """RAM and flash of the target, in bytes (default: the emulated micro:bit, m0_qemu)."""
-
-    ram: int = 16 * 1024
-    flash: int = 256 * 1024
-
-    @staticmethod
-    def from_environment() -> Budget:
-        """M0NN_RAM / M0NN_FLASH, set by the pre-build step from `custom_m0nn_ram` /
-        `custom_m0nn_flash` or the board's manifest."""
-        d = Budget()
-        try:
-            return Budget(int(os.environ.get("M0NN_RAM", d.ram)), int(os.environ.get("M0NN_FLASH", d.flash)))
-        except ValueError as exc:
-            raise ModelError(f"M0NN_RAM / M0NN_FLASH must be byte counts: {exc}") from None
-
-
-def check_budget(name: str, ram: dict[str, int], flash_data: int, flash_code: int, budget: Budget) -> None:
-    """RAM (arena, input, output and the stack <name>_run uses, m0nn.graph.stack_size) and
-    flash (the header's constant data plus the lib/m0nn code its operator kinds link,
-    m0nn.graph.code_size) against the target's; ModelError with the numbers."""
-    flash_needed = flash_data + flash_code
-    ram_needed = sum(ram.values())
-    if ram_needed > budget.ram:
-        parts = " + ".join(f"{k} {v}" for k, v in ram.items())
-        raise ModelError(
-            f"{name}: needs {ram_needed} bytes of RAM ({parts}), the target has {budget.ram} (custom_m0nn_ram)"
-        )
-    if flash_needed > budget.flash:
-        raise ModelError(
-            f"{name}: needs about {flash_needed} bytes of flash (model data {flash_data} + lib/m0nn code "
-            f"{flash_code}), the target has {budget.flash} (custom_m0nn_flash)"
-        )
 
 
 def generate_graph(
@@ -72,7 +35,7 @@ def render_graph(
     model_path: Path, header: Path, test_header: Path, settings: Settings, budget: Budget | None = None
 ) -> dict[Path, str]:
     """The headers of one graph model as text; nothing is written."""
-    budget = budget or Budget.from_environment()
+    budget = budget or Budget()
     model = configure_graph(
         import_graph(model_path, c_identifier(model_path.stem, path_text(model_path.name))), settings
     )

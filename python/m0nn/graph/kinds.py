@@ -5,7 +5,10 @@ m0nn.graph.stack_size count those alone."""
 
 from __future__ import annotations
 
-from m0nn.graph.ir import AddOp, ConcatOp, ConvOp, FCOp, LutOp, Op, PoolOp, SoftmaxOp, TransposeOp
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # m0nn.graph.ir needs numpy; HANDLER's readers (the pre-build's no-change path) must not
+    from m0nn.graph.ir import Op
 
 # In m0nn_op_kind_t's order (its value is the index): kind -> the m0nn_op_fn_t entry.
 HANDLER = {
@@ -24,6 +27,8 @@ HANDLER = {
 
 def kind_of(op: Op) -> str:
     """The operator's kind, a key of HANDLER."""
+    from m0nn.graph.ir import AddOp, ConcatOp, ConvOp, FCOp, LutOp, PoolOp, SoftmaxOp, TransposeOp
+
     if isinstance(op, ConvOp):
         return "dwconv" if op.depth_multiplier else "conv"
     if isinstance(op, PoolOp):

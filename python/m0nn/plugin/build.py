@@ -19,7 +19,6 @@ and m0nn's standard-library modules: the no-change path stays a few milliseconds
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from m0nn import __version__, prebuild
+from m0nn.budget import Budget
 from m0nn.plugin import resources
 from m0nn.settings import Settings
 
@@ -37,10 +37,9 @@ ALL_TESTS = "m0nn_models_test.h"  # no model gets this name: c_identifier never 
 TEST_DIR = "m0nn"  # test/m0nn/: the suites and harness `m0nn init` scaffolds
 OPTION = re.compile(r"^custom_m0nn_\w+$")
 INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (settings.parse_input_scales)
-# The budget every model must fit (m0nn.graph.generate.Budget reads the variable): the option, else
-# (in PlatformIO) the board manifest's key.
-BUDGET = (("M0NN_RAM", "custom_m0nn_ram", "upload.maximum_ram_size"),
-          ("M0NN_FLASH", "custom_m0nn_flash", "upload.maximum_size"))  # fmt: skip
+# The RAM/flash every model must fit (m0nn.budget.Budget): the option, else (in PlatformIO) the board
+# manifest's key.
+BUDGET = (("custom_m0nn_ram", "upload.maximum_ram_size"), ("custom_m0nn_flash", "upload.maximum_size"))
 
 
 def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
@@ -58,6 +57,19 @@ def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
         int4=option("custom_m0nn_int4", defaults.int4).strip(),
     )
     return option("custom_m0nn_models", ""), settings.check()
+
+
+def read_budget(option: Callable[[str, str], str]) -> Budget:
+    """The RAM and flash every model must fit, from `custom_m0nn_ram` / `custom_m0nn_flash`
+    (bytes; an unset one keeps Budget()'s). Raises ValueError naming the option."""
+    sizes = []
+    for (name, _), default in zip(BUDGET, (Budget().ram, Budget().flash), strict=True):
+        text = option(name, "").strip()
+        try:
+            sizes.append(int(text) if text else default)
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a byte count") from None
+    return Budget(*sizes)
 
 
 def carries_library(lib_dir: Path) -> bool:
@@ -137,12 +149,13 @@ def regenerate(project: Path, env_options: dict[str, str], out_dir: Path, python
     """The pre-build step; returns an exit status."""
     try:
         selection, settings = read_options(lambda key, default: env_options.get(key, default))
+        budget = read_budget(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
     scales = env_options.get(INPUT_SCALE, "")
     if python is None or Path(python) == Path(sys.executable):
-        status = prebuild.run(project, selection, out_dir, settings, scales)
+        status = prebuild.run(project, selection, out_dir, settings, scales, budget)
     else:
         try:
             models = prebuild.find_models(project, selection)
@@ -158,7 +171,9 @@ def regenerate(project: Path, env_options: dict[str, str], out_dir: Path, python
             args += [f"--option={k}={v}" for k, v in sorted(env_options.items())]
             status = subprocess.run(args, check=False).returncode
         else:
-            status = prebuild.run(project, selection, out_dir, settings, scales)  # the up-to-date line, in process
+            status = prebuild.run(
+                project, selection, out_dir, settings, scales, budget
+            )  # the no-change path, in process
     if status == 0 and out_dir.name == MODELS_LIB:
         write_all_tests(out_dir, prebuild.find_models(project, selection))
     return status
@@ -188,12 +203,11 @@ def configure(env: Any, python: str | None = None) -> None:
         )
         env.Exit(1)
     env_options = {k: str(v) for k, v in config.items(env=env["PIOENV"], as_dict=True).items() if OPTION.match(k)}
-    # The RAM/flash a model must fit (m0nn.graph.generate.Budget): the options, else the board's manifest.
+    # The RAM/flash every model must fit (read_budget): the options, else the board's manifest.
     board = env.BoardConfig() if env.subst("$BOARD") else None
-    for var, option, key in BUDGET:
-        value = env_options.get(option) or (str(board.get(key, "")) if board else "")
-        if value:
-            os.environ[var] = value
+    for option, key in BUDGET:
+        if not env_options.get(option, "").strip() and board and str(board.get(key, "")):
+            env_options[option] = str(board.get(key, ""))
     status = regenerate(project, env_options, generated_dir(lib_dir), python)
     if status:
         env.Exit(status)
