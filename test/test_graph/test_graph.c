@@ -209,27 +209,33 @@ static void test_kernels_reject_bad_arguments(void)
 }
 
 /* The depthwise fast path reads only its lane tables: without int8 weights it
- * needs them, and a shape it does not take is refused before any output. */
+ * needs them, and a shape it does not take is refused before any output: every
+ * byte of the output buffer (out_h x out_w x out_c, and the rest) is untouched. */
 static void test_depthwise_lane_tables_or_weights(void)
 {
     static const int32_t m[1] = {1 << 30}, sh[1] = {0}, lc[2] = {-129 * 45, 0}; /* B0, B1 of the weights 1..9 */
     static const uint32_t lw[3] = {0x04030201u, 0x08070605u, 9u};
+    static const int8_t untouched[4] = {5, 5, 5, 5};
     const int8_t x[16] = {0};
     int8_t y[4] = {5, 5, 5, 5};
+    int32_t i;
     m0nn_conv_s8_params_t c = {4,         4,         1, 2,  2,  1, 3, 3,    1,   1,
                                1,         1,         0, 0,  1,  0, 0, -128, 127, M0NN_REQUANT_Q31,
                                (void *)0, (void *)0, m, sh, lc, lw};
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_depthwise_conv_s8(&c, x, y));
     M0NN_ASSERT_EQ_INT(0, y[0] | y[1] | y[2] | y[3]); /* zero input: acc = 0 */
     c.stride_w = 2;
-    c.out_w = 1;
-    y[0] = 5;
+    c.out_w = 1; /* out_h = 2: two output bytes */
+    for (i = 0; i < 4; ++i) {
+        y[i] = untouched[i];
+    }
     M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_depthwise_conv_s8(&c, x, y));
-    M0NN_ASSERT_EQ_INT(5, y[0]);
+    M0NN_ASSERT_EQ_S8(untouched, y, 4);
     c.stride_w = 1;
     c.out_w = 2;
     c.lane_weights = (void *)0;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_depthwise_conv_s8(&c, x, y));
+    M0NN_ASSERT_EQ_S8(untouched, y, 4);
 }
 
 /* A requantized value next to an int32 bound plus the output offset: the sum

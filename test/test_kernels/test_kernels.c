@@ -196,13 +196,13 @@ static void test_sum_u8(void)
  * of 5, per channel, both layouts, against a loop over the blocked bytes. */
 static uint8_t blocked_bytes[2 * 8 * 7 * 3] M0NN_ALIGN4;
 
-static int8_t blocked_reference(const uint8_t *u, int32_t n, int32_t out_size, int32_t o, int32_t wide, int32_t m,
-                                int32_t right)
+static int8_t blocked_reference(const uint8_t *u, int32_t n, int32_t out_size, int32_t o, int32_t wide, int32_t bias,
+                                int32_t m, int32_t right)
 {
     int32_t base = 0;
     int32_t b;
     int32_t i;
-    int32_t acc = 0;
+    int32_t acc = bias;
     int32_t y;
     for (b = 0; b < o >> 3; ++b) {
         base += M0NN_B8_STRIDE(M0NN_B8_ROWS(out_size, 8 * b)) * n * (wide ? 2 : 1);
@@ -245,10 +245,62 @@ static void test_blocked_kernels_without_bias(void)
         const m0nn_fc_s8_params_t p = {7,    out_size, 0,     -5,  -128, 127, 1, M0NN_REQUANT_MUL32, blocked_bytes,
                                        NULL, mult,     shift, NULL};
         for (i = 0; i < out_size; ++i) {
-            want[i] = blocked_reference(u, 7, out_size, i, wide, mult[i], -shift[i]);
+            want[i] = blocked_reference(u, 7, out_size, i, wide, 0, mult[i], -shift[i]);
         }
         M0NN_ASSERT_EQ_INT(M0NN_OK, (wide ? m0nn_fc_s8_b8w : m0nn_fc_s8_b8)(&p, (const int8_t *)u, got));
         M0NN_ASSERT_EQ_S8(want, got, out_size);
+    }
+}
+
+/* With a bias, a last block of exactly 4 rows reads the caller's 4 biases
+ * (m0nn_fc_b8_mul32's reads4 path, b8 and b8w) instead of a padded copy: out_size
+ * 4 (that block alone), 12 and 20 (after full blocks). Each bias array holds
+ * exactly out_size entries (a read past it is an ASan error on native_asan),
+ * the rows' biases differ by several output steps (a row fed another's bias is
+ * a wrong output; the outputs stay inside the clamp), and the output byte after
+ * the last is untouched. */
+static int32_t bias4[4];
+static int32_t bias12[12];
+static int32_t bias20[20];
+
+static void test_blocked_last_four_rows_read_their_own_bias(void)
+{
+    static const uint8_t u[7] = {0, 255, 17, 128, 200, 3, 99};
+    int32_t *const biases[3] = {bias4, bias12, bias20};
+    const int32_t sizes[3] = {4, 12, 20};
+    int32_t mult[20];
+    int32_t shift[20];
+    int8_t want[20];
+    int8_t got[21];
+    int32_t k;
+    int32_t i;
+    for (i = 0; i < (int32_t)sizeof blocked_bytes; ++i) {
+        blocked_bytes[i] = (uint8_t)(i * 29 + 3);
+    }
+    for (i = 1; i < (int32_t)sizeof blocked_bytes; i += 2) { /* both layouts, as above */
+        blocked_bytes[i] = 0;
+    }
+    for (i = 0; i < 20; ++i) {
+        mult[i] = 600 + 37 * i;
+        shift[i] = -20 - (i & 1); /* about 1/1000 to 1/2500: the biases move outputs by 1 to 60 */
+    }
+    for (k = 0; k < 3; ++k) {
+        for (i = 0; i < sizes[k]; ++i) {
+            biases[k][i] = ((i * 7 + k * 3) % 29 - 14) * 4500;
+        }
+    }
+    for (k = 0; k < 6; ++k) {
+        const int32_t out_size = sizes[k % 3];
+        const int32_t wide = k >= 3;
+        const m0nn_fc_s8_params_t p = {
+            7, out_size, 0, -5, -128, 127, 1, M0NN_REQUANT_MUL32, blocked_bytes, biases[k % 3], mult, shift, NULL};
+        for (i = 0; i < out_size; ++i) {
+            want[i] = blocked_reference(u, 7, out_size, i, wide, biases[k % 3][i], mult[i], -shift[i]);
+        }
+        got[out_size] = 77;
+        M0NN_ASSERT_EQ_INT(M0NN_OK, (wide ? m0nn_fc_s8_b8w : m0nn_fc_s8_b8)(&p, (const int8_t *)u, got));
+        M0NN_ASSERT_EQ_S8(want, got, out_size);
+        M0NN_ASSERT_EQ_INT(77, got[out_size]);
     }
 }
 
@@ -337,6 +389,7 @@ int main(void)
     M0NN_RUN_TEST(test_mul32_per_channel_tables);
     M0NN_RUN_TEST(test_sum_u8);
     M0NN_RUN_TEST(test_blocked_kernels_without_bias);
+    M0NN_RUN_TEST(test_blocked_last_four_rows_read_their_own_bias);
     M0NN_RUN_TEST(test_argmax_first_of_ties);
     M0NN_RUN_TEST(test_relu_clamps_at_zero_point);
     M0NN_RUN_TEST(test_model_chains_layers_through_arena);
