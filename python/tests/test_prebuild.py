@@ -311,8 +311,9 @@ def test_budget_options_are_byte_counts(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
-def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
-    """Through PlatformIO itself: unchanged build, changed model, corrupt model."""
+def test_pio_run_regenerates_changed_model_only(tmp_path: Path, m0qemu: None) -> None:
+    """Through PlatformIO itself: unchanged build, changed model, a smaller budget (the option, the
+    board's manifest) with no model changed, corrupt model."""
     proj = copy_project(tmp_path / "proj")
     gen = proj / "lib" / "m0nn" / "generated"
     first = pio("run", "-e", "native", cwd=proj)
@@ -347,6 +348,13 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path) -> None:
     small = pio("run", "-e", "native", cwd=proj)
     assert small.returncode != 0
     assert "m0nn: error: models/activity.onnx: needs 1768 bytes of RAM (arena " in small.stdout + small.stderr
+    assert _snapshot(gen) == after
+    # a smaller board: the manifest's RAM, here overridden in platformio.ini as PlatformIO allows
+    board = "[env:m0_qemu]\nboard_upload.maximum_ram_size = 1000\n"
+    (proj / "platformio.ini").write_text(ini.replace("[env:m0_qemu]\n", board, 1))
+    smaller = pio("run", "-e", "m0_qemu", cwd=proj)
+    assert smaller.returncode != 0
+    assert "the target has 1000 (custom_m0nn_ram)" in smaller.stdout + smaller.stderr
     assert _snapshot(gen) == after
     (proj / "platformio.ini").write_text(ini)
 
