@@ -3,7 +3,7 @@
 Cortex-M0 has no FPU and no divide instruction, so a `float`, a `double` or a `/`
 in device code turns into calls to libgcc helpers. Their names are the evidence.
 Which object pulled each one in comes from the linker's cross-reference table
-(`-Wl,-Map=program.map,--cref`), followed through libgcc's own members.
+(`-Map=program.map`, `--cref`), followed through libgcc's own members.
 
 Modes (`custom_m0nn_fp_gate` in platformio.ini):
   m0nn    (default) m0nn's own code -- the C library, the test harness, the board

@@ -47,17 +47,19 @@ env.Replace(
     ARFLAGS=["rc"],
     PROGSUFFIX=".elf",
 )
+
+# Paths are resolved here and passed as list elements of their own (as PlatformIO passes
+# `-T`): SCons splits a $VARIABLE's value at spaces inside a flag but quotes a list
+# element's own spaces, so a project or core dir with spaces stays one argument.
+# -Xlinker, not -Wl, which would also split the path at its commas.
+MAP_FILE = os.path.join(env.subst("$BUILD_DIR"), "program.map")
+# PlatformIO adds `-T <LDSCRIPT_PATH>` itself.
+env.Replace(LDSCRIPT_PATH=os.path.join(platform_dir, "ldscripts", board.get("build.ldscript")))
 env.Append(
     ASFLAGS=cpu + ["-x", "assembler-with-cpp"],
     CCFLAGS=cpu + ["-ffunction-sections", "-fdata-sections", "-ffreestanding"],
     LINKFLAGS=cpu
-    + [
-        "-nostartfiles",
-        "-nostdlib",
-        "-Wl,--gc-sections",
-        "-Wl,-Map,$BUILD_DIR/program.map,--cref",
-        "-Wl,-T," + os.path.join(platform_dir, "ldscripts", board.get("build.ldscript")),
-    ],
+    + ["-nostartfiles", "-nostdlib", "-Wl,--gc-sections", "-Xlinker", "-Map=" + MAP_FILE, "-Wl,--cref"],
     LIBS=["gcc"],
     CPPDEFINES=["M0QEMU"] + IO_DEFINES[io],
     CPPPATH=[os.path.join(platform_dir, "bsp")],
@@ -77,7 +79,7 @@ if GATE_MODE not in fpgate.MODES:
 def zero_fp_gate(target, source, env):
     mode = GATE_MODE
     try:
-        errors, notes = fpgate.gate(str(target[0]), env.subst("$BUILD_DIR/program.map"), mode)
+        errors, notes = fpgate.gate(str(target[0]), MAP_FILE, mode)
     except Exception as exc:  # an unreadable image or map, or an unknown mode: the build stops
         sys.stderr.write("Error: zero-FP gate: %s\n" % exc)
         return 1

@@ -24,7 +24,7 @@ EXIT_LINE = re.compile(rb"m0qemu: exit status (-?\d+)\r\n")
 def run(image: str, timeout: float) -> int:
     qemu = subprocess.Popen(
         ["qemu-system-arm", "-M", "microbit", "-display", "none", "-monitor", "none",
-         "-serial", "stdio", "-device", "loader,file=%s" % image],
+         "-serial", "stdio", "-device", "loader,file=%s" % image.replace(",", ",,")],  # QEMU's escaped comma
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
     )  # fmt: skip
     assert qemu.stdout is not None
