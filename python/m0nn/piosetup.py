@@ -1,8 +1,8 @@
 """Give PlatformIO what m0nn needs on this machine, offline too.
 
 Always: the emulated-M0 platform `m0qemu`, installed into PlatformIO's core dir as a
-versioned platform (its version is m0nn's; a changed copy is reinstalled), and a
-note in the core dir saying where this m0nn lives (<core dir>/m0nn/install.json),
+link to this m0nn's folder of it (versioned as m0nn; an upgrade of m0nn upgrades it),
+and a note in the core dir saying where this m0nn lives (<core dir>/m0nn/install.json),
 so the pre-build script finds it from PlatformIO's own Python.
 
 When PlatformIO's registry is unreachable: the `tool-scons` core package (built from
@@ -35,7 +35,7 @@ DEBIAN_TOOLS = {
     "qemu-system-arm": "qemu-system-arm",
 }
 INSTALL_NOTE = "install.json"  # in <core dir>/m0nn/
-PLATFORM_STAMP = "m0nn.json"  # in the installed m0qemu platform: the source tree's digest
+OLD_STAMP = "m0nn.json"  # in a platform copy an older m0nn installed
 
 
 @dataclass(frozen=True)
@@ -150,24 +150,27 @@ def install_tool_scons(pio: Pio) -> str:
     return f"tool-scons: installed {version} from SCons in {scons.parent}"
 
 
-def _installed_platform(pio: Pio, name: str) -> Path | None:
+def _installed_platform(pio: Pio, name: str) -> tuple[Path, bool] | None:
+    """The folder of the installed platform `name` and whether it is a link (symlink://)."""
     out = pio.query(
+        "import json\n"
         "from platformio.package.manager.platform import PlatformPackageManager\n"
         f"pkg = PlatformPackageManager().get_package({name!r})\n"
-        "print(pkg.path if pkg else '')\n"
-    ).strip()
-    return Path(out) if out else None
+        "print(json.dumps([pkg.path, bool(pkg.metadata.spec.symlink)] if pkg else None))\n"
+    )
+    found = json.loads(out)
+    return (Path(found[0]), found[1]) if found else None
 
 
 def platform_current(installed: Path | None, name: str = "m0qemu") -> bool:
-    """True when `installed` is this m0nn's copy of the platform (digest of its source)."""
+    """True when `installed` is this m0nn's platform folder (as `pio-setup` links it), or has
+    exactly its files."""
     if installed is None:
         return False
-    try:
-        stamp = json.loads((installed / PLATFORM_STAMP).read_text())
-    except (OSError, ValueError):
-        return False
-    return stamp.get("sha256") == resources.tree_sha256(resources.platform_dir(name))
+    source = resources.platform_dir(name)
+    if installed.resolve() == source.resolve():
+        return True
+    return installed.is_dir() and resources.tree_sha256(installed) == resources.tree_sha256(source)
 
 
 def _is_ours(installed: Path) -> bool:
@@ -175,38 +178,35 @@ def _is_ours(installed: Path) -> bool:
         manifest = json.loads((installed / "platform.json").read_text())
     except (OSError, ValueError):
         return False
-    return (installed / PLATFORM_STAMP).is_file() or "m0nn" in str(manifest.get("title", ""))
+    return (installed / OLD_STAMP).is_file() or "m0nn" in str(manifest.get("title", ""))
 
 
-def install_platform(pio: Pio, name: str, version: str | None = None) -> str:
-    """Install m0nn's platform `name` (or replace an older copy of m0nn's); a platform of
-    that name that is not m0nn's (PlatformIO's own `native`) is left alone."""
+def install_platform(pio: Pio, name: str) -> str:
+    """Install m0nn's platform `name` as a link to this m0nn's folder of it (PlatformIO's
+    `symlink://`: nothing copied, so the installed platform is always this m0nn's files and
+    version, and `pio pkg list -g` shows where it lives); an older copy or a link to another
+    m0nn is replaced. A platform of that name that is not m0nn's (PlatformIO's own `native`)
+    is left alone."""
     source = resources.platform_dir(name)
-    installed = _installed_platform(pio, name)
+    found = _installed_platform(pio, name)
+    installed, linked = found if found else (None, False)
     if platform_current(installed, name):
         return f"platform {name}: already installed"
     if installed is not None and not _is_ours(installed):
         return f"platform {name}: PlatformIO's own, left alone"
-    with tempfile.TemporaryDirectory() as tmp:
-        pkg = Path(tmp) / name
-        shutil.copytree(source, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-        if version:
-            manifest = json.loads((pkg / "platform.json").read_text())
-            manifest["version"] = version
-            (pkg / "platform.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        (pkg / PLATFORM_STAMP).write_text(json.dumps({"m0nn": __version__, "sha256": resources.tree_sha256(source)}))
-        if installed is not None:
-            pio.run("pkg", "uninstall", "-g", "-p", name)
-        result = pio.run("pkg", "install", "-g", "-p", f"file://{pkg}")
-        if result.returncode != 0:
-            raise SetupError(f"installing the {name} platform failed:\n{result.stdout}{result.stderr}")
-    what = f"m0nn {__version__}'s copy" + (" (replaced an older one)" if installed else "")
-    return f"platform {name}: installed {what}"
+    if installed is not None and not linked:  # an older m0nn's copy: removed; a link is overwritten
+        pio.run("pkg", "uninstall", "-g", "-p", name)
+    result = pio.run("pkg", "install", "-g", "-p", f"symlink://{source}")
+    if result.returncode != 0:
+        raise SetupError(f"installing the {name} platform failed:\n{result.stdout}{result.stderr}")
+    version = json.loads((source / "platform.json").read_text())["version"]
+    what = ", replaced an older one" if installed is not None else ""
+    return f"platform {name}: installed {version} (a link to {source}{what})"
 
 
 def install_m0qemu(pio: Pio) -> str:
-    """The m0qemu platform, versioned as m0nn."""
-    return install_platform(pio, "m0qemu", version=__version__)
+    """The m0qemu platform, versioned as m0nn (its platform.json)."""
+    return install_platform(pio, "m0qemu")
 
 
 def write_install_note(pio: Pio) -> str:
