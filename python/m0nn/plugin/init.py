@@ -172,20 +172,39 @@ def run(project: Path, setup: bool = True) -> int:
         models.mkdir()
         print(f"{prefix}: created models/ (put <name>.onnx there, test vectors in <name>.test.npz)")
         changed = True
+    envs = test_envs(ini)
     for env in OURS:
-        if f"env:{env}" in ini.sections() and f"env:{env}" not in _added(ini.text()):
+        if f"env:{env}" in ini.sections() and f"env:{env}" not in _added(ini.text()) and env not in envs:
             print(f"{prefix}: note: [env:{env}] is the project's own, left as it is; m0nn's tests do not run there")
     if changed:
         print(f"{prefix}: m0nn {__version__} is set up; `pio run` generates the model headers")
     else:
         print(f"{prefix}: nothing to change (m0nn {__version__} is already set up in {project})")
-    for step in next_steps(project, setup):
+    for step in next_steps(project, setup, envs):
         print(f"{prefix}: next: {step}")
     return 0
 
 
-def next_steps(project: Path, setup: bool) -> list[str]:
-    """What the user still has to do before `pio test -e m0_qemu` checks their models on the M0."""
+def test_envs(ini: Ini) -> list[str]:
+    """The environments that run m0nn's suite: their test_filter (or [env]'s) takes m0nn/*
+    and their test_ignore (or [env]'s, which `m0nn init` sets to m0nn/*) does not drop it."""
+
+    def values(section: str, name: str) -> list[str]:
+        own = ini.get(section, name)
+        return own if own is not None else ini.get("env", name) or []
+
+    return [
+        section[len("env:") :]
+        for section in ini.sections()
+        if section.startswith("env:")
+        and IGNORE_VALUE in values(section, "test_filter")
+        and IGNORE_VALUE not in values(section, "test_ignore")
+    ]
+
+
+def next_steps(project: Path, setup: bool, envs: list[str]) -> list[str]:
+    """What the user still has to do before `pio test` checks their models on the host and
+    the M0 (`envs`: the environments that run m0nn's suite)."""
     from m0nn import piosetup
 
     steps = []
@@ -196,6 +215,13 @@ def next_steps(project: Path, setup: bool) -> list[str]:
         steps.append("m0nn pio-setup   (installs the m0qemu platform `pio test -e m0_qemu` builds on)")
     if not any(p.suffix == ".onnx" for p in (project / "models").glob("*")):
         steps.append("cp mynet.onnx mynet.test.npz models/   (your QDQ ONNX model and its test vectors)")
-    steps.append("pio test -e native && pio test -e m0_qemu   (every model against m0nn's integer reference)")
+    if envs:
+        tests = " && ".join(f"pio test -e {env}" for env in envs)
+        steps.append(f"{tests}   (every model against m0nn's integer reference)")
+    else:
+        steps.append(
+            "no environment runs m0nn's tests: give one test_framework = custom, "
+            f"test_filter = {IGNORE_VALUE}, test_ignore =   (see m0nn's README)"
+        )
     steps.append("pio run -e m0_qemu   (your firmware, a main() in src/, for a Cortex-M0)")
     return steps
