@@ -139,6 +139,77 @@ def test_two_projects_keep_their_own_settings(tmp_path: Path, core: Path) -> Non
     assert snapshot(b) == b_files
 
 
+def readme_own_m0qemu_env() -> str:
+    """The README's platformio.ini block for an environment of your own on the m0qemu platform."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```ini\n[env:microbit_bare]\n") + len("```ini\n")
+    return readme[start : readme.index("```", start)]
+
+
+@needs_arm
+def test_project_path_with_spaces(tmp_path: Path, core: Path) -> None:
+    """A project folder named with spaces, a comma and non-ASCII letters: build, run on QEMU
+    (`-t upload`), `pio test` on m0_qemu and on the README's own m0qemu environment; nothing
+    is written outside the project (the linker once wrote its map file to `<parent>/my`)."""
+    proj = user_project(tmp_path / "my proj, ü", core)
+    ok(m0nn("init", cwd=proj, core=core))
+    ini = proj / "platformio.ini"
+    recipe = readme_own_m0qemu_env()
+    assert recipe.splitlines()[-1] == "test_ignore ="
+    without_ignore = recipe.replace("[env:microbit_bare]", "[env:bare_no_ignore]").rsplit("test_ignore =", 1)[0]
+    ini.write_text(ini.read_text() + "\n" + recipe + "\n" + without_ignore)
+
+    log = ok(pio("run", "-e", "m0_qemu", cwd=proj, core=core))
+    assert f"PLATFORM: Cortex-M0 on QEMU (m0nn) ({__version__})" in log, log
+    assert (proj / ".pio" / "build" / "m0_qemu" / "program.map").stat().st_size > 0
+    log = ok(pio("run", "-e", "m0_qemu", "-t", "upload", cwd=proj, core=core))
+    assert "Running .pio/build/m0_qemu/program.elf on QEMU" in log, log
+    for env in ("m0_qemu", "microbit_bare"):
+        log = ok(pio("test", "-e", env, cwd=proj, core=core))
+        assert "4 test cases: 4 succeeded" in log, log
+    # The README's test_ignore line is what makes the suite run there.
+    log = pio("test", "-e", "bare_no_ignore", cwd=proj, core=core)
+    assert "m0nn/test_models" not in log.stdout + log.stderr, log.stdout + log.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [proj.name]
+
+
+def test_no_test_vectors_is_said(tmp_path: Path, core: Path) -> None:
+    """`pio test` where no model has test vectors: one line says so; PlatformIO's SKIPPED, exit 0."""
+    proj = user_project(tmp_path / "p", core)
+    (proj / "models" / "digits.test.npz").unlink()
+    ok(m0nn("init", cwd=proj, core=core))
+    log = ok(pio("test", "-e", "native", cwd=proj, core=core))
+    assert "m0nn: no model in models/ has test vectors" in log and "[SKIPPED]" in log, log
+
+
+def test_pio_setup_replaces_an_older_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A core dir holding an older m0nn's m0qemu copy (same files, an older version, installed
+    from a temp dir): `pio-setup` installs a link to this m0nn's folder, which carries this version."""
+    import json
+
+    from m0nn import piosetup
+    from m0nn.plugin import resources
+
+    core = tmp_path / "core"
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(core))
+    old = tmp_path / "old" / "m0qemu"
+    shutil.copytree(resources.platform_dir("m0qemu"), old, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = json.loads((old / "platform.json").read_text())
+    (old / "platform.json").write_text(json.dumps({**manifest, "version": "0.0.1"}))
+    stamp = {"m0nn": "0.0.1", "sha256": resources.tree_sha256(resources.platform_dir("m0qemu"))}
+    (old / "m0nn.json").write_text(json.dumps(stamp))  # what m0nn up to 0.2.2 wrote
+    ok(pio("pkg", "install", "-g", "-p", f"file://{old}", cwd=tmp_path, core=core))
+    shutil.rmtree(old.parent)
+
+    line = piosetup.install_m0qemu(piosetup.find_pio())
+    assert line.startswith(f"platform m0qemu: installed {__version__} (a link to "), line
+    listing = ok(pio("pkg", "list", "-g", cwd=tmp_path, core=core))
+    source = resources.platform_dir("m0qemu")
+    assert f"m0qemu @ {__version__} (required: symlink://{source})" in listing, listing
+    assert piosetup.install_m0qemu(piosetup.find_pio()) == "platform m0qemu: already installed"
+    assert (source / "platform.json").is_file()  # the link's target is m0nn's own folder, untouched
+
+
 def test_init_keeps_every_user_line(tmp_path: Path) -> None:
     text = (
         "; my firmware\n"
@@ -205,10 +276,31 @@ def test_init_tells_every_step_left(
     ]
     shutil.copy(MODELS / "digits.onnx", tmp_path / "models" / "digits.onnx")
     monkeypatch.setattr(shutil, "which", lambda tool: f"/usr/bin/{tool}")
-    assert init.next_steps(tmp_path, setup=True) == [
+    envs = init.test_envs(init.Ini.parse((tmp_path / "platformio.ini").read_text()))
+    assert init.next_steps(tmp_path, True, envs) == [
         "pio test -e native && pio test -e m0_qemu   (every model against m0nn's integer reference)",
         "pio run -e m0_qemu   (your firmware, a main() in src/, for a Cortex-M0)",
     ]
+
+
+def test_init_names_the_environments_that_run_the_tests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The project's own [env:native] does not run m0nn's suite: `next:` names m0_qemu alone;
+    an own environment with the README's options is named too, one without `test_ignore =` not."""
+    (tmp_path / "platformio.ini").write_text(
+        "[env:native]\nplatform = native\n\n"
+        + readme_own_m0qemu_env()
+        + "\n[env:hidden]\nplatform = m0qemu\ntest_framework = custom\ntest_filter = m0nn/*\n"
+    )
+    assert init.run(tmp_path, setup=False) == 0
+    out = capsys.readouterr().out
+    assert "[env:native] is the project's own, left as it is; m0nn's tests do not run there" in out, out
+    steps = [line for line in out.splitlines() if line.startswith("m0nn init: next: pio test")]
+    assert steps == [
+        "m0nn init: next: pio test -e microbit_bare && pio test -e m0_qemu   (every model against m0nn's integer reference)"
+    ], out
+    no_tests = init.Ini.parse("[env]\ntest_ignore = m0nn/*\n[env:native]\nplatform = native\n")
+    steps = init.next_steps(tmp_path, True, init.test_envs(no_tests))
+    assert any(step.startswith("no environment runs m0nn's tests: ") for step in steps), steps
 
 
 @pytest.mark.parametrize("case", ["no project", "read-only", "syntax error"])
@@ -266,6 +358,9 @@ def test_versions_agree() -> None:
     assert f"#define M0NN_VERSION {c_version()}\n" in header
     assert f'#define M0NN_VERSION_STRING "{__version__}"' in header
     assert json.loads((ROOT / "lib" / "m0nn" / "library.json").read_text())["version"] == __version__
+    # the m0qemu platform pio-setup links: PlatformIO shows this version (banner, `pio pkg list -g`)
+    platform = ROOT / "python" / "m0nn" / "pio" / "platforms" / "m0qemu" / "platform.json"
+    assert json.loads(platform.read_text())["version"] == __version__
     out = subprocess.run([sys.executable, "-m", "m0nn", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"m0nn {__version__}"
     assert re.search(r"#error .*regenerate it: pio run", (ROOT / "lib" / "m0nn" / "generated" / "digits.h").read_text())
