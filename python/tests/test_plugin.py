@@ -295,9 +295,7 @@ def test_init_names_the_environments_that_run_the_tests(tmp_path: Path, capsys: 
     out = capsys.readouterr().out
     assert "[env:native] is the project's own, left as it is; m0nn's tests do not run there" in out, out
     steps = [line for line in out.splitlines() if line.startswith("m0nn init: next: pio test")]
-    assert steps == [
-        "m0nn init: next: pio test -e microbit_bare && pio test -e m0_qemu   (every model against m0nn's integer reference)"
-    ], out
+    assert [s.split("   ")[0] for s in steps] == ["m0nn init: next: pio test -e microbit_bare && pio test -e m0_qemu"]
     no_tests = init.Ini.parse("[env]\ntest_ignore = m0nn/*\n[env:native]\nplatform = native\n")
     steps = init.next_steps(tmp_path, True, init.test_envs(no_tests))
     assert any(step.startswith("no environment runs m0nn's tests: ") for step in steps), steps
