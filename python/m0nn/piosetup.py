@@ -196,7 +196,7 @@ def install_platform(pio: Pio, name: str) -> str:
         return f"platform {name}: PlatformIO's own, left alone"
     if installed is not None and not linked:  # an older m0nn's copy: removed; a link is overwritten
         pio.run("pkg", "uninstall", "-g", "-p", name)
-    result = pio.run("pkg", "install", "-g", "-p", f"symlink://{source}")
+    result = pio.run("pkg", "install", "-g", "-p", f"{name}=symlink://{source}")  # named: a path may hold an @
     if result.returncode != 0:
         raise SetupError(f"installing the {name} platform failed:\n{result.stdout}{result.stderr}")
     version = json.loads((source / "platform.json").read_text())["version"]
