@@ -147,20 +147,30 @@ def readme_own_m0qemu_env() -> str:
 
 
 @needs_arm
-def test_project_path_with_spaces(tmp_path: Path, core: Path) -> None:
-    """A project folder named with spaces, a comma and non-ASCII letters: build, run on QEMU
+def test_project_path_with_spaces(tmp_path: Path) -> None:
+    """A project folder, PlatformIO's core dir and the m0qemu platform's folder (m0nn's
+    installation) named with spaces, a comma and non-ASCII letters: build, run on QEMU
     (`-t upload`), `pio test` on m0_qemu and on the README's own m0qemu environment; nothing
     is written outside the project (the linker once wrote its map file to `<parent>/my`)."""
+    from m0nn.plugin import resources
+
+    core = tmp_path / "pio core, ü"
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    platform = tmp_path / "site packages, ü@1" / "m0qemu"  # a copy: its files are m0nn's, so it stays
+    shutil.copytree(resources.platform_dir("m0qemu"), platform, ignore=shutil.ignore_patterns("__pycache__"))
+    ok(pio("pkg", "install", "-g", "-p", f"m0qemu=symlink://{platform}", cwd=tmp_path, core=core))
     proj = user_project(tmp_path / "my proj, ü", core)
-    ok(m0nn("init", cwd=proj, core=core))
+    ok(m0nn("init", cwd=proj, core=core))  # keeps that link: the same files as m0nn's
+    outside = sorted(p.name for p in tmp_path.iterdir())
     ini = proj / "platformio.ini"
     recipe = readme_own_m0qemu_env()
     assert recipe.splitlines()[-1] == "test_ignore ="
     without_ignore = recipe.replace("[env:microbit_bare]", "[env:bare_no_ignore]").rsplit("test_ignore =", 1)[0]
     ini.write_text(ini.read_text() + "\n" + recipe + "\n" + without_ignore)
 
-    log = ok(pio("run", "-e", "m0_qemu", cwd=proj, core=core))
+    log = ok(pio("run", "-v", "-e", "m0_qemu", cwd=proj, core=core))
     assert f"PLATFORM: Cortex-M0 on QEMU (m0nn) ({__version__})" in log, log
+    assert f'-T "{platform}/ldscripts/microbit.ld"' in log, log  # the linked copy is the one built with
     assert (proj / ".pio" / "build" / "m0_qemu" / "program.map").stat().st_size > 0
     log = ok(pio("run", "-e", "m0_qemu", "-t", "upload", cwd=proj, core=core))
     assert "Running .pio/build/m0_qemu/program.elf on QEMU" in log, log
@@ -170,7 +180,7 @@ def test_project_path_with_spaces(tmp_path: Path, core: Path) -> None:
     # The README's test_ignore line is what makes the suite run there.
     log = pio("test", "-e", "bare_no_ignore", cwd=proj, core=core)
     assert "m0nn/test_models" not in log.stdout + log.stderr, log.stdout + log.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [proj.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == outside
 
 
 def test_no_test_vectors_is_said(tmp_path: Path, core: Path) -> None:
