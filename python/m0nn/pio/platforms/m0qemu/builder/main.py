@@ -50,8 +50,8 @@ env.Replace(
 
 # Paths are resolved here and passed as list elements of their own (as PlatformIO passes
 # `-T`): SCons splits a $VARIABLE's value at spaces inside a flag but quotes a list
-# element's own spaces, so a project or core dir with spaces stays one argument.
-# -Xlinker, not -Wl, which would also split the path at its commas.
+# element's own spaces, so a project folder or m0nn's (the platform's) path with spaces
+# stays one argument. -Xlinker, not -Wl, which would also split the path at its commas.
 MAP_FILE = os.path.join(env.subst("$BUILD_DIR"), "program.map")
 # PlatformIO adds `-T <LDSCRIPT_PATH>` itself.
 env.Replace(LDSCRIPT_PATH=os.path.join(platform_dir, "ldscripts", board.get("build.ldscript")))
