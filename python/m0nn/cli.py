@@ -153,9 +153,10 @@ def _cmd_golden(args: argparse.Namespace) -> int:
 
     write_atomic(Path(args.output), golden.render(golden.cases()))
     write_atomic(Path(args.output_b4), golden.render_b4(golden.cases_b4()))
+    write_atomic(Path(args.output_b8p), golden.render_b8p(golden.cases_b8p()))
     write_atomic(Path(args.io_output), golden_io.render())
     write_atomic(Path(args.requant_output), golden_requant.render())
-    print(f"wrote {args.output}, {args.output_b4}, {args.io_output} and {args.requant_output}")
+    print(f"wrote {args.output}, {args.output_b4}, {args.output_b8p}, {args.io_output} and {args.requant_output}")
     return 0
 
 
@@ -286,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
     p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
     p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")
+    p.add_argument("--output-b8p", default="test/test_fc_s8/golden_fc_s8_b8p.h")
     p.add_argument("--io-output", default="test/test_io/golden_io.h", help="raw-input and Q16.16-output vectors")
     p.add_argument("--requant-output", default="test/test_requant/golden_requant.h", help="Q31 split-path vectors")
     p.set_defaults(func=_cmd_golden)

@@ -18,7 +18,7 @@ from m0nn import __version__, c_version, legal
 from m0nn.errors import ModelError
 from m0nn.files import write_atomic  # noqa: F401 (m0nn.codegen.write_atomic, as before)
 from m0nn.graph.stack_size import fc_stack_bytes
-from m0nn.layout import BLOCK, HALF, block4, block8, block8_bias, block_rows
+from m0nn.layout import BLOCK, HALF, PAIRS_GROUP, block4, block8, block8_bias, block_rows, pairs4
 from m0nn.model import FCLayer, QModel
 from m0nn.names import comment_text
 from m0nn.quant import accumulator_bound, dequantize_q16, output_q16_params, q31_split_fits, raw_input_params
@@ -107,6 +107,8 @@ def _weights_block(n: str, layer: FCLayer) -> list[str]:
         return lines + ["};"]
     if layer.kernel == "b4":
         return _packed4_block(n, w)
+    if layer.kernel == "b8p":
+        return _pairs_block(n, w)
     layout_bytes = 2 if layer.kernel == "b8w" else 1
     packed = block8(w, wide=layout_bytes == 2)
     rows = block_rows(w.shape[0])
@@ -153,10 +155,38 @@ def _packed4_block(n: str, w: NDArray[np.integer]) -> list[str]:
     return lines + ["};"]
 
 
+def _pairs_block(n: str, w: NDArray[np.integer]) -> list[str]:
+    """m0nn_fc_s8_b8p's weights: one line per (group of 4 rows, pair of inputs), its 16 bytes.
+
+    >>> print("\\n".join(_pairs_block("m_l0", np.array([[1, -2, 3]]))))
+    /* m0nn_fc_s8_b8p layout: 1 group(s) of 4 rows (the last padded with zero rows); one line per
+     * (group, pair of inputs 2p, 2p + 1): each row's little-endian int32 w[2p + 1] + 65536 * w[2p]. */
+    static const uint8_t m_l0_weights[32] M0NN_ALIGN4 = {
+        /* rows   0-  3, pair   0 */ 254, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        /* rows   0-  3, pair   1 */ 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    };
+    """
+    packed = pairs4(w)
+    pairs = (w.shape[1] + 1) // 2
+    groups = packed.size // (4 * PAIRS_GROUP * pairs)
+    lines = [
+        f"/* m0nn_fc_s8_b8p layout: {groups} group(s) of 4 rows (the last padded with zero rows); one line per",
+        " * (group, pair of inputs 2p, 2p + 1): each row's little-endian int32 w[2p + 1] + 65536 * w[2p]. */",
+        f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
+    ]
+    for g in range(groups):
+        for p in range(pairs):
+            at = 16 * (g * pairs + p)
+            vals = ", ".join(str(int(v)) for v in packed[at : at + 16])
+            lines.append(f"    /* rows {4 * g:3d}-{4 * g + 3:3d}, pair {p:3d} */ {vals},")
+    return lines + ["};"]
+
+
 def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:
-    """The bias the layer's kernel reads: as imported for the reference kernel;
-    with the offset-binary input's 128 folded in for the blocked one."""
-    if layer.kernel in ("ref", "small"):
+    """The bias the layer's kernel reads: as imported for the reference kernel
+    and the pairs layout (centred input); with the offset-binary input's 128
+    folded in for the other blocked ones."""
+    if layer.kernel in ("ref", "small", "b8p"):
         return np.asarray(layer.bias, dtype=np.int64)
     return block8_bias(layer.bias, layer.effective_weights, 0)
 

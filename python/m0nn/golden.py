@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn import __version__
-from m0nn.layout import block4, block8, block8_bias, offset_binary
+from m0nn.layout import PAIRS_MAX_IN, block4, block8, block8_bias, offset_binary, pairs4, pairs_bias, pairs_fit
 from m0nn.quant import Requant, accumulator_bound, power_of_two_shift, quantize_multiplier, quantize_multiplier_narrow
 from m0nn.reference import fc_s8_raw
 
@@ -477,6 +477,151 @@ def render_b4(all_cases: list[FCCase]) -> str:
         "",
         f"#define GOLDEN_FC_B4_N_CASES {len(all_cases)}",
         "static const golden_fc_b4_case_t golden_fc_b4_cases[GOLDEN_FC_B4_N_CASES] = {",
+        *table,
+        "};",
+        "",
+        "#endif",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def cases_b8p() -> list[FCCase]:
+    """Cases for the pairs layout (m0nn_fc_s8_b8p: MUL32, in_size <= 64, no row
+    with the weight pair (-128, -128))."""
+    rng = np.random.default_rng(SEED + 8)
+
+    def r8(*shape: int, lo: int = -128, hi: int = 127) -> NDArray[np.int8]:
+        return rng.integers(lo, hi + 1, size=shape).astype(np.int8)
+
+    def r32(n: int, mag: int) -> NDArray[np.int32]:
+        return rng.integers(-mag, mag + 1, size=n).astype(np.int32)
+
+    def reals(n_in: int, n: int, gain: float = 1.0) -> list[float]:
+        return [gain * float(v) * 40 / (128 * 90 * np.sqrt(n_in)) for v in rng.uniform(0.3, 1.5, n)]
+
+    def fit(w: NDArray[np.int8]) -> NDArray[np.int8]:
+        """w with every (-128, -128) pair's second weight raised to -127."""
+        w = w.copy()
+        both = (w[:, 0:-1:2] == -128) & (w[:, 1::2] == -128)
+        w[:, 1::2][both] = -127
+        return w
+
+    out: list[FCCase] = []
+    add = out.append
+    # Every loop entry from in_size 1 up to the maximum 64 (pairs 1..32), odd and
+    # even, with 1-16 outputs (groups of 4 rows, full 8-row blocks, last blocks
+    # of 1-7 rows), per channel and per tensor, random input zero points.
+    sizes = (1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 47, 62, 63, 64)
+    for k, n_in in enumerate(sizes):
+        n_out = (1, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 2, 11, 10, 15, 14)[k]
+        w, b = fit(r8(n_out, n_in)), r32(n_out, 30000)
+        per_channel = k % 2 == 0
+        rq = _mul32_for(w, b, reals(n_in, n_out if per_channel else 1))
+        add(FCCase(f"b8p_in_{n_in}", r8(n_in), w, b, int(rng.integers(-127, 129)), int(rng.integers(-20, 20)),
+                   -128, 127, rq))  # fmt: skip
+    # The largest layer the loop takes, 64 -> 64, per channel and per tensor.
+    for per_channel in (True, False):
+        w, b = fit(r8(64, 64)), r32(64, 50000)
+        rq = _mul32_for(w, b, reals(64, 64 if per_channel else 1))
+        add(FCCase(f"b8p_64x64_{'channel' if per_channel else 'tensor'}", r8(64), w, b, 0, -3, -128, 127, rq))
+    # The lane's bounds: each pair's dot D = x0 w0 + x1 w1 at its largest legal
+    # value, 32640 (x = -128, weights -128 and -127 in either order), at -32512
+    # (x = -128, weights 127) and mixed signs, and the low lane x0 w1 at 16384
+    # (x0 = -128, w1 = -128) and -16256; odd and even in_size; every row's sum
+    # far from 0, so any lost carry shows in the output.
+    # The bias cancels the dot products up to a small rest, and the multiplier
+    # is 1: every output is its accumulator, so an error of 1 in any row shows.
+    def exact(name: str, x: NDArray[np.int8], w: NDArray[np.int8]) -> None:
+        dot = w.astype(np.int64) @ x.astype(np.int64)
+        b = (rng.integers(-100, 101, w.shape[0]) - dot).astype(np.int32)
+        add(FCCase(name, x, w, b, 0, 0, -128, 127, _mul32_for(w, b, [1.0])))
+
+    x_low = np.full(64, -128, np.int8)
+    rows, cols = np.indices((12, 64))
+    w_max = np.where((cols // 2 + rows) % 2 == 0, np.where(cols % 2 == 0, -128, -127), np.where(cols % 2, -128, -127))
+    exact("b8p_lane_dot_max", x_low, w_max.astype(np.int8))
+    exact("b8p_lane_dot_min", x_low[:63], np.full((9, 63), 127, np.int8))
+    x_mix = np.where(np.arange(64) % 3 == 0, 127, -128).astype(np.int8)
+    exact("b8p_lane_mixed", x_mix, fit(np.where((rows * 7 + cols) % 5 < 2, -128, 127).astype(np.int8)))
+    exact("b8p_lane_random", r8(61), fit(r8(14, 61)))
+    # Activation clamps: a fused ReLU, a narrow range (both clamps of every row),
+    # per channel and per tensor; offset-binary output.
+    w, b = fit(r8(13, 20)), r32(13, 8000)
+    add(FCCase("b8p_relu", r8(20), w, b, 5, -20, -20, 127, _mul32_for(w, b, reals(20, 13))))
+    w, b = fit(r8(11, 27)), r32(11, 8000)
+    add(FCCase("b8p_clamp_per_tensor", r8(27), w, b, 0, 4, -6, 6, _mul32_for(w, b, reals(27, 1, 3.0))))
+    w, b = fit(r8(15, 27)), r32(15, 8000)
+    add(FCCase("b8p_clamp_per_channel", r8(27), w, b, 0, 4, -6, 6, _mul32_for(w, b, reals(27, 15, 3.0))))
+    # A weight zero point applied by the kernel (-z * sum(x)), per channel.
+    w, b = fit(r8(10, 21)), r32(10, 3000)
+    z = rng.integers(-128, 128, 10).astype(np.int32)
+    eff = w.astype(np.int64) - z[:, None]
+    add(FCCase("b8p_weight_zp", r8(21), w, b, 0, 2, -128, 127, _mul32_for(eff, b, reals(21, 10, 0.1)),
+               weight_zero_point=z))  # fmt: skip
+    for name in ("b8p_relu", "b8p_in_33", "b8p_clamp_per_channel"):
+        c = next(c for c in out if c.name == name)
+        add(FCCase(f"{name}_u8", c.x, c.weights, c.bias, c.input_offset, c.output_offset, c.act_min, c.act_max,
+                   c.requant, out_u8=True, weight_zero_point=c.weight_zero_point))  # fmt: skip
+    return out
+
+
+def render_b8p(all_cases: list[FCCase]) -> str:
+    lines = [
+        "/* Golden vectors for m0nn_fc_s8_b8p -- do not edit.",
+        f" * Generated by m0nn {__version__} (python -m m0nn golden), numpy {np.__version__} rng seed {SEED + 8};",
+        " * expected outputs from m0nn.reference.fc_s8_raw (the Python integer reference);",
+        " * pairs-layout weights, bias with the input zero point folded and offset-binary inputs from m0nn.layout. */",
+        "#ifndef GOLDEN_FC_S8_B8P_H",
+        "#define GOLDEN_FC_S8_B8P_H",
+        "",
+        "#include <stddef.h>",
+        "",
+        '#include "m0nn.h"',
+        "",
+    ]
+    table = []
+    data_of: dict[int, str] = {}
+    for i, c in enumerate(all_cases):
+        if c.requant.mode != "mul32" or not pairs_fit(c.weights) or c.weights.shape[1] > PAIRS_MAX_IN:
+            raise ValueError(f"{c.name}: not a pairs-layout case")
+        y = f"p{i}"
+        exp = c.expected()
+        lines.append(f"/* {c.name} */")
+        p = data_of.setdefault(id(c.x), y)
+        if p == y:
+            lines.append(f"static const int32_t {p}_m[{c.requant.multiplier.size}] = {_c_list(c.requant.multiplier)};")
+            lines.append(f"static const int32_t {p}_s[{c.requant.shift.size}] = {_c_list(c.requant.shift)};")
+            lines.append(f"static const uint8_t {p}_xu[{c.x.size}] M0NN_ALIGN4 = {_c_list(offset_binary(c.x))};")
+            wp = pairs4(c.weights)
+            lines.append(f"static const uint8_t {p}_wp[{wp.size}] M0NN_ALIGN4 = {_c_list(wp)};")
+            bf = pairs_bias(c.bias, c.effective_weights(), c.input_offset)
+            lines.append(f"static const int32_t {p}_bf[{c.weights.shape[0]}] = {_c_list(bf.astype(np.int32))};")
+            if c.weight_zero_point is not None:
+                lines.append(
+                    f"static const int32_t {p}_z[{c.weight_zero_point.size}] = {_c_list(c.weight_zero_point)};"
+                )
+        lines.append(f"static const int8_t {y}_y[{exp.size}] = {_c_list(exp)};")
+        u8 = 128 if c.out_u8 else 0
+        zp = f"{p}_z" if c.weight_zero_point is not None else "NULL"
+        table.append(
+            f'    {{"{c.name}",\n'
+            f"     {{{c.weights.shape[1]}, {c.weights.shape[0]}, 0, {c.output_offset + u8}, {c.act_min + u8}, "
+            f"{c.act_max + u8}, {int(c.requant.per_channel)}, M0NN_REQUANT_MUL32, {p}_wp, {p}_bf, {p}_m, {p}_s, "
+            f"{zp}}},\n"
+            f"     {p}_xu, {y}_y}},"
+        )
+    lines += [
+        "",
+        "typedef struct {",
+        "    const char *name;",
+        "    m0nn_fc_s8_params_t params; /* pairs-layout weights, input zero point folded: m0nn_fc_s8_b8p */",
+        "    const uint8_t *input_u8;    /* the input in offset-binary */",
+        "    const int8_t *expected;     /* output bytes (offset-binary ones as int8 with the same bits) */",
+        "} golden_fc_b8p_case_t;",
+        "",
+        f"#define GOLDEN_FC_B8P_N_CASES {len(all_cases)}",
+        "static const golden_fc_b8p_case_t golden_fc_b8p_cases[GOLDEN_FC_B8P_N_CASES] = {",
         *table,
         "};",
         "",

@@ -99,6 +99,64 @@ def block8_bias(
     return b + (input_offset - 128) * w.sum(axis=1)
 
 
+# The pairs layout (m0nn_fc_s8_b8p): in_size up to 2 * the ARMv6-M loop's unrolled pairs.
+PAIRS_MAX_IN = 64
+PAIRS_GROUP = 4
+
+
+def pairs_fit(weights: NDArray[np.integer]) -> bool:
+    """Whether no row holds the weight pair (-128, -128) at inputs (2p, 2p + 1):
+    the one pair whose two-input dot, 2 * (-128) * (-128) = 32768, leaves the
+    signed 16-bit lane the pairs loop extracts (docs/numerics.md).
+
+    >>> pairs_fit(np.array([[-128, -128, 5]])), pairs_fit(np.array([[1, -128, -128]]))
+    (False, True)
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    if w.shape[1] % 2:
+        w = np.pad(w, ((0, 0), (0, 1)))
+    return not bool(((w[:, 0::2] == -128) & (w[:, 1::2] == -128)).any())
+
+
+def pairs4(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """m0nn_fc_s8_b8p's layout: rows in groups of 4 (the last padded with zero
+    rows), each group pair-major: for each pair p of inputs (an odd in_size
+    padded with a zero weight) the 4 rows' little-endian int32 words
+    W = w[2p + 1] + 65536 * w[2p]. With the staged input X_p = x[2p] + 65536 *
+    x[2p + 1], X_p * W holds the two-input dot in its high half (modulo 2^32;
+    the word is the int32 value, so [1, -2] is 65534).
+
+    >>> pairs4(np.array([[1, -2, 3]], dtype=np.int8)).reshape(-1, 4).tolist()[:2]
+    [[254, 255, 0, 0], [0, 0, 0, 0]]
+    >>> pairs4(np.array([[1, -2, 3]], dtype=np.int8)).reshape(-1, 4).tolist()[4]
+    [0, 0, 3, 0]
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    n_out, n_in = w.shape
+    groups = -(-n_out // PAIRS_GROUP)
+    pairs = (n_in + 1) // 2
+    padded = np.zeros((groups * PAIRS_GROUP, 2 * pairs), dtype=np.int64)
+    padded[:n_out, :n_in] = w
+    words = padded[:, 1::2] + 65536 * padded[:, 0::2]  # [row, pair]
+    words = words.reshape(groups, PAIRS_GROUP, pairs).transpose(0, 2, 1)  # [group, pair, row]
+    return words.astype("<i4").reshape(-1).view(np.uint8).copy()
+
+
+def pairs_bias(
+    bias: NDArray[np.integer] | None, weights: NDArray[np.integer], input_offset: int = 0
+) -> NDArray[np.int64]:
+    """The pairs kernel's bias: the input zero point folded in (it reads the
+    centred x = u - 128 = q), bias + input_offset * sum_i w[o][i]. int64: the
+    caller checks that it fits int32.
+
+    >>> pairs_bias(np.array([10, 0]), np.array([[1, 2], [-3, 0]]), 5).tolist()
+    [25, -15]
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    b = np.zeros(w.shape[0], np.int64) if bias is None else np.asarray(bias, dtype=np.int64)
+    return b + input_offset * w.sum(axis=1)
+
+
 def offset_binary(q: NDArray[np.integer]) -> NDArray[np.uint8]:
     """int8 values as the blocked kernels read them: q + 128 as uint8.
 

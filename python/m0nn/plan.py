@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from m0nn.errors import ModelError
-from m0nn.layout import fits_int4
+from m0nn.layout import PAIRS_MAX_IN, fits_int4, pairs_fit
 from m0nn.model import FCLayer, QModel
 from m0nn.quant import (
     Requant,
@@ -58,6 +58,21 @@ def pow2(layer: FCLayer) -> Requant:
         if int(b) + ((1 << (-int(s) - 1)) if s < 0 else 0) > 2**31 - 1:
             raise ModelError(f"the shift-only path can overflow (|acc| up to {int(b)})")
     return Requant("shift", np.ones_like(shifts), shifts)
+
+
+def pairs_legal(layer: FCLayer) -> bool:
+    """Whether a `kernel=b8w` layer runs the pairs layout instead (m0nn_fc_s8_b8p,
+    two inputs per multiply): MUL32 requantization, no run-time weight zero point,
+    in_size <= 64 (the unrolled loop's 32 pairs) and no row with the weight pair
+    (-128, -128) at inputs (2p, 2p + 1) (its dot leaves the 16-bit lane); any
+    other b8w layer keeps the wide lanes layout (docs/numerics.md)."""
+    return (
+        layer.kernel == "b8w"
+        and layer.requant.mode == "mul32"
+        and layer.weight_zero_point.size == 0
+        and layer.in_size <= PAIRS_MAX_IN
+        and pairs_fit(layer.weights)
+    )
 
 
 def configure(model: QModel, settings: Settings) -> QModel:
@@ -104,4 +119,7 @@ def configure(model: QModel, settings: Settings) -> QModel:
             )
         else:
             layer.requant, layer.multiplier_bits = q31(layer), 31
+    for layer in model.layers:
+        if pairs_legal(layer):
+            layer.kernel = "b8p"
     return model

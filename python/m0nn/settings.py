@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 KERNELS = ("b8", "b8w", "ref", "small")
-BLOCKED = ("b8", "b8w", "b4")  # kernels that read offset-binary input (b4: chosen per layer, see int4)
+# kernels that read offset-binary input (b4: chosen per layer, see int4; b8p: chosen per layer under b8w)
+BLOCKED = ("b8", "b8w", "b4", "b8p")
 REQUANT_MODES = ("auto", "q31", "mul32", "pow2")
 INT4_MODES = ("auto", "off", "force")
 

@@ -1,8 +1,9 @@
-/* m0nn_fc_s8, m0nn_fc_s8_small and m0nn_fc_s8_b8 against golden vectors from the Python integer
+/* m0nn_fc_s8, m0nn_fc_s8_small, m0nn_fc_s8_b8 (and m0nn_fc_s8_b8p on golden_fc_s8_b8p.h) against golden vectors from the Python integer
  * reference (golden_fc_s8.h, written by `m0nn golden`): every output must be
  * equal, for both kernels (the blocked ones read the offset-binary input),
  * and neither may write past out_size. */
 #include "golden_fc_s8.h"
+#include "golden_fc_s8_b8p.h"
 #include "m0nn.h"
 #include "m0nn_internal.h" /* M0NN_Q31_SPLIT_ACC_MAX */
 #include "m0nn_unit.h"
@@ -210,6 +211,47 @@ static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
     M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_b8_q31(&p, golden_fc_cases[0].input, out));
 }
 
+/* The pairs layout (m0nn_fc_s8_b8p) on its own cases: in_size 1 to 64, last
+ * blocks of 1-7 rows, the lane's bounds, clamps, a weight zero point. */
+static void check_pairs_kernel(int32_t index)
+{
+    const golden_fc_b8p_case_t *c = &golden_fc_b8p_cases[index];
+    int8_t out[MAX_OUT + 1];
+    M0NN_ASSERT_EQ_INT(1, c->params.out_size <= MAX_OUT);
+    out[c->params.out_size] = 0x5a;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8_b8p(&c->params, (const int8_t *)c->input_u8, out));
+    M0NN_ASSERT_EQ_S8(c->expected, out, c->params.out_size);
+    M0NN_ASSERT_EQ_INT(0x5a, out[c->params.out_size]);
+}
+
+/* MUL32 only, in_size <= 64, word-aligned weights, no input offset; the output
+ * untouched on every error. */
+static void test_pairs_kernel_rejects_bad_arguments(void)
+{
+    const golden_fc_b8p_case_t *c = &golden_fc_b8p_cases[GOLDEN_FC_B8P_N_CASES - 1];
+    m0nn_fc_s8_params_t p = c->params;
+    int8_t out[MAX_OUT];
+    int32_t i;
+    for (i = 0; i < MAX_OUT; ++i) {
+        out[i] = 0x5a;
+    }
+    p.in_size = 65;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_fc_s8_b8p(&p, (const int8_t *)c->input_u8, out));
+    p = c->params;
+    p.requant = M0NN_REQUANT_Q31;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, m0nn_fc_s8_b8p(&p, (const int8_t *)c->input_u8, out));
+    p = c->params;
+    p.input_offset = 3;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, m0nn_fc_s8_b8p(&p, (const int8_t *)c->input_u8, out));
+    p = c->params;
+    p.weights = (const uint8_t *)p.weights + 2;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_ALIGN, m0nn_fc_s8_b8p(&p, (const int8_t *)c->input_u8, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_fc_s8_b8p(&c->params, NULL, out));
+    for (i = 0; i < MAX_OUT; ++i) {
+        M0NN_ASSERT_EQ_INT(0x5a, out[i]);
+    }
+}
+
 int main(void)
 {
     int32_t i;
@@ -228,6 +270,10 @@ int main(void)
     for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
         m0nn_unit_run_case(check_split_kernels, i, __FILE__, __LINE__, golden_fc_cases[i].name);
     }
+    for (i = 0; i < GOLDEN_FC_B8P_N_CASES; ++i) {
+        m0nn_unit_run_case(check_pairs_kernel, i, __FILE__, __LINE__, golden_fc_b8p_cases[i].name);
+    }
+    M0NN_RUN_TEST(test_pairs_kernel_rejects_bad_arguments);
     M0NN_RUN_TEST(test_split_kernels_ran_on_enough_cases);
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);

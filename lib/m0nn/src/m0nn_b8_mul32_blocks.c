@@ -27,6 +27,59 @@ static void m0nn_b8_blocks(m0nn_b8_job_t *job, int32_t wide)
     }
 }
 
+/* The pairs layout (m0nn_internal.h, m0nn_armv6m_pairs.inc): the row sums of
+ * one block from the staged words X_p, with the assembly's extraction of the
+ * high lane of R = X_p W_p: ASRS #16 (the sign-extended high half) plus the
+ * carry (bit 15), all modulo 2^32. */
+static void m0nn_b8p_dot(const uint32_t *x, int32_t pairs, const uint8_t *w, int32_t rows, int32_t *acc)
+{
+    int32_t g;
+    for (g = 0; g < (rows > 4 ? 2 : 1); ++g) {
+        uint32_t sum[4] = {0, 0, 0, 0};
+        int32_t p;
+        int32_t r;
+        for (p = 0; p < pairs; ++p) {
+            for (r = 0; r < 4; ++r) {
+                const uint8_t *b = w + 4 * r;
+                const uint32_t r32 = x[p] * ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                                             (uint32_t)b[3] << 24);
+                sum[r] += (((r32 >> 16) ^ 0x8000u) - 0x8000u) + ((r32 >> 15) & 1u);
+            }
+            w += 16;
+        }
+        for (r = 0; r < 4; ++r) {
+            acc[4 * g + r] = (int32_t)sum[r];
+        }
+    }
+}
+
+void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job)
+{
+    uint32_t x[M0NN_B8P_MAX_IN / 2];
+    const int32_t pairs = (job->in_size + 1) >> 1;
+    int32_t i;
+    for (i = 0; i < pairs; ++i) {
+        const uint32_t hi = 2 * i + 1 < job->in_size ? (uint32_t)job->input[2 * i + 1] - 128u : 0u;
+        x[i] = ((uint32_t)job->input[2 * i] - 128u) + (hi << 16);
+    }
+    while (job->n_blocks > 0) {
+        int32_t acc[8];
+        int32_t r;
+        m0nn_b8p_dot(x, pairs, job->weights, job->rows, acc);
+        job->weights += (job->rows > 4 ? 32 : 16) * pairs;
+        for (r = 0; r < job->rows; ++r) {
+            const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r]);
+            const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
+            m0nn_store_byte(job->output++, (uint32_t)y > (uint32_t)job->span ? (y < 0 ? 0 : job->span) + job->act_min
+                                                                             : y + job->act_min);
+            job->multiplier = (const int32_t *)((const uint8_t *)job->multiplier + job->step);
+            job->shift = (const int32_t *)((const uint8_t *)job->shift + job->step);
+        }
+        job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
+        --job->n_blocks;
+    }
+}
+
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job)
 {
     m0nn_b8_blocks(job, 0);

@@ -31,6 +31,7 @@
  */
 #if defined(__ARM_ARCH_6M__)
 #include "m0nn_armv6m_lanes.inc"
+#include "m0nn_armv6m_pairs.inc"
     .syntax unified
     .thumb
 
@@ -87,6 +88,7 @@
     .equ F_ROWS, 108
     .equ F_JOB, 112
     .equ FRAME, 120
+    .equ STAGE, 120     /* the pairs layout's staged input (PAIRS_MAX words), after the frame */
 
 /* S_H03: r2-r5 (rows 0-3 + correction) into S/H pairs r6/r7, r8/r9. */
     .macro S_H03
@@ -99,8 +101,15 @@
     mov r7, r4                  /* H row 2 */
     .endm
 
-/* MUL32_BLOCKS name, wide */
+/* MUL32_BLOCKS name, wide: wide 0 the byte layout, 1 the wide one, 2 the
+ * pairs layout (m0nn_armv6m_pairs.inc: the input staged once per call into
+ * the frame, 4 rows a pass, two passes per block; F_END holds the loop's entry). */
     .macro MUL32_BLOCKS name, wide
+    .if \wide == 2
+    .set frame_bytes, FRAME + 4 * PAIRS_MAX
+    .else
+    .set frame_bytes, FRAME
+    .endif
     .section .text.\name, "ax", %progbits
     .align 2
     .global \name
@@ -108,7 +117,7 @@
     .thumb_func
 \name:
     ENTER
-    sub sp, #FRAME
+    sub sp, #frame_bytes
     str r0, [sp, #F_JOB]
     ldm r0!, {r1-r5}            /* x, w, n, correction, bias */
     str r1, [sp, #F_X]
@@ -145,6 +154,13 @@
 1:  adr r1, .Lper_tensor\@
 2:  str r4, [sp, #F_OUT]
     str r1, [sp, #F_RQ]
+    .if \wide == 2
+    ldr r0, [sp, #F_X]
+    ldr r1, [sp, #F_N]
+    PAIRS_STAGE STAGE, .Lseq_addr\@
+    str r0, [sp, #F_END]
+    ldr r6, [sp, #F_ROWS]
+    .endif
     cmp r6, #4
     bhi 3f
     b .Lfour\@
@@ -218,10 +234,15 @@
     str r0, [r7, #20]
     str r1, [r7, #24]
     str r2, [r7, #32]
-    add sp, #FRAME
+    add sp, #frame_bytes
     LEAVE
 
 .Lfour\@:                       /* a single block of at most 4 rows */
+    .if \wide == 2
+    PAIRS_PASS F_END, 0
+    mov r1, r5
+    b .Lrequant\@
+    .else
     ldr r0, [sp, #F_BIAS]
     ldr r1, [sp, #F_CORR]
     BIAS4
@@ -235,8 +256,14 @@
     ldr r0, [sp, #F_SLOT]
     UNLANE4 r0
     b .Lrequant\@
+    .endif
 
 .Lblock\@:
+    .if \wide == 2
+    PAIRS_PASS F_END, 0
+    PAIRS_PASS F_END, 16
+    mov r1, r5
+    .else
     ldr r0, [sp, #F_BIAS]       /* padded to the block */
     ldr r1, [sp, #F_CORR]
     BIAS4
@@ -261,6 +288,7 @@
     DOT8 F_END, \wide
     ldr r0, [sp, #F_SLOT]
     UNLANE8 r0
+    .endif
 
 .Lrequant\@:                    /* r1: the next block's weights */
     str r1, [sp, #F_W]
@@ -273,9 +301,17 @@
     .align 2
 .Lmask\@:
     .word 0x00FF00FF
+    .if \wide == 2
+.Lseq_addr\@:
+    .word .Lseq\@ + 1
+    .ltorg
+.Lseq\@:
+    PAIRS_SEQ STAGE
+    .endif
     .size \name, . - \name
     .endm
 
     MUL32_BLOCKS m0nn_b8_mul32_blocks, 0
     MUL32_BLOCKS m0nn_b8w_mul32_blocks, 1
+    MUL32_BLOCKS m0nn_b8p_mul32_blocks, 2
 #endif

@@ -19,11 +19,21 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     if (p->requant != M0NN_REQUANT_MUL32) {
         return M0NN_ERR_QUANT;
     }
+    if (reads4 == M0NN_B8_PAIRS && p->in_size > M0NN_B8P_MAX_IN) {
+        return M0NN_ERR_SIZE;
+    }
     job.input = (const uint8_t *)input;
     job.weights = (const uint8_t *)p->weights;
     job.in_size = p->in_size;
-    sum = m0nn_sum_u8(job.input, p->in_size);
-    job.correction = (int32_t)(0u - 128u * sum); /* the weights' +128 */
+    if (reads4 == M0NN_B8_PAIRS) {
+        /* centred input x = u - 128 and int8 weights: no correction; a weight
+         * zero point z takes z * sum(x) */
+        sum = p->weight_zero_point != 0 ? m0nn_sum_u8(job.input, p->in_size) - 128u * (uint32_t)p->in_size : 0u;
+        job.correction = 0;
+    } else {
+        sum = m0nn_sum_u8(job.input, p->in_size);
+        job.correction = (int32_t)(0u - 128u * sum); /* the weights' +128 */
+    }
     job.bias = p->bias != 0 ? p->bias : zero_bias;
     job.bias_step = p->bias != 0 ? 32 : 0;
     job.multiplier = p->multiplier;

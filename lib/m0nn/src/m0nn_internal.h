@@ -165,6 +165,17 @@ typedef struct {
  * m0nn_b8_mul32_blocks.c. */
 void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
 void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
+/* The pairs layout (m0nn_fc_s8_b8p): the same on int8 weights in groups of 4
+ * rows (a block of 5-8 rows is two groups, one of 1-4 rows one; a last group
+ * padded with zero rows), each group for each pair p of inputs the 4 rows'
+ * little-endian words W_p = w[2p + 1] + 2^16 w[2p] (int32; w[in_size] = 0), and
+ * the centred input x = u - 128: accumulator = bias + sum_i x_i w_i (the
+ * correction is not read). in_size <= M0NN_B8P_MAX_IN. Exact when no row has
+ * w[2p] = w[2p + 1] = -128 (the generator's rule, m0nn.layout.pairs_fit) and the
+ * final accumulator fits int32. ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S
+ * (m0nn_armv6m_pairs.inc); portable C in m0nn_b8_mul32_blocks.c. */
+void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
+#define M0NN_B8P_MAX_IN 64
 
 /* m0nn_fc_s8_b8 and m0nn_fc_s8_b8w: checks, the correction for the weights'
  * +128 (-128 * sum(x)) once per layer, and a last partial block fed from a
@@ -173,7 +184,11 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
  * of exactly 4 reads the caller's). With a weight zero point z or a NULL bias,
  * block by block, each fed a copy of its biases (less z * sum(x)); the
  * ARMv6-M loops step the bias by 8 rows per block.
+ * reads4 = M0NN_B8_PAIRS: the pairs layout (m0nn_b8p_mul32_blocks, reads 4
+ * biases like reads4 = 1): no correction, in_size <= M0NN_B8P_MAX_IN (else
+ * M0NN_ERR_SIZE), a weight zero point z applied as -z * sum(u - 128).
  * m0nn_fc_s8_b8.c. */
+#define M0NN_B8_PAIRS 2
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
                                m0nn_b8_blocks_fn_t blocks, int32_t reads4);
