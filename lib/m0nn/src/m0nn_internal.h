@@ -208,6 +208,90 @@ m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *in
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
 
+/* The body of m0nn_fc_b8_mul32 (pairs 0) and m0nn_fc_s8_b8p (pairs 1, reads4
+ * M0NN_B8_PAIRS): inline with a constant `pairs` (always: gcc -O2 would make
+ * a clone and a call), so the other blocked kernels link none of the pairs
+ * layout's code. */
+#if defined(__GNUC__) || defined(__clang__)
+#define M0NN_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define M0NN_ALWAYS_INLINE
+#endif
+static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_fc_b8_mul32_walk(const m0nn_fc_s8_params_t *p, const int8_t *input,
+                                                                     int8_t *output, m0nn_b8_blocks_fn_t blocks,
+                                                                     int32_t reads4, int32_t pairs)
+{
+    static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    const int32_t step = p->per_channel ? 1 : 0;
+    m0nn_b8_job_t job;
+    uint32_t sum;
+    int32_t o;
+    int32_t i;
+
+    if (status != M0NN_OK) {
+        return status;
+    }
+    if (p->requant != M0NN_REQUANT_MUL32) {
+        return M0NN_ERR_QUANT;
+    }
+    if (pairs && p->in_size > M0NN_B8P_MAX_IN) {
+        return M0NN_ERR_SIZE;
+    }
+    job.input = (const uint8_t *)input;
+    job.weights = (const uint8_t *)p->weights;
+    job.in_size = p->in_size;
+    /* the pairs layout reads centred input x = u - 128 and int8 weights: no
+     * correction, and a weight zero point z takes z * sum(x) */
+    sum = pairs && p->weight_zero_point == 0
+              ? 0u
+              : m0nn_sum_u8(job.input, p->in_size) - (uint32_t)(pairs << 7) * (uint32_t)p->in_size;
+    job.correction = pairs ? 0 : (int32_t)(0u - 128u * sum); /* the weights' +128 */
+    job.bias = p->bias != 0 ? p->bias : zero_bias;
+    job.bias_step = p->bias != 0 ? 32 : 0;
+    job.multiplier = p->multiplier;
+    job.shift = p->shift;
+    job.step = p->per_channel ? 4 : 0;
+    job.output = output;
+    job.offset_minus_min = p->output_offset - p->act_min;
+    job.span = p->act_max - p->act_min;
+    job.act_min = p->act_min;
+    /* Full blocks in one call (the ARMv6-M loop steps the bias 8 rows per
+     * block: a NULL bias goes block by block); then the last partial block,
+     * fed a padded copy of its biases (with reads4, one of exactly 4 rows reads
+     * its own 4), or,
+     * with a weight zero point z, every block one by one, each fed its biases
+     * less z * sum(x) (modulo 2^32). */
+    job.rows = 8;
+    job.n_blocks = p->weight_zero_point != 0 || p->bias == 0 ? 0 : p->out_size >> 3;
+    o = 8 * job.n_blocks;
+    if (job.n_blocks > 0) {
+        blocks(&job);
+    }
+    for (; o < p->out_size; o += job.rows) {
+        int32_t block_bias[8];
+        job.rows = M0NN_B8_ROWS(p->out_size, o);
+        job.n_blocks = 1;
+        if (reads4 && p->weight_zero_point == 0 && p->bias != 0 && job.rows == 4) {
+            job.bias = p->bias + o;
+            blocks(&job);
+            continue;
+        }
+        for (i = 0; i < 8; ++i) {
+            block_bias[i] = p->bias != 0 && i < job.rows ? p->bias[o + i] : 0; /* padding: read, not used */
+        }
+        if (p->weight_zero_point != 0) {
+            for (i = 0; i < job.rows; ++i) {
+                block_bias[i] =
+                    (int32_t)((uint32_t)block_bias[i] - (uint32_t)p->weight_zero_point[(o + i) * step] * sum);
+            }
+        }
+        job.bias = block_bias;
+        blocks(&job);
+    }
+    return M0NN_OK;
+}
+
 /* The C block walk of m0nn_fc_s8_b8_q31 (Q31) and m0nn_fc_s8_b8_shift (SHIFT);
  * MUL32 has its own loop (m0nn_b8_mul32_blocks). One file per kernel, so a
  * model links only the requantization and layout it uses; inline with

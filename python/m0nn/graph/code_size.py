@@ -74,7 +74,12 @@ def probe_main(kinds: Iterable[str], structs: str = "", also: str = "") -> str:
 FC_RUNNERS = ("m0nn_model_run", "m0nn_model_run_small")
 FC_KERNELS = tuple(
     f"m0nn_fc_s8{k}"
-    for k in ("", "_small", *(f"_{b}{r}" for b in ("b8", "b8w", "b4") for r in ("", "_q31", "_q31_split", "_shift")))
+    for k in (
+        "",
+        "_small",
+        *(f"_{b}{r}" for b in ("b8", "b8w", "b4") for r in ("", "_q31", "_q31_split", "_shift")),
+        "_b8p",  # the pairs layout: MUL32 only
+    )
 )
 
 
