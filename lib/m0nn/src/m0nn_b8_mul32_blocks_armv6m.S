@@ -158,7 +158,10 @@
     ldr r0, [sp, #F_X]
     ldr r1, [sp, #F_N]
     PAIRS_STAGE STAGE, .Lseq_addr\@
-    str r0, [sp, #F_END]
+    ldr r0, [sp, #F_BIAS]       /* r9: the biases, r12: the weights, r8: the loop's entry */
+    mov r9, r0
+    ldr r0, [sp, #F_W]
+    mov r12, r0
     ldr r6, [sp, #F_ROWS]
     .endif
     cmp r6, #4
@@ -227,10 +230,17 @@
     beq 8f
     b .Lblock\@
 8:  ldr r7, [sp, #F_JOB]        /* the job as m0nn_internal.h says: advanced */
+    .if \wide == 2
+    mov r3, r12
+    str r3, [r7, #4]
+    mov r3, r9
+    str r3, [r7, #16]
+    .else
     ldr r3, [sp, #F_W]
     str r3, [r7, #4]
     ldr r3, [sp, #F_BIAS]
     str r3, [r7, #16]
+    .endif
     str r0, [r7, #20]
     str r1, [r7, #24]
     str r2, [r7, #32]
@@ -239,9 +249,12 @@
 
 .Lfour\@:                       /* a single block of at most 4 rows */
     .if \wide == 2
-    PAIRS_PASS F_END, 0
-    mov r1, r5
-    b .Lrequant\@
+    mov r5, r12
+    PAIRS_PASS
+    ldr r4, [sp, #F_SLOT]
+    stm r4!, {r0-r3}
+    mov r12, r5
+    b .Lpairs_requant\@
     .else
     ldr r0, [sp, #F_BIAS]
     ldr r1, [sp, #F_CORR]
@@ -260,9 +273,16 @@
 
 .Lblock\@:
     .if \wide == 2
-    PAIRS_PASS F_END, 0
-    PAIRS_PASS F_END, 16
-    mov r1, r5
+    mov r5, r12                 /* two passes of 4 rows */
+    PAIRS_PASS
+    ldr r4, [sp, #F_SLOT]
+    stm r4!, {r0-r3}
+    mov r10, r4                 /* free until the requantization */
+    PAIRS_PASS
+    mov r4, r10
+    stm r4!, {r0-r3}
+    mov r12, r5
+    b .Lpairs_requant\@
     .else
     ldr r0, [sp, #F_BIAS]       /* padded to the block */
     ldr r1, [sp, #F_CORR]
@@ -292,6 +312,7 @@
 
 .Lrequant\@:                    /* r1: the next block's weights */
     str r1, [sp, #F_W]
+.Lpairs_requant\@:              /* the pairs layout keeps them in r12 */
     add r3, sp, #F_M
     ldm r3!, {r0, r1, r2, r4, r5, r6, r7}   /* M, shift, output, entry, span, act_min, offset - act_min */
     mov r10, r5
