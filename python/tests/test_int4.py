@@ -54,7 +54,7 @@ def test_auto_picks_b4_for_4bit_layers_only_and_off_never() -> None:
     assert kernel_fn(model.layers[0]).startswith("m0nn_fc_s8_b4")
     assert [layer.kernel for layer in configure(model_4bit_then_8bit(), Settings(kernel="b8w")).layers] == [
         "b4",
-        "b8w",
+        "b8p",  # b8w's pairs layout: an 8-bit MUL32 layer of at most 64 inputs
     ]
     assert [layer.kernel for layer in configure(model_4bit_then_8bit(), Settings(int4="off")).layers] == ["b8", "b8"]
     assert [layer.kernel for layer in configure(model_4bit_then_8bit(), Settings(kernel="ref")).layers] == [

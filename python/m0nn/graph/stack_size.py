@@ -50,12 +50,7 @@ INDIRECT: dict[str, tuple[str, ...]] = {
     "m0nn_graph_run_observed": KERNELS,
     "m0nn_model_run_observed": FC_KERNELS,  # the layers' kernels; m0nn_model_run passes no observer
     "m0nn_model_run_small": FC_KERNELS,
-    "m0nn_fc_b8_mul32": (  # its block loop
-        "m0nn_b4_mul32_blocks",
-        "m0nn_b8_mul32_blocks",
-        "m0nn_b8w_mul32_blocks",
-        "m0nn_b8p_mul32_blocks",
-    ),
+    "m0nn_fc_b8_mul32": ("m0nn_b4_mul32_blocks", "m0nn_b8_mul32_blocks", "m0nn_b8w_mul32_blocks"),  # its block loop
     # BLX into its own unrolled pairs loop (m0nn_armv6m_pairs.inc), which pushes nothing.
     "m0nn_b8p_mul32_blocks": (),
 }

@@ -106,7 +106,6 @@ CALLS = {
     "m0nn_fc_b8_mul32": (
         "m0nn_b4_mul32_blocks",
         "m0nn_b8_mul32_blocks",
-        "m0nn_b8p_mul32_blocks",
         "m0nn_b8w_mul32_blocks",
         "m0nn_fc_s8_b8_check",
         "m0nn_sum_u8",
