@@ -525,6 +525,7 @@ def cases_b8p() -> list[FCCase]:
         w, b = fit(r8(64, 64)), r32(64, 50000)
         rq = _mul32_for(w, b, reals(64, 64 if per_channel else 1))
         add(FCCase(f"b8p_64x64_{'channel' if per_channel else 'tensor'}", r8(64), w, b, 0, -3, -128, 127, rq))
+
     # The lane's bounds: each pair's dot D = x0 w0 + x1 w1 at its largest legal
     # value, 32640 (x = -128, weights -128 and -127 in either order), at -32512
     # (x = -128, weights 127) and mixed signs, and the low lane x0 w1 at 16384

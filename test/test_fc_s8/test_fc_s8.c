@@ -1,7 +1,6 @@
-/* m0nn_fc_s8, m0nn_fc_s8_small, m0nn_fc_s8_b8 (and m0nn_fc_s8_b8p on golden_fc_s8_b8p.h) against golden vectors from the Python integer
- * reference (golden_fc_s8.h, written by `m0nn golden`): every output must be
- * equal, for both kernels (the blocked ones read the offset-binary input),
- * and neither may write past out_size. */
+/* m0nn_fc_s8, m0nn_fc_s8_small, m0nn_fc_s8_b8 (and m0nn_fc_s8_b8p on golden_fc_s8_b8p.h) against golden vectors from
+ * the Python integer reference (golden_fc_s8.h, written by `m0nn golden`): every output must be equal, for both kernels
+ * (the blocked ones read the offset-binary input), and neither may write past out_size. */
 #include "golden_fc_s8.h"
 #include "golden_fc_s8_b8p.h"
 #include "m0nn.h"

@@ -41,8 +41,8 @@ static void m0nn_b8p_dot(const uint32_t *x, int32_t pairs, const uint8_t *w, int
         for (p = 0; p < pairs; ++p) {
             for (r = 0; r < 4; ++r) {
                 const uint8_t *b = w + 4 * r;
-                const uint32_t r32 = x[p] * ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                                             (uint32_t)b[3] << 24);
+                const uint32_t r32 =
+                    x[p] * ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
                 sum[r] += (((r32 >> 16) ^ 0x8000u) - 0x8000u) + ((r32 >> 15) & 1u);
             }
             w += 16;
