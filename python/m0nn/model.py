@@ -37,7 +37,8 @@ class FCLayer:
     bias_float: NDArray[np.float64]
     activation: str = "none"  # "none", "relu" or "clip"
     real_multiplier: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    # "ref" (m0nn_fc_s8), "small" (m0nn_fc_s8_small), "b8", "b8w" (m0nn_fc_s8_b8*) or "b4" (m0nn_fc_s8_b4); m0nn.plan
+    # "ref" (m0nn_fc_s8), "small" (m0nn_fc_s8_small), "b8", "b8w" (m0nn_fc_s8_b8*), "b4" (m0nn_fc_s8_b4)
+    # or "b8p" (m0nn_fc_s8_b8p); m0nn.plan
     kernel: str = "ref"
     multiplier_bits: int = 31  # precision of the requantization multiplier
     # Applied at run time (m0nn_fc_s8_params_t.weight_zero_point): empty when the

@@ -2,7 +2,8 @@
 
 Kernels: "b8" (m0nn_fc_s8_b8: 8-row blocked weights, assembly loops on
 ARMv6-M), "b8w" (m0nn_fc_s8_b8w: the same with each weight in a 16-bit lane,
-twice the flash, no unpacking in the loop) or "ref" (m0nn_fc_s8: the TFLite
+twice the flash, no unpacking in the loop; its layers that pairs_legal accepts run
+"b8p", m0nn_fc_s8_b8p: two inputs of one row per multiply) or "ref" (m0nn_fc_s8: the TFLite
 Micro-style reference loop) or "small" (m0nn_fc_s8_small: the same loop,
 MUL32 only, for the least code); with settings.int4, a layer whose weights all lie
 in [-8, 7] runs "b4" instead of a blocked kernel (m0nn_fc_s8_b4: packed 4-bit

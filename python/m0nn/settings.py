@@ -17,7 +17,8 @@ INT4_MODES = ("auto", "off", "force")
 @dataclass(frozen=True)
 class Settings:
     """kernel: "b8" (m0nn_fc_s8_b8), "b8w" (m0nn_fc_s8_b8w: the wide layout, twice
-    the weight bytes, faster on ARMv6-M), "ref" (m0nn_fc_s8) or "small" (m0nn_fc_s8_small
+    the weight bytes, faster on ARMv6-M; where m0nn.plan.pairs_legal allows, the pairs
+    layout m0nn_fc_s8_b8p, as many bytes and faster still), "ref" (m0nn_fc_s8) or "small" (m0nn_fc_s8_small
     and m0nn_model_run_small: the least code, MUL32 requantization only); requant: "auto", "q31",
     "mul32" or "pow2" (each multiplier rounded to a power of two: shift only);
     min_bits: the narrowest multiplier "auto" accepts for mul32; int4: "auto"
