@@ -5,7 +5,8 @@ For each case, three builds with the same compiler and flags (-O2): the baseline
 requantization), m0nn's blocked kernel (m0nn_fc_s8_b8: ARMv6-M assembly with two
 products per multiply and, where the accumulator bound allows, the single 32-bit
 multiply) and its wide layout (m0nn_fc_s8_b8w: weights in 16-bit lanes, twice the
-flash, no unpacking); where every layer has the single 32-bit multiply, also
+flash, no unpacking; m0nn_fc_s8_b8p, two inputs per multiply, where m0nn.plan.pairs_legal
+allows); where every layer has the single 32-bit multiply, also
 the least-code configuration (kernel=small: m0nn_fc_s8_small and
 m0nn_model_run_small); for a few cases, Q31 forced on the blocked kernel
 (m0nn q31: the split path, no 64-bit multiply, where the bound allows).
@@ -297,7 +298,8 @@ def render_markdown(results: list[Result]) -> str:
         "only (multiply, shifts, rounding, and for Q31 the 64-bit multiply helper; loads excluded).",
         "Baseline: `m0nn_fc_s8` (TFLite Micro-style reference loop, 64-bit Q31 requantization) built",
         "with the same `-O2` flags. `m0nn`: the default blocked kernel (`kernel=b8`, one byte per weight);",
-        "`m0nn wide`: `kernel=b8w` (weights in 16-bit lanes: twice the weight bytes in `.rodata`).",
+        "`m0nn wide`: `kernel=b8w` (weights in 16-bit lanes: twice the weight bytes in `.rodata`; a layer",
+        "with MUL32 and at most 64 inputs runs the pairs layout, `m0nn_fc_s8_b8p`, as many bytes).",
         "`m0nn q31`: `kernel=b8` with `requant=q31` forced: TFLite's requantization on every layer, from",
         "16-bit products where the accumulator bound allows (`m0nn_fc_s8_b8_q31_split`, docs/numerics.md),",
         "beside the baseline's `__aeabi_lmul`; Q31 layers of the other variants take the same path.",
