@@ -402,11 +402,12 @@ def test_two_builds_regenerating_at_once_leave_whole_headers(tmp_path: Path) -> 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs the ARM toolchain")
 @pytest.mark.parametrize(
     ("kernel", "row", "runner"),
-    [("b8w", "{m0nn_fc_s8_b8w, 1,", "m0nn_model_run("), ("small", "{m0nn_fc_s8_small, 0,", "m0nn_model_run_small(")],
+    [("b8w", "{m0nn_fc_s8_b8p, 1,", "m0nn_model_run("), ("small", "{m0nn_fc_s8_small, 0,", "m0nn_model_run_small(")],
 )
 def test_kernel_option_runs_both_models_on_the_m0(tmp_path: Path, kernel: str, row: str, runner: str) -> None:
     """`custom_m0nn_kernel = b8w` (or `small`): the pre-build regenerates both models with
-    the wide layout (the least-code kernel and runner), and their end-to-end tests pass on
+    b8w's layouts, here the pairs layout of m0nn_fc_s8_b8p for digits' layers of at most 64
+    inputs (the least-code kernel and runner), and their end-to-end tests pass on
     the emulated Cortex-M0 (through the model runner: offset-binary hand-over between
     layers, the converted input)."""
     proj = copy_project(tmp_path / "proj")

@@ -1,5 +1,6 @@
-/* m0nn_b8_mul32_blocks (byte layout) and m0nn_b8w_mul32_blocks (wide layout)
- * for ARMv6-M (Cortex-M0/M0+): see m0nn_internal.h. Each in its own section.
+/* m0nn_b8_mul32_blocks (byte layout), m0nn_b8w_mul32_blocks (wide layout) and
+ * m0nn_b8p_mul32_blocks (pairs layout, m0nn_armv6m_pairs.inc) for ARMv6-M
+ * (Cortex-M0/M0+): see m0nn_internal.h. Each in its own section.
  *
  * Per block: the accumulators start at bias + correction (in the S/H pairs of
  * m0nn_armv6m_lanes.inc: S = low row + (high row << 16), H = high row), the
@@ -25,6 +26,10 @@
  * the bias 8 rows at a time (m0nn_fc_b8_mul32 sends a NULL bias block by
  * block). On return the job's weights, bias, multiplier, shift and output are
  * advanced; n_blocks is left.
+ * The pairs layout replaces the S/H loop: once per call it stages the input
+ * into the frame (after F_JOB) and keeps the loop's entry, the biases and the
+ * weights in r8, r9 and r12; a block is one or two passes of 4 rows whose sums
+ * go to the row-sum slots, then the same requantization.
  * Stack: [sp, #0..47] row sums (row r of a block at slot 8 - rows + r), then
  * the frame; the wide loop keeps x + n in r5 (it needs no mask), the byte
  * loop reads it at F_END.
