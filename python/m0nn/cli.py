@@ -26,18 +26,80 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_prebuild(args: argparse.Namespace) -> int:
     from m0nn import prebuild
-    from m0nn.plugin import build
+    from m0nn.plugin import build, options
 
-    options = dict(o.split("=", 1) for o in args.option)
+    given: dict[str, str] = {}
+    for text in args.option:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            print(f"m0nn: error: --option {text!r} is not custom_m0nn_X=VALUE", file=sys.stderr)
+            return 1
+        given[key.strip()] = value
+    project = Path(args.project).resolve()
+    out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     try:
-        selection, settings = build.read_options(lambda key, default: options.get(key, default))
-        budget = build.read_budget(lambda key, default: options.get(key, default))
+        options.check_known(given, "--option")
+        env_options = {**_project_options(project, args.environment, out), **given}
+        selection, settings = build.read_options(lambda key, default: env_options.get(key, default))
+        budget = build.read_budget(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
-    project = Path(args.project).resolve()
-    out = Path(args.out) if args.out else build.generated_dir(project / "lib")
-    return prebuild.run(project, selection, out, settings, options.get(build.INPUT_SCALE, ""), budget)
+    return prebuild.run(project, selection, out, settings, env_options.get(build.INPUT_SCALE, ""), budget)
+
+
+def _project_options(project: Path, environment: str | None, out: Path) -> dict[str, str]:
+    """The custom_m0nn_* options of the project's platformio.ini as a build of `environment`
+    reads them (None: the default environment, see `m0nn prebuild --help`), after the checks
+    the build makes; the budget from the board's manifest when PlatformIO can read it."""
+    from m0nn.plugin import build, options
+
+    ini = project / "platformio.ini"
+    if not ini.is_file():
+        if environment:
+            raise ValueError(f"--environment {environment}: there is no {ini}")
+        return {}
+    try:
+        from platformio.project.config import ProjectConfig
+
+        config: Any = ProjectConfig(str(ini))
+    except ImportError:
+        config = options.IniConfig(ini)
+    except Exception as exc:  # PlatformIO's own refusal of the file
+        raise ValueError(f"{ini}: {' '.join(str(exc).split())}") from None
+    try:
+        label = str(out.relative_to(project))
+    except ValueError:
+        label = str(out)
+    options.check_project(config, label)
+    name = environment or config.get_default_env()
+    if name is not None and name not in config.envs():
+        raise ValueError(f"no [env:{name}] in {ini} (environments: {', '.join(config.envs()) or 'none'})")
+    values = options.env_options(config, name)
+    if isinstance(config, options.IniConfig):
+        options.check_interpolation(values)
+    if name is not None and not all(values.get(option, "").strip() for option, _ in build.BUDGET):
+        board = _board(project, config, name)
+        for option, key in build.BUDGET:
+            if not values.get(option, "").strip() and board is not None and str(board.get(key, "")):
+                values[option] = str(board.get(key, ""))
+    return values
+
+
+def _board(project: Path, config: Any, name: str) -> Any:
+    """[env:`name`]'s board manifest (with its board_* overrides) as the build reads it, or None
+    when PlatformIO or the environment's platform is not installed here."""
+    try:
+        from platformio import fs
+        from platformio.platform.factory import PlatformFactory
+
+        board = config.get(f"env:{name}", "board", None)
+        if not board:
+            return None
+        with fs.cd(str(project)):
+            return PlatformFactory.from_env(name).board_config(board)
+    except Exception:  # noqa: BLE001 -- no PlatformIO, platform or board here: the options or the defaults
+        return None
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
@@ -307,11 +369,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-setup", action="store_true", help="only edit the project; skip `m0nn pio-setup`")
     p.set_defaults(func=_cmd_init)
 
-    p = sub.add_parser("prebuild", help="the pre-build step outside PlatformIO: regenerate stale model headers")
+    p = sub.add_parser(
+        "prebuild",
+        help="the pre-build step outside PlatformIO: regenerate stale model headers",
+        description="The pre-build step outside PlatformIO, with the custom_m0nn_* options of the project's "
+        "platformio.ini as `pio run -e ENV` reads them ([env], [env:ENV], extends; with PlatformIO importable "
+        "through its own ProjectConfig, else without ${...} references), checked as the build checks them.",
+    )
     p.add_argument("project", nargs="?", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("-e", "--environment", metavar="ENV",
+                   help="the environment whose options to read (default: the first of the project's default_envs, "
+                   "else its first [env:NAME], else [env] alone; the header options are the same in all). "
+                   "The RAM/flash budget: custom_m0nn_ram/flash, else the board's manifest if PlatformIO "
+                   "and the platform are installed here, else 16384/262144")  # fmt: skip
     p.add_argument("--out", help="header folder (default: lib/m0nn/generated or lib/m0nn_models)")
     p.add_argument("--option", action="append", default=[], metavar="custom_m0nn_X=VALUE",
-                   help="a platformio.ini option of the environment")  # fmt: skip
+                   help="an option of the environment; overrides platformio.ini")  # fmt: skip
     p.set_defaults(func=_cmd_prebuild)
 
     p = sub.add_parser("pio-setup", help="provide PlatformIO packages locally when its registry is unreachable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -141,10 +142,24 @@ def comment_text(text: str) -> str:
 
 
 def path_text(path: Path | str) -> str:
-    """A file path for a message: its bytes as UTF-8, undecodable bytes escaped
-    (a file name need not be UTF-8 on Linux; printing it must never fail)."""
+    """A file path for a message: its bytes as UTF-8, undecodable bytes escaped (a file
+    name need not be UTF-8 on Linux; printing it must never fail), and so is a non-ASCII
+    character that is not printable or that this Python's stdout cannot encode; `modèle`
+    stays `modèle` on a UTF-8 terminal."""
     raw = os.fsencode(path)
-    return raw.decode("utf-8", "backslashreplace").encode("ascii", "backslashreplace").decode("ascii")
+    text = raw.decode("utf-8", "backslashreplace")
+    if text.isascii():
+        return text
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    return "".join(ch if ch.isascii() or _printable(ch, encoding) else ascii(ch)[1:-1] for ch in text)
+
+
+def _printable(ch: str, encoding: str) -> bool:
+    try:
+        ch.encode(encoding)
+    except (UnicodeError, LookupError):
+        return False
+    return ch.isprintable()
 
 
 def one_line(message: str) -> str:

@@ -22,7 +22,7 @@ from m0nn import __version__, c_version
 from m0nn.budget import Budget, check_budget, header_needs
 from m0nn.errors import ModelError
 from m0nn.files import write_files
-from m0nn.names import c_identifier, check_unique, file_message, one_line, path_text
+from m0nn.names import c_identifier, check_unique, comment_text, file_message, one_line, path_text
 from m0nn.settings import Settings, parse_input_scales
 
 MODEL_SUFFIXES = (".onnx",)
@@ -61,6 +61,9 @@ def _provenance(header: Path) -> dict[str, str]:
     guard = re.search(r"^#if !defined\(M0NN_VERSION\) \|\| M0NN_VERSION != (\d+)$", text, re.M)
     if guard:
         info["guard"] = guard.group(1)
+    m = re.search(r"^ \* model:  (.+)$", head, re.M)
+    if m:
+        info["model"] = m.group(1)
     m = re.search(r" \* sha256: ([0-9a-f]{64})", head)
     if m:
         info["sha256"] = m.group(1)
@@ -86,8 +89,10 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
     info = _provenance(header)
     if not info:
         return "headers missing"
-    if info.get("generator") != GENERATOR:
-        return f"made by {info.get('generator', 'an unknown generator')}, this is {GENERATOR}"
+    if "generator" not in info:
+        return f"{header.name} was not written by m0nn"  # _run refuses to overwrite it
+    if info["generator"] != GENERATOR:
+        return f"made by {info['generator']}, this is {GENERATOR}"
     test_header = out_dir / f"{name}_test.h"
     tinfo = _provenance(test_header)  # read once: {} when there is none
     for whose, guard in (("its", info.get("guard")), (f"{test_header.name}'s", tinfo.get("guard", str(c_version())))):
@@ -97,16 +102,14 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
     if info.get("sha256") != digest:
         return "model changed"
     if info.get("settings") != settings.line():
-        return f"settings changed ({info.get('settings')} -> {settings.line()})"
+        return f"settings changed: {info.get('settings')} -> {settings.line()}"
     for line in filter(None, info.get("external", "").split("\n")):
         location, recorded = line.split("\t")
         weights = model.parent / location
         if not weights.is_file() or _sha256(weights) != recorded:
             return f"external data {location} changed"
     data = model.with_name(model.stem + ".test.npz")
-    if not data.is_file() and tinfo.get("sha256") == digest:
-        return "test data removed"
-    if data.is_file():
+    if data.is_file():  # (test data gone: _run removes <name>_test.h, the model's header stays current)
         if (
             tinfo.get("sha256") != digest
             or tinfo.get("generator") != GENERATOR
@@ -205,6 +208,16 @@ def _run(
         stale = [(m, r) for m in models if (r := stale_reason(m, out_dir, per_model[m], names[_label(m, project_dir)]))]
     except (FileNotFoundError, ModelError) as exc:
         return _fail([*errors, f"m0nn: error: {one_line(str(exc))}"])
+    for m, _ in list(stale):  # a header a person wrote is never overwritten: said before any "regenerating"
+        for path in _header_paths(out_dir, names[_label(m, project_dir)]):
+            if path.is_file() and "generator" not in _provenance(path):
+                errors.append(
+                    f"m0nn: error: {_label(m, project_dir)}: {_label(path, project_dir)} was not written by m0nn; "
+                    "refusing to overwrite it (rename the model, or remove the file)"
+                )
+                stale.remove((m, _))
+                break
+    orphans = _orphans(project_dir, out_dir, models, names, selection)
     changed = {m for m, _ in stale}
     for m in models:  # the current headers against this environment's budget, as the generator checks them
         header = out_dir / f"{names[_label(m, project_dir)]}.h"
@@ -213,6 +226,8 @@ def _run(
     if not stale:
         if errors:  # bad names, budgets: said without the generator (which may need numpy and onnx)
             return _fail(errors)
+        write_files({}, [path for paths, _ in orphans for path in paths])
+        _say_removed(orphans, project_dir)
         ms = (time.perf_counter() - start) * 1000
         print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
         return 0
@@ -253,10 +268,61 @@ def _run(
         if texts:  # the "regenerating" lines above promised headers that are not written
             print(f"m0nn: nothing written: every model's headers wait for the {len(errors)} error(s) below", flush=True)
         return _fail(errors)
-    write_files(texts, remove)
+    write_files(texts, [*remove, *(path for paths, _ in orphans for path in paths)])
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")
+    _say_removed(orphans, project_dir)
     return 0
+
+
+def _header_paths(out_dir: Path, name: str) -> tuple[Path, Path]:
+    return out_dir / f"{name}.h", out_dir / f"{name}_test.h"
+
+
+def _orphans(
+    project_dir: Path, out_dir: Path, models: list[Path], names: dict[str, str], selection: str
+) -> list[tuple[list[Path], str]]:
+    """The headers in `out_dir` that m0nn generated (its provenance names the model) for a
+    model that is not one of `models` any more, grouped by model, and the test-data headers
+    of current models whose .test.npz is gone, each with why. A header without m0nn's
+    provenance (a person's), and m0nn_models_test.h (no model line), are never listed."""
+    owner = {names[_label(m, project_dir)]: m for m in models}
+    groups: dict[str, list[Path]] = {}
+    if not out_dir.is_dir():
+        return []
+    for header in sorted(out_dir.glob("*.h")):
+        info = _provenance(header)
+        line = info.get("model")
+        if "generator" not in info or line is None:
+            continue
+        name = header.stem.removesuffix("_test")
+        model = owner.get(name)
+        if model is not None and line == comment_text(model.name):
+            data = model.with_name(model.stem + ".test.npz")
+            if header.stem.endswith("_test") and header.stem != name and not data.is_file():
+                groups.setdefault(f"{_label(data, project_dir)} is gone", []).append(header)
+            continue
+        gone = _recorded_name(line)
+        why = f"models/{gone} is gone" if not selection.strip() else f"{gone} is not in custom_m0nn_models"
+        groups.setdefault(why, []).append(header)
+    return [(paths, why) for why, paths in groups.items()]
+
+
+def _recorded_name(line: str) -> str:
+    """A model file name as a header's `model:` line records it (names.comment_text), for a message.
+
+    >>> _recorded_name("mod\\\\xc3\\\\xa8le.onnx") == path_text("modèle.onnx")
+    True
+    """
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), line.encode("utf-8"))
+    return path_text(raw.decode("utf-8", "replace"))
+
+
+def _say_removed(orphans: list[tuple[list[Path], str]], project_dir: Path) -> None:
+    """One line per gone model: `m0nn: removed lib/m0nn_models/tilt.h, tilt_test.h (models/tilt.onnx is gone)`."""
+    for paths, why in orphans:
+        shown = [_label(paths[0], project_dir), *(path_text(p.name) for p in paths[1:])]
+        print(f"m0nn: removed {', '.join(shown)} ({why})")
 
 
 def _over_budget(label: str, header: Path, budget: Budget) -> str | None:

@@ -14,6 +14,15 @@ REQUANT_MODES = ("auto", "q31", "mul32", "pow2")
 INT4_MODES = ("auto", "off", "force")
 
 
+class SettingError(ValueError):
+    """A bad setting; `fields` names the Settings fields it is about (the pre-build
+    names the platformio.ini options of those fields)."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 @dataclass(frozen=True)
 class Settings:
     """kernel: "b8" (m0nn_fc_s8_b8), "b8w" (m0nn_fc_s8_b8w: the wide layout, twice
@@ -55,22 +64,23 @@ class Settings:
         return line
 
     def check(self) -> Settings:
+        """Raises SettingError naming the fields at fault."""
         if self.kernel not in KERNELS:
-            raise ValueError(f"unknown kernel {self.kernel!r} ({', '.join(KERNELS)})")
+            raise SettingError(f"unknown kernel {self.kernel!r} ({', '.join(KERNELS)})", "kernel")
         if self.requant not in REQUANT_MODES:
-            raise ValueError(f"unknown requantization {self.requant!r} ({', '.join(REQUANT_MODES)})")
+            raise SettingError(f"unknown requantization {self.requant!r} ({', '.join(REQUANT_MODES)})", "requant")
         if self.int4 not in INT4_MODES:
-            raise ValueError(f"unknown int4 mode {self.int4!r} ({', '.join(INT4_MODES)})")
+            raise SettingError(f"unknown int4 mode {self.int4!r} ({', '.join(INT4_MODES)})", "int4")
         if self.int4 == "force" and self.kernel in ("ref", "small"):
-            raise ValueError(f"int4=force needs a blocked kernel (b8 or b8w), not {self.kernel}")
+            raise SettingError(f"int4=force needs a blocked kernel (b8 or b8w), not {self.kernel}", "int4", "kernel")
         if self.kernel == "small" and self.requant not in ("auto", "mul32"):
-            raise ValueError(f"kernel=small runs MUL32 only, not requant={self.requant}")
+            raise SettingError(f"kernel=small runs MUL32 only, not requant={self.requant}", "kernel", "requant")
         if not 1 <= self.min_bits <= 31:
-            raise ValueError(f"min_bits {self.min_bits} is outside [1, 31]")
+            raise SettingError(f"min_bits {self.min_bits} is outside [1, 31]", "min_bits")
         if self.input_scale is not None and not (math.isfinite(self.input_scale) and self.input_scale > 0):
-            raise ValueError(f"input scale {self.input_scale!r} is not a finite positive number")
+            raise SettingError(f"input scale {self.input_scale!r} is not a finite positive number", "input_scale")
         if not -(2**31) <= self.input_zero <= 2**31 - 1:
-            raise ValueError(f"input zero point {self.input_zero} is not an int32")
+            raise SettingError(f"input zero point {self.input_zero} is not an int32", "input_zero")
         return self
 
 

@@ -19,7 +19,6 @@ and m0nn's standard-library modules: the no-change path stays a few milliseconds
 
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 import sys
@@ -29,13 +28,12 @@ from typing import Any
 
 from m0nn import __version__, prebuild
 from m0nn.budget import Budget
-from m0nn.plugin import resources
-from m0nn.settings import Settings
+from m0nn.plugin import options, resources
+from m0nn.settings import SettingError, Settings
 
 MODELS_LIB = "m0nn_models"
 ALL_TESTS = "m0nn_models_test.h"  # no model gets this name: c_identifier never starts one with m0nn_
 TEST_DIR = "m0nn"  # test/m0nn/: the suites and harness `m0nn init` scaffolds
-OPTION = re.compile(r"^custom_m0nn_\w+$")
 INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (settings.parse_input_scales)
 # The RAM/flash every model must fit (m0nn.budget.Budget): the option, else (in PlatformIO) the board
 # manifest's key.
@@ -56,7 +54,10 @@ def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
         min_bits=min_bits,
         int4=option("custom_m0nn_int4", defaults.int4).strip(),
     )
-    return option("custom_m0nn_models", ""), settings.check()
+    try:
+        return option("custom_m0nn_models", ""), settings.check()
+    except SettingError as exc:
+        raise ValueError(f"{', '.join(f'custom_m0nn_{f}' for f in exc.fields)}: {exc}") from None
 
 
 def read_budget(option: Callable[[str, str], str]) -> Budget:
@@ -65,11 +66,20 @@ def read_budget(option: Callable[[str, str], str]) -> Budget:
     sizes = []
     for (name, _), default in zip(BUDGET, (Budget().ram, Budget().flash), strict=True):
         text = option(name, "").strip()
-        try:
-            sizes.append(int(text) if text else default)
-        except ValueError:
-            raise ValueError(f"{name}: {text!r} is not a byte count") from None
+        if not text:
+            sizes.append(default)
+        elif text.isdigit() and int(text) > 0:
+            sizes.append(int(text))
+        else:
+            raise ValueError(f"{name}: {text!r} is not a byte count (a whole number above 0, e.g. 16384)")
     return Budget(*sizes)
+
+
+def _label(path: Path, project: Path) -> str:
+    try:
+        return str(path.relative_to(project))
+    except ValueError:
+        return str(path)
 
 
 def carries_library(lib_dir: Path) -> bool:
@@ -145,9 +155,12 @@ def write_all_tests(out_dir: Path, models: list[Path]) -> None:
         write_atomic(path, text)
 
 
-def regenerate(project: Path, env_options: dict[str, str], out_dir: Path, python: str | None) -> int:
-    """The pre-build step; returns an exit status."""
+def regenerate(
+    project: Path, env_options: dict[str, str], out_dir: Path, python: str | None, environment: str | None = None
+) -> int:
+    """The pre-build step of `environment` (its custom_m0nn_* options: env_options); returns an exit status."""
     try:
+        options.check_known(env_options, f"[env:{environment}]" if environment else "the options")
         selection, settings = read_options(lambda key, default: env_options.get(key, default))
         budget = read_budget(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
@@ -168,6 +181,7 @@ def regenerate(project: Path, env_options: dict[str, str], out_dir: Path, python
             return 1
         if any(prebuild.stale_reason(m, out_dir, per_model[m]) for m in models):
             args = [python, "-m", "m0nn", "prebuild", str(project), "--out", str(out_dir)]
+            args += ["--environment", environment] if environment else []
             args += [f"--option={k}={v}" for k, v in sorted(env_options.items())]
             status = subprocess.run(args, check=False).returncode
         else:
@@ -192,7 +206,8 @@ def configure(env: Any, python: str | None = None) -> None:
     stale = stale_copies(project, Path(config.get("platformio", "test_dir")), testing)
     if stale:
         sys.stderr.write(
-            f"m0nn: error: {', '.join(stale)} differ from m0nn {__version__}'s; update them with: "
+            f"m0nn: error: {', '.join(stale)} {'differs' if len(stale) == 1 else 'differ'} from m0nn "
+            f"{__version__}'s; update {'it' if len(stale) == 1 else 'them'} with: "
             f"{command(python)} init {shlex.quote(str(project))}\n"
         )
         env.Exit(1)
@@ -202,12 +217,18 @@ def configure(env: Any, python: str | None = None) -> None:
             f"update it with: {command(python)} pio-setup\n"
         )
         env.Exit(1)
-    env_options = {k: str(v) for k, v in config.items(env=env["PIOENV"], as_dict=True).items() if OPTION.match(k)}
+    out_dir = generated_dir(lib_dir)
+    try:  # the options every environment shares, and typos, before anything is written
+        options.check_project(config, _label(out_dir, project))
+    except ValueError as exc:
+        sys.stderr.write(f"m0nn: error: {exc}\n")
+        env.Exit(1)
+    env_options = options.env_options(config, env["PIOENV"])
     # The RAM/flash every model must fit (read_budget): the options, else the board's manifest.
     board = env.BoardConfig() if env.subst("$BOARD") else None
     for option, key in BUDGET:
         if not env_options.get(option, "").strip() and board and str(board.get(key, "")):
             env_options[option] = str(board.get(key, ""))
-    status = regenerate(project, env_options, generated_dir(lib_dir), python)
+    status = regenerate(project, env_options, out_dir, python, env["PIOENV"])
     if status:
         env.Exit(status)
