@@ -191,7 +191,7 @@ def test_test_header_removed_with_its_data(tmp_path: Path, capsys: pytest.Captur
     assert prebuild.run(proj) == 0
     (proj / "models" / "net.test.npz").unlink()
     assert prebuild.run(proj) == 0
-    assert "(test data removed)" in capsys.readouterr().out
+    assert "m0nn: removed lib/m0nn/generated/net_test.h (models/net.test.npz is gone)\n" in capsys.readouterr().out
     assert sorted(_snapshot(proj / "lib" / "m0nn" / "generated")) == ["net.h"]
 
 

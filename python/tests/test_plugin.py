@@ -220,6 +220,65 @@ def test_pio_setup_replaces_an_older_platform(tmp_path: Path, monkeypatch: pytes
     assert (source / "platform.json").is_file()  # the link's target is m0nn's own folder, untouched
 
 
+def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core: Path) -> None:
+    """In a new project (`pio project init`, `m0nn init`), through `pio run`: a deleted model's
+    headers are removed with one line and src/main.c including one fails naming it; an option
+    the headers record set in one environment only, or misspelled, stops the build of every
+    environment with one line; an out-of-date copy of the pre-build script is one file that differs."""
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    proj = user_project(tmp_path / "firmware", core)
+    for name in ("tilt.onnx", "tilt.test.npz"):
+        shutil.copy(MODELS / name, proj / "models" / name)
+    ok(m0nn("init", "--no-setup", cwd=proj, core=core))
+    ok(pio("run", "-e", "native", cwd=proj, core=core))
+    out = proj / "lib" / "m0nn_models"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digits.h", "digits_test.h", "m0nn_models_test.h", "tilt.h", "tilt_test.h"
+    ]  # fmt: skip
+
+    (proj / "models" / "digits.onnx").unlink()
+    gone = pio("run", "-e", "native", cwd=proj, core=core)
+    log = gone.stdout + gone.stderr
+    assert gone.returncode != 0
+    assert "m0nn: removed lib/m0nn_models/digits.h, digits_test.h (models/digits.onnx is gone)" in log, log
+    assert "digits.h: No such file or directory" in log, log  # src/main.c includes it: the compiler names it
+    assert sorted(p.name for p in out.iterdir()) == ["m0nn_models_test.h", "tilt.h", "tilt_test.h"]
+    (proj / "src" / "main.c").write_text(MAIN_C.replace("digits", "tilt").replace("DIGITS", "TILT"))
+    assert "m0nn: 1 model(s) up to date" in ok(pio("run", "-e", "native", cwd=proj, core=core))
+
+    ini = proj / "platformio.ini"
+    text = ini.read_text()
+    for edited, line in (
+        (
+            text.replace("[env:m0_qemu]\n", "[env:m0_qemu]\ncustom_m0nn_kernel = b8w\n", 1),
+            "m0nn: error: custom_m0nn_kernel is 'b8w' in [env:m0_qemu] but not set (default 'b8') in [env:native]; "
+            "every environment shares the model headers (lib/m0nn_models): set it once in [env]",
+        ),
+        (
+            text.replace("[env]\n", "[env]\ncustom_m0nn_kernal = b8w\n", 1),
+            "m0nn: error: unknown option custom_m0nn_kernal in [env] (did you mean custom_m0nn_kernel?); m0nn knows ",
+        ),
+    ):
+        ini.write_text(edited)
+        before = snapshot(out)
+        for env in ("native", "m0_qemu"):
+            result = pio("run", "-e", env, cwd=proj, core=core)
+            errors = [x for x in (result.stdout + result.stderr).splitlines() if x.startswith("m0nn: error")]
+            assert result.returncode != 0 and len(errors) == 1 and errors[0].startswith(line), errors
+        assert snapshot(out) == before
+    ini.write_text(text.replace("[env]\n", "[env]\ncustom_m0nn_kernel = b8w\n", 1))
+    assert "settings changed: kernel=b8 " in ok(pio("run", "-e", "native", cwd=proj, core=core))
+    assert "m0nn: 1 model(s) up to date" in ok(pio("run", "-e", "native", cwd=proj, core=core))
+
+    shim = proj / "extra_scripts" / "m0nn_prebuild.py"
+    shim.write_text(shim.read_text() + "\n")
+    stale = pio("run", "-e", "native", cwd=proj, core=core)
+    assert stale.returncode != 0
+    assert f"m0nn: error: extra_scripts/m0nn_prebuild.py differs from m0nn {__version__}'s; update it with: " in (
+        stale.stdout + stale.stderr
+    )
+
+
 def test_init_keeps_every_user_line(tmp_path: Path) -> None:
     text = (
         "; my firmware\n"

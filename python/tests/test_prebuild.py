@@ -305,7 +305,9 @@ def test_budget_options_are_byte_counts(tmp_path: Path, capsys: pytest.CaptureFi
     proj = _project(tmp_path)
     out = proj / "lib" / "m0nn" / "generated"
     assert build.regenerate(proj, {"custom_m0nn_flash": "64K"}, out, None) == 1
-    assert capsys.readouterr().err == "m0nn: error: custom_m0nn_flash: '64K' is not a byte count\n"
+    assert capsys.readouterr().err == (
+        "m0nn: error: custom_m0nn_flash: '64K' is not a byte count (a whole number above 0, e.g. 16384)\n"
+    )
     assert not out.exists()
     assert build.regenerate(proj, {"custom_m0nn_ram": "16384"}, out, None) == 0
 
@@ -419,3 +421,248 @@ def test_kernel_option_runs_both_models_on_the_m0(tmp_path: Path, kernel: str, r
     assert "8 test cases: 8 succeeded" in out
     header = (proj / "lib" / "m0nn" / "generated" / "digits.h").read_text()
     assert f"settings: kernel={kernel}" in header and row in header and runner in header
+
+
+def _headers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_headers_of_a_gone_model_are_removed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pre-build owns the headers it generated: a deleted model's headers go, one line
+    per model, the model's .test.npz alone takes <name>_test.h; a rename is one removal and
+    one generation; m0nn_models_test.h follows; a person's header stays; with a bad model
+    nothing is removed (all or nothing)."""
+    from m0nn.plugin import build
+
+    proj = _project(tmp_path)
+    shutil.copy(MODELS / "tilt.test.npz", proj / "models" / "tilt.test.npz")
+    out = proj / "lib" / "m0nn_models"
+    out.mkdir(parents=True)
+    (out / "mine.h").write_text("/* a person's header: model:  tilt.onnx */\n")
+    (out / "notes_test.h").write_text("/* mine too */\n")
+    assert build.regenerate(proj, {}, out, None) == 0
+    every = ["digits.h", "digits_test.h", "m0nn_models_test.h", "mine.h", "notes_test.h", "tilt.h", "tilt_test.h"]
+    assert _headers(out) == every
+    capsys.readouterr()
+
+    (proj / "models" / "tilt.test.npz").unlink()
+    assert build.regenerate(proj, {}, out, None) == 0
+    log = capsys.readouterr().out
+    assert log.splitlines()[0] == "m0nn: removed lib/m0nn_models/tilt_test.h (models/tilt.test.npz is gone)", log
+    assert "regenerating" not in log and "2 model(s) up to date" in log
+    assert "tilt_test.h" not in (out / build.ALL_TESTS).read_text()
+
+    (proj / "models" / "tilt.onnx").unlink()
+    (proj / "models" / "bad.onnx").write_bytes(b"\x00corrupt")  # a bad model: nothing is removed
+    before = _snapshot(out)
+    assert build.regenerate(proj, {}, out, None) == 1
+    assert "removed" not in capsys.readouterr().out and _snapshot(out) == before
+    (proj / "models" / "bad.onnx").unlink()
+    assert build.regenerate(proj, {}, out, None) == 0
+    log = capsys.readouterr().out
+    assert log.splitlines()[0] == "m0nn: removed lib/m0nn_models/tilt.h (models/tilt.onnx is gone)", log
+    assert "1 model(s) up to date" in log
+
+    for suffix in (".onnx", ".test.npz"):  # renamed: digits -> hand
+        (proj / "models" / f"digits{suffix}").rename(proj / "models" / f"hand{suffix}")
+    assert build.regenerate(proj, {}, out, None) == 0
+    log = capsys.readouterr().out
+    assert "m0nn: regenerating models/hand.onnx (headers missing)\n" in log
+    assert log.endswith("m0nn: removed lib/m0nn_models/digits.h, digits_test.h (models/digits.onnx is gone)\n"), log
+    assert _headers(out) == ["hand.h", "hand_test.h", "m0nn_models_test.h", "mine.h", "notes_test.h"]
+    aggregate = (out / build.ALL_TESTS).read_text()
+    assert '#include "hand_test.h"' in aggregate and "digits" not in aggregate
+
+    (proj / "models" / "hand.onnx").unlink()
+    assert build.regenerate(proj, {}, out, None) == 0
+    log = capsys.readouterr().out
+    assert log.splitlines() == [
+        "m0nn: removed lib/m0nn_models/hand.h, hand_test.h (models/hand.onnx is gone)",
+        log.splitlines()[-1],
+    ]
+    assert log.splitlines()[-1].startswith("m0nn: 0 model(s) up to date")
+    assert _headers(out) == ["m0nn_models_test.h", "mine.h", "notes_test.h"]
+    assert (out / "mine.h").read_text() == "/* a person's header: model:  tilt.onnx */\n"
+
+
+def test_selection_drops_the_headers_of_models_left_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = _project(tmp_path)
+    assert prebuild.run(proj) == 0
+    capsys.readouterr()
+    assert prebuild.run(proj, "models/tilt.onnx") == 0
+    log = capsys.readouterr().out
+    assert "m0nn: removed lib/m0nn/generated/digits.h, digits_test.h (digits.onnx is not in custom_m0nn_models)" in log
+    assert _headers(proj / "lib" / "m0nn" / "generated") == ["tilt.h"]
+
+
+def test_a_persons_header_is_refused_before_regenerating(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written tilt.h: one error line, no `regenerating … (made by an unknown generator …)`."""
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    out.mkdir(parents=True)
+    (out / "tilt.h").write_text("/* my own tilt.h */\n")
+    assert prebuild.run(proj) == 1
+    captured = capsys.readouterr()
+    assert "tilt" not in captured.out and "unknown generator" not in captured.out + captured.err
+    assert captured.err.splitlines() == [
+        "m0nn: error: models/tilt.onnx: lib/m0nn/generated/tilt.h was not written by m0nn; "
+        "refusing to overwrite it (rename the model, or remove the file)"
+    ]
+    assert _headers(out) == ["tilt.h"]
+
+
+def test_messages_read_well(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`settings changed: a -> b` (one pair of parentheses); a UTF-8 model name as it is."""
+    proj = _project(tmp_path)
+    (proj / "models" / "digits.test.npz").unlink()
+    (proj / "models" / "digits.onnx").rename(proj / "models" / "modèle.onnx")
+    assert prebuild.run(proj) == 0
+    assert "m0nn: regenerating models/modèle.onnx (headers missing)\n" in capsys.readouterr().out
+    assert prebuild.run(proj, settings=Settings(kernel="b8w")) == 0
+    log = capsys.readouterr().out
+    assert (
+        "m0nn: regenerating models/tilt.onnx (settings changed: kernel=b8 requant=auto min_bits=10 -> "
+        "kernel=b8w requant=auto min_bits=10)\n"
+    ) in log
+    (proj / "models" / "modèle.onnx").unlink()
+    assert prebuild.run(proj, settings=Settings(kernel="b8w")) == 0
+    assert "m0nn: removed lib/m0nn/generated/mod_u00e8_le.h (models/modèle.onnx is gone)\n" in capsys.readouterr().out
+
+
+def _ini_project(tmp_path: Path, ini: str) -> Path:
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    shutil.copy(MODELS / "tilt.onnx", proj / "models" / "tilt.onnx")
+    (proj / "platformio.ini").write_text(ini)
+    return proj
+
+
+INI = """[platformio]
+default_envs = board
+
+[env]
+extra_scripts = pre:extra_scripts/m0nn_prebuild.py
+custom_m0nn_kernel = b8w
+custom_m0nn_input_scale = tilt = 0.0625
+
+[common]
+custom_m0nn_ram = 100
+
+[env:board]
+extends = common
+platform = native
+
+[env:other]
+platform = native
+"""
+
+
+@pytest.mark.parametrize("pio_importable", [True, False])
+def test_prebuild_command_reads_platformio_ini(tmp_path: Path, pio_importable: bool) -> None:
+    """`m0nn prebuild PROJECT` uses the options a build uses: [env], the environment's own
+    section and what it extends (default: default_envs' first), --option over them; the same
+    with and without PlatformIO importable."""
+    proj = _ini_project(tmp_path, INI)
+    block = "" if pio_importable else "sys.modules['platformio'] = None\n"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = f"import sys\n{block}from m0nn.cli import main\nsys.exit(main({['prebuild', str(proj), *args]!r}))\n"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    board = run()  # [env:board] extends [common]: a 100-byte RAM budget
+    assert board.returncode == 1 and "the target has 100 (custom_m0nn_ram)" in board.stderr, board.stderr
+    other = run("-e", "other")
+    assert other.returncode == 0, other.stderr
+    header = (proj / "lib" / "m0nn_models" / "tilt.h").read_text()
+    assert "settings: kernel=b8w requant=auto min_bits=10 input_scale=0.0625 input_zero=0\n" in header
+    again = run("--environment", "other")
+    assert again.returncode == 0 and "1 model(s) up to date" in again.stdout, again.stdout + again.stderr
+    override = run("-e", "other", "--option", "custom_m0nn_kernel=b8")
+    assert override.returncode == 0 and "-> kernel=b8 requant" in override.stdout, override.stdout
+    missing = run("-e", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr.splitlines() == [
+        f"m0nn: error: no [env:nope] in {proj / 'platformio.ini'} (environments: board, other)"
+    ]
+
+
+def test_prebuild_command_without_platformio_refuses_references(tmp_path: Path) -> None:
+    proj = _ini_project(tmp_path, INI.replace("kernel = b8w", "kernel = ${common.kernel}"))
+    code = (
+        "import sys\nsys.modules['platformio'] = None\nfrom m0nn.cli import main\n"
+        f"sys.exit(main(['prebuild', {str(proj)!r}, '-e', 'other']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("m0nn: error: custom_m0nn_kernel = '${common.kernel}' refers to another option"), line
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--option", "custom_m0nn_kernel"], "m0nn: error: --option 'custom_m0nn_kernel' is not custom_m0nn_X=VALUE"),
+        (
+            ["--option", "custom_m0nn_kernl=b8w"],
+            "m0nn: error: unknown option custom_m0nn_kernl in --option (did you mean custom_m0nn_kernel?); "
+            "m0nn knows custom_m0nn_models, custom_m0nn_kernel, custom_m0nn_requant, custom_m0nn_min_bits, "
+            "custom_m0nn_int4, custom_m0nn_input_scale, custom_m0nn_ram, custom_m0nn_flash, custom_m0nn_fp_gate",
+        ),
+        (["--option", "custom_m0nn_ram=16k"], "m0nn: error: custom_m0nn_ram: '16k' is not a byte count"),
+        (["--option", "custom_m0nn_flash=-5"], "m0nn: error: custom_m0nn_flash: '-5' is not a byte count"),
+        (["--option", "custom_m0nn_ram=0"], "m0nn: error: custom_m0nn_ram: '0' is not a byte count"),
+        (["--option", "custom_m0nn_min_bits=40"], "m0nn: error: custom_m0nn_min_bits: min_bits 40 is outside [1, 31]"),
+        (["--option", "custom_m0nn_min_bits=x"], "m0nn: error: custom_m0nn_min_bits: invalid literal"),
+        (["--option", "custom_m0nn_kernel=b9"], "m0nn: error: custom_m0nn_kernel: unknown kernel 'b9'"),
+        (["--option", "custom_m0nn_requant=q32"], "m0nn: error: custom_m0nn_requant: unknown requantization 'q32'"),
+        (["--option", "custom_m0nn_int4=on"], "m0nn: error: custom_m0nn_int4: unknown int4 mode 'on'"),
+        (
+            ["--option", "custom_m0nn_int4=force", "--option", "custom_m0nn_kernel=ref"],
+            "m0nn: error: custom_m0nn_int4, custom_m0nn_kernel: int4=force needs a blocked kernel",
+        ),
+        (["--option", "custom_m0nn_input_scale=tilt = -1"], "m0nn: error: custom_m0nn_input_scale: tilt: input scale"),
+    ],
+)
+def test_bad_option_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    from m0nn.cli import main as cli
+
+    proj = _project(tmp_path)
+    assert cli(["prebuild", str(proj), *args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1 and captured.err.startswith(line), captured.err
+    assert not (proj / "lib").exists()
+
+
+@pytest.mark.parametrize(
+    ("ini", "line"),
+    [
+        (
+            "[env:b]\ncustom_m0nn_kernel = b8w\n",
+            "m0nn: error: custom_m0nn_kernel is 'b8w' in [env:b] but not set (default 'b8') in [env:a]; "
+            "every environment shares the model headers (lib/m0nn_models): set it once in [env]",
+        ),
+        (
+            "[env:b]\ncustom_m0nn_models = models/tilt.onnx\n",
+            "m0nn: error: custom_m0nn_models is 'models/tilt.onnx' in [env:b] but not set in [env:a]",
+        ),
+        ("[env:b]\ncustom_m0nn_kernal = b8\n", "m0nn: error: unknown option custom_m0nn_kernal in [env:b] (did you"),
+        ("[env:b]\ncustom_m0nn_ram = 100000\ncustom_m0nn_fp_gate = strict\n", None),  # per environment: fine
+        ("[env:b]\ncustom_m0nn_kernel = b8\n", None),  # the default, said: the same headers
+        ("[env:b]\nextra_scripts =\ncustom_m0nn_kernel = b8w\n", None),  # b does not run m0nn
+    ],
+)
+@pytest.mark.parametrize("pio_importable", [True, False])
+def test_options_shared_by_the_headers_agree(tmp_path: Path, ini: str, line: str | None, pio_importable: bool) -> None:
+    text = "[env]\nextra_scripts = pre:extra_scripts/m0nn_prebuild.py\nplatform = native\n\n[env:a]\n\n" + ini
+    proj = _ini_project(tmp_path, text)
+    block = "" if pio_importable else "sys.modules['platformio'] = None\n"
+    code = f"import sys\n{block}from m0nn.cli import main\nsys.exit(main(['prebuild', {str(proj)!r}, '-e', 'a']))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if line is None:
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(line), result.stderr
+    assert not (proj / "lib").exists()

@@ -24,10 +24,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from m0nn.settings import Settings
+
 PREFIX = "custom_m0nn_"
 SHARED = ("models", "kernel", "requant", "min_bits", "int4", "input_scale")  # what the headers record
 PER_ENV = ("ram", "flash", "fp_gate")
 KNOWN = tuple(PREFIX + name for name in SHARED + PER_ENV)
+DEFAULTS = {name: str(getattr(Settings(), name)) for name in ("kernel", "requant", "min_bits", "int4")}
 SHIM = "m0nn_prebuild.py"  # resources.SHIM: an environment runs m0nn when its extra_scripts name it
 
 
@@ -79,7 +82,7 @@ def env_options(config: Any, env: str | None) -> dict[str, str]:
 def check_project(config: Any, headers: str) -> None:
     """ValueError (one line) for an unknown option in any environment that runs m0nn, or a
     SHARED option with different values in two of them (`headers`: the shared folder)."""
-    seen: dict[str, tuple[str, str]] = {}  # option -> (value, environment) first seen
+    seen: dict[str, tuple[str, str]] = {}  # option -> (value, how the first environment gives it)
     for env in config.envs():
         if not runs_m0nn(config, env):
             continue
@@ -90,13 +93,14 @@ def check_project(config: Any, headers: str) -> None:
         values = env_options(config, env)
         for name in SHARED:
             option = PREFIX + name
-            value = _normal(values.get(option, ""))
+            given = _normal(values.get(option, ""))
+            value = given or DEFAULTS.get(name, "")  # `kernel = b8` and no kernel give the same headers
+            shown = repr(given) if given else ("not set" + (f" (default {value!r})" if value else ""))
             if option not in seen:
-                seen[option] = (value, env)
+                seen[option] = (value, f"{shown} in [env:{env}]")
             elif seen[option][0] != value:
-                first_value, first_env = seen[option]
                 raise ValueError(
-                    f"{option} is {_shown(value)} in [env:{env}] but {_shown(first_value)} in [env:{first_env}]; "
+                    f"{option} is {shown} in [env:{env}] but {seen[option][1]}; "
                     f"every environment shares the model headers ({headers}): set it once in [env]"
                 )
 
@@ -109,10 +113,6 @@ def _normal(value: str) -> str:
     """
     parts = (re.sub(r"\s*=\s*", "=", " ".join(p.split())) for p in re.split(r"[,\n]", value))
     return ", ".join(p for p in parts if p)
-
-
-def _shown(value: str) -> str:
-    return repr(value) if value else "not set"
 
 
 def _text(value: Any) -> str:
