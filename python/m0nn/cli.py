@@ -97,7 +97,11 @@ def _board(project: Path, config: Any, name: str) -> Any:
         if not board:
             return None
         with fs.cd(str(project)):
-            return PlatformFactory.from_env(name).board_config(board)
+            manifest = PlatformFactory.from_env(name).board_config(board)
+        for option, value in config.items(env=name, as_dict=True).items():
+            if option.startswith("board_"):  # as PlatformIO's builder overrides the manifest
+                manifest.update(option[len("board_") :], str(value))
+        return manifest
     except Exception:  # noqa: BLE001 -- no PlatformIO, platform or board here: the options or the defaults
         return None
 

@@ -269,6 +269,13 @@ def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core
     ini.write_text(text.replace("[env]\n", "[env]\ncustom_m0nn_kernel = b8w\n", 1))
     assert "settings changed: kernel=b8 " in ok(pio("run", "-e", "native", cwd=proj, core=core))
     assert "m0nn: 1 model(s) up to date" in ok(pio("run", "-e", "native", cwd=proj, core=core))
+    # `m0nn prebuild` reads the same options (no flip back to the defaults), and -e ENV the board's manifest
+    assert "m0nn: 1 model(s) up to date" in ok(m0nn("prebuild", cwd=proj, core=core))
+    board = "[env:m0_qemu]\nboard_upload.maximum_ram_size = 300\n"
+    ini.write_text(ini.read_text().replace("[env:m0_qemu]\n", board, 1))
+    small = m0nn("prebuild", "-e", "m0_qemu", cwd=proj, core=core)
+    assert small.returncode == 1 and "the target has 300 (custom_m0nn_ram)" in small.stderr, small.stderr
+    assert "m0nn: 1 model(s) up to date" in ok(m0nn("prebuild", "-e", "native", cwd=proj, core=core))
 
     shim = proj / "extra_scripts" / "m0nn_prebuild.py"
     shim.write_text(shim.read_text() + "\n")
