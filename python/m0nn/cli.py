@@ -39,7 +39,7 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     try:
         options.check_known(given, "--option")
-        env_options = {**_project_options(project, args.environment, out), **given}
+        env_options = {**_project_options(project, args.environment, out, given), **given}
         selection, settings = build.read_options(lambda key, default: env_options.get(key, default))
         budget = build.read_budget(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
@@ -48,10 +48,10 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     return prebuild.run(project, selection, out, settings, env_options.get(build.INPUT_SCALE, ""), budget)
 
 
-def _project_options(project: Path, environment: str | None, out: Path) -> dict[str, str]:
+def _project_options(project: Path, environment: str | None, out: Path, given: dict[str, str]) -> dict[str, str]:
     """The custom_m0nn_* options of the project's platformio.ini as a build of `environment`
     reads them (None: the default environment, see `m0nn prebuild --help`), after the checks
-    the build makes; the budget from the board's manifest when PlatformIO can read it."""
+    the build makes; the budget not `given` from the board's manifest when PlatformIO can read it."""
     from m0nn.plugin import build, options
 
     ini = project / "platformio.ini"
@@ -78,7 +78,7 @@ def _project_options(project: Path, environment: str | None, out: Path) -> dict[
     values = options.env_options(config, name)
     if isinstance(config, options.IniConfig):
         options.check_interpolation(values)
-    if name is not None and not all(values.get(option, "").strip() for option, _ in build.BUDGET):
+    if name is not None and not all({**values, **given}.get(option, "").strip() for option, _ in build.BUDGET):
         board = _board(project, config, name)
         for option, key in build.BUDGET:
             if not values.get(option, "").strip() and board is not None and str(board.get(key, "")):

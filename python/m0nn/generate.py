@@ -136,22 +136,26 @@ def is_graph_model(model_path: Path) -> bool:
 
 
 def render(
-    model_path: Path, out_dir: Path, settings: Settings, budget: Budget | None = None
+    model_path: Path, out_dir: Path, settings: Settings, budget: Budget | None = None, replace: Sequence[Path] = ()
 ) -> tuple[dict[Path, str], list[Path]]:
     """Every header of one model as text (nothing written), and the files to
     remove (a test-data header of this model whose test data is gone). A refusal
     is a ModelError whose message starts with the model's path (names.file_message).
-    budget: the target's RAM and flash (default: Budget(), the emulated micro:bit)."""
+    budget: the target's RAM and flash (default: Budget(), the emulated micro:bit);
+    replace: headers of another model the caller knows to be gone (the pre-build step's
+    orphans: a model renamed to a name of the same C name), overwritten without refusal."""
     try:
-        return _render(model_path, out_dir, settings, budget or Budget())
+        return _render(model_path, out_dir, settings, budget or Budget(), replace)
     except ModelError as exc:
         raise ModelError(file_message(str(exc), path_text(model_path))) from None
 
 
-def _render(model_path: Path, out_dir: Path, settings: Settings, budget: Budget) -> tuple[dict[Path, str], list[Path]]:
+def _render(
+    model_path: Path, out_dir: Path, settings: Settings, budget: Budget, replace: Sequence[Path] = ()
+) -> tuple[dict[Path, str], list[Path]]:
     where = path_text(model_path)
     header, test_header = header_paths(model_path, out_dir)
-    check_ownership(model_path, [header, test_header])
+    check_ownership(model_path, [p for p in (header, test_header) if p not in replace])
     if is_graph_model(model_path):
         texts = render_graph(model_path, header, test_header, settings, budget)
         stale = (

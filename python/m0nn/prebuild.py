@@ -98,6 +98,8 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
     for whose, guard in (("its", info.get("guard")), (f"{test_header.name}'s", tinfo.get("guard", str(c_version())))):
         if guard != str(c_version()):  # edited, or from a build of another version: its #error would stop the build
             return f"{whose} version guard is not {GENERATOR}'s (M0NN_VERSION {c_version()})"
+    if "model" in info and info["model"] != comment_text(model.name):  # renamed (Digits.onnx from digits.onnx)
+        return f"its headers were generated from {_recorded_name(info['model'])}"
     digest = _sha256(model)
     if info.get("sha256") != digest:
         return "model changed"
@@ -251,7 +253,7 @@ def _run(
         label = _label(model, project_dir)
         kept = _kept(out_dir / f"{names[label]}.h")
         try:
-            t, gone = render(model, out_dir, per_model[model], budget)
+            t, gone = render(model, out_dir, per_model[model], budget, [p for paths, _ in orphans for p in paths])
         except M0nnError as exc:
             errors.append(f"m0nn: error: {file_message(str(exc), label, base)}; {kept}")
             continue
@@ -268,6 +270,7 @@ def _run(
         if texts:  # the "regenerating" lines above promised headers that are not written
             print(f"m0nn: nothing written: every model's headers wait for the {len(errors)} error(s) below", flush=True)
         return _fail(errors)
+    orphans = [(left, why) for paths, why in orphans if (left := [p for p in paths if p not in texts])]  # replaced
     write_files(texts, [*remove, *(path for paths, _ in orphans for path in paths)])
     for path in texts:
         print(f"m0nn:   wrote {_label(path, project_dir)}")

@@ -666,3 +666,22 @@ def test_options_shared_by_the_headers_agree(tmp_path: Path, ini: str, line: str
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith(line), result.stderr
     assert not (proj / "lib").exists()
+
+
+def test_rename_to_the_same_c_name_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """digits.onnx renamed Digits.onnx (C name digits either way): the headers are the new
+    model's, written over the gone model's, nothing else removed; next run up to date."""
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj) == 0
+    for suffix in (".onnx", ".test.npz"):
+        (proj / "models" / f"digits{suffix}").rename(proj / "models" / f"Digits{suffix}")
+    capsys.readouterr()
+    assert prebuild.run(proj) == 0
+    log = capsys.readouterr().out
+    assert "m0nn: regenerating models/Digits.onnx (its headers were generated from digits.onnx)\n" in log, log
+    assert "removed" not in log
+    assert _headers(out) == ["digits.h", "digits_test.h", "tilt.h"]
+    assert all(" * model:  Digits.onnx\n" in (out / n).read_text() for n in ("digits.h", "digits_test.h"))
+    assert prebuild.run(proj) == 0
+    assert "2 model(s) up to date" in capsys.readouterr().out
