@@ -298,11 +298,11 @@ def _orphans(
         line = info.get("model")
         if "generator" not in info or line is None:
             continue
-        name = header.stem.removesuffix("_test")
-        model = owner.get(name)
+        test = header.stem.endswith("_test")  # no model's C name ends so (names.c_identifier)
+        model = owner.get(header.stem[: -len("_test")] if test else header.stem)
         if model is not None and line == comment_text(model.name):
             data = model.with_name(model.stem + ".test.npz")
-            if header.stem.endswith("_test") and header.stem != name and not data.is_file():
+            if test and not data.is_file():
                 groups.setdefault(f"{_label(data, project_dir)} is gone", []).append(header)
             continue
         gone = _recorded_name(line)
