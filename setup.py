@@ -17,6 +17,7 @@ COPIES = [
     ("test/model_test_body.h", "test/model_test_body.h", ()),
     ("test/graph_model_test_body.h", "test/graph_model_test_body.h", ()),
     ("test/test_custom_runner.py", "test/test_custom_runner.py", ()),
+    ("test/fuzz", "test/fuzz", ()),
     ("extra_scripts/m0nn_prebuild.py", "extra_scripts/m0nn_prebuild.py", ()),
 ]
 

@@ -36,6 +36,7 @@ from m0nn.codegen import render_model_header
 from m0nn.errors import M0nnError
 from m0nn.model import FCLayer, QModel
 from m0nn.plan import configure
+from m0nn.plugin import resources
 from m0nn.reference import run_int
 from m0nn.settings import Settings
 
@@ -154,7 +155,7 @@ def _requant_pcs(elf: Path) -> set[int]:
     """Addresses of requantization code: the inlined helpers of REQUANT_HEADERS
     (by debug line info, loads excluded), the 64-bit multiply helper they call, and the
     assembly requantization loop between its two local symbols."""
-    src = Path(__file__).resolve().parents[2] / "lib" / "m0nn" / "src"
+    src = resources.c_library() / "src"
     ranges: dict[str, list[tuple[int, int]]] = {}
     for header in REQUANT_HEADERS:
         text = (src / header).read_text().splitlines()
@@ -197,8 +198,11 @@ def measure(label: str, variant: str, model: QModel, settings: Settings, work: P
     return measure_configured(label, variant, model, settings.line(), work)
 
 
-def measure_configured(label: str, variant: str, model: QModel, settings_line: str, work: Path) -> Result:
-    """Build, run and count one inference of an already configured model."""
+def measure_configured(
+    label: str, variant: str, model: QModel, settings_line: str, work: Path, boards: bool = True
+) -> Result:
+    """Build, run and count one inference of an already configured model; `boards=False` leaves
+    out the per-board memory timing (its flash reads need unicorn: `m0nn report` counts cycles only)."""
     rng = np.random.default_rng(SEED)
     x = rng.integers(-128, 128, (1, model.input_size)).astype(np.int8)
     expected = run_int(model, x)[-1][0]
@@ -215,7 +219,7 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
             "expected",
         )
     )
-    lib = Path(__file__).resolve().parents[2] / "lib" / "m0nn"
+    lib = resources.c_library()
     elf = cycles.compile_image(
         cycles.library_sources(lib) + [work / "bench_main.c"],
         [lib / "include", lib / "src", work],
@@ -226,10 +230,10 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
     counts = {f"{core}/{mul}": cycles.count_region(elf, pcs, core, mul).cycles for core, mul in CORES}
     base = cycles.count_region(elf, pcs, "M0", 1)
     requant = cycles.count_region(elf, pcs, "M0", 1, only=_requant_pcs(elf))
-    flash = flash_reads(elf, pcs)
-    boards = {
+    flash = flash_reads(elf, pcs) if boards else {}
+    per_board = {
         b.key: board_cycles(b, counts[f"{b.core}/1"], base.nonsequential, flash["literal"] + flash["data"])
-        for b in BOARDS
+        for b in (BOARDS if boards else [])
     }
     sizes = cycles.section_sizes_detail(elf)
     macs = sum(layer.in_size * layer.out_size for layer in model.layers)
@@ -238,7 +242,7 @@ def measure_configured(label: str, variant: str, model: QModel, settings_line: s
         case=label, variant=variant, macs=macs, outputs=outputs, cycles=counts,
         requant_cycles_per_output=round(requant.cycles / outputs, 2), text=sizes["text"], rodata=sizes["rodata"],
         bss=sizes["bss"], m0nn_code=cycles.m0nn_code_size(elf), cycles_by_class=dict(base.by_class),
-        taken_branches=base.nonsequential, flash_reads=flash, boards=boards,
+        taken_branches=base.nonsequential, flash_reads=flash, boards=per_board,
     )  # fmt: skip
 
 

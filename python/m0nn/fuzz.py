@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
 from m0nn.layout import block4, block8, block8_bias, fits_int4
+from m0nn.plugin import resources
 from m0nn.quant import (
     INT32_MAX,
     INT32_MIN,
@@ -63,10 +64,10 @@ from m0nn.quant import (
 )
 from m0nn.reference import fc_s8_raw
 
-ROOT = Path(__file__).resolve().parents[2]
-DRIVER = ROOT / "test" / "fuzz" / "fuzz_driver.c"
-M0_DRIVER = ROOT / "test" / "fuzz" / "fuzz_m0.c"
-LIB = ROOT / "lib" / "m0nn"
+# The C library and the drivers as m0nn is installed (the wheel's copies, or the repository's).
+LIB = resources.c_library()
+DRIVER = resources.fuzz_drivers() / "fuzz_driver.c"
+M0_DRIVER = resources.fuzz_drivers() / "fuzz_m0.c"
 MODES = {"q31": 0, "mul32": 1, "shift": 2}
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 TARGETS = {

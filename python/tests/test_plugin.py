@@ -470,6 +470,8 @@ def test_wheel_carries_the_plugin(tmp_path: Path) -> None:
         "m0nn/pio/test/model_test_body.h",
         "m0nn/pio/test/graph_model_test_body.h",
         "m0nn/pio/test/test_custom_runner.py",
+        "m0nn/pio/test/fuzz/fuzz_driver.c",
+        "m0nn/pio/test/fuzz/fuzz_m0.c",
         "m0nn/pio/extra_scripts/m0nn_prebuild.py",
         "m0nn/pio/platforms/m0qemu/builder/fpgate.py",
         f"m0nn-{__version__}.dist-info/licenses/LICENSE",

@@ -26,11 +26,11 @@ from m0nn.graph.configure import configure_graph
 from m0nn.graph.emit import _op_block, render_graph_header
 from m0nn.graph.ir import ConvOp, GModel, Tensor
 from m0nn.graph.reference import conv, run_all
+from m0nn.plugin import resources
 from m0nn.quant import Requant, quantize_multiplier
 from m0nn.settings import Settings
 
 SEED = 11
-LIB = Path(__file__).resolve().parents[3] / "lib" / "m0nn"
 
 MAIN = """#include <stddef.h>
 #include "m0nn.h"
@@ -135,8 +135,9 @@ def conv_case(
 
 def _run(label: str, variant: str, main: str, macs: int, work: Path) -> ConvResult:
     (work / "bench_main.c").write_text(main)
+    lib = resources.c_library()
     elf = cycles.compile_image(
-        cycles.library_sources(LIB) + [work / "bench_main.c"], [LIB / "include", LIB / "src", work], work / "b.elf"
+        cycles.library_sources(lib) + [work / "bench_main.c"], [lib / "include", lib / "src", work], work / "b.elf"
     )
     count = cycles.count_region(elf, cycles.trace_pcs(elf, work), "M0", 1)
     return ConvResult(label, variant, macs, count.cycles, dict(count.by_class))

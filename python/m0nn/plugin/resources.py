@@ -42,9 +42,20 @@ def lib_storage() -> Path:
     return _base("lib", "lib")
 
 
+def c_library() -> Path:
+    """The C library itself (include/, src/, library.json): what `m0nn bench`, `report`,
+    `bench-conv` and `fuzz` compile."""
+    return lib_storage() / "m0nn"
+
+
 def harness_dir() -> Path:
     """The folder of the test harness files (HARNESS)."""
     return _base("test", "test")
+
+
+def fuzz_drivers() -> Path:
+    """The folder of `m0nn fuzz`'s C drivers (fuzz_driver.c on the host, fuzz_m0.c on the M0)."""
+    return harness_dir() / "fuzz"
 
 
 def shim() -> Path:
