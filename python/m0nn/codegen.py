@@ -44,16 +44,15 @@ def c_array_rows(values: Iterable[int], row_len: int, indent: str = "    ") -> s
 
 
 def version_guard(header: str) -> list[str]:
-    """Stops a build that pairs this header with another version of lib/m0nn.
+    """Stops a build that pairs this header with another version of m0nn's C library (its m0nn.h).
 
     >>> print(version_guard("net.h")[2])
-    #error "net.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+    #error "net.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
     """
     return [
         '#include "m0nn.h"',
         f"#if !defined(M0NN_VERSION) || M0NN_VERSION != {c_version()}",
-        f"#error \"{header} is m0nn {__version__}'s, lib/m0nn is another version: "
-        'regenerate it: pio run (or m0nn gen)"',
+        f'#error "{header} is m0nn {__version__}\'s, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"',
         "#endif",
     ]
 

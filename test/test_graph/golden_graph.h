@@ -14,7 +14,7 @@
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_conv1d.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_conv1d.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 96 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
@@ -539,7 +539,7 @@ static const int8_t g_conv1d_test_trace[G_CONV1D_TRACE_N][G_CONV1D_TRACE_SIZE] =
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_conv1d_edges.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_conv1d_edges.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 76 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
@@ -793,7 +793,7 @@ static const int8_t g_conv1d_edges_test_trace[G_CONV1D_EDGES_TRACE_N][G_CONV1D_E
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_conv2d.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_conv2d.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 144 int8 values in the ONNX input's order, real = 0.029788343235850334 * (q - (-5)).
@@ -1236,7 +1236,7 @@ static const int8_t g_conv2d_test_trace[G_CONV2D_TRACE_N][G_CONV2D_TRACE_SIZE] =
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_depthwise.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_depthwise.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 168 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
@@ -1738,7 +1738,7 @@ static const int8_t g_depthwise_test_trace[G_DEPTHWISE_TRACE_N][G_DEPTHWISE_TRAC
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_depthwise_bands.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_depthwise_bands.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 495 int8 values in the ONNX input's order, real = 0.03308532387018204 * (q - (-6)).
@@ -2836,7 +2836,7 @@ static const int8_t g_depthwise_bands_test_trace[G_DEPTHWISE_BANDS_TRACE_N][G_DE
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_pools.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_pools.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 300 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
@@ -3598,7 +3598,7 @@ static const int8_t g_pools_test_trace[G_POOLS_TRACE_N][G_POOLS_TRACE_SIZE] = {
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_residual.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_residual.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
@@ -4042,7 +4042,7 @@ static const int8_t g_residual_test_trace[G_RESIDUAL_TRACE_N][G_RESIDUAL_TRACE_S
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_concat.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_concat.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 108 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
@@ -4583,7 +4583,7 @@ static const int8_t g_concat_test_trace[G_CONCAT_TRACE_N][G_CONCAT_TRACE_SIZE] =
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_softmax.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_softmax.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 12 int8 values in the ONNX input's order, real = 0.026073910295963287 * (q - (8)).
@@ -4773,7 +4773,7 @@ static const int8_t g_softmax_test_trace[G_SOFTMAX_TRACE_N][G_SOFTMAX_TRACE_SIZE
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_cnn.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_cnn.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
@@ -5307,7 +5307,7 @@ static const int8_t g_cnn_test_trace[G_CNN_TRACE_N][G_CNN_TRACE_SIZE] = {
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_sigmoid.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_sigmoid.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -5426,7 +5426,7 @@ static const int8_t g_sigmoid_test_trace[G_SIGMOID_TRACE_N][G_SIGMOID_TRACE_SIZE
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_tanh.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_tanh.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -5545,7 +5545,7 @@ static const int8_t g_tanh_test_trace[G_TANH_TRACE_N][G_TANH_TRACE_SIZE] = {
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_leakyrelu.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_leakyrelu.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -5664,7 +5664,7 @@ static const int8_t g_leakyrelu_test_trace[G_LEAKYRELU_TRACE_N][G_LEAKYRELU_TRAC
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_hardsigmoid.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_hardsigmoid.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -5783,7 +5783,7 @@ static const int8_t g_hardsigmoid_test_trace[G_HARDSIGMOID_TRACE_N][G_HARDSIGMOI
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_hardswish.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_hardswish.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -5902,7 +5902,7 @@ static const int8_t g_hardswish_test_trace[G_HARDSWISH_TRACE_N][G_HARDSWISH_TRAC
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_elu.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_elu.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -6021,7 +6021,7 @@ static const int8_t g_elu_test_trace[G_ELU_TRACE_N][G_ELU_TRACE_SIZE] = {
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_softmax1.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_softmax1.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 16 int8 values in the ONNX input's order, real = 0.03500000014901161 * (q - (5)).
@@ -6140,7 +6140,7 @@ static const int8_t g_softmax1_test_trace[G_SOFTMAX1_TRACE_N][G_SOFTMAX1_TRACE_S
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_cnn_q31.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_cnn_q31.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
@@ -6674,7 +6674,7 @@ static const int8_t g_cnn_q31_test_trace[G_CNN_Q31_TRACE_N][G_CNN_Q31_TRACE_SIZE
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_conv2d_q31.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_conv2d_q31.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 144 int8 values in the ONNX input's order, real = 0.029788343235850334 * (q - (-5)).
@@ -7117,7 +7117,7 @@ static const int8_t g_conv2d_q31_test_trace[G_CONV2D_Q31_TRACE_N][G_CONV2D_Q31_T
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_depthwise_q31.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_depthwise_q31.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 168 int8 values in the ONNX input's order, real = 0.030476145446300507 * (q - (-2)).
@@ -7619,7 +7619,7 @@ static const int8_t g_depthwise_q31_test_trace[G_DEPTHWISE_Q31_TRACE_N][G_DEPTHW
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_conv1d_pow2.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_conv1d_pow2.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 96 int8 values in the ONNX input's order, real = 0.029335619881749153 * (q - (-7)).
@@ -8141,7 +8141,7 @@ static const int8_t g_conv1d_pow2_test_trace[G_CONV1D_POW2_TRACE_N][G_CONV1D_POW
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_residual_pow2.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_residual_pow2.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 64 int8 values in the ONNX input's order, real = 0.028629176318645477 * (q - (-4)).
@@ -8573,7 +8573,7 @@ static const int8_t g_residual_pow2_test_trace[G_RESIDUAL_POW2_TRACE_N][G_RESIDU
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_odd.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_odd.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 210 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).
@@ -9202,7 +9202,7 @@ static const int8_t g_lanes_odd_test_trace[G_LANES_ODD_TRACE_N][G_LANES_ODD_TRAC
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_odd_q31.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_odd_q31.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 210 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).
@@ -9831,7 +9831,7 @@ static const int8_t g_lanes_odd_q31_test_trace[G_LANES_ODD_Q31_TRACE_N][G_LANES_
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_narrow.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_narrow.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 38 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).
@@ -9977,7 +9977,7 @@ static const int8_t g_lanes_narrow_test_trace[G_LANES_NARROW_TRACE_N][G_LANES_NA
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_dilated_q31.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_dilated_q31.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 135 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).
@@ -10314,7 +10314,7 @@ static const int8_t g_lanes_dilated_q31_test_trace[G_LANES_DILATED_Q31_TRACE_N][
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_tiles.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_tiles.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 840 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).
@@ -12034,7 +12034,7 @@ static const int8_t g_lanes_tiles_test_trace[G_LANES_TILES_TRACE_N][G_LANES_TILE
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_extreme.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_extreme.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 72 int8 values in the ONNX input's order, real = 1.0 * (q - (-128)).
@@ -12490,7 +12490,7 @@ static const int8_t g_lanes_extreme_test_trace[G_LANES_EXTREME_TRACE_N][G_LANES_
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_extreme_zp.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_extreme_zp.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 240 int8 values in the ONNX input's order, real = 1.0 * (q - (127)).
@@ -12968,7 +12968,7 @@ static const int8_t g_lanes_extreme_zp_test_trace[G_LANES_EXTREME_ZP_TRACE_N][G_
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "g_lanes_pointwise_pow2.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "g_lanes_pointwise_pow2.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 240 int8 values in the ONNX input's order, real = 1.0 * (q - (3)).

@@ -14,7 +14,7 @@
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "activity.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "activity.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 96 int8 values in the ONNX input's order, real = 0.019473057240247726 * (q - (-1)).

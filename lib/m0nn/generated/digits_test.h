@@ -16,7 +16,7 @@
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "digits_test.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "digits_test.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 #define DIGITS_N_TESTS 360

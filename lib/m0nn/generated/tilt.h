@@ -15,7 +15,7 @@
 
 #include "m0nn.h"
 #if !defined(M0NN_VERSION) || M0NN_VERSION != 202
-#error "tilt.h is m0nn 0.2.2's, lib/m0nn is another version: regenerate it: pio run (or m0nn gen)"
+#error "tilt.h is m0nn 0.2.2's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
 #endif
 
 /* Input: 3 int8 values, real = 0.00759946508333087 * (q - (-10)).
