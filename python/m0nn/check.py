@@ -62,11 +62,10 @@ def load_data(data: Path, labels: Path | None) -> tuple[NDArray[np.float64], NDA
 
 
 def run_fp32(path: Path, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The fp32 model through onnxruntime."""
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:
-        raise M0nnError("the fp32 comparison needs onnxruntime: pip install 'm0nn[check]'") from exc
+    """The fp32 model through onnxruntime (optional: pip install 'm0nn[check]'; m0nn.cli says so
+    when it is missing)."""
+    import onnxruntime as ort
+
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
     return np.asarray(sess.run(None, {name: x.astype(np.float32)})[0], dtype=np.float64)

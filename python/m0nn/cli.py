@@ -5,6 +5,7 @@ Every subcommand reports bad input as one line on stderr and exits 1."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,13 @@ def _cmd_gen(args: argparse.Namespace) -> int:
 
 def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     """The imported model, the data (x, y) and the fp32 model's outputs (or None),
-    from the arguments `check` and `report` share."""
+    from the arguments `check` and `report` share. The fp32 model found beside the model
+    (fp32/<name>) is left out, with a note, when onnxruntime is missing; --fp32 needs it."""
+    from importlib.util import find_spec
+
     from m0nn.check import load_data, run_fp32
-    from m0nn.errors import M0nnError
+    from m0nn.errors import M0nnError, install_line
+    from m0nn.names import path_text
     from m0nn.onnx_import import import_model
 
     model_path = Path(args.model)
@@ -142,7 +147,13 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
     if args.fp32 and not fp32_path.is_file():
         raise M0nnError(f"{fp32_path}: no such file")
-    return model, x, y, run_fp32(fp32_path, x) if fp32_path.is_file() else None
+    if not fp32_path.is_file():
+        return model, x, y, None
+    if not args.fp32 and find_spec("onnxruntime") is None:
+        print(f"m0nn {args.command}: note: no fp32 column, {path_text(fp32_path)} is not run: "
+              f"{install_line('onnxruntime')}", file=sys.stderr)  # fmt: skip
+        return model, x, y, None
+    return model, x, y, run_fp32(fp32_path, x)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -196,14 +207,31 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     return measure.run(Path(args.project), args.names, Path(args.output) if args.output else None)
 
 
+def _golden_paths(args: argparse.Namespace, names: tuple[str, ...]) -> list[Path]:
+    """Where `m0nn golden` / `golden-graph` write: test/<suite>/<file> under -o DIR, by default
+    the m0nn repository's test/ (refused where its suites are not: a user's project)."""
+    from m0nn.errors import M0nnError
+
+    paths = [Path(args.output or "test") / name for name in names]
+    missing = [p.parent for p in paths if not p.parent.is_dir()]
+    if args.output is None and missing:
+        raise M0nnError(
+            f"writes the golden vectors of m0nn's own C tests into the m0nn repository's test/ ({', '.join(names)}); "
+            f"{Path.cwd()} has no {missing[0]}/: run it in the m0nn repository, or give -o DIR"
+        )
+    return paths
+
+
 def _cmd_golden_graph(args: argparse.Namespace) -> int:
     from m0nn.codegen import write_atomic
     from m0nn.graph import golden, golden_dw
 
-    dw = Path(args.output).parent / "golden_depthwise.h"
-    write_atomic(Path(args.output), golden.render())
-    write_atomic(dw, golden_dw.render())
-    print(f"wrote {args.output} and {dw}")
+    graph, dw = _golden_paths(args, ("test_graph/golden_graph.h", "test_graph/golden_depthwise.h"))
+    texts = (golden.render(), golden_dw.render())  # both before either file is written
+    for path, text in zip((graph, dw), texts, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    print(f"wrote {graph} and {dw}")
     return 0
 
 
@@ -213,16 +241,21 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
     return fuzz.main(args.seed, args.calls, args.target or ["native", "native_asan"], args.output, args.models)
 
 
+GOLDEN = ("test_fc_s8/golden_fc_s8.h", "test_fc_s8_b4/golden_fc_s8_b4.h", "test_fc_s8/golden_fc_s8_b8p.h",
+          "test_io/golden_io.h", "test_requant/golden_requant.h")  # fmt: skip
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from m0nn import golden, golden_io, golden_requant
     from m0nn.codegen import write_atomic
 
-    write_atomic(Path(args.output), golden.render(golden.cases()))
-    write_atomic(Path(args.output_b4), golden.render_b4(golden.cases_b4()))
-    write_atomic(Path(args.output_b8p), golden.render_b8p(golden.cases_b8p()))
-    write_atomic(Path(args.io_output), golden_io.render())
-    write_atomic(Path(args.requant_output), golden_requant.render())
-    print(f"wrote {args.output}, {args.output_b4}, {args.output_b8p}, {args.io_output} and {args.requant_output}")
+    paths = _golden_paths(args, GOLDEN)
+    texts = (golden.render(golden.cases()), golden.render_b4(golden.cases_b4()), golden.render_b8p(golden.cases_b8p()),
+             golden_io.render(), golden_requant.render())  # fmt: skip
+    for path, text in zip(paths, texts, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    print(f"wrote {', '.join(str(p) for p in paths[:-1])} and {paths[-1]}")
     return 0
 
 
@@ -290,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gen", help="write the C headers of a QDQ ONNX model")
     p.add_argument("model", help="QDQ ONNX file; test vectors are read from <stem>.test.npz beside it if present")
-    p.add_argument("-o", "--output", required=True, help="output folder (e.g. lib/m0nn/generated)")
+    p.add_argument("-o", "--output", required=True, help="output folder (in a PlatformIO project with m0nn init, "
+                   "`pio run` writes the headers of models/ to lib/m0nn_models itself)")  # fmt: skip
     _settings_args(p)
     p.add_argument("--input-scale", type=float, help="scale of your raw sensor integers (real = scale * (raw - zero)): "
                    "the header then converts int16/int32 raw values to the model input")  # fmt: skip
@@ -312,14 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("study", help="PTQ vs QAT vs LSQ vs power-of-two scales, 8/4-bit weights, over seeds")
-    p.add_argument("task", choices=["digits", "tilt"])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("-o", "--output", default="docs/study")
+    p.add_argument("task", choices=["digits", "tilt"], help="the example task to train on")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default 0 1 2)")
+    p.add_argument("-o", "--output", default="docs/study", help="folder of the results (default docs/study)")
     p.set_defaults(func=_cmd_study)
 
     p = sub.add_parser("train", help="train an example model with QAT and write it to models/")
-    p.add_argument("example", choices=["digits", "tilt", "digits_cnn", "activity"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("example", choices=["digits", "tilt", "digits_cnn", "activity"], help="the example to train")
+    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     p.add_argument("--models-dir", help="output folder (default: models)")
     p.add_argument("--scale-mode", choices=["observed", "lsq", "pow2"], default="observed",
                    help="QAT scales (digits): observed ranges, learned (LSQ) or powers of two")  # fmt: skip
@@ -327,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("bench-conv", help="cycle-exact Cortex-M0 benchmark of the conv kernels (docs/)")
-    p.add_argument("-o", "--output", default="docs")
+    p.add_argument("-o", "--output", default="docs", help="folder of benchmarks_conv.md and .json (default docs)")
     p.set_defaults(func=_cmd_bench_conv)
     p = sub.add_parser("measure", help="a trained example on the emulated M0: accuracy, flash, RAM and stack, cycles")
     p.add_argument(
@@ -336,8 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", default=".", help="the m0nn repository / project (default: .)")
     p.add_argument("-o", "--output", default=None, help="also write measure_conv.json there (e.g. docs)")
     p.set_defaults(func=_cmd_measure)
-    p = sub.add_parser("golden-graph", help="write the golden vectors of the C graph-operator tests")
-    p.add_argument("-o", "--output", default="test/test_graph/golden_graph.h")
+    p = sub.add_parser("golden-graph", help="write the golden vectors of m0nn's own C graph-operator tests")
+    p.add_argument("-o", "--output", metavar="DIR", help="write test_graph/golden_graph.h and "
+                   "test_graph/golden_depthwise.h under DIR (default: test, in the m0nn repository)")  # fmt: skip
     p.set_defaults(func=_cmd_golden_graph)
 
     p = sub.add_parser("fuzz", help="random and extreme layers: every C kernel against the integer reference")
@@ -350,12 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=None, help="write fuzz.json and fuzz.md there (e.g. docs)")
     p.set_defaults(func=_cmd_fuzz)
 
-    p = sub.add_parser("golden", help="write the golden vectors of the C kernel tests")
-    p.add_argument("-o", "--output", default="test/test_fc_s8/golden_fc_s8.h")
-    p.add_argument("--output-b4", default="test/test_fc_s8_b4/golden_fc_s8_b4.h")
-    p.add_argument("--output-b8p", default="test/test_fc_s8/golden_fc_s8_b8p.h")
-    p.add_argument("--io-output", default="test/test_io/golden_io.h", help="raw-input and Q16.16-output vectors")
-    p.add_argument("--requant-output", default="test/test_requant/golden_requant.h", help="Q31 split-path vectors")
+    p = sub.add_parser("golden", help="write the golden vectors of m0nn's own C kernel tests")
+    p.add_argument("-o", "--output", metavar="DIR", help=f"write {', '.join(GOLDEN)} under DIR "
+                   "(default: test, in the m0nn repository)")  # fmt: skip
     p.set_defaults(func=_cmd_golden)
 
     p = sub.add_parser("demo", help="the main job: example model -> headers -> Cortex-M0 firmware on QEMU")
@@ -364,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("bench", help="cycle-exact Cortex-M0/M0+ benchmark against the reference kernel")
-    p.add_argument("--project", default=".", help="the PlatformIO project (default: .)")
+    p.add_argument("--project", default=".", help="the folder whose models/digits.onnx is the real model benchmarked "
+                   "beside the synthetic layers (default: .)")  # fmt: skip
     p.add_argument("-o", "--output", default="docs", help="folder of benchmarks.md and benchmarks.json")
     p.set_defaults(func=_cmd_bench)
 
@@ -398,6 +431,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 TRAINING_COMMANDS = ("train", "study", "demo")
+# Optional modules (m0nn.errors.EXTRAS) a command needs whatever its input: checked before it
+# starts, so a long run does not end in a missing import. Any other is reported when imported.
+NEEDS = {
+    "train": ("torch",),
+    "study": ("torch", "matplotlib"),
+    "report": ("matplotlib",),
+    "golden-graph": ("onnxruntime",),
+    "bench": ("unicorn",),
+}
+
+
+def missing_dependency(args: argparse.Namespace) -> str | None:
+    """The install line for the first optional module the command needs and lacks (None: all there)."""
+    from importlib.util import find_spec
+
+    from m0nn.errors import install_line
+
+    needs = NEEDS.get(args.command, ()) + (("onnxruntime",) if getattr(args, "example", "") == "tilt" else ())
+    return next((install_line(m) for m in needs if find_spec(m) is None), None)
 
 
 def pin_training_cpu() -> None:
@@ -415,13 +467,28 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in TRAINING_COMMANDS:
         pin_training_cpu()
-    from m0nn.errors import M0nnError
+    from m0nn.errors import M0nnError, install_line
     from m0nn.names import one_line
 
+    missing = missing_dependency(args)
+    if missing is not None:
+        print(f"m0nn {args.command}: error: {missing}", file=sys.stderr)
+        return 1
     try:
         return int(args.func(args))
     except (M0nnError, OSError) as exc:
         print(f"m0nn {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:  # an optional dependency (pyproject.toml's extras) is missing
+        line = install_line(exc.name)
+        if line is None:
+            raise
+        print(f"m0nn {args.command}: error: {line}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as exc:  # a compiler or emulator step; its own output came first
+        cmd = [str(c) for c in exc.cmd] if isinstance(exc.cmd, list) else [str(exc.cmd)]
+        shown = " ".join(cmd[:1] + (["..."] if len(cmd) > 4 else []) + cmd[1:][-3:])
+        print(f"m0nn {args.command}: error: `{shown}` failed (exit {exc.returncode})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"m0nn {args.command}: interrupted", file=sys.stderr)

@@ -51,7 +51,24 @@ def _pio(project: Path, *args: str) -> str:
     return result.stdout + result.stderr
 
 
+def missing(project: Path, retrain: bool) -> list[str]:
+    """What of the m0nn repository the demo needs and `project` lacks: the example firmware
+    (src/app.c prints what the demo reads), the C library it counts cycles of, and the trained
+    example's record (fp32 accuracy) unless it trains one."""
+    need = ["src/app.c", "lib/m0nn/src"]
+    if not retrain and (project / "models" / "digits.onnx").is_file():
+        need.append("models/digits.json")
+    return [path for path in need if not (project / path).exists()]
+
+
 def run(project: Path, retrain: bool = False) -> int:
+    lacking = missing(project, retrain)
+    if lacking:
+        raise M0nnError(
+            f"runs the m0nn repository's example firmware and needs {', '.join(lacking)} under {project.resolve()}; "
+            "in your own project, `pio run -e m0_qemu -t upload` runs your firmware and `pio test -e m0_qemu` "
+            "your models on the emulated M0"
+        )
     models = project / "models"
     if retrain or not (models / "digits.onnx").is_file():
         from m0nn import digits

@@ -35,11 +35,10 @@ def trace_flash_reads(elf: Path, start: int, stop: int) -> MemTrace:
     """Run `elf` from reset until m0nn_bench_stop returns; record the region
     between entering m0nn_bench_start (at `start`) and entering m0nn_bench_stop
     (at `stop`)."""
-    try:
-        from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_MODE_MCLASS, UC_MODE_THUMB, Uc, UcError
-        from unicorn.arm_const import UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M0
-    except ImportError as exc:
-        raise M0nnError("board memory timing needs unicorn: pip install 'm0nn[bench]'") from exc
+    # unicorn is optional (pip install 'm0nn[bench]'); m0nn.cli says so when it is missing
+    from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_MODE_MCLASS, UC_MODE_THUMB, Uc, UcError
+    from unicorn.arm_const import UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M0
+
     image = _flash_image(elf)
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
     uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M0)

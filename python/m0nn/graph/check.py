@@ -113,7 +113,7 @@ def check_graph(model: GModel, x: F64, y: NDArray[np.generic] | None, tolerance:
     if y is not None and np.issubdtype(np.asarray(y).dtype, np.integer) and np.asarray(y).ndim == 1:
         acc_i = float((out_i.argmax(1) == y).mean())
         acc_f = float((out_f.argmax(1) == y).mean())
-        lines.append(f"accuracy: fake-quant {100 * acc_f:.2f}%  int8 {100 * acc_i:.2f}%")
+        lines.append(f"accuracy: int8 {100 * acc_i:.2f}%  fake-quant {100 * acc_f:.2f}%")  # as m0nn.check's
     return "\n".join(lines)
 
 

@@ -1,0 +1,218 @@
+"""The command line as a user meets it: m0nn installed from its wheel and run outside the
+repository, optional dependencies missing, a user's project instead of m0nn's repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import tomllib
+from conftest import MODELS, ROOT, needs_arm
+
+from m0nn.cli import GOLDEN, build_parser, main
+from m0nn.codegen import version_guard
+from m0nn.errors import EXTRAS
+
+# pyproject.toml's distribution names that import under another name
+IMPORT_NAMES = {"scikit-learn": "sklearn", "scons": "SCons"}
+
+
+def _stderr_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+# --- Optional dependencies ---------------------------------------------------
+
+
+def test_extras_are_the_ones_pyproject_defines_and_readme_names() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for extra, requirements in extras.items():
+        if extra == "dev":  # the repository's own tools; every dependency is also in another extra
+            continue
+        for requirement in requirements:
+            dist = requirement.split("=")[0].split(">")[0].split("<")[0].strip()
+            assert EXTRAS[IMPORT_NAMES.get(dist, dist)] == extra, requirement
+    assert set(EXTRAS.values()) <= set(extras)
+    readme = (ROOT / "README.md").read_text()
+    assert not [extra for extra in extras if f"m0nn[{extra}]" not in readme]
+
+
+DATA = ["{models}/digits.onnx", "--data", "{models}/digits.test.npz"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "extra"),
+    [
+        (["train", "digits", "--models-dir", "{out}"], "torch", "train"),
+        (["train", "tilt", "--models-dir", "{out}"], "onnxruntime", "check"),
+        (["study", "digits", "-o", "{out}"], "torch", "train"),
+        (["study", "tilt", "-o", "{out}"], "matplotlib", "report"),
+        (["golden-graph", "-o", "{out}"], "onnxruntime", "check"),
+        (["report", *DATA, "--variants", "q31", "--no-cycles", "-o", "{out}"], "matplotlib", "report"),
+        (["bench", "-o", "{out}"], "unicorn", "bench"),
+        # not known before the command runs: the import itself is caught
+        (["check", *DATA, "--fp32", "{models}/fp32/digits.onnx"], "onnxruntime", "check"),
+    ],
+)
+def test_a_missing_optional_dependency_is_one_line_naming_its_extra(
+    argv: list[str], module: str, extra: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` raises ModuleNotFoundError
+    assert main([a.format(out=tmp_path, models=MODELS) for a in argv]) == 1
+    line = _stderr_line(capsys)
+    assert line == f"m0nn {argv[0]}: error: {module} is not installed: pip install 'm0nn[{extra}]'"
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_check_without_onnxruntime_leaves_out_the_fp32_column(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """models/fp32/digits.onnx is beside the model; without onnxruntime the check still runs."""
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert (MODELS / "fp32" / "digits.onnx").is_file()
+    assert main(["check", str(MODELS / "digits.onnx"), "--data", str(MODELS / "digits.test.npz")]) == 0
+    out, err = capsys.readouterr()
+    assert "accuracy: int8 96.11%  fake-quant 96.11%" in out and "fp32" not in out.splitlines()[-1]
+    assert err.strip() == (
+        f"m0nn check: note: no fp32 column, {MODELS / 'fp32' / 'digits.onnx'} is not run: "
+        "onnxruntime is not installed: pip install 'm0nn[check]'"
+    )
+
+
+def test_check_prints_int8_then_fake_quant_for_fc_and_graph_models(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("digits", "digits_cnn"):  # an FC model, a graph model
+        assert main(["check", str(MODELS / f"{name}.onnx"), "--data", str(MODELS / f"{name}.test.npz")]) == 0
+        last = capsys.readouterr().out.splitlines()[-1]
+        assert last.split()[:1] == ["accuracy:"] and [w for w in last.split() if not w.endswith("%")][1:] == [
+            *(["fp32"] if name == "digits" else []),
+            "int8",
+            "fake-quant",
+        ], last
+
+
+def test_a_failed_compile_ends_in_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from m0nn import fuzz
+
+    broken = tmp_path / "fuzz_driver.c"
+    broken.write_text("int main(void) { return undeclared; }\n")
+    monkeypatch.setattr(fuzz, "DRIVER", broken)
+    assert main(["fuzz", "--calls", "3", "--target", "native"]) == 1
+    err = capfd.readouterr().err
+    assert "undeclared" in err and "Traceback" not in err  # the compiler's own message first
+    assert err.splitlines()[-1].startswith("m0nn fuzz: error: `") and err.endswith("failed (exit 1)\n"), err
+
+
+# --- Commands of m0nn's repository, run in a user's project -------------------
+
+
+def test_golden_writes_only_under_its_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    (project / "test").mkdir(parents=True)
+    monkeypatch.chdir(project)
+    assert main(["golden", "-o", str(tmp_path / "g")]) == 0
+    assert sorted(p.relative_to(tmp_path / "g").as_posix() for p in (tmp_path / "g").rglob("*.h")) == sorted(GOLDEN)
+    for name in GOLDEN:  # the repository's layout under DIR: `-o test` in the repository is the default
+        assert (tmp_path / "g" / name).read_bytes() == (ROOT / "test" / name).read_bytes(), name
+    assert not list((project / "test").iterdir())
+    capsys.readouterr()
+    for command in ("golden", "golden-graph"):  # no -o: only where m0nn's own test suites are
+        assert main([command]) == 1
+        assert "give -o DIR" in _stderr_line(capsys)
+    assert not list((project / "test").iterdir())
+
+
+def test_demo_in_a_user_project_says_what_it_needs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "models").mkdir()
+    shutil.copy(MODELS / "digits.onnx", tmp_path / "models")
+    assert main(["demo", "--project", str(tmp_path)]) == 1
+    line = _stderr_line(capsys)
+    assert "needs src/app.c, lib/m0nn/src, models/digits.json" in line and "pio test -e m0_qemu" in line, line
+    assert "Errno" not in line
+
+
+def test_every_option_has_help_that_holds_in_a_user_project() -> None:
+    """Help names no m0nn-repository path, except for the commands that are the repository's
+    (measure) or name both layouts (prebuild)."""
+    (sub,) = [a for a in build_parser()._actions if a.dest == "command"]
+    for name, parser in sub.choices.items():  # type: ignore[union-attr]
+        for action in parser._actions:
+            assert action.help, f"m0nn {name} {action.option_strings or action.dest}: no help"
+            if name not in ("measure", "prebuild"):
+                assert "lib/m0nn/" not in action.help, f"m0nn {name}: {action.help}"
+
+
+def test_version_guard_names_no_repository_path() -> None:
+    """A user's project has no lib/m0nn: the #error names m0nn.h, which every project has."""
+    assert "lib/m0nn" not in version_guard("x.h")[2] and "m0nn.h is another version" in version_guard("x.h")[2]
+    for header in [*(ROOT / "lib" / "m0nn" / "generated").glob("*.h"), ROOT / "test/test_graph/golden_graph.h"]:
+        assert not [line for line in header.read_text().splitlines() if "#error" in line and "lib/m0nn" in line]
+
+
+# --- m0nn installed from its wheel, run outside the repository ---------------
+
+
+@pytest.fixture(scope="module")
+def wheel_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel unpacked as pip installs it (the package and its data), ahead of the editable install."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp)]
+    result = subprocess.run([*pip, str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp.glob("m0nn-*.whl")
+    site = tmp / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    return site
+
+
+def _installed(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(site))
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_the_installed_wheel_compiles_its_own_c_library(wheel_site: Path, tmp_path: Path) -> None:
+    out = _installed(wheel_site, "-c", "import m0nn.plugin.resources as r; print(r.c_library(), r.fuzz_drivers())",
+                     cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lib, drivers = (Path(p) for p in out.stdout.split())
+    assert lib == wheel_site / "m0nn" / "pio" / "lib" / "m0nn" and (lib / "include" / "m0nn.h").is_file()
+    assert (drivers / "fuzz_driver.c").is_file() and (drivers / "fuzz_m0.c").is_file()
+
+
+def test_fuzz_from_the_wheel(wheel_site: Path, tmp_path: Path) -> None:
+    out = _installed(wheel_site, "-m", "m0nn", "fuzz", "--calls", "30", "--target", "native", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "m0nn fuzz: no mismatch; native: " in out.stdout + out.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@needs_arm
+def test_report_bench_and_bench_conv_measure_cycles_from_the_wheel(wheel_site: Path, tmp_path: Path) -> None:
+    """`m0nn report` with its cycle column; `m0nn bench`'s and `bench-conv`'s measurement of one case each."""
+    args = [str(MODELS / "digits.onnx"), "--data", str(MODELS / "digits.test.npz"), "--variants", "mul32"]
+    out = _installed(wheel_site, "-m", "m0nn", "report", *args, "-o", "report", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (row,) = [line.split() for line in out.stdout.splitlines() if line.startswith("mul32 ")]
+    assert int(row[4]) > 1000  # M0 cycles, not "-"
+    script = (
+        "import tempfile; from pathlib import Path\n"
+        "from m0nn import bench; from m0nn.graph import bench as conv\n"
+        "with tempfile.TemporaryDirectory() as tmp:\n"
+        "    r = bench.measure('FC 16->64', 'm0nn', bench.synthetic_model('fc', [16, 64], 7), bench.FAST, Path(tmp))\n"
+        "    c = conv.measure_conv('Conv1d', *conv.conv_case(**conv.CASES[0][1]), Path(tmp))\n"
+        "print(r.cycles['M0/1'], r.boards['stm32f030'], c[1].cycles)\n"
+    )
+    out = _installed(wheel_site, "-c", script, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert all(int(v) > 1000 for v in out.stdout.split())
