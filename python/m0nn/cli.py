@@ -438,6 +438,7 @@ NEEDS = {
     "study": ("torch", "matplotlib"),
     "report": ("matplotlib",),
     "golden-graph": ("onnxruntime",),
+    "bench-conv": ("onnxruntime",),  # its CNN case is quantized by onnxruntime
     "bench": ("unicorn",),
 }
 

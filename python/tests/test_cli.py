@@ -57,6 +57,7 @@ DATA = ["{models}/digits.onnx", "--data", "{models}/digits.test.npz"]
         (["golden-graph", "-o", "{out}"], "onnxruntime", "check"),
         (["report", *DATA, "--variants", "q31", "--no-cycles", "-o", "{out}"], "matplotlib", "report"),
         (["bench", "-o", "{out}"], "unicorn", "bench"),
+        (["bench-conv", "-o", "{out}"], "onnxruntime", "check"),
         # not known before the command runs: the import itself is caught
         (["check", *DATA, "--fp32", "{models}/fp32/digits.onnx"], "onnxruntime", "check"),
     ],
