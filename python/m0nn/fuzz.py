@@ -25,7 +25,14 @@ on its proven accumulator bound, as the generator decides) also runs
 m0nn_fc_s8_b8_q31_split and _b8w_q31_split (and _b4_q31_split with 4-bit
 weights); one case in ten is drawn at that domain's edge (bound 2^30 - 1 less
 0..3, the input driving one row's accumulator towards it, multipliers near
-2^31 - 1 and shifts in [-31, -1]).
+2^31 - 1 and shifts in [-31, -1]). A case the pairs layout holds (MUL32,
+in_size <= 64, no weight pair (-128, -128) at inputs (2p, 2p + 1): Case.pairs,
+on m0nn.layout's PAIRS_MAX_IN and pairs_fit; weights, bias from pairs4 and
+pairs_bias) also runs m0nn_fc_s8_b8p; one not MUL32 or wider than 64 inputs
+checks that m0nn_fc_s8_b8p refuses it (M0NN_ERR_QUANT, M0NN_ERR_SIZE) and
+leaves every output byte as it was. Another case in ten is drawn at the pairs
+layout's lane edge: MUL32, in_size 1-64, weight pairs from PAIRS_EDGE, the
+input all -128 or at its ends (pair dots at 32640 and -32512).
 
 The TFLite-style check is deliberately not quant.py: `tflite_mbqm` below is
 written from TFLite's documented MultiplyByQuantizedMultiplier
@@ -50,7 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
-from m0nn.layout import block4, block8, block8_bias, fits_int4
+from m0nn.layout import PAIRS_MAX_IN, block4, block8, block8_bias, fits_int4, pairs4, pairs_bias, pairs_fit
 from m0nn.plugin import resources
 from m0nn.quant import (
     INT32_MAX,
@@ -69,6 +76,12 @@ LIB = resources.c_library()
 DRIVER = resources.fuzz_drivers() / "fuzz_driver.c"
 M0_DRIVER = resources.fuzz_drivers() / "fuzz_m0.c"
 MODES = {"q31": 0, "mul32": 1, "shift": 2}
+ERR_SIZE, ERR_QUANT = -2, -4  # m0nn.h's m0nn_status_t: what m0nn_fc_s8_b8p returns outside its layout's domain
+# Weight pairs (w[2p], w[2p + 1]) at the pairs layout's lane edge: with x = (-128, -128) the dot
+# D = 32640 ((-128, -127)) or -32512 ((127, 127)); the low half L = x[2p] w[2p + 1] at 16384 or
+# -16256. (-128, -128) alone leaves the lane (m0nn.layout.pairs_fit refuses it).
+PAIRS_EDGE = np.array([(-128, -127), (-127, -128), (127, 127), (-128, 127), (127, -128), (-127, -127),
+                       (-128, 0), (0, -128), (-128, 1), (1, -128), (127, -127), (-127, 127)])  # fmt: skip
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
 TARGETS = {
     "native": ["-O2"],
@@ -135,6 +148,17 @@ def tflite_fc(x: list[int], w: list[list[int]], bias: list[int] | None, input_of
 # --- Case generation ---------------------------------------------------------
 
 
+def pairs_edge_weights(rng: np.random.Generator, n_out: int, n_in: int) -> NDArray[np.int64]:
+    """Weights whose pairs (w[2p], w[2p + 1]) are mostly PAIRS_EDGE's, the rest
+    random but never (-128, -128); an odd in_size drops the last pair's second."""
+    pairs = (n_in + 1) // 2
+    edge = PAIRS_EDGE[rng.integers(0, len(PAIRS_EDGE), (n_out, pairs))]
+    free = rng.integers(-128, 128, (n_out, pairs, 2))
+    free[..., 1] = np.where((free[..., 0] == -128) & (free[..., 1] == -128), -127, free[..., 1])
+    w = np.where(rng.random((n_out, pairs, 1)) < 0.7, edge, free).reshape(n_out, 2 * pairs)
+    return w[:, :n_in]
+
+
 @dataclass
 class Case:
     x: NDArray[np.int8]
@@ -157,6 +181,26 @@ class Case:
             return w
         return w - np.broadcast_to(self.weight_zero_point, (w.shape[0],))[:, None]
 
+    def pairs_bias(self) -> NDArray[np.int64]:
+        """m0nn_fc_s8_b8p's bias (the input zero point folded, m0nn.layout.pairs_bias)."""
+        return pairs_bias(self.bias, self.effective_weights(), self.input_offset)
+
+    def pairs(self) -> int | None:
+        """What m0nn_fc_s8_b8p must do with the case: 0, run it exactly (the pairs
+        layout legal: MUL32, in_size <= m0nn.layout.PAIRS_MAX_IN, no weight pair
+        (-128, -128) at inputs (2p, 2p + 1) by m0nn.layout.pairs_fit, its folded bias
+        within int32); M0NN_ERR_QUANT (not MUL32) or M0NN_ERR_SIZE (in_size > 64):
+        refuse it and leave the output untouched; None: not called (the weight
+        pair (-128, -128), whose dot leaves the lane: outside the kernel's domain)."""
+        if self.requant.mode != "mul32":
+            return ERR_QUANT
+        if self.x.size > PAIRS_MAX_IN:
+            return ERR_SIZE
+        folded = self.pairs_bias()
+        if not pairs_fit(self.weights) or folded.min() < INT32_MIN or folded.max() > INT32_MAX:
+            return None
+        return 0
+
     def record(self) -> bytes:
         """The case as fuzz_driver.c reads it."""
         n_out = self.weights.shape[0]
@@ -164,11 +208,13 @@ class Case:
         wb, ww = block8(self.weights), block8(self.weights, wide=True)
         w4 = block4(self.weights) if fits_int4(self.weights) else np.zeros(0, np.uint8)
         folded = block8_bias(self.bias, self.effective_weights(), self.input_offset)
+        pairs = self.pairs()
+        wp = pairs4(self.weights) if pairs == 0 else np.zeros(0, np.uint8)
         rq = self.requant
         head = [self.x.size, n_out, self.input_offset, self.output_offset + u8, self.act_min + u8,
                 self.act_max + u8, int(rq.per_channel), MODES[rq.mode], int(self.bias is not None),
                 self.misalign, wb.size, ww.size, int(self.weight_zero_point is not None), w4.size,
-                int(self.split)]  # fmt: skip
+                int(self.split), wp.size, pairs or 0]  # fmt: skip
         parts = [
             np.array(head, "<i4").tobytes(),
             self.x.astype(np.int8).tobytes(),
@@ -182,6 +228,9 @@ class Case:
             rq.shift.astype("<i4").tobytes(),
             self.weight_zero_point.astype("<i4").tobytes() if self.weight_zero_point is not None else b"",
             self.expected.astype(np.int8).tobytes(),
+            # last, so that fuzz_m0.c reads them into the wide weights' buffer once b8w has run
+            self.pairs_bias().astype("<i4").tobytes() if wp.size else b"",
+            wp.tobytes(),
         ]
         return b"".join(parts)
 
@@ -213,15 +262,17 @@ class Generator:
             return int(self.rng.integers(big // 2, big + 1))
         return int(self.rng.integers(1, 70))
 
-    def _bias(self, partial: NDArray[np.int64], wsum: NDArray[np.int64], input_offset: int) -> NDArray[np.int64] | None:
-        """None, small, or at an end of what keeps both the accumulator and the
-        blocked kernels' folded bias within int32."""
+    def _bias(self, partial: NDArray[np.int64], eff: NDArray[np.int64], input_offset: int) -> NDArray[np.int64] | None:
+        """None, small, or at an end of what keeps the accumulator, the blocked
+        kernels' folded bias and (in_size <= 64) the pairs layout's within int32."""
         kind = self.rng.integers(0, 4)
         if kind == 0:
             return None
-        fold = (input_offset - 128) * wsum
-        lo = np.maximum.reduce([np.full_like(partial, INT32_MIN), INT32_MIN - partial, INT32_MIN - fold])
-        hi = np.minimum.reduce([np.full_like(partial, INT32_MAX), INT32_MAX - partial, INT32_MAX - fold])
+        folds = [block8_bias(None, eff, input_offset)]
+        if eff.shape[1] <= PAIRS_MAX_IN:
+            folds.append(pairs_bias(None, eff, input_offset))
+        lo = np.maximum.reduce([np.full_like(partial, INT32_MIN), INT32_MIN - partial, *(INT32_MIN - f for f in folds)])
+        hi = np.minimum.reduce([np.full_like(partial, INT32_MAX), INT32_MAX - partial, *(INT32_MAX - f for f in folds)])
         if kind == 1:
             return np.clip(self.rng.integers(-30000, 30001, size=partial.size), lo, hi)
         if kind == 2:
@@ -229,11 +280,11 @@ class Generator:
         ends = np.where(self.rng.random(partial.size) < 0.5, lo, hi)
         return np.clip(ends + self.rng.integers(-3, 4, size=partial.size), lo, hi)
 
-    def _requant(self, acc: NDArray[np.int64], per_channel: bool, n_in: int) -> Requant:
+    def _requant(self, acc: NDArray[np.int64], per_channel: bool, n_in: int, mode: str | None = None) -> Requant:
         n = acc.shape[-1] if per_channel else 1
         peak = np.abs(acc).max(axis=0) if per_channel else np.array([np.abs(acc).max()])
         peak = np.maximum(peak, 1)
-        mode = ("q31", "mul32", "shift")[self.rng.integers(0, 3)]
+        mode = mode or ("q31", "mul32", "shift")[self.rng.integers(0, 3)]
         if mode == "q31":
             kind = self.rng.integers(0, 3)
             if kind == 0:  # typical: tens of LSBs at the typical accumulator
@@ -278,6 +329,18 @@ class Generator:
                      self.rng.integers(Q31_SHIFT_MIN, 0, size=n))  # fmt: skip
         return Requant("q31", m.astype(np.int32), s.astype(np.int32))
 
+    def _pairs_edge_x(self, w: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The input at its extremes: all -128 (each PAIRS_EDGE pair's dot at its
+        end: 32640, -32512), driving row 0's accumulator up or down, or random ends."""
+        kind = self.rng.integers(0, 5)
+        if kind < 2:
+            return np.full(w.shape[1], -128, np.int64)
+        if kind == 2:
+            return np.where(w[0] < 0, -128, 127)
+        if kind == 3:
+            return np.where(w[0] < 0, 127, -128)
+        return self.rng.choice(np.array([-128, 127]), size=w.shape[1])
+
     def case(self) -> Case:
         while True:
             c = self._draw()
@@ -288,25 +351,37 @@ class Generator:
     def _draw(self) -> Case | None:
         rng = self.rng
         n_in, n_out = self._size(1100), self._size(70)
+        # one case in ten at the pairs layout's lane edge (m0nn_fc_s8_b8p: MUL32, in_size <= 64)
+        pairs_edge = rng.random() < 0.1
+        if pairs_edge:
+            ends = [1, 2, 3, PAIRS_MAX_IN - 1, PAIRS_MAX_IN, int(rng.integers(1, PAIRS_MAX_IN + 1))]
+            n_in = int(rng.choice(np.array(ends)))
         if self.small:
             n_out = min(n_out, 24)
             n_in = min(n_in, 200, 1024 // n_out)
         x = self._ints(-128, 127, (n_in,))
-        w = self._ints(-128, 127, (n_out, n_in)) if rng.random() < 0.75 else self._ints(-8, 7, (n_out, n_in))
+        if pairs_edge:
+            w = pairs_edge_weights(rng, n_out, n_in)
+        elif rng.random() < 0.75:
+            w = self._ints(-128, 127, (n_out, n_in))
+        else:
+            w = self._ints(-8, 7, (n_out, n_in))
         io = int(rng.choice(np.array([-127, 128, 0, int(rng.integers(-127, 129))])))
         per_channel = bool(rng.integers(0, 2))
         z = None
         if rng.random() < 0.3:  # a weight zero point, applied by the kernels
             z = self._ints(-128, 127, (n_out if per_channel else 1,))
         eff = w - np.broadcast_to(z, (n_out,))[:, None] if z is not None else w
-        edge = rng.random() < 0.1
+        edge = not pairs_edge and rng.random() < 0.1
         if edge:  # the split path's edge: x drives row 0 towards the bound
             x = np.where(eff[0] > 0, -128, 127) if rng.random() < 0.5 else np.where(eff[0] > 0, 127, -128)
+        elif pairs_edge:
+            x = self._pairs_edge_x(w)
         partial = (x + io) @ eff.T
-        bias = self._split_edge_bias(x, eff, io) if edge else self._bias(partial, eff.sum(axis=1), io)
+        bias = self._split_edge_bias(x, eff, io) if edge else self._bias(partial, eff, io)
         acc = partial + (bias if bias is not None else 0)
         rq = self._split_edge_requant(n_out if per_channel else 1) if edge else None
-        rq = rq or self._requant(acc[None, :], per_channel, n_in)
+        rq = rq or self._requant(acc[None, :], per_channel, n_in, "mul32" if pairs_edge else None)
         # the input zero point folded into the bias, as the generator's layer holds it
         folded_bias = (bias if bias is not None else 0) + io * eff.sum(axis=1)
         bound = int(accumulator_bound(eff, np.broadcast_to(folded_bias, (n_out,))).max())
@@ -382,6 +457,8 @@ class TargetResult:
     target: str
     calls: int = 0
     split_calls: int = 0
+    pairs_calls: int = 0
+    refused_calls: int = 0
     cases: int = 0
     mismatches: int = 0
     seconds: float = 0.0
@@ -397,7 +474,7 @@ def run(
     log: Callable[[str], None] = print,
     models: int = 0,
 ) -> dict[str, Any]:
-    """Generate ceil(calls / 3) cases (three or four kernel calls each) in batches and
+    """Generate ceil(calls / 3) cases (three to seven kernel calls each) in batches and
     run every batch on every target; returns the results as a dict."""
     gen = Generator(seed)
     gen_m0 = Generator(seed, small=True)
@@ -428,9 +505,11 @@ def run(
                     )
                     res.mismatches += 1
                     continue
-                _, got_calls, _, bad, _, got_split = lines[-1].split()
+                _, got_calls, _, bad, _, got_split, _, got_pairs, _, got_refused = lines[-1].split()
                 res.calls += int(got_calls)
                 res.split_calls += int(got_split)
+                res.pairs_calls += int(got_pairs)
+                res.refused_calls += int(got_refused)
                 res.cases += k
                 res.mismatches += int(bad)
                 for line in lines[:-1]:
@@ -439,7 +518,8 @@ def run(
                         res.first_mismatches.append(f"batch case {done + int(idx)}: {' '.join(rest)}")
             done += k
             summary = ", ".join(
-                f"{t} {results[t].calls} calls ({results[t].split_calls} split) {results[t].mismatches} mismatches"
+                f"{t} {results[t].calls} calls ({results[t].split_calls} split, {results[t].pairs_calls} b8p, "
+                f"{results[t].refused_calls} b8p refusals) {results[t].mismatches} mismatches"
                 for t in targets
             )
             checked = gen.tflite_checks + gen_m0.tflite_checks
@@ -469,6 +549,8 @@ def run(
             t: {
                 "calls": r.calls,
                 "split_calls": r.split_calls,
+                "pairs_calls": r.pairs_calls,
+                "refused_calls": r.refused_calls,
                 "cases": r.cases,
                 "mismatches": r.mismatches,
                 "seconds": round(r.seconds, 1),
@@ -496,8 +578,16 @@ def markdown(result: dict[str, Any]) -> str:
         "Written by `m0nn fuzz` (python/m0nn/fuzz.py; the C side is test/fuzz/fuzz_driver.c); the same numbers",
         "are in `docs/fuzz.json`, which a test checks. Each case is one random or extreme layer; it runs on",
         "`m0nn_fc_s8` and on the blocked kernel of its requantization in both layouts (three calls; a fourth,",
-        "`m0nn_fc_s8_b4*`, where the weights lie in [-8, 7]), and",
-        "every output byte is compared with the Python integer reference. A Q31 case inside the domain of",
+        "`m0nn_fc_s8_b4*`, where the weights lie in [-8, 7]; one more, `m0nn_fc_s8_small`, for MUL32), and",
+        "every output byte is compared with the Python integer reference. A case the pairs layout holds",
+        '(docs/numerics.md "The pairs layout": MUL32, `in_size <= 64`, no weight pair (-128, -128) at inputs',
+        "(2p, 2p + 1); decided, laid out and biased by `m0nn.layout`'s `pairs_fit`, `pairs4`, `pairs_bias`)",
+        "also runs `m0nn_fc_s8_b8p` (the b8p calls); a case outside its domain (not MUL32, or more than 64",
+        "inputs) checks that `m0nn_fc_s8_b8p` refuses it with `M0NN_ERR_QUANT` or `M0NN_ERR_SIZE` and",
+        "leaves every output byte as it was (the b8p refusals, not counted in the calls). One case in ten",
+        "is drawn at the pairs layout's lane edge: MUL32, 1-64 inputs, weight pairs such as (-128, -127),",
+        "(127, 127), (-128, 127), (-128, 0), the input all -128 or at its ends (pair dots at 32640 and",
+        "-32512, the low lane at 16384 and -16256). A Q31 case inside the domain of"
         'the split kernels (no 64-bit multiply; docs/numerics.md "Q31 without the 64-bit multiply"), as',
         "`m0nn.quant.q31_split_fits` decides it on the case's proven accumulator bound, also runs",
         "`m0nn_fc_s8_b8_q31_split` and `m0nn_fc_s8_b8w_q31_split` (and `m0nn_fc_s8_b4_q31_split` with",
@@ -519,12 +609,13 @@ def markdown(result: dict[str, Any]) -> str:
         f"Seed {result['seed']}, {result['cases']} cases ({result['redrawn_cases']} draws outside the kernels'",
         f"contract redrawn), {result['total_seconds']} s in all ({result['generation_seconds']} s generating).",
         "",
-        "| target | build | calls | split calls | mismatches | seconds |",
-        "|---|---|---|---|---|---|",
+        "| target | build | calls | split calls | b8p calls | b8p refusals | mismatches | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, t in result["targets"].items():
         build = M0_BUILD if name == "m0" else "gcc " + " ".join(TARGETS[name])
-        lines.append(f"| {name} | {build} | {t['calls']} | {t['split_calls']} | {t['mismatches']} | {t['seconds']} |")
+        lines.append(f"| {name} | {build} | {t['calls']} | {t['split_calls']} | {t['pairs_calls']} | "
+                     f"{t['refused_calls']} | {t['mismatches']} | {t['seconds']} |")  # fmt: skip
     tfl = result["tflite_reference"]
     lines += [
         "",
@@ -539,8 +630,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"{models['models']} random models of 1-3 layers (every kernel, requantization mode, zero points at",
             "their extremes, weight zero points, clamps) configured and rendered by the generator, compiled",
             f"in batches with lib/m0nn and run through `m0nn_model_run` on {models['vectors_per_model']} random",
-            "inputs each, outputs compared with `m0nn.reference.run_int`. Models the generator refused with",
-            f"a one-line error and redrawn: {models['generator_refusals']}.",
+            "inputs each (the first all -128), outputs compared with `m0nn.reference.run_int`. Half the",
+            "`kernel=b8w` models are drawn MUL32 and some layers' weight pairs at the pairs layout's lane edge, so",
+            "that layers run `m0nn_fc_s8_b8p` where `m0nn.plan.pairs_legal` admits them. Models the generator",
+            f"refused with a one-line error and redrawn: {models['generator_refusals']}. Layers per kernel: "
+            + ", ".join(f"{k} {v}" for k, v in models["layers_per_kernel"].items())
+            + ".",
             "",
             "| target | model runs | mismatches | seconds |",
             "|---|---|---|---|",
@@ -555,7 +650,8 @@ def main(seed: int, calls: int, targets: list[str], out: Path | None, models: in
     result = run(seed, calls, targets, models=models)
     good = ok(result)
     print(f"m0nn fuzz: {'no mismatch' if good else 'MISMATCHES'}; " + ", ".join(
-        f"{t}: {r['calls']} calls ({r['split_calls']} split), {r['mismatches']} mismatches"
+        f"{t}: {r['calls']} calls ({r['split_calls']} split, {r['pairs_calls']} b8p, {r['refused_calls']} b8p "
+        f"refusals), {r['mismatches']} mismatches"
         for t, r in result["targets"].items()
     ) + f"; tflite: {result['tflite_reference']['q31_outputs_checked']} outputs, "
         f"{result['tflite_reference']['mismatches']} mismatches")  # fmt: skip

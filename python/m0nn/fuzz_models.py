@@ -5,12 +5,17 @@ lib/m0nn, run through m0nn_model_run on the host (plain and ASan+UBSan) and
 on the emulated Cortex-M0, every output compared with the Python integer
 reference (m0nn.reference.run_int). A model the generator refuses (one clear
 ModelError) is counted and redrawn: the point is that whatever it writes runs
-exactly."""
+exactly. Half the `kernel=b8w` models are drawn MUL32, and one layer in ten
+has its weight pairs at the pairs layout's lane edge (m0nn.fuzz.PAIRS_EDGE), so
+that many layers run m0nn_fc_s8_b8p (where m0nn.plan.pairs_legal admits them);
+each model's first input vector is all -128. The layers run per kernel are
+counted."""
 
 from __future__ import annotations
 
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +23,7 @@ import numpy as np
 
 from m0nn.codegen import render_model_header
 from m0nn.errors import ModelError
-from m0nn.fuzz import LIB, QEMU, TARGETS
+from m0nn.fuzz import LIB, QEMU, TARGETS, pairs_edge_weights
 from m0nn.model import FCLayer, QModel
 from m0nn.plan import configure
 from m0nn.quant import Requant
@@ -42,6 +47,8 @@ def random_model(rng: np.random.Generator, name: str) -> QModel:
             w = rng.choice(np.array([-128, 127]), (n_out, n_in))
         elif rng.random() < 0.3:  # 4-bit weights: the generator picks m0nn_fc_s8_b4 (int4=auto)
             w = rng.integers(-8, 8, (n_out, n_in))
+        elif rng.random() < 0.15:  # the pairs layout's lane edge (kernel=b8w: m0nn_fc_s8_b8p)
+            w = pairs_edge_weights(rng, n_out, n_in)
         per_channel = bool(rng.integers(0, 2))
         w_scale = 2.0 ** rng.uniform(-9, -3, n_out if per_channel else 1)
         out_scale = float(scale * np.median(w_scale) * np.sqrt(n_in) * 128 * 2.0 ** rng.uniform(-4, 3))
@@ -75,26 +82,30 @@ def _c_bytes(values: np.ndarray) -> str:
     return ", ".join(str(int(v)) for v in values.reshape(-1))
 
 
-def batch_source(rng: np.random.Generator, n: int, first: int) -> tuple[str, int, int]:
+def batch_source(rng: np.random.Generator, n: int, first: int, layers: Counter[str]) -> tuple[str, int, int]:
     """One C file with n generated models, their inputs and the reference's
-    outputs; returns it, the number of model runs and the generator's refusals."""
+    outputs; returns it, the number of model runs and the generator's refusals,
+    and counts the models' layers per kernel into `layers`."""
     parts: list[str] = []
     table: list[str] = []
     refused, runs = 0, 0
     while len(table) < n:
         name = f"fz{first + len(table)}"
         model = random_model(rng, name)
-        settings = Settings(
-            str(rng.choice(np.array(KERNELS))), str(rng.choice(np.array(MODES))), int(rng.integers(4, 20))
-        )
+        kernel, mode = str(rng.choice(np.array(KERNELS))), str(rng.choice(np.array(MODES)))
+        if kernel == "b8w" and rng.random() < 0.5:
+            mode = "mul32"  # the pairs layout's requantization
+        settings = Settings(kernel, mode, int(rng.integers(4, 20)))
         try:
             configure(model, settings)
             header = render_model_header(model, settings.line())
             x = rng.integers(-128, 128, (VECTORS, model.input_size))
+            x[0] = -128
             y = run_int(model, x)[-1]
         except ModelError:
             refused += 1
             continue
+        layers.update(layer.kernel for layer in model.layers)
         up = name.upper()
         parts.append(header.replace('#include "m0nn.h"', ""))
         parts.append(f"static const int8_t {name}_x[{x.size}] = {{{_c_bytes(x)}}};")
@@ -180,11 +191,12 @@ def run_models(seed: int, n_models: int, targets: list[str], workdir: Path, batc
 
     rng = np.random.default_rng(seed + 1)
     res = {t: {"model_runs": 0, "mismatches": 0, "seconds": 0.0} for t in targets}
+    layers: Counter[str] = Counter()
     refused, done, start = 0, 0, time.monotonic()
     sources = [str(p) for p in sorted((LIB / "src").glob("*.c"))]
     while done < n_models:
         k = min(batch, n_models - done)
-        src, _, ref = batch_source(rng, k, done)
+        src, _, ref = batch_source(rng, k, done, layers)
         refused += ref
         c_file = workdir / f"models_{done}.c"
         c_file.write_text(src)
@@ -215,4 +227,5 @@ def run_models(seed: int, n_models: int, targets: list[str], workdir: Path, batc
         done += k
         summary = ", ".join(f"{t} {r['model_runs']} runs {r['mismatches']} mismatches" for t, r in res.items())
         log(f"m0nn fuzz models: {done}/{n_models} models; {summary} ({time.monotonic() - start:.0f} s)")
-    return {"models": n_models, "vectors_per_model": VECTORS, "generator_refusals": refused, "targets": res}
+    return {"models": n_models, "vectors_per_model": VECTORS, "generator_refusals": refused,
+            "layers_per_kernel": dict(sorted(layers.items())), "targets": res}  # fmt: skip

@@ -4,16 +4,19 @@
  * sized for the 16 KB of the micro:bit (the Python side draws cases that fit).
  * Runs m0nn_fc_s8 and the blocked kernel of each case's requantization on both
  * layouts (the ARMv6-M assembly paths; the _q31_split kernels too for a Q31
- * case inside their domain), compares every byte with the expected
+ * case inside their domain; m0nn_fc_s8_b8p for a case the pairs layout holds,
+ * else its refusal, as fuzz_driver.c), compares every byte with the expected
  * bytes of the Python integer reference, prints one line per mismatch and a
- * last line "calls N mismatches M split S", and exits with 0 (none) or 1. */
+ * last line "calls N mismatches M split S pairs P refused R", and exits with 0
+ * (none) or 1. The pairs-layout words come last in a case and are read into
+ * the wide layout's buffer once b8w has run (RAM: 16 KB). */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "m0nn.h"
 #include "m0qemu.h"
 
-#define N_HEADER 15
+#define N_HEADER 17
 #define MAX_IN 200
 #define MAX_OUT 24
 #define MAX_W 1024
@@ -77,6 +80,7 @@ static uint8_t ww[MAX_WW] M0NN_ALIGN4;
 static uint8_t w4[MAX_W4] M0NN_ALIGN4;
 static int32_t bias[MAX_OUT];
 static int32_t folded[MAX_OUT];
+static int32_t pbias[MAX_OUT];
 static int32_t m[MAX_OUT];
 static int32_t s[MAX_OUT];
 static int32_t z[MAX_OUT];
@@ -109,12 +113,48 @@ static long check(long index, const char *name, m0nn_fc_fn_t kernel, const m0nn_
     return 0;
 }
 
+/* A call the kernel must refuse with status `want`, every output byte (and the
+ * guard) left as it was. */
+static long check_refused(long index, const char *name, m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *p,
+                          const int8_t *input, int32_t want)
+{
+    m0nn_status_t status;
+    int32_t i;
+    for (i = 0; i <= p->out_size; ++i) {
+        out[i] = (int8_t)(0x5a ^ i);
+    }
+    status = kernel(p, input, out);
+    for (i = (int32_t)status != want ? -1 : 0; i <= p->out_size; ++i) {
+        if (i < 0 || out[i] != (int8_t)(0x5a ^ i)) { /* as fuzz_driver.c: "status GOT WANT" or "INDEX GOT WANT" */
+            m0qemu_puts("mismatch ");
+            put_int(index);
+            m0qemu_puts(" ");
+            m0qemu_puts(name);
+            m0qemu_puts(" ");
+            if (i < 0) {
+                m0qemu_puts("status");
+            } else {
+                put_int(i);
+            }
+            m0qemu_puts(" ");
+            put_int(i < 0 ? (long)status : (long)out[i]);
+            m0qemu_puts(" ");
+            put_int(i < 0 ? (long)want : (long)(int8_t)(0x5a ^ i));
+            m0qemu_puts("\n");
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(void)
 {
     static const m0nn_fc_fn_t narrow[3] = {m0nn_fc_s8_b8_q31, m0nn_fc_s8_b8, m0nn_fc_s8_b8_shift};
     static const m0nn_fc_fn_t wide[3] = {m0nn_fc_s8_b8w_q31, m0nn_fc_s8_b8w, m0nn_fc_s8_b8w_shift};
     static const m0nn_fc_fn_t packed4[3] = {m0nn_fc_s8_b4_q31, m0nn_fc_s8_b4, m0nn_fc_s8_b4_shift};
     long split_calls = 0;
+    long pairs_calls = 0;
+    long refused = 0;
     static const char name[] = "m0nn_fuzz_cases.bin";
     uint32_t open_block[3];
     long calls = 0;
@@ -136,7 +176,8 @@ int main(void)
         m0nn_fc_s8_params_t p;
         int32_t i;
         if (in < 1 || in > MAX_IN || n_out < 1 || n_out > MAX_OUT || in * n_out > MAX_W || h[10] > MAX_WB ||
-            h[11] > MAX_WW || h[13] < 0 || h[13] > MAX_W4 || h[7] < 0 || h[7] > 2 || h[9] < 0 || h[9] > 3) {
+            h[11] > MAX_WW || h[13] < 0 || h[13] > MAX_W4 || h[7] < 0 || h[7] > 2 || h[9] < 0 || h[9] > 3 ||
+            h[15] < 0 || h[15] > MAX_WW) {
             fail("case too large for the M0 buffers");
         }
         if (!read_exact(x + h[9], (uint32_t)in) || !read_exact(w, (uint32_t)(in * n_out)) ||
@@ -192,14 +233,31 @@ int main(void)
                 ++split_calls;
             }
         }
+        if (h[15] > 0) { /* the pairs layout: centred input read from the same bytes, its own bias */
+            if (!read_exact(pbias, 4u * (uint32_t)n_out) || !read_exact(ww, (uint32_t)h[15])) {
+                fail("truncated stream");
+            }
+            p.bias = pbias;
+            p.weights = ww;
+            mismatches += check(index, "b8p", m0nn_fc_s8_b8p, &p, (const int8_t *)(xu + h[9]));
+            ++pairs_calls;
+        } else if (h[16] != 0) {
+            p.weights = ww;
+            mismatches += check_refused(index, "b8p_refused", m0nn_fc_s8_b8p, &p, (const int8_t *)(xu + h[9]), h[16]);
+            ++refused;
+        }
         ++index;
     }
     m0qemu_puts("calls ");
-    put_int(calls + split_calls);
+    put_int(calls + split_calls + pairs_calls);
     m0qemu_puts(" mismatches ");
     put_int(mismatches);
     m0qemu_puts(" split ");
     put_int(split_calls);
+    m0qemu_puts(" pairs ");
+    put_int(pairs_calls);
+    m0qemu_puts(" refused ");
+    put_int(refused);
     m0qemu_puts("\n");
     m0qemu_exit(mismatches != 0);
 }
