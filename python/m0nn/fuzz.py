@@ -587,7 +587,7 @@ def markdown(result: dict[str, Any]) -> str:
         "leaves every output byte as it was (the b8p refusals, not counted in the calls). One case in ten",
         "is drawn at the pairs layout's lane edge: MUL32, 1-64 inputs, weight pairs such as (-128, -127),",
         "(127, 127), (-128, 127), (-128, 0), the input all -128 or at its ends (pair dots at 32640 and",
-        "-32512, the low lane at 16384 and -16256). A Q31 case inside the domain of"
+        "-32512, the low lane at 16384 and -16256). A Q31 case inside the domain of",
         'the split kernels (no 64-bit multiply; docs/numerics.md "Q31 without the 64-bit multiply"), as',
         "`m0nn.quant.q31_split_fits` decides it on the case's proven accumulator bound, also runs",
         "`m0nn_fc_s8_b8_q31_split` and `m0nn_fc_s8_b8w_q31_split` (and `m0nn_fc_s8_b4_q31_split` with",
@@ -633,9 +633,8 @@ def markdown(result: dict[str, Any]) -> str:
             "inputs each (the first all -128), outputs compared with `m0nn.reference.run_int`. Half the",
             "`kernel=b8w` models are drawn MUL32 and some layers' weight pairs at the pairs layout's lane edge, so",
             "that layers run `m0nn_fc_s8_b8p` where `m0nn.plan.pairs_legal` admits them. Models the generator",
-            f"refused with a one-line error and redrawn: {models['generator_refusals']}. Layers per kernel: "
-            + ", ".join(f"{k} {v}" for k, v in models["layers_per_kernel"].items())
-            + ".",
+            f"refused with a one-line error and redrawn: {models['generator_refusals']}.",
+            "Layers per kernel: " + ", ".join(f"{k} {v}" for k, v in models["layers_per_kernel"].items()) + ".",
             "",
             "| target | model runs | mismatches | seconds |",
             "|---|---|---|---|",
