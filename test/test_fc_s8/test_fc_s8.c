@@ -251,6 +251,29 @@ static void test_pairs_kernel_rejects_bad_arguments(void)
     }
 }
 
+/* A NULL params pointer: M0NN_ERR_NULL from every FC kernel, read before
+ * anything else (the blocked walks used to read params->per_channel and more
+ * before their check: undefined, a crash on the host). */
+static void test_kernels_refuse_null_params(void)
+{
+    static const m0nn_fc_fn_t kernels[] = {
+        m0nn_fc_s8,           m0nn_fc_s8_small,         m0nn_fc_s8_b8,           m0nn_fc_s8_b8_q31,
+        m0nn_fc_s8_b8_shift,  m0nn_fc_s8_b8_q31_split,  m0nn_fc_s8_b8w,          m0nn_fc_s8_b8w_q31,
+        m0nn_fc_s8_b8w_shift, m0nn_fc_s8_b8w_q31_split, m0nn_fc_s8_b8p,          m0nn_fc_s8_b4,
+        m0nn_fc_s8_b4_q31,    m0nn_fc_s8_b4_shift,      m0nn_fc_s8_b4_q31_split,
+    };
+    const int8_t input[4] = {0, 0, 0, 0};
+    int8_t out[4] = {0x5a, 0x5a, 0x5a, 0x5a};
+    uint32_t k;
+    int32_t i;
+    for (k = 0; k < sizeof kernels / sizeof kernels[0]; ++k) {
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, kernels[k](NULL, input, out));
+    }
+    for (i = 0; i < 4; ++i) {
+        M0NN_ASSERT_EQ_INT(0x5a, out[i]);
+    }
+}
+
 int main(void)
 {
     int32_t i;
@@ -273,6 +296,7 @@ int main(void)
         m0nn_unit_run_case(check_pairs_kernel, i, __FILE__, __LINE__, golden_fc_b8p_cases[i].name);
     }
     M0NN_RUN_TEST(test_pairs_kernel_rejects_bad_arguments);
+    M0NN_RUN_TEST(test_kernels_refuse_null_params);
     M0NN_RUN_TEST(test_split_kernels_ran_on_enough_cases);
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);
