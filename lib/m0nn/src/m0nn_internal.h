@@ -223,7 +223,7 @@ static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_fc_b8_mul32_walk(const m0nn_
 {
     static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
-    const int32_t step = p->per_channel ? 1 : 0;
+    const int32_t step = p != 0 && p->per_channel ? 1 : 0; /* a NULL p: the check refuses it */
     m0nn_b8_job_t job;
     uint32_t sum;
     int32_t o;
@@ -300,6 +300,9 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
                                             int32_t requant, int32_t wide)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    if (status != M0NN_OK) {
+        return status; /* p may be NULL: the declarations below read it (C99) */
+    }
     const uint8_t *x = (const uint8_t *)input;
     const uint8_t *block = (const uint8_t *)p->weights;
     const int32_t step = p->per_channel ? 1 : 0;
@@ -309,10 +312,6 @@ static inline m0nn_status_t m0nn_fc_b8_walk(const m0nn_fc_s8_params_t *p, const 
     m0nn_q31_split_job_t job;
     uint32_t sum;
     int32_t o0;
-
-    if (status != M0NN_OK) {
-        return status;
-    }
     job.step = 4 * step;
     job.output_offset = p->output_offset;
     job.act_min = p->act_min;
@@ -372,6 +371,9 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
                                             int32_t requant)
 {
     const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
+    if (status != M0NN_OK) {
+        return status; /* p may be NULL: the declarations below read it (C99) */
+    }
     const uint8_t *x = (const uint8_t *)input;
     const uint8_t *block = (const uint8_t *)p->weights;
     const int32_t step = p->per_channel ? 1 : 0;
@@ -386,10 +388,6 @@ static inline m0nn_status_t m0nn_fc_b4_walk(const m0nn_fc_s8_params_t *p, const 
     int32_t left = p->out_size;
     m0nn_q31_split_job_t job;
     uint32_t sum;
-
-    if (status != M0NN_OK) {
-        return status;
-    }
     job.step = 4 * step;
     job.output_offset = offset;
     job.act_min = lo;
