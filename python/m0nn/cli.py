@@ -27,6 +27,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_prebuild(args: argparse.Namespace) -> int:
     from m0nn import prebuild
+    from m0nn.names import path_text
     from m0nn.plugin import build, options
 
     given: dict[str, str] = {}
@@ -37,6 +38,9 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
             return 1
         given[key.strip()] = value
     project = Path(args.project).resolve()
+    if not project.is_dir():
+        print(f"m0nn: error: there is no project folder {path_text(str(project))}", file=sys.stderr)
+        return 1
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     try:
         options.check_known(given, "--option")

@@ -231,7 +231,11 @@ def _run(
         write_files({}, [path for paths, _ in orphans for path in paths])
         _say_removed(orphans, project_dir)
         ms = (time.perf_counter() - start) * 1000
-        print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
+        if models:
+            print(f"m0nn: {len(models)} model(s) up to date ({ms:.0f} ms)")
+        else:
+            where = "the models custom_m0nn_models names" if selection.strip() else "models/"
+            print(f"m0nn: no model in {where} (.onnx); nothing to generate ({ms:.0f} ms)")
         return 0
     try:
         from m0nn.errors import M0nnError

@@ -480,7 +480,7 @@ def test_headers_of_a_gone_model_are_removed(tmp_path: Path, capsys: pytest.Capt
         "m0nn: removed lib/m0nn_models/hand.h, hand_test.h (models/hand.onnx is gone)",
         log.splitlines()[-1],
     ]
-    assert log.splitlines()[-1].startswith("m0nn: 0 model(s) up to date")
+    assert log.splitlines()[-1].startswith("m0nn: no model in models/ (.onnx); nothing to generate")
     assert _headers(out) == ["m0nn_models_test.h", "mine.h", "notes_test.h"]
     assert (out / "mine.h").read_text() == "/* a person's header: model:  tilt.onnx */\n"
 
@@ -633,6 +633,21 @@ def test_bad_option_is_one_line_naming_it(
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.splitlines()) == 1 and captured.err.startswith(line), captured.err
     assert not (proj / "lib").exists()
+
+
+def test_a_mistyped_project_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`m0nn prebuild /no/such/dir` said "0 model(s) up to date" and exited 0; a project
+    without models says there are none."""
+    from m0nn.cli import main as cli
+
+    assert cli(["prebuild", str(tmp_path / "nonexist")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"m0nn: error: there is no project folder {tmp_path / 'nonexist'}\n"
+    assert not (tmp_path / "nonexist").exists()
+    (tmp_path / "empty" / "models").mkdir(parents=True)
+    assert cli(["prebuild", str(tmp_path / "empty")]) == 0
+    assert capsys.readouterr().out.startswith("m0nn: no model in models/ (.onnx); nothing to generate (")
 
 
 @pytest.mark.parametrize(

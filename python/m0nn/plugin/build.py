@@ -214,7 +214,7 @@ def configure(env: Any, python: str | None = None) -> None:
     if env.get("PIOPLATFORM") == "m0qemu" and m0qemu_stale(env):
         sys.stderr.write(
             f"m0nn: error: the m0qemu platform in PlatformIO's core dir is not m0nn {__version__}'s; "
-            f"update it with: {command(python)} pio-setup\n"
+            f"update it (and m0nn's copies in the project) with: {command(python)} init {shlex.quote(str(project))}\n"
         )
         env.Exit(1)
     out_dir = generated_dir(lib_dir)
