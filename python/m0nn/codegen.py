@@ -141,16 +141,25 @@ def _packed4_block(n: str, w: NDArray[np.integer]) -> list[str]:
     packed = block4(w)
     n_in = w.shape[1]
     blocks = packed.size // (4 * n_in)
-    lines = [
+    header = [
         f"/* m0nn_fc_s8_b4 layout: {blocks} block(s) of 8 rows (the last padded with zero weights); one line per",
         " * (block, input): a little-endian word of the rows' w + 8 as nibbles, row r at bits 4r. */",
-        f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
     ]
-    for b in range(blocks):
-        for i in range(n_in):
-            at = 4 * (b * n_in + i)
-            vals = ", ".join(str(int(v)) for v in packed[at : at + 4])
-            lines.append(f"    /* rows {BLOCK * b:3d}-{BLOCK * b + BLOCK - 1:3d}, input {i:3d} */ {vals},")
+    return _grouped_weights(n, packed, header, blocks, BLOCK, n_in, "input")
+
+
+def _grouped_weights(
+    n: str, packed: NDArray[np.integer], header: list[str], groups: int, rows: int, count: int, unit: str
+) -> list[str]:
+    """`<n>_weights` after its `header` comment: one line per (group of `rows` rows, one of
+    `count` units), the group's bytes for that unit in order."""
+    step = packed.size // (groups * count)
+    lines = [*header, f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{"]
+    for g in range(groups):
+        for i in range(count):
+            at = step * (g * count + i)
+            vals = ", ".join(str(int(v)) for v in packed[at : at + step])
+            lines.append(f"    /* rows {rows * g:3d}-{rows * g + rows - 1:3d}, {unit} {i:3d} */ {vals},")
     return lines + ["};"]
 
 
@@ -168,17 +177,11 @@ def _pairs_block(n: str, w: NDArray[np.integer]) -> list[str]:
     packed = pairs4(w)
     pairs = (w.shape[1] + 1) // 2
     groups = packed.size // (4 * PAIRS_GROUP * pairs)
-    lines = [
+    header = [
         f"/* m0nn_fc_s8_b8p layout: {groups} group(s) of 4 rows (the last padded with zero rows); one line per",
         " * (group, pair of inputs 2p, 2p + 1): each row's little-endian int32 w[2p + 1] + 65536 * w[2p]. */",
-        f"static const uint8_t {n}_weights[{packed.size}] M0NN_ALIGN4 = {{",
     ]
-    for g in range(groups):
-        for p in range(pairs):
-            at = 16 * (g * pairs + p)
-            vals = ", ".join(str(int(v)) for v in packed[at : at + 16])
-            lines.append(f"    /* rows {4 * g:3d}-{4 * g + 3:3d}, pair {p:3d} */ {vals},")
-    return lines + ["};"]
+    return _grouped_weights(n, packed, header, groups, PAIRS_GROUP, pairs, "pair")
 
 
 def kernel_bias(layer: FCLayer) -> NDArray[np.int64]:

@@ -158,6 +158,25 @@ typedef struct {
     int32_t bias_step;         /* 56: 32 or 0 (bytes) */
 } m0nn_b8_job_t;
 
+/* The portable block loops' end of a block (m0nn_b8_mul32_blocks.c,
+ * m0nn_b4_mul32_blocks.c): the first job->rows accumulators plus their biases and
+ * `correction` (modulo 2^32), MUL32-requantized, offset, clamped and stored; the
+ * job advanced past the block. */
+static inline void m0nn_b8_job_block_done(m0nn_b8_job_t *job, const int32_t *acc, int32_t correction)
+{
+    int32_t r;
+    for (r = 0; r < job->rows; ++r) {
+        const int32_t a = (int32_t)((uint32_t)acc[r] + (uint32_t)job->bias[r] + (uint32_t)correction);
+        const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
+        m0nn_store_byte(job->output++,
+                        (uint32_t)y > (uint32_t)job->span ? (y < 0 ? 0 : job->span) + job->act_min : y + job->act_min);
+        job->multiplier = (const int32_t *)((const uint8_t *)job->multiplier + job->step);
+        job->shift = (const int32_t *)((const uint8_t *)job->shift + job->step);
+    }
+    job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
+    --job->n_blocks;
+}
+
 /* For each of job->n_blocks blocks: accumulators = bias + correction plus the
  * dot products of the block with the input, then MUL32 requantization, output
  * offset and clamp of the first job->rows of them, stored to the output.
