@@ -11,6 +11,7 @@ onnx and numpy to regenerate.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import shlex
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 from m0nn import __version__, c_version
-from m0nn.budget import Budget, check_budget, header_needs
+from m0nn.budget import Budget, Needs, check_budget, header_needs
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, one_line, path_text
@@ -45,6 +46,13 @@ def find_models(project_dir: Path, selection: str = "") -> list[Path]:
         return paths
     models_dir = project_dir / "models"
     return sorted(p for p in models_dir.glob("*") if p.suffix in MODEL_SUFFIXES and p.is_file())
+
+
+@functools.lru_cache(maxsize=64)
+def _stated(text: str) -> Needs | None:
+    """header_needs of a header's text, parsed once per text: the no-change path asks twice per
+    model (stale_reason: are the sizes there; _over_budget: do they fit)."""
+    return header_needs(text)
 
 
 def _provenance(header: Path) -> dict[str, str]:
@@ -120,7 +128,7 @@ def stale_reason(model: Path, out_dir: Path, settings: Settings, name: str | Non
             return "test-data header missing or stale"
         if tinfo.get("data_sha256") != _sha256(data):
             return "test data changed"
-    if header_needs(header.read_text(encoding="utf-8", errors="replace")) is None:
+    if _stated(header.read_text(encoding="utf-8", errors="replace")) is None:
         return "its stated sizes are missing"  # edited: the budget check needs them
     return None
 
@@ -335,7 +343,7 @@ def _say_removed(orphans: list[tuple[list[Path], str]], project_dir: Path) -> No
 def _over_budget(label: str, header: Path, budget: Budget) -> str | None:
     """The error line of a current model whose header states more RAM or flash than `budget`
     (the generator's message, m0nn.budget.check_budget), or None."""
-    needs = header_needs(header.read_text(encoding="utf-8", errors="replace"))
+    needs = _stated(header.read_text(encoding="utf-8", errors="replace"))
     if needs is None:  # stale_reason regenerates such a header
         return None
     try:
