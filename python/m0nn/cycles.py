@@ -25,8 +25,9 @@ from m0nn.errors import M0nnError
 PLATFORM = Path(__file__).resolve().parent / "pio" / "platforms" / "m0qemu"
 CFLAGS = ["-mcpu=cortex-m0", "-mthumb", "-O2", "-std=c99", "-ffunction-sections", "-fdata-sections",
           "-ffreestanding", "-Wall", "-Wextra", "-Werror", "-DM0QEMU"]  # fmt: skip
+# The linker script as gcc's own -T and its own argument: -Wl,-T,<path> would split an install path at its commas.
 LDFLAGS = ["-mcpu=cortex-m0", "-mthumb", "-nostartfiles", "-nostdlib", "-Wl,--gc-sections",
-           f"-Wl,-T,{PLATFORM / 'ldscripts' / 'microbit.ld'}"]  # fmt: skip
+           "-T", str(PLATFORM / "ldscripts" / "microbit.ld")]  # fmt: skip
 
 # Timing tables (ARM Cortex-M0 / M0+ Technical Reference Manuals, zero wait states).
 CORES = {

@@ -4,6 +4,10 @@ benchmark results against a fresh run (cycle counts are deterministic)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -104,3 +108,45 @@ def test_flash_reads_and_taken_branches_of_hand_written_code(tmp_path: Path) -> 
     assert (n + 1) // 2 <= reads["fetch"] <= n + 1
     # the taken branches: B over the literal pool, BL to the stop marker
     assert cycles.count_region(elf, pcs, "M0", 1).nonsequential == 2
+
+
+ARGMAX = """#include "m0nn.h"
+void __attribute__((noinline)) m0nn_bench_start(void) { __asm__ volatile(""); }
+void __attribute__((noinline)) m0nn_bench_stop(void) { __asm__ volatile(""); }
+int main(void)
+{
+    static const int8_t values[3] = {1, 5, 3};
+    int32_t best;
+    m0nn_bench_start();
+    best = m0nn_argmax_s8(values, 3);
+    m0nn_bench_stop();
+    return best == 1 ? 0 : 1;
+}
+"""
+
+
+@needs_arm
+def test_install_path_with_a_comma(tmp_path: Path) -> None:
+    """m0nn installed (and its C library copied) under paths holding commas and spaces: the image
+    links (the linker script is one argument, not split at a comma as -Wl,-T,<path> was) and runs."""
+    site = tmp_path / "site, packages"
+    shutil.copytree(ROOT / "python" / "m0nn", site / "m0nn", ignore=shutil.ignore_patterns("__pycache__"))
+    lib = tmp_path / "lib,copy" / "m0nn"
+    shutil.copytree(ROOT / "lib" / "m0nn", lib, ignore=shutil.ignore_patterns("generated"))
+    (tmp_path / "lib,copy" / "main.c").write_text(ARGMAX)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from m0nn import cycles\n"
+        "assert 'site, packages' in cycles.__file__, cycles.__file__\n"
+        "lib, work = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "srcs = [lib / 'src' / 'm0nn_argmax_s8.c', lib.parent / 'main.c']\n"
+        "elf = cycles.compile_image(srcs, [lib / 'include', lib / 'src'], work / 'argmax.elf')\n"
+        "print(cycles.count_region(elf, cycles.trace_pcs(elf, work)).cycles)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(lib), str(lib.parent)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 0

@@ -248,7 +248,7 @@ def library_sections(work: Path, main: str, extra: list[Path] | None = None) -> 
     the objects in `work` and `extra` (linked again, the same way, for the linker's map),
     without the `main` object's and the board support's."""
     objs = [str(o) for o in [*sorted(work.glob("*.o")), *(extra or [])]]
-    link = ["arm-none-eabi-gcc", *cycles.LDFLAGS, *objs, "-lgcc", f"-Wl,-Map,{work / 'sections.map'}"]
+    link = ["arm-none-eabi-gcc", *cycles.LDFLAGS, *objs, "-lgcc", "-Xlinker", f"-Map={work / 'sections.map'}"]
     subprocess.run([*link, "-o", str(work / "sections.elf")], check=True)
     return linked_sections((work / "sections.map").read_text(), (main, "m0qemu.o"))
 
