@@ -71,6 +71,91 @@ def test_frames_the_parser_cannot_bound_are_refused() -> None:
     ]
 
 
+CLONES = """#include <stdint.h>
+
+void __attribute__((noinline)) clone_sink(volatile int32_t *p) { *p = 0; }
+
+/* Always called with scale 3: gcc -O2 clones it for that constant (scaled_sum.constprop.0). */
+static int32_t __attribute__((noinline)) scaled_sum(const int8_t *v, int32_t n, int32_t scale)
+{
+    volatile int32_t pad[6];
+    int32_t acc = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        pad[i & 3] = v[i];
+        acc += v[i] * scale + pad[(i + 1) & 3];
+    }
+    clone_sink(pad);
+    return acc;
+}
+
+struct pair {
+    int32_t a;
+    int32_t b[8];
+};
+
+/* Reads one field of the struct it is given: gcc -O2 passes that field alone (first.isra.0). */
+static int32_t __attribute__((noinline)) first(const struct pair *p, int32_t k)
+{
+    volatile int32_t pad[4];
+    pad[k & 3] = p->a;
+    return pad[(k + 1) & 3] + p->a * k;
+}
+
+/* An early return before a larger body: gcc -O2 inlines the test and splits off the rest (check.part.0). */
+static int32_t check(int32_t *v, int32_t n)
+{
+    if (n <= 0) {
+        return 0;
+    }
+    volatile int32_t pad[10];
+    for (int32_t i = 0; i < n; ++i) {
+        pad[i & 7] = v[i] * 3;
+        v[i] = pad[(i * 7) & 7] + (int32_t)(v[i] > 5);
+        if (v[i] == 99) {
+            clone_sink(&v[i]);
+        }
+    }
+    return pad[3];
+}
+
+int32_t clone_entry(const int8_t *v, int32_t n, const struct pair *p, int32_t *w)
+{
+    return scaled_sum(v, n, 3) + scaled_sum(v + 1, n - 1, 3) + first(p, n) + check(w, n) + check(w + 1, n - 1);
+}
+
+int main(void)
+{
+    static const int8_t v[4] = {1, 2, 3, 4};
+    static const struct pair p = {5, {0}};
+    static int32_t w[4] = {1, 2, 3, 4};
+    return (int)clone_entry(v, 4, &p, w);
+}
+"""
+
+
+@needs_tools
+def test_gcc_clones_have_their_own_frames_and_are_followed(tmp_path: Path) -> None:
+    """gcc -O2 clones a function it specializes (.constprop.N), whose arguments it rewrites
+    (.isra.N) or splits (.part.N): each clone is a function of the image with its own frame
+    from the .su files (which name some without their number), and a call to one is followed."""
+    from m0nn import cycles
+
+    src = tmp_path / "clones.c"
+    src.write_text(CLONES)
+    elf = cycles.compile_image([src], [], tmp_path / "clones.elf", ["-fstack-usage"])
+    frames, calls = stack_size.reach(elf, tmp_path, ["clone_entry"])
+    su = {}  # the .su lines of clones.c: name (as gcc writes it) -> bytes
+    for line in next(tmp_path.glob("*_clones.su")).read_text().splitlines():
+        where, size, _ = line.split("\t")
+        su[where.rsplit(":", 1)[1]] = int(size)
+    clones = {c.split(".")[1]: c for c in calls["clone_entry"] if re.search(r"\.(constprop|isra|part)\.\d+$", c)}
+    assert sorted(clones) == ["constprop", "isra", "part"], calls
+    for clone in clones.values():
+        assert frames[clone] == su.get(clone, su.get(clone.rsplit(".", 1)[0])), (clone, su)
+        assert frames[clone] > 0
+    assert calls[clones["constprop"]] == calls[clones["part"]] == ["clone_sink"]  # the clones' own calls
+
+
 @needs_tools
 @pytest.mark.parametrize("name", ["digits_cnn", "activity"])
 def test_bound_covers_the_measured_high_water_mark(name: str, capsys: pytest.CaptureFixture[str]) -> None:

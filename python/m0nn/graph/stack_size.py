@@ -84,8 +84,16 @@ def fc_stack_bytes(runner: str, kernels: Iterable[str]) -> int:
     return deepest(runner, frozenset(FC_KERNELS) - used)
 
 
+# A function gcc -O2 cloned: specialized for constant arguments, with its arguments rewritten, or
+# split off after an inlined early return. The symbol carries a number (f.constprop.0); the .su
+# line names some clones without it (f.constprop).
+_CLONE = re.compile(r"(.+\.(?:constprop|isra|part))\.\d+")
+_SYMBOL = r"[\w.]+"  # a C name, or a clone's (m0nn_x.part.0)
+
+
 def _stack_usage(work: Path) -> dict[str, int]:
-    """function -> bytes from the .su files gcc -fstack-usage wrote next to the objects."""
+    """function -> bytes from the .su files gcc -fstack-usage wrote next to the objects (a clone
+    named without its number: the largest frame of that name)."""
     out: dict[str, int] = {}
     for su in sorted(work.glob("*.su")):
         for line in su.read_text().splitlines():
@@ -93,10 +101,21 @@ def _stack_usage(work: Path) -> dict[str, int]:
             name = where.rsplit(":", 1)[1]
             if kind != "static":
                 raise M0nnError(f"{where}: a {kind} stack frame has no static bound")
-            if name in out:
+            if name in out and not re.search(r"\.(?:constprop|isra|part)$", name):
                 raise M0nnError(f"two functions named {name}: the stack table is keyed by name")
-            out[name] = int(size)
+            out[name] = max(int(size), out.get(name, 0))
     return out
+
+
+def _frame(fn: str, usage: dict[str, int], body: list[tuple[str, str]]) -> int:
+    """fn's frame: its .su line (a clone's, f.constprop.0, may be named f.constprop there), else
+    its disassembly (assembly and libgcc functions)."""
+    if fn in usage:
+        return usage[fn]
+    clone = _CLONE.fullmatch(fn)
+    if clone and clone.group(1) in usage:
+        return usage[clone.group(1)]
+    return _asm_frame(fn, body)
 
 
 def _disassembly(elf: Path) -> dict[str, list[tuple[str, str]]]:
@@ -106,7 +125,7 @@ def _disassembly(elf: Path) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     body: list[tuple[str, str]] = []
     for line in text.splitlines():
-        head = re.match(r"^[0-9a-f]+ <(\w+)>:$", line)
+        head = re.match(rf"^[0-9a-f]+ <({_SYMBOL})>:$", line)
         if head:
             body = out.setdefault(head.group(1), [])
             continue
@@ -134,7 +153,7 @@ def _calls(name: str, body: list[tuple[str, str]], known: set[str]) -> list[str]
     for mn, ops in body:
         if mn == "blx" and name not in INDIRECT:
             raise M0nnError(f"{name}: an indirect call (blx {ops}) not named in m0nn.graph.stack_size.INDIRECT")
-        target = re.fullmatch(r"[0-9a-f]+ <(\w+)>", ops)
+        target = re.fullmatch(rf"[0-9a-f]+ <({_SYMBOL})>", ops)
         if mn.startswith("b") and target and target.group(1) != name and target.group(1) in known:
             out.add(target.group(1))
     return sorted(out)
@@ -150,18 +169,24 @@ def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str
         main.write_text(probe_main(HANDLER, *fc_probe(FC_RUNNERS, FC_KERNELS)))
         srcs = cycles.library_sources(lib) + [main]
         elf = cycles.compile_image(srcs, [lib / "include", lib / "src"], work / "p.elf", ["-fstack-usage"])
-        usage = _stack_usage(work)
-        code = _disassembly(elf)
+        return reach(elf, work, [RUNNER, *FC_RUNNERS])
+
+
+def reach(elf: Path, work: Path, roots: list[str]) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """(function -> frame bytes, function -> callees) for the functions `roots` reach in the image
+    `elf`, its objects built in `work` with -fstack-usage."""
+    usage = _stack_usage(work)
+    code = _disassembly(elf)
     frames: dict[str, int] = {}
     calls: dict[str, list[str]] = {}
-    todo = [RUNNER, *FC_RUNNERS]
+    todo = list(roots)
     while todo:
         fn = todo.pop()
         if fn in frames:
             continue
         if fn not in code:
             raise M0nnError(f"{fn}: not in the probe image")
-        frames[fn] = usage[fn] if fn in usage else _asm_frame(fn, code[fn])
+        frames[fn] = _frame(fn, usage, code[fn])
         calls[fn] = _calls(fn, code[fn], set(code))
         todo += calls[fn]
     return frames, calls
