@@ -6,8 +6,11 @@ the committed conv examples the bound covers the high-water mark QEMU measures
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,6 +157,34 @@ def test_gcc_clones_have_their_own_frames_and_are_followed(tmp_path: Path) -> No
         assert frames[clone] == su.get(clone, su.get(clone.rsplit(".", 1)[0])), (clone, su)
         assert frames[clone] > 0
     assert calls[clones["constprop"]] == calls[clones["part"]] == ["clone_sink"]  # the clones' own calls
+
+
+@needs_tools
+def test_the_tools_of_an_installed_m0nn(tmp_path: Path) -> None:
+    """m0nn.graph.stack_size and code_size find lib/m0nn as the rest of m0nn does (m0nn.plugin.resources):
+    installed as the wheel lays it out (the library under m0nn/pio/lib), stack_size measures that copy
+    against the installed table; --write, which rewrites a table of the source tree, is one line saying
+    this m0nn is not a source checkout, and the installed tables stay as they were."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "python" / "m0nn", site / "m0nn", ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("generated", "__pycache__")
+    shutil.copytree(ROOT / "lib" / "m0nn", site / "m0nn" / "pio" / "lib" / "m0nn", ignore=ignore)
+    tables = {p: p.read_bytes() for p in (site / "m0nn" / "graph").glob("*_sizes.py")}
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def tool(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    measured = tool("m0nn.graph.stack_size")
+    assert measured.returncode == 0, measured.stderr
+    n = len(stack_sizes.FRAMES)
+    assert measured.stdout.splitlines() == [f"the runners reach {n} functions; table: {n}"], measured.stdout
+    for name in ("code_size", "stack_size"):
+        refused = tool(f"m0nn.graph.{name}", "--write")
+        assert refused.returncode == 1 and refused.stdout == "", refused.stdout
+        assert refused.stderr.startswith("m0nn: error: --write rewrites "), refused.stderr
+        assert "is installed, not a source checkout" in refused.stderr and refused.stderr.count("\n") == 1
+    assert {p: p.read_bytes() for p in tables} == tables
 
 
 @needs_tools

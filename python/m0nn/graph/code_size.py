@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,14 +33,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m0nn import cycles
+from m0nn.errors import M0nnError
 from m0nn.graph import code_sizes
 from m0nn.graph.kinds import HANDLER, kind_of
+from m0nn.plugin import resources
 
 if TYPE_CHECKING:  # numpy: data_bytes and the code tables serve the pre-build's no-change path (m0nn.budget)
     from m0nn.graph.ir import GModel
 
 MARGIN = 64  # bytes the code table may exceed the real link by
-ROOT = Path(__file__).resolve().parents[3]
 TABLE = Path(__file__).with_name("code_sizes.py")
 
 _SCALARS = {"m0nn_op_fn_t": 4, "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4}
@@ -198,7 +200,7 @@ class Measured:
 def measure(lib: Path | None = None) -> Measured:
     """Build the probe image with every kind and both FC runners over every FC kernel, then relink it
     with no kind, with each kind alone, with each FC runner alone and with each FC kernel alone."""
-    lib = lib or ROOT / "lib" / "m0nn"
+    lib = lib or resources.c_library()
     types = [t for t in structtuple_literal(lib) if t not in ("m0nn_status_t", "m0nn_op_kind_t")]
     structs = "".join(f"const {t} m0nn_sizeof_{t};\n" for t in types)
     include = [lib / "include", lib / "src"]
@@ -253,6 +255,16 @@ def library_sections(work: Path, main: str, extra: list[Path] | None = None) -> 
     return linked_sections((work / "sections.map").read_text(), (main, "m0qemu.o"))
 
 
+def writable_table(table: Path) -> None:
+    """Refuse to rewrite `table` (a generated module of m0nn.graph) outside a source checkout:
+    an installed m0nn's copy would drift from the repository's. M0nnError in one line."""
+    if resources.source_checkout() is None:
+        raise M0nnError(
+            f"--write rewrites {table.name} in m0nn's source tree, and this m0nn ({resources.PACKAGE}) is "
+            "installed, not a source checkout: run it in a checkout (pip install -e .)"
+        )
+
+
 def tuple_literal(names: list[str]) -> str:
     """A tuple of names as ruff formats it (the generated tables' style)."""
     if not names:
@@ -301,7 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m m0nn.graph.code_size", description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name} from the measured link")
     args = ap.parse_args(argv)
-    m = measure()
+    try:
+        if args.write:
+            writable_table(TABLE)
+        m = measure()
+    except (M0nnError, FileNotFoundError) as exc:
+        print(f"m0nn: error: {exc}", file=sys.stderr)
+        return 1
     every = sum(m.functions.values())
     table = sum(code_sizes.FUNCTIONS.values())
     print(f"graph code linked with every kind: {every} bytes in {len(m.functions)} sections; table: {table}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,9 +35,10 @@ from pathlib import Path
 from m0nn import cycles
 from m0nn.errors import M0nnError
 from m0nn.graph import stack_sizes
-from m0nn.graph.code_size import FC_KERNELS, FC_RUNNERS, ROOT, fc_probe, probe_main, tuple_literal
+from m0nn.graph.code_size import FC_KERNELS, FC_RUNNERS, fc_probe, probe_main, tuple_literal, writable_table
 from m0nn.graph.ir import GModel, Op
 from m0nn.graph.kinds import HANDLER, kind_of
+from m0nn.plugin import resources
 
 TABLE = Path(__file__).with_name("stack_sizes.py")
 RUNNER = "m0nn_graph_run"
@@ -162,7 +164,7 @@ def _calls(name: str, body: list[tuple[str, str]], known: set[str]) -> list[str]
 def measure(lib: Path | None = None) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Build the probe image with -fstack-usage; return (function -> frame bytes, function -> callees)
     for the functions m0nn_graph_run and the FC runners reach."""
-    lib = lib or ROOT / "lib" / "m0nn"
+    lib = lib or resources.c_library()
     with tempfile.TemporaryDirectory(prefix="m0nn_stack_size_") as tmp:
         work = Path(tmp)
         main = work / "probe_main.c"
@@ -215,7 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m m0nn.graph.stack_size", description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help=f"rewrite {TABLE.name} from the probe build")
     args = ap.parse_args(argv)
-    frames, calls = measure()
+    try:
+        if args.write:
+            writable_table(TABLE)
+        frames, calls = measure()
+    except (M0nnError, FileNotFoundError) as exc:
+        print(f"m0nn: error: {exc}", file=sys.stderr)
+        return 1
     print(f"the runners reach {len(frames)} functions; table: {len(stack_sizes.FRAMES)}")
     for name in sorted(set(frames) | set(stack_sizes.FRAMES)):
         was, now = stack_sizes.FRAMES.get(name), frames.get(name)

@@ -20,8 +20,8 @@ RUNNER = "test_custom_runner.py"
 SHIM = "m0nn_prebuild.py"
 
 
-def _repository() -> Path | None:
-    """The source checkout of an editable install (python/m0nn -> the repository)."""
+def source_checkout() -> Path | None:
+    """The source checkout of an editable install (python/m0nn -> the repository); None for a wheel."""
     root = PACKAGE.parent.parent
     if (root / "pyproject.toml").is_file() and (root / "lib" / "m0nn" / "library.json").is_file():
         return root
@@ -31,7 +31,7 @@ def _repository() -> Path | None:
 def _base(packaged: str, in_repository: str) -> Path:
     if (PIO / packaged).exists():
         return PIO / packaged
-    root = _repository()
+    root = source_checkout()
     if root is None:
         raise FileNotFoundError(f"m0nn's data folder {PIO / packaged} is missing: reinstall m0nn")
     return root / in_repository
