@@ -27,6 +27,7 @@ from m0nn.names import c_identifier, check_unique, comment_text, file_message, o
 from m0nn.settings import Settings, parse_input_scales
 
 MODEL_SUFFIXES = (".onnx",)
+CURRENT = "the sizes its current headers state (nothing regenerated)"  # the tail of a no-change budget error
 GENERATOR = f"m0nn {__version__}"
 
 
@@ -342,14 +343,15 @@ def _say_removed(orphans: list[tuple[list[Path], str]], project_dir: Path) -> No
 
 def _over_budget(label: str, header: Path, budget: Budget) -> str | None:
     """The error line of a current model whose header states more RAM or flash than `budget`
-    (the generator's message, m0nn.budget.check_budget), or None."""
+    (the generator's message, m0nn.budget.check_budget, and what it comes from: nothing was
+    regenerated), or None."""
     needs = _stated(header.read_text(encoding="utf-8", errors="replace"))
     if needs is None:  # stale_reason regenerates such a header
         return None
     try:
         check_budget(label, needs.ram, needs.flash_data, needs.flash_code, budget)
     except ModelError as exc:
-        return f"m0nn: error: {one_line(str(exc))}; {_kept(header)}"
+        return f"m0nn: error: {one_line(str(exc))}; {CURRENT}"
     return None
 
 
