@@ -286,6 +286,26 @@ def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core
     )
 
 
+def test_prebuild_command_writes_what_the_build_writes(tmp_path: Path, core: Path) -> None:
+    """`m0nn prebuild` and the pre-build step of `pio run` write the same files, byte for byte
+    (m0nn_models_test.h, the suite's aggregate, included): headers committed from either are
+    what the other would write."""
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    built = user_project(tmp_path / "built", core)
+    shutil.copy(MODELS / "tilt.onnx", built / "models" / "tilt.onnx")  # no test vectors: not in the aggregate
+    ok(m0nn("init", "--no-setup", cwd=built, core=core))
+    commanded = tmp_path / "commanded"
+    shutil.copytree(built, commanded)
+    ok(pio("run", "-e", "native", cwd=built, core=core))
+    ok(m0nn("prebuild", cwd=commanded, core=core))
+
+    def headers(project: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted((project / "lib" / "m0nn_models").iterdir())}
+
+    assert sorted(headers(built)) == ["digits.h", "digits_test.h", build.ALL_TESTS, "tilt.h"]
+    assert headers(commanded) == headers(built)
+
+
 def test_init_keeps_every_user_line(tmp_path: Path) -> None:
     text = (
         "; my firmware\n"

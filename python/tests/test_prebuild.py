@@ -247,6 +247,28 @@ def test_no_change_path_checks_the_budget(tmp_path: Path, capsys: pytest.Capture
     assert _snapshot(out) == before
 
 
+def test_no_change_path_reads_each_header_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staleness, the orphan scan, the budget check and m0nn_models_test.h ask about the same
+    headers: each file is opened once per run."""
+    from collections import Counter
+
+    proj = _budget_project(tmp_path)
+    out = proj / "lib" / "m0nn_models"
+    assert prebuild.run(proj, out_dir=out) == 0
+    opened: Counter[str] = Counter()
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object) -> object:
+        opened[self.name] += 1
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    assert prebuild.run(proj, out_dir=out) == 0
+    headers = sorted(p.name for p in out.glob("*.h"))
+    assert len(headers) == 6 and "m0nn_models_test.h" in headers
+    assert {name: opened[name] for name in headers} == dict.fromkeys(headers, 1)
+
+
 def test_no_change_budget_check_needs_neither_numpy_nor_onnx(tmp_path: Path) -> None:
     """The check runs where PlatformIO's Python lacks numpy and onnx, FC and graph models alike."""
     proj = _budget_project(tmp_path)
