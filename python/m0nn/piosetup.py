@@ -6,7 +6,8 @@ and a note in the core dir saying where this m0nn lives (<core dir>/m0nn/install
 so the pre-build script finds it from PlatformIO's own Python.
 
 When PlatformIO's registry is unreachable: the `tool-scons` core package (built from
-PyPI's `scons`) and m0nn's stand-in for the `native` platform. With the registry
+PyPI's `scons` into <core dir>/m0nn/tool-scons, installed as a link to it) and m0nn's
+stand-in for the `native` platform. With the registry
 reachable nothing of PlatformIO's own is installed or replaced.
 
 PlatformIO is driven as a program (`python -m platformio` of this Python when it has
@@ -35,6 +36,8 @@ DEBIAN_TOOLS = {
     "qemu-system-arm": "qemu-system-arm",
 }
 INSTALL_NOTE = "install.json"  # in <core dir>/m0nn/
+TOOL_SCONS = "tool-scons"  # in <core dir>/m0nn/: the package built from PyPI's scons, linked into PlatformIO's packages
+TOOL_SCONS_NOTE = "SCons from PyPI (m0nn offline setup)"  # its package.json's description
 OLD_STAMP = "m0nn.json"  # in a platform copy an older m0nn installed
 
 
@@ -111,24 +114,64 @@ def _scons_module() -> Path:
 
 
 def install_tool_scons(pio: Pio) -> str:
-    """Install tool-scons from the `scons` module of this Python; return a status line."""
+    """Install tool-scons from the `scons` module of this Python; return a status line.
+
+    The package is built in <core dir>/m0nn/tool-scons and installed as a link to it (PlatformIO's
+    `symlink://`, as the platforms), so what `pio pkg list -g` records as its source is where it
+    is. An older m0nn's copy, installed from a temporary folder since gone, is replaced."""
     state = json.loads(
         pio.query(
             "import json\n"
             "from platformio.dependencies import get_core_dependencies\n"
-            "from platformio.package.manager.core import get_core_package_dir\n"
+            "from platformio.package.manager.tool import ToolPackageManager\n"
+            "from platformio.package.meta import PackageSpec\n"
             "from platformio.project.config import ProjectConfig\n"
-            "print(json.dumps([str(get_core_dependencies()['tool-scons']),"
-            " bool(get_core_package_dir('tool-scons', auto_install=False)),"
+            "required = get_core_dependencies()['tool-scons']\n"
+            "pkg = ToolPackageManager().get_package(PackageSpec(owner='platformio', name='tool-scons', "
+            "requirements=required))\n"
+            "print(json.dumps([str(required), [pkg.path, pkg.metadata.spec.uri] if pkg else None,"
             " ProjectConfig.get_instance().get('platformio', 'packages_dir')]))\n"
         )
     )
     version, installed, packages_dir = state[0].lstrip("~^="), state[1], Path(state[2])
-    if installed:
+    if installed and not _gone_copy(Path(installed[0]), installed[1]):
         return "tool-scons: already installed"
     scons = _scons_module()
-    with tempfile.TemporaryDirectory() as tmp:
-        pkg = Path(tmp) / "tool-scons"
+    if installed:  # an older m0nn's copy, its recorded source a temporary folder since removed
+        result = pio.run("pkg", "uninstall", "-g", "-t", "tool-scons")
+        if result.returncode != 0:
+            raise SetupError(f"removing the older tool-scons failed:\n{result.stdout}{result.stderr}")
+    folder = pio.core_dir / "m0nn" / TOOL_SCONS
+    _build_tool_scons(folder, scons, version)
+    result = pio.run("pkg", "install", "-g", "-t", f"tool-scons=symlink://{folder}")
+    if result.returncode != 0:
+        raise SetupError(f"installing tool-scons failed:\n{result.stdout}{result.stderr}")
+    # PlatformIO looks its core packages up as platformio/tool-scons.
+    link = packages_dir / "tool-scons.pio-link"
+    data = json.loads(link.read_text())
+    data["spec"]["owner"] = "platformio"
+    link.write_text(json.dumps(data))
+    what = ", replaced an older copy" if installed else ""
+    return f"tool-scons: installed {version} from SCons in {scons.parent} (a link to {folder}{what})"
+
+
+def _gone_copy(installed: Path, uri: str | None) -> bool:
+    """True for an older m0nn's tool-scons: a copy whose recorded source (file://, a temporary
+    folder) no longer exists."""
+    try:
+        manifest = json.loads((installed / "package.json").read_text())
+    except (OSError, ValueError):
+        return False
+    ours = manifest.get("description") == TOOL_SCONS_NOTE
+    return ours and bool(uri) and str(uri).startswith("file://") and not Path(str(uri)[len("file://") :]).exists()
+
+
+def _build_tool_scons(folder: Path, scons: Path, version: str) -> None:
+    """A tool-scons package in `folder`: a copy of the SCons package, scons.py that runs it, and
+    package.json. Built beside it and renamed into place: never half a package."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tool-scons-") as tmp:
+        pkg = Path(tmp) / TOOL_SCONS
         pkg.mkdir()
         shutil.copytree(scons, pkg / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
         (pkg / "scons.py").write_text(
@@ -137,17 +180,11 @@ def install_tool_scons(pio: Pio) -> str:
             "from SCons.Script import main\n"
             "main()\n"
         )
-        manifest = {"name": "tool-scons", "version": version, "description": "SCons from PyPI (m0nn offline setup)"}
+        manifest = {"name": "tool-scons", "version": version, "description": TOOL_SCONS_NOTE}
         (pkg / "package.json").write_text(json.dumps(manifest, indent=2))
-        result = pio.run("pkg", "install", "-g", "-t", f"file://{pkg}")
-        if result.returncode != 0:
-            raise SetupError(f"installing tool-scons failed:\n{result.stdout}{result.stderr}")
-    # PlatformIO looks its core packages up as platformio/tool-scons.
-    piopm = packages_dir / "tool-scons" / ".piopm"
-    data = json.loads(piopm.read_text())
-    data["spec"]["owner"] = "platformio"
-    piopm.write_text(json.dumps(data))
-    return f"tool-scons: installed {version} from SCons in {scons.parent}"
+        if folder.exists():
+            shutil.rmtree(folder)
+        pkg.rename(folder)
 
 
 def _installed_platform(pio: Pio, name: str) -> tuple[Path, bool] | None:

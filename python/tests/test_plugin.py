@@ -220,6 +220,39 @@ def test_pio_setup_replaces_an_older_platform(tmp_path: Path, monkeypatch: pytes
     assert (source / "platform.json").is_file()  # the link's target is m0nn's own folder, untouched
 
 
+def test_pio_setup_records_where_tool_scons_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, `pio-setup` builds tool-scons in <core dir>/m0nn/tool-scons and installs a link to it:
+    `pio pkg list -g` names that folder, which is there (an older m0nn's copy named the temporary folder
+    it was built in, since removed: it is replaced), and PlatformIO finds it as platformio/tool-scons."""
+    import json
+
+    import SCons
+    from platformio.dependencies import get_core_dependencies
+
+    from m0nn import piosetup
+
+    core = tmp_path / "core"
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(core))
+    version = str(get_core_dependencies()["tool-scons"]).lstrip("~^=")
+    old = tmp_path / "tmpabc123" / "tool-scons"  # what m0nn up to 0.2.3 installed, from a temporary folder
+    shutil.copytree(Path(SCons.__file__).parent, old / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
+    (old / "scons.py").write_text("from SCons.Script import main\nmain()\n")
+    manifest = {"name": "tool-scons", "version": version, "description": "SCons from PyPI (m0nn offline setup)"}
+    (old / "package.json").write_text(json.dumps(manifest))
+    ok(pio("pkg", "install", "-g", "-t", f"file://{old}", cwd=tmp_path, core=core))
+    piopm = core / "packages" / "tool-scons" / ".piopm"
+    piopm.write_text(piopm.read_text().replace('"owner": null', '"owner": "platformio"'))
+    shutil.rmtree(old.parent)
+
+    folder = core / "m0nn" / "tool-scons"
+    line = piosetup.install_tool_scons(piosetup.find_pio())
+    assert line.endswith(f"(a link to {folder}, replaced an older copy)"), line
+    listing = ok(pio("pkg", "list", "-g", cwd=tmp_path, core=core))
+    assert f"tool-scons @ {version} (required: symlink://{folder})" in listing, listing
+    assert "file://" not in listing and (folder / "scons.py").is_file() and (folder / "SCons").is_dir()
+    assert piosetup.install_tool_scons(piosetup.find_pio()) == "tool-scons: already installed"
+
+
 def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core: Path) -> None:
     """In a new project (`pio project init`, `m0nn init`), through `pio run`: a deleted model's
     headers are removed with one line and src/main.c including one fails naming it; an option
