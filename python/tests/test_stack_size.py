@@ -68,6 +68,10 @@ def test_frames_the_parser_cannot_bound_are_refused() -> None:
         stack_size._asm_frame("f", [("add", "sp, r3")])
     with pytest.raises(M0nnError, match="indirect call"):
         stack_size._calls("f", [("blx", "r3")], {"f"})
+    with pytest.raises(M0nnError, match=r"^f\.constprop\.0: an indirect call"):
+        stack_size._calls("f.constprop.0", [("blx", "r3")], {"f"})
+    clone = "m0nn_model_run_small.constprop.0.isra.0"  # a clone of a runner whose indirect calls are named
+    assert stack_size._calls(clone, [("blx", "r3")], {clone}) == sorted(stack_size.INDIRECT["m0nn_model_run_small"])
     assert stack_size._calls("f", [("bl", "1234 <g>"), ("b.n", "12 <f+0x4>"), ("b.n", "40 <h>")], {"f", "g", "h"}) == [
         "g",
         "h",

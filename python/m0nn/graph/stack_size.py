@@ -150,10 +150,16 @@ def _asm_frame(name: str, body: list[tuple[str, str]]) -> int:
     return total
 
 
+def _origin(name: str) -> str:
+    """The function a gcc clone was made from (m0nn_x.constprop.0.isra.0 -> m0nn_x); others: name."""
+    return re.sub(r"(?:\.(?:constprop|isra|part)\.\d+)+$", "", name)
+
+
 def _calls(name: str, body: list[tuple[str, str]], known: set[str]) -> list[str]:
-    out = set(INDIRECT.get(name, ()))
+    indirect = INDIRECT.get(name, INDIRECT.get(_origin(name)))  # a clone calls what its origin may call
+    out = set(indirect or ())
     for mn, ops in body:
-        if mn == "blx" and name not in INDIRECT:
+        if mn == "blx" and indirect is None:
             raise M0nnError(f"{name}: an indirect call (blx {ops}) not named in m0nn.graph.stack_size.INDIRECT")
         target = re.fullmatch(rf"[0-9a-f]+ <({_SYMBOL})>", ops)
         if mn.startswith("b") and target and target.group(1) != name and target.group(1) in known:
