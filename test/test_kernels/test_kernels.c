@@ -162,6 +162,44 @@ static void test_mul32_per_channel_tables(void)
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8(&p, x, y));
 }
 
+/* The MUL32 table check itself (internal; assembly on ARMv6-M: 16 channels a
+ * pass, then 4, then 1): every length from 1 to 33 with the legal ends -31 and
+ * -1 everywhere, then one bad value at every position: a shift just outside the
+ * range on either side or at the int32 ends, a negative multiplier. */
+static void test_mul32_tables_every_length_and_position(void)
+{
+    static const int32_t bad_shifts[6] = {-32, 0, 1, 31, (int32_t)0x80000000u, 0x7fffffff};
+    static const int32_t bad_multipliers[2] = {-1, (int32_t)0x80000000u};
+    int32_t m[34];
+    int32_t s[34];
+    int32_t n;
+    int32_t at;
+    int32_t b;
+    for (n = 1; n <= 33; ++n) {
+        for (at = 0; at < 34; ++at) {
+            m[at] = (at & 3) == 1 ? 0x7fffffff : at; /* 0 and the largest are legal */
+            s[at] = (at & 1) == 0 ? -31 : -1;
+        }
+        m[n] = -1; /* past the end: never read */
+        s[n] = 0;
+        M0NN_ASSERT_EQ_INT(0, (int32_t)m0nn_mul32_tables_bad(s, m, n));
+        for (at = 0; at < n; ++at) {
+            const int32_t saved_s = s[at];
+            const int32_t saved_m = m[at];
+            for (b = 0; b < 6; ++b) {
+                s[at] = bad_shifts[b];
+                M0NN_ASSERT_EQ_INT(1, m0nn_mul32_tables_bad(s, m, n) != 0u);
+            }
+            s[at] = saved_s;
+            for (b = 0; b < 2; ++b) {
+                m[at] = bad_multipliers[b];
+                M0NN_ASSERT_EQ_INT(1, m0nn_mul32_tables_bad(s, m, n) != 0u);
+            }
+            m[at] = saved_m;
+        }
+    }
+}
+
 /* The blocked kernels' input sum (internal): every length from 0 to 40 at
  * every alignment (the word path, its tail, the byte path), and 1,100 bytes of
  * 255 (the 16-bit lanes fold every 512 bytes, before they overflow). */
@@ -388,6 +426,7 @@ int main(void)
     M0NN_RUN_TEST(test_null_and_size_errors_leave_output_untouched);
     M0NN_RUN_TEST(test_offset_and_quant_errors);
     M0NN_RUN_TEST(test_mul32_per_channel_tables);
+    M0NN_RUN_TEST(test_mul32_tables_every_length_and_position);
     M0NN_RUN_TEST(test_sum_u8);
     M0NN_RUN_TEST(test_blocked_kernels_without_bias);
     M0NN_RUN_TEST(test_blocked_last_four_rows_read_their_own_bias);
