@@ -251,6 +251,115 @@ static void test_pairs_kernel_rejects_bad_arguments(void)
     }
 }
 
+/* The MUL32 blocked kernels' one check (m0nn_fc_b8_mul32_check): every refusal
+ * reason of m0nn_fc_s8_b8, _b8w, _b8p and _b4, each leaving the output
+ * untouched; the last channel's table entry (read last of all) included. */
+static int32_t untouched(const int8_t *out)
+{
+    int32_t i;
+    for (i = 0; i <= MAX_OUT; ++i) {
+        if (out[i] != 0x5a) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_mul32_refusals(m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *good, const int8_t *input,
+                                 int32_t max_in)
+{
+    static const int32_t z_bad[MAX_OUT] = {0, 128};
+    int32_t m[MAX_OUT];
+    int32_t s[MAX_OUT];
+    int8_t out[MAX_OUT + 1];
+    m0nn_fc_s8_params_t p;
+    const int32_t n_quant = good->per_channel ? good->out_size : 1;
+    int32_t i;
+    int32_t k;
+    for (i = 0; i <= MAX_OUT; ++i) {
+        out[i] = 0x5a;
+    }
+    M0NN_ASSERT_EQ_INT(1, good->out_size <= MAX_OUT && good->requant == M0NN_REQUANT_MUL32);
+    for (i = 0; i < n_quant; ++i) {
+        m[i] = good->multiplier[i];
+        s[i] = good->shift[i];
+    }
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, kernel(NULL, input, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, kernel(good, NULL, out));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, kernel(good, input, NULL));
+    for (k = 0; k < 3; ++k) {
+        p = *good;
+        p.weights = k == 0 ? NULL : p.weights;
+        p.shift = k == 1 ? NULL : p.shift;
+        p.multiplier = k == 2 ? NULL : p.multiplier;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, kernel(&p, input, out));
+    }
+    for (k = 0; k < 4; ++k) {
+        p = *good;
+        p.in_size = k == 0 ? 0 : k == 1 ? 65536 : p.in_size;
+        p.out_size = k == 2 ? 0 : k == 3 ? 65536 : p.out_size;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, kernel(&p, input, out));
+    }
+    for (k = 0; k < 8; ++k) {
+        p = *good;
+        p.input_offset = k == 0 ? 1 : k == 1 ? -1 : 0;
+        p.output_offset = k == 2 ? -129 : k == 3 ? 256 : p.output_offset;
+        p.act_min = k == 4 ? -129 : k == 5 ? -1 : k == 6 ? 0 : k == 7 ? 5 : p.act_min;
+        p.act_max = k == 5 ? 128 : k == 6 ? 256 : k == 7 ? 4 : p.act_max;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, kernel(&p, input, out));
+    }
+    p = *good;
+    p.per_channel = 2;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernel(&p, input, out));
+    p = *good;
+    p.per_channel = 0;
+    p.weight_zero_point = &z_bad[1];
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_OFFSET, kernel(&p, input, out));
+    p = *good;
+    p.requant = M0NN_REQUANT_Q31;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernel(&p, input, out));
+    p.requant = 7;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernel(&p, input, out));
+    if (max_in < 65535) {
+        p = *good;
+        p.in_size = max_in + 1;
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, kernel(&p, input, out));
+    }
+    p = *good;
+    p.weights = (const uint8_t *)p.weights + 2;
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_ALIGN, kernel(&p, input, out));
+    p = *good;
+    p.shift = s;
+    p.multiplier = m;
+    for (k = 0; k < 3; ++k) {
+        s[n_quant - 1] = k == 0 ? 0 : k == 1 ? -32 : s[n_quant - 1];
+        m[n_quant - 1] = k == 2 ? -1 : m[n_quant - 1];
+        M0NN_ASSERT_EQ_INT(M0NN_ERR_QUANT, kernel(&p, input, out));
+        s[n_quant - 1] = good->shift[n_quant - 1];
+        m[n_quant - 1] = good->multiplier[n_quant - 1];
+    }
+    M0NN_ASSERT_EQ_INT(1, untouched(out));
+    M0NN_ASSERT_EQ_INT(M0NN_OK, kernel(&p, input, out)); /* the copies are good: the kernel writes */
+    M0NN_ASSERT_EQ_INT(0, untouched(out));
+}
+
+static void test_mul32_blocked_kernels_refuse_every_bad_argument(void)
+{
+    const golden_fc_b8p_case_t *pc = &golden_fc_b8p_cases[GOLDEN_FC_B8P_N_CASES - 1];
+    int32_t found = 0;
+    int32_t i;
+    check_mul32_refusals(m0nn_fc_s8_b8p, &pc->params, (const int8_t *)pc->input_u8, 64);
+    for (i = 0; i < GOLDEN_FC_N_CASES && !found; ++i) {
+        const golden_fc_case_t *c = &golden_fc_cases[i];
+        if (c->params_b8.requant == M0NN_REQUANT_MUL32 && c->params_b8.per_channel && c->params_b8.out_size > 8) {
+            check_mul32_refusals(m0nn_fc_s8_b8, &c->params_b8, (const int8_t *)c->input_u8, 65535);
+            check_mul32_refusals(m0nn_fc_s8_b8w, &c->params_b8w, (const int8_t *)c->input_u8, 65535);
+            found = 1;
+        }
+    }
+    M0NN_ASSERT_EQ_INT(1, found);
+}
+
 /* A NULL params pointer: M0NN_ERR_NULL from every FC kernel, read before
  * anything else (the blocked walks used to read params->per_channel and more
  * before their check: undefined, a crash on the host). */
@@ -297,6 +406,7 @@ int main(void)
     }
     M0NN_RUN_TEST(test_pairs_kernel_rejects_bad_arguments);
     M0NN_RUN_TEST(test_kernels_refuse_null_params);
+    M0NN_RUN_TEST(test_mul32_blocked_kernels_refuse_every_bad_argument);
     M0NN_RUN_TEST(test_split_kernels_ran_on_enough_cases);
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);

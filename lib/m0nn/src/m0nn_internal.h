@@ -196,21 +196,27 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
 void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
 #define M0NN_B8P_MAX_IN 64
 
-/* m0nn_fc_s8_b8 and m0nn_fc_s8_b8w: checks, the correction for the weights'
- * +128 (-128 * sum(x)) once per layer, and a last partial block fed from a
- * padded copy of its biases so that no block reads past the caller's arrays
- * (reads4: `blocks` reads only 4 biases for a block of at most 4 rows, so one
- * of exactly 4 reads the caller's). With a weight zero point z or a NULL bias,
- * block by block, each fed a copy of its biases (less z * sum(x)); the
- * ARMv6-M loops step the bias by 8 rows per block.
- * reads4 = M0NN_B8_PAIRS: the pairs layout (m0nn_b8p_mul32_blocks, reads 4
- * biases like reads4 = 1): no correction, in_size <= M0NN_B8P_MAX_IN (else
- * M0NN_ERR_SIZE), a weight zero point z applied as -z * sum(u - 128).
- * m0nn_fc_s8_b8.c. */
-#define M0NN_B8_PAIRS 2
+/* m0nn_fc_s8_b8, _b8w, _b4 and _b8p (MUL32): the checks
+ * (m0nn_fc_b8_mul32_check), the correction for the weights' +128 (-128 *
+ * sum(x)) once per layer, then `blocks` over the layer: at once for the usual
+ * layer (a bias, no weight zero point, out_size a multiple of 8); otherwise the
+ * full blocks at once and a last partial block fed from a padded copy of its
+ * biases so that no block reads past the caller's arrays (reads4: `blocks`
+ * reads only 4 biases for a block of at most 4 rows, so one of exactly 4 reads
+ * the caller's), or with a weight zero point z or a NULL bias, block by block,
+ * each fed a copy of its biases (less z * sum(x)); the ARMv6-M loops step the
+ * bias by 8 rows per block. pairs: the pairs layout (m0nn_b8p_mul32_blocks):
+ * no correction, in_size <= M0NN_B8P_MAX_IN (else M0NN_ERR_SIZE), a weight
+ * zero point z applied as -z * sum(u - 128). The kernels pass a constant
+ * descriptor, so each entry is a tail call. m0nn_fc_s8_b8.c. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
+typedef struct {
+    m0nn_b8_blocks_fn_t blocks;
+    int32_t reads4;
+    int32_t pairs;
+} m0nn_b8_kernel_t;
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
-                               m0nn_b8_blocks_fn_t blocks, int32_t reads4);
+                               const m0nn_b8_kernel_t *kernel);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
  * MUL32 ranges), for n >= 1 channels. The C: a value has bits 5-31 all set
@@ -227,89 +233,23 @@ m0nn_status_t m0nn_fc_s8_b8_check(const m0nn_fc_s8_params_t *p, const int8_t *in
 /* Checks every argument of m0nn_fc_s8 (see m0nn.h for the ranges). */
 m0nn_status_t m0nn_fc_s8_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output);
 
-/* The body of m0nn_fc_b8_mul32 (pairs 0) and m0nn_fc_s8_b8p (pairs 1, reads4
- * M0NN_B8_PAIRS): inline with a constant `pairs` (always: gcc -O2 would make
- * a clone and a call), so the other blocked kernels link none of the pairs
- * layout's code. */
+/* The whole check of the MUL32 blocked kernels, in this order: M0NN_ERR_NULL
+ * (as m0nn_fc_s8_check), M0NN_ERR_SIZE (in_size, out_size), M0NN_ERR_OFFSET
+ * (input_offset not 0, output_offset, act_min, act_max), M0NN_ERR_QUANT
+ * (per_channel), M0NN_ERR_OFFSET (a weight zero point), M0NN_ERR_QUANT
+ * (requant not MUL32), M0NN_ERR_SIZE (in_size > max_in), M0NN_ERR_ALIGN
+ * (weights), M0NN_ERR_QUANT (the tables, by m0nn_mul32_tables_bad: last, and
+ * complete before any output is written). One call, each field read
+ * once (it was m0nn_fc_s8_b8_check's two calls, their Q31/SHIFT branches and
+ * the walk's own checks). m0nn_fc_s8_check.c. */
+m0nn_status_t m0nn_fc_b8_mul32_check(const m0nn_fc_s8_params_t *p, const int8_t *input, const int8_t *output,
+                                     int32_t max_in);
+
 #if defined(__GNUC__) || defined(__clang__)
 #define M0NN_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define M0NN_ALWAYS_INLINE
 #endif
-static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_fc_b8_mul32_walk(const m0nn_fc_s8_params_t *p, const int8_t *input,
-                                                                     int8_t *output, m0nn_b8_blocks_fn_t blocks,
-                                                                     int32_t reads4, int32_t pairs)
-{
-    static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    const m0nn_status_t status = m0nn_fc_s8_b8_check(p, input, output);
-    const int32_t step = p != 0 && p->per_channel ? 1 : 0; /* a NULL p: the check refuses it */
-    m0nn_b8_job_t job;
-    uint32_t sum;
-    int32_t o;
-    int32_t i;
-
-    if (status != M0NN_OK) {
-        return status;
-    }
-    if (p->requant != M0NN_REQUANT_MUL32) {
-        return M0NN_ERR_QUANT;
-    }
-    if (pairs && p->in_size > M0NN_B8P_MAX_IN) {
-        return M0NN_ERR_SIZE;
-    }
-    job.input = (const uint8_t *)input;
-    job.weights = (const uint8_t *)p->weights;
-    job.in_size = p->in_size;
-    /* the pairs layout reads centred input x = u - 128 and int8 weights: no
-     * correction, and a weight zero point z takes z * sum(x) */
-    sum = pairs && p->weight_zero_point == 0
-              ? 0u
-              : m0nn_sum_u8(job.input, p->in_size) - (uint32_t)(pairs << 7) * (uint32_t)p->in_size;
-    job.correction = pairs ? 0 : (int32_t)(0u - 128u * sum); /* the weights' +128 */
-    job.bias = p->bias != 0 ? p->bias : zero_bias;
-    job.bias_step = p->bias != 0 ? 32 : 0;
-    job.multiplier = p->multiplier;
-    job.shift = p->shift;
-    job.step = p->per_channel ? 4 : 0;
-    job.output = output;
-    job.offset_minus_min = p->output_offset - p->act_min;
-    job.span = p->act_max - p->act_min;
-    job.act_min = p->act_min;
-    /* Full blocks in one call (the ARMv6-M loop steps the bias 8 rows per
-     * block: a NULL bias goes block by block); then the last partial block,
-     * fed a padded copy of its biases (with reads4, one of exactly 4 rows reads
-     * its own 4), or,
-     * with a weight zero point z, every block one by one, each fed its biases
-     * less z * sum(x) (modulo 2^32). */
-    job.rows = 8;
-    job.n_blocks = p->weight_zero_point != 0 || p->bias == 0 ? 0 : p->out_size >> 3;
-    o = 8 * job.n_blocks;
-    if (job.n_blocks > 0) {
-        blocks(&job);
-    }
-    for (; o < p->out_size; o += job.rows) {
-        int32_t block_bias[8];
-        job.rows = M0NN_B8_ROWS(p->out_size, o);
-        job.n_blocks = 1;
-        if (reads4 && p->weight_zero_point == 0 && p->bias != 0 && job.rows == 4) {
-            job.bias = p->bias + o;
-            blocks(&job);
-            continue;
-        }
-        for (i = 0; i < 8; ++i) {
-            block_bias[i] = p->bias != 0 && i < job.rows ? p->bias[o + i] : 0; /* padding: read, not used */
-        }
-        if (p->weight_zero_point != 0) {
-            for (i = 0; i < job.rows; ++i) {
-                block_bias[i] =
-                    (int32_t)((uint32_t)block_bias[i] - (uint32_t)p->weight_zero_point[(o + i) * step] * sum);
-            }
-        }
-        job.bias = block_bias;
-        blocks(&job);
-    }
-    return M0NN_OK;
-}
 
 /* The C block walk of m0nn_fc_s8_b8_q31 (Q31) and m0nn_fc_s8_b8_shift (SHIFT);
  * MUL32 has its own loop (m0nn_b8_mul32_blocks). One file per kernel, so a

@@ -2,73 +2,84 @@
 
 #include "m0nn_internal.h"
 
-m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
-                                      m0nn_observer_t observer, void *ctx)
+/* The runner, inline in both entries with a constant observer: m0nn_model_run
+ * (NULL) has no observer code and no call through a second function. */
+static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_t *model, const int8_t *input,
+                                                               int8_t *output, void *arena, m0nn_observer_t observer,
+                                                               void *ctx)
 {
     int8_t *const base = (int8_t *)arena;
+    const m0nn_layer_t *first;
+    const m0nn_layer_t *last;
+    const m0nn_layer_t *layer;
     const int8_t *x = input;
-    int32_t l;
+    int32_t size;
+    int32_t odd = 0;
 
     if (model == 0 || model->layers == 0 || input == 0 || output == 0) {
         return M0NN_ERR_NULL;
     }
-    if (model->n_layers < 1 || model->arena_size < 0) {
+    first = model->layers;
+    size = model->arena_size;
+    if (model->n_layers < 1 || size < 0) {
         return M0NN_ERR_SIZE;
     }
-    if ((model->n_layers > 1 || model->layers[0].input_u8) && base == 0) {
+    last = first + (model->n_layers - 1);
+    if ((last != first || first->input_u8) && base == 0) {
         return M0NN_ERR_NULL;
     }
     /* The chain and the arena are checked once, before any layer runs. */
-    for (l = 1; l < model->n_layers; ++l) {
-        const int32_t a = model->layers[l - 1].params.out_size;
-        if (model->layers[l].params.in_size != a || a < 0 || a > model->arena_size) {
+    for (layer = first; layer != last; ++layer) {
+        const int32_t a = layer->params.out_size;
+        if (layer[1].params.in_size != a || a < 0 || a > size) {
             return M0NN_ERR_SIZE;
         }
-        if (l + 1 < model->n_layers && a + model->layers[l].params.out_size > model->arena_size) {
+        if (layer + 1 != last && a + layer[1].params.out_size > size) {
             return M0NN_ERR_SIZE;
         }
     }
-    if (model->layers[0].input_u8) {
+    if (first->input_u8) {
         /* The first layer reads offset-binary input: convert the model's input
          * into the end of the arena, clear of the first layer's output at its start. */
-        const int32_t n = model->layers[0].params.in_size;
-        const int32_t held = n + (model->n_layers > 1 ? model->layers[0].params.out_size : 0);
-        if (n < 1 || held > model->arena_size) {
+        const int32_t n = first->params.in_size;
+        const int32_t held = n + (last != first ? first->params.out_size : 0);
+        if (n < 1 || held > size) {
             return M0NN_ERR_SIZE;
         }
-        m0nn_to_offset_binary(input, (uint8_t *)base + (model->arena_size - n), n);
-        x = base + (model->arena_size - n);
+        x = base + (size - n);
+        m0nn_to_offset_binary(input, (uint8_t *)x, n);
     }
-    for (l = 0; l < model->n_layers; ++l) {
-        const m0nn_layer_t *layer = &model->layers[l];
-        const m0nn_fc_s8_params_t *p = &layer->params;
-        int8_t *y;
+    for (layer = first;; ++layer) {
+        /* even layers write at the arena's start, odd ones at its end, the last to output */
+        int8_t *const y = layer == last ? output : odd ? base + (size - layer->params.out_size) : base;
         m0nn_status_t status;
-        if (l == model->n_layers - 1) {
-            y = output;
-        } else if ((l & 1) == 0) {
-            y = base;
-        } else {
-            y = base + (model->arena_size - p->out_size);
-        }
         if (layer->run == NULL) {
             return M0NN_ERR_NULL;
         }
-        status = layer->run(p, x, y);
+        status = layer->run(&layer->params, x, y);
         if (status != M0NN_OK) {
             return status;
         }
         if (observer != NULL) {
-            observer(ctx, l, y, p->out_size);
+            observer(ctx, (int32_t)(layer - first), y, layer->params.out_size);
+        }
+        if (layer == last) {
+            return M0NN_OK;
         }
         x = y;
+        odd ^= 1;
     }
-    return M0NN_OK;
+}
+
+m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
+                                      m0nn_observer_t observer, void *ctx)
+{
+    return m0nn_model_body(model, input, output, arena, observer, ctx);
 }
 
 m0nn_status_t m0nn_model_run(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena)
 {
-    return m0nn_model_run_observed(model, input, output, arena, NULL, NULL);
+    return m0nn_model_body(model, input, output, arena, NULL, NULL);
 }
 
 /* ARMv6-M assembly in m0nn_to_offset_binary_armv6m.S (16 bytes per LDM/STM pass). */
