@@ -6,11 +6,15 @@
  * with a weight zero point z, modulo 2^32), or, with reads4, a last block of
  * exactly 4 rows reads the caller's own 4. Out of line: the usual layer's
  * call then needs no frame for the copy. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
+#if defined(__clang__)
+#define M0NN_OUT_OF_LINE __attribute__((noinline))
+#elif defined(__GNUC__)
+#define M0NN_OUT_OF_LINE __attribute__((noinline, noclone)) /* one name: m0nn.graph.stack_size reads its calls */
+#else
+#define M0NN_OUT_OF_LINE
 #endif
-static void
-m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p, m0nn_b8_job_t *job, const m0nn_b8_kernel_t *kernel, uint32_t sum)
+static M0NN_OUT_OF_LINE void m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p, m0nn_b8_job_t *job,
+                                                   const m0nn_b8_kernel_t *kernel, uint32_t sum)
 {
     static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const int32_t step = p->per_channel;

@@ -50,9 +50,22 @@ KERNELS = tuple(HANDLER.values())
 # calls) passes none.
 INDIRECT: dict[str, tuple[str, ...]] = {
     "m0nn_graph_run_observed": KERNELS,
-    "m0nn_model_run_observed": FC_KERNELS,  # the layers' kernels; m0nn_model_run passes no observer
+    "m0nn_model_run_observed": FC_KERNELS,  # the layers' kernels (and the observer)
+    "m0nn_model_run": FC_KERNELS,  # the layers' kernels, inline (no observer)
     "m0nn_model_run_small": FC_KERNELS,
-    "m0nn_fc_b8_mul32": ("m0nn_b4_mul32_blocks", "m0nn_b8_mul32_blocks", "m0nn_b8w_mul32_blocks"),  # its block loop
+    # the block loop of the kernel's descriptor (m0nn_b8_kernel_t)
+    "m0nn_fc_b8_mul32": (
+        "m0nn_b4_mul32_blocks",
+        "m0nn_b8_mul32_blocks",
+        "m0nn_b8p_mul32_blocks",
+        "m0nn_b8w_mul32_blocks",
+    ),
+    "m0nn_fc_b8_mul32_rest": (
+        "m0nn_b4_mul32_blocks",
+        "m0nn_b8_mul32_blocks",
+        "m0nn_b8p_mul32_blocks",
+        "m0nn_b8w_mul32_blocks",
+    ),
     # BLX into its own unrolled pairs loop (m0nn_armv6m_pairs.inc), which pushes nothing.
     "m0nn_b8p_mul32_blocks": (),
 }
