@@ -1,20 +1,7 @@
 #include "m0nn_internal.h"
 
-/* Everything but the usual layer (see m0nn_fc_b8_mul32): the full blocks at
- * once where the bias is the caller's and no zero point applies, then each
- * remaining block alone, fed a copy of its biases (padded; less z * sum(x)
- * with a weight zero point z, modulo 2^32), or, with reads4, a last block of
- * exactly 4 rows reads the caller's own 4. Out of line: the usual layer's
- * call then needs no frame for the copy. */
-#if defined(__clang__)
-#define M0NN_OUT_OF_LINE __attribute__((noinline))
-#elif defined(__GNUC__)
-#define M0NN_OUT_OF_LINE __attribute__((noinline, noclone)) /* one name: m0nn.graph.stack_size reads its calls */
-#else
-#define M0NN_OUT_OF_LINE
-#endif
-static M0NN_OUT_OF_LINE void m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p, m0nn_b8_job_t *job,
-                                                   const m0nn_b8_kernel_t *kernel, uint32_t sum)
+void m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p, m0nn_b8_job_t *job, const m0nn_b8_kernel_t *kernel,
+                           uint32_t sum)
 {
     static const int32_t zero_bias[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const int32_t step = p->per_channel;
@@ -52,11 +39,17 @@ static M0NN_OUT_OF_LINE void m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p,
     }
 }
 
+/* The portable walk: m0nn_fc_b8_mul32 itself, or on ARMv6-M the assembly
+ * entry's path for everything but the usual legal layer. */
+#if defined(__ARM_ARCH_6M__)
+m0nn_status_t m0nn_fc_b8_mul32_c(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                                 const m0nn_b8_kernel_t *kernel)
+#else
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
                                const m0nn_b8_kernel_t *kernel)
+#endif
 {
-    const m0nn_status_t status =
-        m0nn_fc_b8_mul32_check(p, input, output, kernel->pairs ? M0NN_B8P_MAX_IN : M0NN_MAX_SIZE);
+    const m0nn_status_t status = m0nn_fc_b8_mul32_check(p, input, output, kernel->max_in);
     m0nn_b8_job_t job;
     uint32_t sum = 0;
     if (status != M0NN_OK) {
@@ -96,6 +89,6 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
 
 m0nn_status_t m0nn_fc_s8_b8(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    static const m0nn_b8_kernel_t kernel = {m0nn_b8_mul32_blocks, 1, 0};
+    static const m0nn_b8_kernel_t kernel = {m0nn_b8_mul32_blocks, 1, 0, M0NN_MAX_SIZE};
     return m0nn_fc_b8_mul32(p, input, output, &kernel);
 }

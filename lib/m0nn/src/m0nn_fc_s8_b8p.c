@@ -3,6 +3,6 @@
 /* The blocked kernel on the pairs layout: see m0nn.h. */
 m0nn_status_t m0nn_fc_s8_b8p(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
 {
-    static const m0nn_b8_kernel_t kernel = {m0nn_b8p_mul32_blocks, 1, 1};
+    static const m0nn_b8_kernel_t kernel = {m0nn_b8p_mul32_blocks, 1, 1, M0NN_B8P_MAX_IN};
     return m0nn_fc_b8_mul32(p, input, output, &kernel);
 }

@@ -207,22 +207,39 @@ void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
  * each fed a copy of its biases (less z * sum(x)); the ARMv6-M loops step the
  * bias by 8 rows per block. pairs: the pairs layout (m0nn_b8p_mul32_blocks):
  * no correction, in_size <= M0NN_B8P_MAX_IN (else M0NN_ERR_SIZE), a weight
- * zero point z applied as -z * sum(u - 128). The kernels pass a constant
- * descriptor, so each entry is a tail call. m0nn_fc_s8_b8.c. */
+ * zero point z applied as -z * sum(u - 128). Each kernel passes its constant
+ * descriptor (offsets fixed: the ARMv6-M entry reads them). On ARMv6-M
+ * m0nn_fc_b8_mul32 is assembly (m0nn_fc_b8_mul32_armv6m.S) for the usual
+ * layer whose arguments are all legal, and m0nn_fc_b8_mul32_c, the portable C
+ * (m0nn_fc_s8_b8.c), for every other call: a refused one (its status in
+ * m0nn_fc_b8_mul32_check's order), a weight zero point, a NULL bias, a
+ * partial last block but a single block of 4 rows. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 typedef struct {
-    m0nn_b8_blocks_fn_t blocks;
-    int32_t reads4;
-    int32_t pairs;
+    m0nn_b8_blocks_fn_t blocks; /* 0 */
+    int32_t reads4;             /* 4 */
+    int32_t pairs;              /* 8 */
+    int32_t max_in;             /* 12: M0NN_B8P_MAX_IN (pairs) or M0NN_MAX_SIZE */
 } m0nn_b8_kernel_t;
 m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
                                const m0nn_b8_kernel_t *kernel);
+m0nn_status_t m0nn_fc_b8_mul32_c(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output,
+                                 const m0nn_b8_kernel_t *kernel);
+/* Everything but the usual layer, after the checks, with the job filled for
+ * it (rows 8, bias_step 32): the full blocks at once where the bias is the
+ * caller's and no zero point applies, then each remaining block alone, fed a
+ * copy of its biases (padded; less z * sum(x) with a weight zero point z,
+ * modulo 2^32), or, with reads4, a last block of exactly 4 rows reads the
+ * caller's own 4. sum: the input's sum (pairs: of u - 128), read only with a
+ * weight zero point. m0nn_fc_s8_b8.c. */
+void m0nn_fc_b8_mul32_rest(const m0nn_fc_s8_params_t *p, m0nn_b8_job_t *job, const m0nn_b8_kernel_t *kernel,
+                           uint32_t sum);
 
 /* 0 iff every shift lies in [-31, -1] and every multiplier is >= 0 (the
  * MUL32 ranges), for n >= 1 channels. The C: a value has bits 5-31 all set
  * iff it lies in [-32, -1], so the AND of s & (s - 1) over all shifts has
  * them all set iff every s and s - 1 do. The ARMv6-M assembly
- * (m0nn_mul32_tables_armv6m.S) counts the carries of s + 31 instead, set iff
+ * (m0nn_mul32_tables_armv6m.S) tests the carry of s + 31 instead, set iff
  * s lies in [-31, -1]. Portable C in m0nn_mul32_tables.c. */
 uint32_t m0nn_mul32_tables_bad(const int32_t *shift, const int32_t *multiplier, int32_t n);
 
