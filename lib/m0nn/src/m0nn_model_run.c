@@ -49,9 +49,11 @@ static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_
         x = base + (size - n);
         m0nn_to_offset_binary(input, (uint8_t *)x, n);
     }
-    for (layer = first;; ++layer) {
-        /* even layers write at the arena's start, odd ones at its end, the last to output */
-        int8_t *const y = layer == last ? output : odd ? base + (size - layer->params.out_size) : base;
+    /* even layers write at the arena's start, odd ones at its end; the last
+     * one, out of the loop, to output (a one-layer model keeps nothing live
+     * across its call) */
+    for (layer = first; layer != last; ++layer) {
+        int8_t *const y = odd ? base + (size - layer->params.out_size) : base;
         m0nn_status_t status;
         if (layer->run == NULL) {
             return M0NN_ERR_NULL;
@@ -63,12 +65,20 @@ static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_
         if (observer != NULL) {
             observer(ctx, (int32_t)(layer - first), y, layer->params.out_size);
         }
-        if (layer == last) {
-            return M0NN_OK;
-        }
         x = y;
         odd ^= 1;
     }
+    if (last->run == NULL) {
+        return M0NN_ERR_NULL;
+    }
+    if (observer != NULL) {
+        const m0nn_status_t status = last->run(&last->params, x, output);
+        if (status == M0NN_OK) {
+            observer(ctx, (int32_t)(last - first), output, last->params.out_size);
+        }
+        return status;
+    }
+    return last->run(&last->params, x, output);
 }
 
 m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,
