@@ -388,6 +388,20 @@ static void test_model_chains_layers_through_arena(void)
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, arena, count_layers, &seen));
     M0NN_ASSERT_EQ_S8(x, y, 2);
     M0NN_ASSERT_EQ_INT(1 + 2 + 3, seen);
+    y[0] = 0;
+    y[1] = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run(&model, x, y, arena));
+    M0NN_ASSERT_EQ_S8(x, y, 2);
+    /* one layer: no arena needed, the layer writes output directly */
+    model.n_layers = 1;
+    model.arena_size = 0;
+    y[0] = 0;
+    y[1] = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run(&model, x, y, NULL));
+    M0NN_ASSERT_EQ_S8(x, y, 2);
+    seen = 0;
+    M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, NULL, count_layers, &seen));
+    M0NN_ASSERT_EQ_INT(1, seen);
 }
 
 static void test_model_rejects_small_arena_and_broken_chain(void)
@@ -398,6 +412,7 @@ static void test_model_rejects_small_arena_and_broken_chain(void)
     const int8_t x[2] = {1, 2};
     int8_t y[2];
     int8_t arena[4];
+    int32_t seen = 0;
     int32_t l;
     for (l = 0; l < 3; ++l) {
         layers[l].run = m0nn_fc_s8;
@@ -409,6 +424,11 @@ static void test_model_rejects_small_arena_and_broken_chain(void)
     layers[1].run = NULL;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run(&model, x, y, arena));
     layers[1].run = m0nn_fc_s8;
+    layers[2].run = NULL; /* the last layer, called out of the runner's loop */
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run(&model, x, y, arena));
+    M0NN_ASSERT_EQ_INT(M0NN_ERR_NULL, m0nn_model_run_observed(&model, x, y, arena, count_layers, &seen));
+    M0NN_ASSERT_EQ_INT(1 + 2, seen); /* layers 0 and 1 ran, the last did not */
+    layers[2].run = m0nn_fc_s8;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&small, x, y, arena));
     layers[2].params.in_size = 1;
     M0NN_ASSERT_EQ_INT(M0NN_ERR_SIZE, m0nn_model_run(&model, x, y, arena));
