@@ -30,7 +30,7 @@
  * bytes from the call of digits_run (the frames of m0nn_model_run and the deepest call chain of this
  * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define DIGITS_ARENA_SIZE 96
-#define DIGITS_STACK_SIZE 372
+#define DIGITS_STACK_SIZE 376
 #define DIGITS_N_LAYERS 3
 
 /* layer 0: /body/body.0/Gemm: fully connected 64 -> 32, activation relu

@@ -30,7 +30,7 @@
  * bytes from the call of tilt_run (the frames of m0nn_model_run and the deepest call chain of this
  * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define TILT_ARENA_SIZE 64
-#define TILT_STACK_SIZE 372
+#define TILT_STACK_SIZE 376
 #define TILT_N_LAYERS 3
 
 /* layer 0: /0/Gemm: fully connected 3 -> 32, activation none

@@ -4,8 +4,8 @@
  * its job (m0nn_b8_job_t) filled here, the fields loaded by LDM and stored
  * by STM where they lie together; the table check (m0nn_mul32_tables_bad)
  * runs last, before the block loop writes any output. Any other call, and
- * any argument this path finds outside its ranges, goes to
- * m0nn_fc_b8_mul32_c, the portable C, which checks again and returns the
+ * any argument this path finds outside its ranges, jumps (its frame
+ * released) to m0nn_fc_b8_mul32_c, the portable C, which checks again and returns the
  * status in m0nn_fc_b8_mul32_check's order: this path only needs to refuse
  * every illegal call, never to name the reason. */
 #if defined(__ARM_ARCH_6M__)
@@ -151,9 +151,16 @@ m0nn_fc_b8_mul32:               /* r0 p, r1 input, r2 output, r3 kernel */
     ldr r1, [sp, #0]
     ldr r2, [sp, #32]
     ldr r3, [sp, #60]
-.Lcall:
-    bl m0nn_fc_b8_mul32_c
+.Lcall:                         /* a tail jump: the C runs on the caller's stack depth, not below this frame */
     add sp, #68
-    pop {r4-r7, pc}
+    pop {r4-r7}
+    mov r12, r3
+    pop {r3}
+    mov lr, r3                  /* the caller's return address */
+    ldr r3, =m0nn_fc_b8_mul32_c
+    push {r3}
+    mov r3, r12
+    pop {pc}
+    .ltorg
     .size m0nn_fc_b8_mul32, . - m0nn_fc_b8_mul32
 #endif

@@ -60,6 +60,12 @@ INDIRECT: dict[str, tuple[str, ...]] = {
         "m0nn_b8p_mul32_blocks",
         "m0nn_b8w_mul32_blocks",
     ),
+    "m0nn_fc_b8_mul32_c": (  # the portable walk (on ARMv6-M, the assembly entry's other calls)
+        "m0nn_b4_mul32_blocks",
+        "m0nn_b8_mul32_blocks",
+        "m0nn_b8p_mul32_blocks",
+        "m0nn_b8w_mul32_blocks",
+    ),
     "m0nn_fc_b8_mul32_rest": (
         "m0nn_b4_mul32_blocks",
         "m0nn_b8_mul32_blocks",
@@ -68,6 +74,22 @@ INDIRECT: dict[str, tuple[str, ...]] = {
     ),
     # BLX into its own unrolled pairs loop (m0nn_armv6m_pairs.inc), which pushes nothing.
     "m0nn_b8p_mul32_blocks": (),
+}
+
+
+# Tail jumps: the function releases its frame before it jumps there (m0nn_fc_b8_mul32's assembly
+# entry, POP {PC} into the portable walk for every call it does not run itself), so the target runs
+# at the function's own depth.
+TAIL: dict[str, tuple[str, ...]] = {"m0nn_fc_b8_mul32": ("m0nn_fc_b8_mul32_c",)}
+
+
+# The block loop each MUL32 blocked kernel's descriptor names (m0nn_b8_kernel_t): m0nn_fc_b8_mul32,
+# its C walk and m0nn_fc_b8_mul32_rest reach those of the model's kernels only.
+BLOCKS = {
+    "m0nn_fc_s8_b8": "m0nn_b8_mul32_blocks",
+    "m0nn_fc_s8_b8w": "m0nn_b8w_mul32_blocks",
+    "m0nn_fc_s8_b8p": "m0nn_b8p_mul32_blocks",
+    "m0nn_fc_s8_b4": "m0nn_b4_mul32_blocks",
 }
 
 
@@ -81,7 +103,8 @@ def deepest(fn: str, leave_out: frozenset[str] = frozenset(), _path: tuple[str, 
     if fn in _path:
         raise M0nnError(f"recursion through {fn}: no static stack bound")
     below = [deepest(c, leave_out, (*_path, fn)) for c in stack_sizes.CALLS.get(fn, ()) if c not in leave_out]
-    return stack_sizes.FRAMES[fn] + max(below, default=0)
+    tails = [deepest(t, leave_out, (*_path, fn)) for t in TAIL.get(fn, ()) if t in stack_sizes.FRAMES]
+    return max([stack_sizes.FRAMES[fn] + max(below, default=0), *tails])
 
 
 def stack_bytes(model: GModel) -> int:
@@ -96,7 +119,8 @@ def fc_stack_bytes(runner: str, kernels: Iterable[str]) -> int:
     used = set(kernels)
     if runner not in FC_RUNNERS or not used <= set(FC_KERNELS):
         raise M0nnError(f"no stack figure for {runner} with {sorted(used - set(FC_KERNELS))}")
-    return deepest(runner, frozenset(FC_KERNELS) - used)
+    unused_blocks = {loop for kernel, loop in BLOCKS.items() if kernel not in used}
+    return deepest(runner, frozenset(FC_KERNELS) - used | unused_blocks)
 
 
 # A function gcc -O2 cloned: specialized for constant arguments, with its arguments rewritten, or
@@ -209,7 +233,7 @@ def reach(elf: Path, work: Path, roots: list[str]) -> tuple[dict[str, int], dict
             raise M0nnError(f"{fn}: not in the probe image")
         frames[fn] = _frame(fn, usage, code[fn])
         calls[fn] = _calls(fn, code[fn], set(code))
-        todo += calls[fn]
+        todo += calls[fn] + [t for t in TAIL.get(fn, ()) if t in code]
     return frames, calls
 
 
