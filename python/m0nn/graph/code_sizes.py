@@ -26,7 +26,7 @@ FUNCTIONS = {
     "m0nn_depthwise_conv_s8.o:.text.m0nn_depthwise_conv_s8": 1768,
     "m0nn_dw3x3_channels_armv6m.o:.text.m0nn_dw3x3_channels": 2152,
     "m0nn_dw3x3_pairs_armv6m.o:.text.m0nn_dw3x3_pairs": 216,
-    "m0nn_fc_b8_mul32_armv6m.o:.text.m0nn_fc_b8_mul32": 272,
+    "m0nn_fc_b8_mul32_armv6m.o:.text.m0nn_fc_b8_mul32": 284,
     "m0nn_fc_s8.o:.text.m0nn_fc_s8": 456,
     "m0nn_fc_s8_b4.o:.rodata.kernel.0": 16,
     "m0nn_fc_s8_b4.o:.text.m0nn_fc_s8_b4": 16,
