@@ -71,6 +71,12 @@ __asm__(".pushsection .text.entry_call,\"ax\",%progbits\n"
         "    ldr r4, =entry_sp\n"
         "    mov r5, sp\n"
         "    str r5, [r4]\n"
+        "    ldr r4, =0xDEADBEEF\n" /* paint the stack below SP: entry_depth() */
+        "    movs r6, #192\n"
+        "7:  subs r5, #4\n"
+        "    str r4, [r5]\n"
+        "    subs r6, #1\n"
+        "    bne 7b\n"
         "    ldr r4, =entry_fn\n"
         "    ldr r4, [r4]\n"
         "    mov r12, r4\n"
@@ -145,6 +151,35 @@ __asm__(".pushsection .text.entry_call,\"ax\",%progbits\n"
         "    .ltorg\n"
         "    .size entry_call, . - entry_call\n"
         ".popsection\n");
+
+/* The bytes below the caller's SP that the last entry_call's callee wrote
+ * (it painted 192 words there). */
+#define PAINT_WORDS 192
+static int32_t entry_depth(void)
+{
+    const volatile uint32_t *w = (const volatile uint32_t *)(uintptr_t)(entry_sp - 4u * PAINT_WORDS);
+    int32_t i = 0;
+    while (i < PAINT_WORDS && w[i] == 0xDEADBEEFu) {
+        ++i;
+    }
+    return 4 * (PAINT_WORDS - i);
+}
+
+static int32_t depth_public[4];
+static int32_t depth_entry[4];
+static int32_t depth_c[4];
+
+static void note_depth(int32_t *max)
+{
+    const int32_t d = entry_depth();
+    *max = d > *max ? d : *max;
+}
+
+static m0nn_status_t checked_c(const m0nn_fc_s8_params_t *p, const int8_t *in, int8_t *out, const m0nn_b8_kernel_t *k)
+{
+    entry_fn = (uint32_t)(uintptr_t)m0nn_fc_b8_mul32_c;
+    return (m0nn_status_t)entry_call(p, in, out, k);
+}
 
 static m0nn_status_t checked_public(fc_fn_t fn, const m0nn_fc_s8_params_t *p, const int8_t *in, int8_t *out)
 {
@@ -432,6 +467,7 @@ static void run_cases(int32_t kernel_index)
 #if defined(__ARM_ARCH_6M__)
         entry_bad = 0;
         got = checked_public(kern->public_fn, p, in, out);
+        note_depth(&depth_public[kernel_index]);
         if (!m0nn_unit_eq_int(0, (int32_t)entry_bad, __LINE__, "registers, SP or frame after the public kernel")) {
             break;
         }
@@ -457,7 +493,9 @@ static void run_cases(int32_t kernel_index)
             fill(out_c);
             entry_bad = 0;
             got_asm = checked_entry(p, in, out_a, &kern->kernel);
-            got_c = m0nn_fc_b8_mul32_c(p, in, out_b, &kern->kernel);
+            note_depth(&depth_entry[kernel_index]);
+            got_c = checked_c(p, in, out_b, &kern->kernel);
+            note_depth(&depth_c[kernel_index]);
             if (!m0nn_unit_eq_int(0, (int32_t)entry_bad, __LINE__, "registers, SP or frame after the entry") ||
                 !m0nn_unit_eq_int(got_c, got_asm, __LINE__, "entry status against m0nn_fc_b8_mul32_c") ||
                 !m0nn_unit_eq_int(got_c, got, __LINE__, "public status against m0nn_fc_b8_mul32_c") ||
@@ -516,6 +554,23 @@ static void test_case_mix(void)
     m0nn_unit_print(" skipped ");
     m0nn_unit_print_int(n_skipped);
     m0nn_unit_print("\n");
+#if defined(__ARM_ARCH_6M__)
+    {
+        int32_t k;
+        for (k = 0; k < 4; ++k) {
+            /* stack high-water marks from the call (m0nn.graph.stack_size bounds them) */
+            m0nn_unit_print(kernels[k].name);
+            m0nn_unit_print(" stack: public ");
+            m0nn_unit_print_int(depth_public[k]);
+            m0nn_unit_print(", entry ");
+            m0nn_unit_print_int(depth_entry[k]);
+            m0nn_unit_print(", C walk ");
+            m0nn_unit_print_int(depth_c[k]);
+            m0nn_unit_print("\n");
+            M0NN_ASSERT_EQ_INT(1, depth_public[k] < 4 * PAINT_WORDS && depth_c[k] < 4 * PAINT_WORDS);
+        }
+    }
+#endif
 }
 
 /* m0nn_mul32_tables_bad at every length 1..70 with a bad value at each
