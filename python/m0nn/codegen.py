@@ -168,7 +168,7 @@ def _pairs_block(n: str, w: NDArray[np.integer]) -> list[str]:
 
     >>> print("\\n".join(_pairs_block("m_l0", np.array([[1, -2, 3]]))))
     /* m0nn_fc_s8_b8p layout: 1 group(s) of 4 rows (the last padded with zero rows); one line per
-     * (group, pair of inputs 2p, 2p + 1): each row's little-endian int32 w[2p + 1] + 65536 * w[2p]. */
+     * (group, pair a, b of m0nn.layout.pair_inputs): each row's little-endian int32 w[b] + 65536 * w[a]. */
     static const uint8_t m_l0_weights[32] M0NN_ALIGN4 = {
         /* rows   0-  3, pair   0 */ 254, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         /* rows   0-  3, pair   1 */ 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -179,7 +179,7 @@ def _pairs_block(n: str, w: NDArray[np.integer]) -> list[str]:
     groups = packed.size // (4 * PAIRS_GROUP * pairs)
     header = [
         f"/* m0nn_fc_s8_b8p layout: {groups} group(s) of 4 rows (the last padded with zero rows); one line per",
-        " * (group, pair of inputs 2p, 2p + 1): each row's little-endian int32 w[2p + 1] + 65536 * w[2p]. */",
+        " * (group, pair a, b of m0nn.layout.pair_inputs): each row's little-endian int32 w[b] + 65536 * w[a]. */",
     ]
     return _grouped_weights(n, packed, header, groups, PAIRS_GROUP, pairs, "pair")
 

@@ -26,7 +26,7 @@ m0nn_fc_s8_b8_q31_split and _b8w_q31_split (and _b4_q31_split with 4-bit
 weights); one case in ten is drawn at that domain's edge (bound 2^30 - 1 less
 0..3, the input driving one row's accumulator towards it, multipliers near
 2^31 - 1 and shifts in [-31, -1]). A case the pairs layout holds (MUL32,
-in_size <= 64, no weight pair (-128, -128) at inputs (2p, 2p + 1): Case.pairs,
+in_size <= 64, no weight pair (-128, -128) at a pair of inputs: Case.pairs,
 on m0nn.layout's PAIRS_MAX_IN and pairs_fit; weights, bias from pairs4 and
 pairs_bias) also runs m0nn_fc_s8_b8p; one not MUL32 or wider than 64 inputs
 checks that m0nn_fc_s8_b8p refuses it (M0NN_ERR_QUANT, M0NN_ERR_SIZE) and
@@ -57,7 +57,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn.errors import ModelError
-from m0nn.layout import PAIRS_MAX_IN, block4, block8, block8_bias, fits_int4, pairs4, pairs_bias, pairs_fit
+from m0nn.layout import (
+    PAIRS_MAX_IN,
+    block4,
+    block8,
+    block8_bias,
+    fits_int4,
+    pairs4,
+    pairs_bias,
+    pairs_fit,
+    pairs_weights,
+)
 from m0nn.plugin import resources
 from m0nn.quant import (
     INT32_MAX,
@@ -77,8 +87,8 @@ DRIVER = resources.fuzz_drivers() / "fuzz_driver.c"
 M0_DRIVER = resources.fuzz_drivers() / "fuzz_m0.c"
 MODES = {"q31": 0, "mul32": 1, "shift": 2}
 ERR_SIZE, ERR_QUANT = -2, -4  # m0nn.h's m0nn_status_t: what m0nn_fc_s8_b8p returns outside its layout's domain
-# Weight pairs (w[2p], w[2p + 1]) at the pairs layout's lane edge: with x = (-128, -128) the dot
-# D = 32640 ((-128, -127)) or -32512 ((127, 127)); the low half L = x[2p] w[2p + 1] at 16384 or
+# Weight pairs (w[a], w[b]) (m0nn.layout.pair_inputs) at the pairs layout's lane edge: with x = (-128, -128)
+# the dot D = 32640 ((-128, -127)) or -32512 ((127, 127)); the low half L = x[a] w[b] at 16384 or
 # -16256. (-128, -128) alone leaves the lane (m0nn.layout.pairs_fit refuses it).
 PAIRS_EDGE = np.array([(-128, -127), (-127, -128), (127, 127), (-128, 127), (127, -128), (-127, -127),
                        (-128, 0), (0, -128), (-128, 1), (1, -128), (127, -127), (-127, 127)])  # fmt: skip
@@ -149,14 +159,14 @@ def tflite_fc(x: list[int], w: list[list[int]], bias: list[int] | None, input_of
 
 
 def pairs_edge_weights(rng: np.random.Generator, n_out: int, n_in: int) -> NDArray[np.int64]:
-    """Weights whose pairs (w[2p], w[2p + 1]) are mostly PAIRS_EDGE's, the rest
-    random but never (-128, -128); an odd in_size drops the last pair's second."""
+    """Weights whose pairs (w[a], w[b]) (m0nn.layout.pair_inputs) are mostly
+    PAIRS_EDGE's, the rest random but never (-128, -128); an odd in_size drops
+    the last pair's second."""
     pairs = (n_in + 1) // 2
     edge = PAIRS_EDGE[rng.integers(0, len(PAIRS_EDGE), (n_out, pairs))]
     free = rng.integers(-128, 128, (n_out, pairs, 2))
     free[..., 1] = np.where((free[..., 0] == -128) & (free[..., 1] == -128), -127, free[..., 1])
-    w = np.where(rng.random((n_out, pairs, 1)) < 0.7, edge, free).reshape(n_out, 2 * pairs)
-    return w[:, :n_in]
+    return pairs_weights(np.where(rng.random((n_out, pairs, 1)) < 0.7, edge, free), n_in)
 
 
 @dataclass
@@ -188,7 +198,7 @@ class Case:
     def pairs(self) -> int | None:
         """What m0nn_fc_s8_b8p must do with the case: 0, run it exactly (the pairs
         layout legal: MUL32, in_size <= m0nn.layout.PAIRS_MAX_IN, no weight pair
-        (-128, -128) at inputs (2p, 2p + 1) by m0nn.layout.pairs_fit, its folded bias
+        (-128, -128) at a pair of inputs (m0nn.layout.pairs_fit), its folded bias
         within int32); M0NN_ERR_QUANT (not MUL32) or M0NN_ERR_SIZE (in_size > 64):
         refuse it and leave the output untouched; None: not called (the weight
         pair (-128, -128), whose dot leaves the lane: outside the kernel's domain)."""
@@ -581,7 +591,7 @@ def markdown(result: dict[str, Any]) -> str:
         "`m0nn_fc_s8_b4*`, where the weights lie in [-8, 7]; one more, `m0nn_fc_s8_small`, for MUL32), and",
         "every output byte is compared with the Python integer reference. A case the pairs layout holds",
         '(docs/numerics.md "The pairs layout": MUL32, `in_size <= 64`, no weight pair (-128, -128) at inputs',
-        "(2p, 2p + 1); decided, laid out and biased by `m0nn.layout`'s `pairs_fit`, `pairs4`, `pairs_bias`)",
+        "(a, b) of `pair_inputs`; decided, laid out and biased by `m0nn.layout`'s `pairs_fit`, `pairs4`, `pairs_bias`)",
         "also runs `m0nn_fc_s8_b8p` (the b8p calls); a case outside its domain (not MUL32, or more than 64",
         "inputs) checks that `m0nn_fc_s8_b8p` refuses it with `M0NN_ERR_QUANT` or `M0NN_ERR_SIZE` and",
         "leaves every output byte as it was (the b8p refusals, not counted in the calls). One case in ten",

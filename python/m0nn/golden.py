@@ -14,7 +14,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from m0nn import __version__
-from m0nn.layout import PAIRS_MAX_IN, block4, block8, block8_bias, offset_binary, pairs4, pairs_bias, pairs_fit
+from m0nn.layout import (
+    PAIRS_MAX_IN,
+    block4,
+    block8,
+    block8_bias,
+    offset_binary,
+    pairs4,
+    pairs_bias,
+    pairs_fit,
+    pairs_refit,
+    pairs_weights,
+)
 from m0nn.quant import Requant, accumulator_bound, power_of_two_shift, quantize_multiplier, quantize_multiplier_narrow
 from m0nn.reference import fc_s8_raw
 
@@ -532,10 +543,7 @@ def cases_b8p() -> list[FCCase]:
 
     def fit(w: NDArray[np.int8]) -> NDArray[np.int8]:
         """w with every (-128, -128) pair's second weight raised to -127."""
-        w = w.copy()
-        both = (w[:, 0:-1:2] == -128) & (w[:, 1::2] == -128)
-        w[:, 1::2][both] = -127
-        return w
+        return pairs_refit(w).astype(np.int8)
 
     out: list[FCCase] = []
     add = out.append
@@ -550,6 +558,13 @@ def cases_b8p() -> list[FCCase]:
         rq = _mul32_for(w, b, reals(n_in, n_out if per_channel else 1))
         add(FCCase(f"b8p_in_{n_in}", r8(n_in), w, b, int(rng.integers(-127, 129)), int(rng.integers(-20, 20)),
                    -128, 127, rq))  # fmt: skip
+    # Every other in_size up to 64 (each staged word-aligned and not by the C
+    # test: whole groups of 4 by word or by bytes, the last 0-3 by bytes).
+    for n_in in sorted(set(range(1, PAIRS_MAX_IN + 1)) - set(sizes)):
+        n_out = 1 + n_in % 7
+        w, b = fit(r8(n_out, n_in)), r32(n_out, 30000)
+        rq = _mul32_for(w, b, reals(n_in, n_out if n_in % 2 else 1))
+        add(FCCase(f"b8p_n_{n_in}", r8(n_in), w, b, 0, int(rng.integers(-20, 20)), -128, 127, rq))
     # The largest layer the loop takes, 64 -> 64, per channel and per tensor.
     for per_channel in (True, False):
         w, b = fit(r8(64, 64)), r32(64, 50000)
@@ -569,9 +584,11 @@ def cases_b8p() -> list[FCCase]:
         add(FCCase(name, x, w, b, 0, 0, -128, 127, _mul32_for(w, b, [1.0])))
 
     x_low = np.full(64, -128, np.int8)
-    rows, cols = np.indices((12, 64))
-    w_max = np.where((cols // 2 + rows) % 2 == 0, np.where(cols % 2 == 0, -128, -127), np.where(cols % 2, -128, -127))
+    rows, pair = np.indices((12, 32))
+    first = np.where((pair + rows) % 2 == 0, -128, -127)  # each pair (-128, -127) or (-127, -128)
+    w_max = pairs_weights(np.stack([first, -255 - first], axis=2), 64)
     exact("b8p_lane_dot_max", x_low, w_max.astype(np.int8))
+    rows, cols = np.indices((12, 64))
     exact("b8p_lane_dot_min", x_low[:63], np.full((9, 63), 127, np.int8))
     x_mix = np.where(np.arange(64) % 3 == 0, 127, -128).astype(np.int8)
     exact("b8p_lane_mixed", x_mix, fit(np.where((rows * 7 + cols) % 5 < 2, -128, 127).astype(np.int8)))
@@ -584,6 +601,13 @@ def cases_b8p() -> list[FCCase]:
     add(FCCase("b8p_clamp_per_tensor", r8(27), w, b, 0, 4, -6, 6, _mul32_for(w, b, reals(27, 1, 3.0))))
     w, b = fit(r8(15, 27)), r32(15, 8000)
     add(FCCase("b8p_clamp_per_channel", r8(27), w, b, 0, 4, -6, 6, _mul32_for(w, b, reals(27, 15, 3.0))))
+    # Both clamps in every row of a last pass of 1-3 rows (the assembly's tail
+    # loop) and of the full passes before it: biases of +-90000 alternating.
+    for k, (n_out, per_channel) in enumerate(((3, True), (6, False), (7, True), (13, False), (2, False), (1, True))):
+        w = fit(r8(n_out, 9))
+        b = np.where((np.arange(n_out) + k) % 2 == 0, 90000, -90000).astype(np.int32)
+        rq = _mul32_for(w, b, reals(9, n_out if per_channel else 1))
+        add(FCCase(f"b8p_clamp_tail_{n_out}", r8(9), w, b, 0, 4, -6, 6, rq))
     # A weight zero point applied by the kernel (-z * sum(x)), per channel.
     w, b = fit(r8(10, 21)), r32(10, 3000)
     z = rng.integers(-128, 128, 10).astype(np.int32)

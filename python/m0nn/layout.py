@@ -104,41 +104,90 @@ PAIRS_MAX_IN = 64
 PAIRS_GROUP = 4
 
 
-def pairs_fit(weights: NDArray[np.integer]) -> bool:
-    """Whether no row holds the weight pair (-128, -128) at inputs (2p, 2p + 1):
-    the one pair whose two-input dot, 2 * (-128) * (-128) = 32768, leaves the
-    signed 16-bit lane the pairs loop extracts (docs/numerics.md).
+def pair_inputs(n_in: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The pairs layout's input pairs (a, b), P = ceil(n_in / 2) of them, in the
+    order the kernel stages them: (4g, 4g + 2) and (4g + 1, 4g + 3) for each whole
+    group of 4 inputs (one word of offset-binary input, split by two masks), then
+    (a, a + 1) for the last n_in mod 4; b = n_in (past the input, x = w = 0) for
+    the last pair of an odd n_in.
 
+    >>> [list(map(int, v)) for v in pair_inputs(7)]
+    [[0, 1, 4, 6], [2, 3, 5, 7]]
+    """
+    groups = n_in // 4
+    a = [4 * g + j for g in range(groups) for j in (0, 1)] + list(range(4 * groups, n_in, 2))
+    return np.array(a, dtype=np.int64), np.array([i + (2 if i < 4 * groups else 1) for i in a], dtype=np.int64)
+
+
+def pairs_fit(weights: NDArray[np.integer]) -> bool:
+    """Whether no row holds the weight pair (-128, -128) at a pair of inputs
+    (a, b) of pair_inputs: the one pair whose two-input dot, 2 * (-128) * (-128)
+    = 32768, leaves the signed 16-bit lane the pairs loop extracts
+    (docs/numerics.md).
+
+    >>> pairs_fit(np.array([[-128, 5, -128, 5]])), pairs_fit(np.array([[-128, -128, 5, 5]]))
+    (False, True)
     >>> pairs_fit(np.array([[-128, -128, 5]])), pairs_fit(np.array([[1, -128, -128]]))
     (False, True)
     """
     w = np.asarray(weights, dtype=np.int64)
-    if w.shape[1] % 2:
-        w = np.pad(w, ((0, 0), (0, 1)))
-    return not bool(((w[:, 0::2] == -128) & (w[:, 1::2] == -128)).any())
+    a, b = pair_inputs(w.shape[1])
+    w = np.pad(w, ((0, 0), (0, 1)))
+    return not bool(((w[:, a] == -128) & (w[:, b] == -128)).any())
+
+
+def pairs_weights(pair_values: NDArray[np.integer], n_in: int) -> NDArray[np.int64]:
+    """Weights [row, input] from values [row, pair, 2] given per pair (a, b) of
+    pair_inputs(n_in) (test data at the lane's edges; an odd n_in drops the last
+    pair's second value).
+
+    >>> pairs_weights(np.array([[[1, 2], [3, 4]]]), 4).tolist()
+    [[1, 3, 2, 4]]
+    """
+    v = np.asarray(pair_values, dtype=np.int64)
+    a, b = pair_inputs(n_in)
+    w = np.zeros((v.shape[0], n_in + 1), dtype=np.int64)
+    w[:, a], w[:, b] = v[:, :, 0], v[:, :, 1]
+    return w[:, :n_in]
+
+
+def pairs_refit(weights: NDArray[np.integer]) -> NDArray[np.int64]:
+    """weights with the second weight of every pair (-128, -128) raised to -127,
+    so that pairs_fit holds (test data).
+
+    >>> pairs_refit(np.array([[-128, 0, -128, 0]])).tolist()
+    [[-128, 0, -127, 0]]
+    """
+    w = np.pad(np.asarray(weights, dtype=np.int64), ((0, 0), (0, 1)))
+    a, b = pair_inputs(w.shape[1] - 1)
+    both = (w[:, a] == -128) & (w[:, b] == -128)
+    w[:, b] = np.where(both, -127, w[:, b])
+    return w[:, :-1]
 
 
 def pairs4(weights: NDArray[np.integer]) -> NDArray[np.uint8]:
     """m0nn_fc_s8_b8p's layout: rows in groups of 4 (the last padded with zero
-    rows), each group pair-major: for each pair p of inputs (an odd in_size
-    padded with a zero weight) the 4 rows' little-endian int32 words
-    W = w[2p + 1] + 65536 * w[2p]. With the staged input X_p = x[2p] + 65536 *
-    x[2p + 1], X_p * W holds the two-input dot in its high half (modulo 2^32;
-    the word is the int32 value, so [1, -2] is 65534).
+    rows), each group pair-major: for each pair (a, b) of pair_inputs the 4 rows'
+    little-endian int32 words W = w[b] + 65536 * w[a] (w = 0 past the input).
+    With the staged input X = x[a] + 65536 * x[b], X * W holds the two-input dot
+    in its high half (modulo 2^32; the word is the int32 value, so [1, -2] is
+    65534).
 
     >>> pairs4(np.array([[1, -2, 3]], dtype=np.int8)).reshape(-1, 4).tolist()[:2]
     [[254, 255, 0, 0], [0, 0, 0, 0]]
     >>> pairs4(np.array([[1, -2, 3]], dtype=np.int8)).reshape(-1, 4).tolist()[4]
     [0, 0, 3, 0]
+    >>> pairs4(np.array([[1, 2, 3, 4]], dtype=np.int8)).reshape(-1, 4).tolist()[::4]
+    [[3, 0, 1, 0], [4, 0, 2, 0]]
     """
     w = np.asarray(weights, dtype=np.int64)
     n_out, n_in = w.shape
     groups = -(-n_out // PAIRS_GROUP)
-    pairs = (n_in + 1) // 2
-    padded = np.zeros((groups * PAIRS_GROUP, 2 * pairs), dtype=np.int64)
+    a, b = pair_inputs(n_in)
+    padded = np.zeros((groups * PAIRS_GROUP, n_in + 1), dtype=np.int64)
     padded[:n_out, :n_in] = w
-    words = padded[:, 1::2] + 65536 * padded[:, 0::2]  # [row, pair]
-    words = words.reshape(groups, PAIRS_GROUP, pairs).transpose(0, 2, 1)  # [group, pair, row]
+    words = padded[:, b] + 65536 * padded[:, a]  # [row, pair]
+    words = words.reshape(groups, PAIRS_GROUP, a.size).transpose(0, 2, 1)  # [group, pair, row]
     return words.astype("<i4").reshape(-1).view(np.uint8).copy()
 
 

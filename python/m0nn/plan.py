@@ -65,7 +65,8 @@ def pairs_legal(layer: FCLayer) -> bool:
     """Whether a `kernel=b8w` layer runs the pairs layout instead (m0nn_fc_s8_b8p,
     two inputs per multiply): MUL32 requantization, no run-time weight zero point,
     in_size <= 64 (the unrolled loop's 32 pairs) and no row with the weight pair
-    (-128, -128) at inputs (2p, 2p + 1) (its dot leaves the 16-bit lane); any
+    (-128, -128) at a pair of inputs (m0nn.layout.pair_inputs: its dot leaves the
+    16-bit lane); any
     other b8w layer keeps the wide lanes layout (docs/numerics.md)."""
     return (
         layer.kernel == "b8w"

@@ -18,7 +18,7 @@ from test_codegen import same_text
 
 from m0nn import bench, cycles, golden
 from m0nn.codegen import kernel_fn, render_model_header
-from m0nn.layout import PAIRS_MAX_IN, pairs4, pairs_bias, pairs_fit
+from m0nn.layout import PAIRS_MAX_IN, pair_inputs, pairs4, pairs_bias, pairs_fit, pairs_refit, pairs_weights
 from m0nn.model import QModel
 from m0nn.plan import configure
 from m0nn.reference import run_int
@@ -29,13 +29,15 @@ WIDE = Settings(kernel="b8w", int4="off")
 
 def lane_dots(x: NDArray[np.integer], w: NDArray[np.integer]) -> NDArray[np.int64]:
     """The ARMv6-M loop's arithmetic on m0nn.layout.pairs4's words (an independent
-    model of the assembly): X_p = x[2p] + 2^16 x[2p + 1], R = X_p * W (mod 2^32),
-    then ASRS #16 plus the carry (bit 15), summed modulo 2^32 as int32."""
+    model of the assembly): X_p = x[a] + 2^16 x[b] for the pairs (a, b) of
+    pair_inputs, R = X_p * W (mod 2^32), then ASRS #16 plus the carry (bit 15),
+    summed modulo 2^32 as int32."""
     n_out, n_in = w.shape
     pairs = (n_in + 1) // 2
-    xs = np.zeros(2 * pairs, np.int64)
+    xs = np.zeros(n_in + 1, np.int64)
     xs[:n_in] = x
-    stage = (xs[0::2] + 65536 * xs[1::2]) % 2**32
+    a, b = pair_inputs(n_in)
+    stage = (xs[a] + 65536 * xs[b]) % 2**32
     words = pairs4(w).view("<i4").astype(np.int64).reshape(-1, pairs, 4)  # [group, pair, row]
     out = np.zeros(words.shape[0] * 4, np.int64)
     for g in range(words.shape[0]):
@@ -47,11 +49,10 @@ def lane_dots(x: NDArray[np.integer], w: NDArray[np.integer]) -> NDArray[np.int6
     return wrapped
 
 
-@pytest.mark.parametrize("n_in", [1, 2, 3, 16, 33, 63, 64])
+@pytest.mark.parametrize("n_in", [1, 2, 3, 4, 5, 6, 7, 8, 16, 33, 62, 63, 64])
 def test_lane_arithmetic_is_the_dot_product(n_in: int) -> None:
     rng = np.random.default_rng(n_in)
-    w = rng.integers(-128, 128, (11, n_in))
-    w[:, 1::2][(w[:, 0:-1:2] == -128) & (w[:, 1::2] == -128)] = -127  # pairs_fit
+    w = pairs_refit(rng.integers(-128, 128, (11, n_in)))
     assert pairs_fit(w)
     for x in (rng.integers(-128, 128, n_in), np.full(n_in, -128), np.full(n_in, 127)):
         assert (lane_dots(x, w) == w @ x).all()
@@ -72,10 +73,43 @@ def test_lane_bounds_and_the_one_pair_that_breaks_it() -> None:
     assert lane_dots(np.array([-128, -128]), np.array([[-128, -128]]))[0] != 32768
 
 
+def test_pair_inputs_cover_every_input_once() -> None:
+    """Whole groups of 4 pair (4g, 4g + 2) and (4g + 1, 4g + 3) (one input word, two
+    masks), the last in_size mod 4 consecutive inputs; b = in_size pads an odd size."""
+    for n in range(1, PAIRS_MAX_IN + 1):
+        a, b = pair_inputs(n)
+        assert a.size == (n + 1) // 2
+        assert sorted([*a, *b]) == list(range(n + n % 2))
+        g = n // 4
+        assert a[: 2 * g].tolist() == [4 * (p // 2) + p % 2 for p in range(2 * g)]
+        assert (b[: 2 * g] == a[: 2 * g] + 2).all() and (b[2 * g :] == a[2 * g :] + 1).all()
+
+
 def test_pairs_fit_looks_at_input_pairs_only() -> None:
     assert pairs_fit(np.array([[5, -128, -128, 7]]))  # inputs 1 and 2: two different pairs
-    assert not pairs_fit(np.array([[5, 3, -128, -128]]))
+    assert pairs_fit(np.array([[5, 3, -128, -128]]))  # inputs 2 and 3: two different pairs
+    assert not pairs_fit(np.array([[-128, 3, -128, 7]]))  # the pair (0, 2)
+    assert not pairs_fit(np.array([[0, -128, 7, -128, 1]]))  # the pair (1, 3)
+    assert not pairs_fit(np.array([[0, 0, 0, 0, -128, -128]]))  # the last 2: consecutive
     assert pairs_fit(np.array([[1, 2, -128]]))  # the odd input's pad weight is 0
+    assert pairs_fit(np.array([[1, 2, 3, 4, -128]]))
+
+
+def test_pairs_weights_put_values_at_their_pairs() -> None:
+    for n in (1, 2, 3, 4, 7, 64):
+        a, b = pair_inputs(n)
+        v = np.arange(2 * a.size).reshape(1, -1, 2) + 1
+        w = pairs_weights(v, n)
+        assert (w[0, a] == v[0, :, 0]).all() and (w[0, b[b < n]] == v[0, b < n, 1]).all()
+
+
+def test_max_in_has_one_source() -> None:
+    """PAIRS_MAX_IN is the C header's M0NN_B8P_MAX_IN (the assembly's PAIRS_MAX is
+    derived from the same header)."""
+    header = (ROOT / "lib" / "m0nn" / "src" / "m0nn_b8p_max_in.h").read_text()
+    assert f"#define M0NN_B8P_MAX_IN {PAIRS_MAX_IN}\n" in header
+    inc = (ROOT / "lib" / "m0nn" / "src" / "m0nn_armv6m_pairs.inc").read_text()
+    assert ".set PAIRS_MAX, M0NN_B8P_MAX_IN / 2" in inc
 
 
 def test_bias_folds_the_input_zero_point_only() -> None:
@@ -89,7 +123,7 @@ def mixed_model(seed: int = 5) -> QModel:
     """Layers the generator puts on each side of the rule under kernel=b8w: 70 inputs
     (b8w), 40 and 33 (pairs), a (-128, -128) weight pair (b8w), 12 (pairs)."""
     model = bench.synthetic_model("pairs mixed", [70, 40, 33, 12, 5], seed)
-    model.layers[2].weights[3, 4:6] = -128
+    model.layers[2].weights[3, [4, 6]] = -128  # the pair (4, 6)
     return model
 
 

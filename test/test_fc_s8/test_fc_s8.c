@@ -9,6 +9,17 @@
 
 #define MAX_OUT 64
 
+/* Under AddressSanitizer (native_asan) the bytes past an input are poisoned:
+ * a kernel that reads one fails there. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define M0NN_TEST_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define M0NN_TEST_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define M0NN_TEST_POISON(p, n) ((void)(p), (void)(n))
+#define M0NN_TEST_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 static void check_kernel(m0nn_fc_fn_t kernel, const m0nn_fc_s8_params_t *params, const golden_fc_case_t *c,
                          const int8_t *input)
 {
@@ -211,16 +222,38 @@ static void test_blocked_kernels_reject_input_offset_and_other_requant(void)
 }
 
 /* The pairs layout (m0nn_fc_s8_b8p) on its own cases: in_size 1 to 64, last
- * blocks of 1-7 rows, the lane's bounds, clamps, a weight zero point. */
+ * blocks of 1-7 rows, the lane's bounds, clamps, a weight zero point. Each
+ * from the golden array, then copied to 0-3 bytes past a word boundary (the
+ * ARMv6-M staging reads a word-aligned input by words, any other by bytes),
+ * with every byte past the input poisoned under AddressSanitizer. */
+static uint8_t pairs_input[M0NN_B8P_MAX_IN + 8] __attribute__((aligned(8))); /* whole ASan granules */
+
 static void check_pairs_kernel(int32_t index)
 {
     const golden_fc_b8p_case_t *c = &golden_fc_b8p_cases[index];
+    const int32_t n = c->params.in_size;
     int8_t out[MAX_OUT + 1];
+    int32_t off;
+    int32_t i;
     M0NN_ASSERT_EQ_INT(1, c->params.out_size <= MAX_OUT);
+    M0NN_ASSERT_EQ_INT(1, n <= M0NN_B8P_MAX_IN);
     out[c->params.out_size] = 0x5a;
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8_b8p(&c->params, (const int8_t *)c->input_u8, out));
     M0NN_ASSERT_EQ_S8(c->expected, out, c->params.out_size);
     M0NN_ASSERT_EQ_INT(0x5a, out[c->params.out_size]);
+    for (off = 0; off < 4; ++off) {
+        for (i = 0; i < (int32_t)sizeof pairs_input; ++i) {
+            pairs_input[i] = i >= off && i < off + n ? c->input_u8[i - off] : 0xa5;
+        }
+        for (i = 0; i <= c->params.out_size; ++i) {
+            out[i] = 0x5a;
+        }
+        M0NN_TEST_POISON(pairs_input + off + n, sizeof pairs_input - (size_t)(off + n));
+        M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_fc_s8_b8p(&c->params, (const int8_t *)(pairs_input + off), out));
+        M0NN_TEST_UNPOISON(pairs_input, sizeof pairs_input);
+        M0NN_ASSERT_EQ_S8(c->expected, out, c->params.out_size);
+        M0NN_ASSERT_EQ_INT(0x5a, out[c->params.out_size]);
+    }
 }
 
 /* MUL32 only, in_size <= 64, word-aligned weights, no input offset; the output

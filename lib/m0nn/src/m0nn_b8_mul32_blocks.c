@@ -48,9 +48,16 @@ void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job)
     uint32_t x[M0NN_B8P_MAX_IN / 2];
     const int32_t pairs = (job->in_size + 1) >> 1;
     int32_t i;
-    for (i = 0; i < pairs; ++i) {
-        const uint32_t hi = 2 * i + 1 < job->in_size ? (uint32_t)job->input[2 * i + 1] - 128u : 0u;
-        x[i] = ((uint32_t)job->input[2 * i] - 128u) + (hi << 16);
+    int32_t p = 0;
+    /* the pair order of m0nn_internal.h: (4g, 4g + 2), (4g + 1, 4g + 3), then
+     * consecutive pairs for the last in_size mod 4 inputs */
+    for (i = 0; i + 4 <= job->in_size; i += 4) {
+        x[p++] = ((uint32_t)job->input[i] - 128u) + (((uint32_t)job->input[i + 2] - 128u) << 16);
+        x[p++] = ((uint32_t)job->input[i + 1] - 128u) + (((uint32_t)job->input[i + 3] - 128u) << 16);
+    }
+    for (; i < job->in_size; i += 2) {
+        const uint32_t hi = i + 1 < job->in_size ? (uint32_t)job->input[i + 1] - 128u : 0u;
+        x[p++] = ((uint32_t)job->input[i] - 128u) + (hi << 16);
     }
     while (job->n_blocks > 0) {
         int32_t acc[8];

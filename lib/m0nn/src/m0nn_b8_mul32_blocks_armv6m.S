@@ -36,6 +36,7 @@
  */
 #if defined(__ARM_ARCH_6M__)
 #include "m0nn_armv6m_lanes.inc"
+#include "m0nn_b8p_max_in.h"
 #include "m0nn_armv6m_pairs.inc"
     .syntax unified
     .thumb
@@ -93,7 +94,6 @@
     .equ F_ROWS, 108
     .equ F_JOB, 112
     .equ FRAME, 120
-    .equ STAGE, 120     /* the pairs layout's staged input (PAIRS_MAX words), after the frame */
 
 /* S_H03: r2-r5 (rows 0-3 + correction) into S/H pairs r6/r7, r8/r9. */
     .macro S_H03
@@ -110,11 +110,7 @@
  * pairs layout (m0nn_armv6m_pairs.inc: the input staged once per call into
  * the frame, 4 rows a pass, two passes per block; F_END holds the loop's entry). */
     .macro MUL32_BLOCKS name, wide
-    .if \wide == 2
-    .set frame_bytes, FRAME + 4 * PAIRS_MAX
-    .else
     .set frame_bytes, FRAME
-    .endif
     .section .text.\name, "ax", %progbits
     .align 2
     .global \name
@@ -159,16 +155,6 @@
 1:  adr r1, .Lper_tensor\@
 2:  str r4, [sp, #F_OUT]
     str r1, [sp, #F_RQ]
-    .if \wide == 2
-    ldr r0, [sp, #F_X]
-    ldr r1, [sp, #F_N]
-    PAIRS_STAGE STAGE, .Lseq_addr\@
-    ldr r0, [sp, #F_BIAS]       /* r9: the biases, r12: the weights, r8: the loop's entry */
-    mov r9, r0
-    ldr r0, [sp, #F_W]
-    mov r12, r0
-    ldr r6, [sp, #F_ROWS]
-    .endif
     cmp r6, #4
     bhi 3f
     b .Lfour\@
@@ -235,17 +221,10 @@
     beq 8f
     b .Lblock\@
 8:  ldr r7, [sp, #F_JOB]        /* the job as m0nn_internal.h says: advanced */
-    .if \wide == 2
-    mov r3, r12
-    str r3, [r7, #4]
-    mov r3, r9
-    str r3, [r7, #16]
-    .else
     ldr r3, [sp, #F_W]
     str r3, [r7, #4]
     ldr r3, [sp, #F_BIAS]
     str r3, [r7, #16]
-    .endif
     str r0, [r7, #20]
     str r1, [r7, #24]
     str r2, [r7, #32]
@@ -253,14 +232,6 @@
     LEAVE
 
 .Lfour\@:                       /* a single block of at most 4 rows */
-    .if \wide == 2
-    mov r5, r12
-    PAIRS_PASS
-    ldr r4, [sp, #F_SLOT]
-    stm r4!, {r0-r3}
-    mov r12, r5
-    b .Lpairs_requant\@
-    .else
     ldr r0, [sp, #F_BIAS]
     ldr r1, [sp, #F_CORR]
     BIAS4
@@ -274,21 +245,8 @@
     ldr r0, [sp, #F_SLOT]
     UNLANE4 r0
     b .Lrequant\@
-    .endif
 
 .Lblock\@:
-    .if \wide == 2
-    mov r5, r12                 /* two passes of 4 rows */
-    PAIRS_PASS
-    ldr r4, [sp, #F_SLOT]
-    stm r4!, {r0-r3}
-    mov r10, r4                 /* free until the requantization */
-    PAIRS_PASS
-    mov r4, r10
-    stm r4!, {r0-r3}
-    mov r12, r5
-    b .Lpairs_requant\@
-    .else
     ldr r0, [sp, #F_BIAS]       /* padded to the block */
     ldr r1, [sp, #F_CORR]
     BIAS4
@@ -313,11 +271,9 @@
     DOT8 F_END, \wide
     ldr r0, [sp, #F_SLOT]
     UNLANE8 r0
-    .endif
 
 .Lrequant\@:                    /* r1: the next block's weights */
     str r1, [sp, #F_W]
-.Lpairs_requant\@:              /* the pairs layout keeps them in r12 */
     add r3, sp, #F_M
     ldm r3!, {r0, r1, r2, r4, r5, r6, r7}   /* M, shift, output, entry, span, act_min, offset - act_min */
     mov r10, r5
@@ -327,17 +283,226 @@
     .align 2
 .Lmask\@:
     .word 0x00FF00FF
-    .if \wide == 2
-.Lseq_addr\@:
-    .word .Lseq\@ + 1
-    .ltorg
-.Lseq\@:
-    PAIRS_SEQ STAGE
-    .endif
     .size \name, . - \name
     .endm
 
     MUL32_BLOCKS m0nn_b8_mul32_blocks, 0
     MUL32_BLOCKS m0nn_b8w_mul32_blocks, 1
-    MUL32_BLOCKS m0nn_b8p_mul32_blocks, 2
+/* m0nn_b8p_mul32_blocks: the pairs layout (m0nn_armv6m_pairs.inc). Once per
+ * call the input is staged into the frame; then the call's R = n_blocks * rows
+ * outputs run as passes of 4 rows, each the unrolled sequence (BLX r8, the
+ * sums in r0-r3 from the 4 biases) and the MUL32 requantization of its rows
+ * straight from r0-r3, row 0 first: r0 then holds offset - act_min for the
+ * ADCS of rows 1-3. A last pass of m = R mod 4 rows stores its sums over the
+ * (then dead) stage and requantizes m of them in a loop (PTAIL).
+ * Registers across passes: r8 the sequence's entry, r9 the biases (16 bytes a
+ * pass), r10 act_max - act_min, r11 act_min, r12 offset - act_min; in the
+ * frame the weights (P_W) and the rows' multiplier, shift and output pointers
+ * (P_M, P_S, P_O: one LDM and one STM a pass; per tensor the multiplier and
+ * the right shift themselves). */
+    .equ P_W, 0
+    .equ P_M, 4         /* P_M, P_S, P_O: in register order (r5-r7 in the rows) */
+    .equ P_S, 8
+    .equ P_O, 12
+    .equ P_END, 16      /* the output after the full passes */
+    .equ P_OUTEND, 20   /* the output after the call */
+    .equ P_JOB, 24
+    .equ P_STAGE, 28    /* the staged input, PAIRS_MAX words */
+    .equ P_FRAME, P_STAGE + 4 * PAIRS_MAX
+
+/* PSCALE name, mode, k: rk = requant(rk) + offset - act_min, per channel
+ * (mode c: multiplier and shift loaded from r5, r6, advanced) or per tensor
+ * (t: r5 the multiplier, r6 the right shift). The offset comes from r12 for
+ * k = 0, from r0 otherwise. ASRS by the right shift leaves its last bit out in
+ * the carry, and ADCS adds it: the rounding of m0nn_requantize_mul32. */
+    .macro PSCALE name, mode, k
+    .ifc \mode, c
+    ldm r5!, {r4}
+\name\()_c\k\()m_requant:
+    muls r\k, r4
+\name\()_c\k\()m_requant_end:
+    ldm r6!, {r4}
+\name\()_c\k\()_requant:
+    rsbs r4, r4, #0             /* right shift in [1, 31] */
+    asrs r\k, r4
+    .else
+\name\()_t\k\()_requant:
+    muls r\k, r5
+    asrs r\k, r6
+    .endif
+    .if \k == 0
+    mov r4, r12                 /* offset - act_min (MOV keeps the carry) */
+    adcs r0, r4
+    .else
+    adcs r\k, r0                /* + the rounding bit + offset - act_min */
+    .endif
+    .ifc \mode, c
+\name\()_c\k\()_requant_end:
+    .else
+\name\()_t\k\()_requant_end:
+    .endif
+    .endm
+
+/* PROW name, mode, k: row k of a pass (sum in rk): PSCALE, v cleared when
+ * negative, above act_max - act_min to its clamp (rare), stored at r7[k] +
+ * act_min. 15 cycles per channel (16 for row 0), 11 per tensor (12). */
+    .macro PROW name, mode, k
+    PSCALE \name, \mode, \k
+    asrs r4, r\k, #31
+    bics r\k, r4
+    cmp r\k, r10
+    bhi .Lp_\mode\()_hi\k
+.Lp_\mode\()_back\k:
+    add r\k, r11
+    strb r\k, [r7, #\k]
+    .endm
+
+/* PPASS name, mode: the pass loop, then the last pass of m < 4 rows. */
+    .macro PPASS name, mode
+.Lp_pass_\mode:
+    mov r4, r9
+    ldm r4!, {r0-r3}            /* the 4 biases: the sums' start */
+    mov r9, r4
+    ldr r5, [sp, #P_W]
+    blx r8
+    str r5, [sp, #P_W]
+    add r4, sp, #P_M
+    ldm r4!, {r5, r6, r7}
+    PROW \name, \mode, 0
+    mov r0, r12
+    PROW \name, \mode, 1
+    PROW \name, \mode, 2
+    PROW \name, \mode, 3
+    adds r7, #4
+    add r4, sp, #P_M
+    stm r4!, {r5, r6, r7}
+    ldr r4, [sp, #P_END]
+    cmp r7, r4
+    bne .Lp_pass_\mode
+    ldr r4, [sp, #P_OUTEND]
+    cmp r7, r4
+    bne .Lp_tail_\mode
+    b .Lp_exit
+.Lp_\mode\()_hi0:
+    mov r0, r10
+    b .Lp_\mode\()_back0
+.Lp_\mode\()_hi1:
+    mov r1, r10
+    b .Lp_\mode\()_back1
+.Lp_\mode\()_hi2:
+    mov r2, r10
+    b .Lp_\mode\()_back2
+.Lp_\mode\()_hi3:
+    mov r3, r10
+    b .Lp_\mode\()_back3
+.Lp_tail_\mode:                 /* m = P_OUTEND - r7 rows (1-3) at r7 */
+    mov r4, r9
+    ldm r4!, {r0-r3}            /* a padded copy (m0nn_fc_b8_mul32_walk) */
+    mov r9, r4
+    ldr r5, [sp, #P_W]
+    blx r8
+    str r5, [sp, #P_W]
+    add r4, sp, #P_STAGE        /* the stage is dead: the sums go there */
+    stm r4!, {r0-r3}
+    add r4, sp, #P_M
+    ldm r4!, {r5, r6, r7}
+    add r1, sp, #P_STAGE
+1:  ldm r1!, {r0}
+    PSCALE \name\()_tail, \mode, 0
+    asrs r4, r0, #31
+    bics r0, r4
+    cmp r0, r10
+    bls 2f
+    mov r0, r10
+2:  add r0, r11
+    strb r0, [r7]
+    adds r7, #1
+    ldr r4, [sp, #P_OUTEND]
+    cmp r7, r4
+    bne 1b
+    add r4, sp, #P_M
+    stm r4!, {r5, r6}
+    b .Lp_exit
+    .endm
+
+    .section .text.m0nn_b8p_mul32_blocks, "ax", %progbits
+    .align 2
+    .global m0nn_b8p_mul32_blocks
+    .type m0nn_b8p_mul32_blocks, %function
+    .thumb_func
+m0nn_b8p_mul32_blocks:
+    ENTER
+    sub sp, #P_FRAME
+    str r0, [sp, #P_JOB]
+    ldr r1, [r0, #8]            /* n */
+    ldr r0, [r0, #0]            /* the input */
+    PAIRS_STAGE P_STAGE, .Lp_seq_addr
+    ldr r7, [sp, #P_JOB]
+    ldr r0, [r7, #4]
+    str r0, [sp, #P_W]
+    ldr r0, [r7, #16]
+    mov r9, r0
+    movs r0, #40
+    adds r0, r0, r7
+    ldm r0!, {r1, r2, r3, r4}   /* offset - act_min, span, act_min, rows */
+    mov r12, r1
+    mov r10, r2
+    mov r11, r3
+    ldr r5, [r7, #36]
+    muls r5, r4                 /* R = n_blocks * rows */
+    ldr r6, [r7, #32]           /* the output */
+    adds r0, r6, r5
+    str r0, [sp, #P_OUTEND]
+    lsrs r5, r5, #2
+    lsls r5, r5, #2
+    adds r5, r6, r5
+    str r5, [sp, #P_END]
+    ldr r1, [r7, #20]           /* multiplier */
+    ldr r2, [r7, #24]           /* shift */
+    ldr r3, [r7, #28]           /* step: 4 per channel, 0 per tensor */
+    cmp r3, #0
+    bne 1f
+    ldr r1, [r1]                /* per tensor: the values themselves */
+    ldr r2, [r2]
+    rsbs r2, r2, #0
+1:  add r0, sp, #P_M
+    stm r0!, {r1, r2, r6}
+    mov r7, r6
+    cmp r3, #0
+    beq 2f
+    cmp r5, r6
+    bne .Lp_pass_c
+    b .Lp_tail_c                /* no full pass */
+2:  cmp r5, r6
+    bne .Lp_pass_t
+    b .Lp_tail_t
+
+    PPASS m0nn_b8p_mul32_blocks, c
+    PPASS m0nn_b8p_mul32_blocks, t
+
+.Lp_exit:                       /* the job as m0nn_internal.h says: advanced */
+    ldr r7, [sp, #P_JOB]
+    ldr r0, [sp, #P_W]
+    str r0, [r7, #4]
+    mov r0, r9
+    str r0, [r7, #16]
+    ldr r0, [sp, #P_OUTEND]
+    str r0, [r7, #32]
+    ldr r0, [r7, #28]
+    cmp r0, #0
+    beq 3f
+    ldr r0, [sp, #P_M]
+    str r0, [r7, #20]
+    ldr r0, [sp, #P_S]
+    str r0, [r7, #24]
+3:  add sp, #P_FRAME
+    LEAVE
+
+    .align 2
+.Lp_seq_addr:
+    .word .Lp_seq + 1
+    .ltorg
+.Lp_seq:
+    PAIRS_SEQ P_STAGE
+    .size m0nn_b8p_mul32_blocks, . - m0nn_b8p_mul32_blocks
 #endif

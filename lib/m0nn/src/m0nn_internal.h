@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "m0nn.h"
+#include "m0nn_b8p_max_in.h"
 #include "m0nn_requant_split.h"
 
 #define M0NN_MAX_SIZE 65535
@@ -186,15 +187,18 @@ void m0nn_b8_mul32_blocks(m0nn_b8_job_t *job);
 void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
 /* The pairs layout (m0nn_fc_s8_b8p): the same on int8 weights in groups of 4
  * rows (a block of 5-8 rows is two groups, one of 1-4 rows one; a last group
- * padded with zero rows), each group for each pair p of inputs the 4 rows'
- * little-endian words W_p = w[2p + 1] + 2^16 w[2p] (int32; w[in_size] = 0), and
- * the centred input x = u - 128: accumulator = bias + sum_i x_i w_i (the
- * correction is not read). in_size <= M0NN_B8P_MAX_IN. Exact when no row has
- * w[2p] = w[2p + 1] = -128 (the generator's rule, m0nn.layout.pairs_fit) and the
- * final accumulator fits int32. ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S
+ * padded with zero rows), each group for each pair p = (a, b) of inputs the 4
+ * rows' little-endian words W_p = w[b] + 2^16 w[a] (int32), and the centred
+ * input x = u - 128: accumulator = bias + sum_i x_i w_i (the correction is not
+ * read). The pairs, P = ceil(in_size / 2) of them: (4g, 4g + 2) and (4g + 1,
+ * 4g + 3) for each whole group of 4 inputs (one word of input holds both), then
+ * (a, a + 1) for the last in_size mod 4 inputs (w[in_size] = x[in_size] = 0).
+ * in_size <= M0NN_B8P_MAX_IN; the input any alignment (a word-aligned one is
+ * staged faster). Exact when no row has w[a] = w[b] = -128 for a pair (a, b)
+ * (the generator's rule, m0nn.layout.pairs_fit) and the final accumulator fits
+ * int32. ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S
  * (m0nn_armv6m_pairs.inc); portable C in m0nn_b8_mul32_blocks.c. */
 void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
-#define M0NN_B8P_MAX_IN 64
 
 /* m0nn_fc_s8_b8, _b8w, _b4 and _b8p (MUL32): the checks
  * (m0nn_fc_b8_mul32_check), the correction for the weights' +128 (-128 *
