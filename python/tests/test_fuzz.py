@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT
 
 from m0nn import fuzz, fuzz_models
-from m0nn.layout import PAIRS_MAX_IN, fits_int4, pairs_fit
+from m0nn.layout import PAIRS_MAX_IN, fits_int4, pair_inputs, pairs_fit
 from m0nn.quant import Requant
 from m0nn.reference import fc_s8_raw
 
@@ -103,8 +103,9 @@ def test_driver_b8p_at_the_lane_edge(tmp_path: Path, target: str, monkeypatch: p
         pytest.skip(f"needs {tool}")
     x = np.full(4, -128, np.int8)
     rq = Requant("mul32", np.array([1], np.int32), np.array([-8], np.int32))
-    legal = np.array([[-128, -127, 127, 127], [127, 127, -128, -127]], np.int8)  # dots 32640 - 32512, 0
-    wrong = np.array([[-128, -128, 127, 127], [0, 0, 0, 0]], np.int8)  # 32768 - 32512 = 256: 1 after >> 8
+    # pairs (0, 2) and (1, 3) (m0nn.layout.pair_inputs)
+    legal = np.array([[-128, 127, -127, 127], [127, -128, 127, -127]], np.int8)  # dots 32640 - 32512, 0
+    wrong = np.array([[-128, 127, -128, 127], [0, 0, 0, 0]], np.int8)  # 32768 - 32512 = 256: 1 after >> 8
 
     def case(w: np.ndarray) -> fuzz.Case:
         c = fuzz.Case(x, w, None, 0, 0, -128, 127, rq, False, 1)
@@ -132,11 +133,11 @@ def test_generator_draws_the_pairs_edge() -> None:
         dots, lows, sizes = set(), set(), set()
         for c in cases:
             assert c.requant.mode == "mul32" and c.x.size <= PAIRS_MAX_IN and pairs_fit(c.weights)
-            n = c.x.size + c.x.size % 2
-            x = np.pad(c.x.astype(np.int64), (0, n - c.x.size))
-            w = np.pad(c.weights.astype(np.int64), ((0, 0), (0, n - c.x.size)))
-            dots.update((x[0::2] * w[:, 0::2] + x[1::2] * w[:, 1::2]).ravel().tolist())
-            lows.update((x[0::2] * w[:, 1::2]).ravel().tolist())
+            a, b = pair_inputs(c.x.size)
+            x = np.pad(c.x.astype(np.int64), (0, 1))
+            w = np.pad(c.weights.astype(np.int64), ((0, 0), (0, 1)))
+            dots.update((x[a] * w[:, a] + x[b] * w[:, b]).ravel().tolist())
+            lows.update((x[a] * w[:, b]).ravel().tolist())
             sizes.add(c.x.size)
         assert {32640, -32512} <= dots and max(dots) == 32640 and min(dots) == -32512, small
         assert {16384, -16256} <= lows, small

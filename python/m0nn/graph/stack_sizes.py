@@ -16,7 +16,7 @@ FRAMES = {
     "m0nn_b8_dot4": 44,
     "m0nn_b8_dot8": 44,
     "m0nn_b8_mul32_blocks": 156,
-    "m0nn_b8p_mul32_blocks": 284,
+    "m0nn_b8p_mul32_blocks": 192,
     "m0nn_b8w_dot4": 44,
     "m0nn_b8w_dot8": 44,
     "m0nn_b8w_mul32_blocks": 156,
