@@ -141,13 +141,17 @@ m0nn_status_t m0nn_fc_s8_b8w_q31_split(const m0nn_fc_s8_params_t *params, const 
 /* The pairs layout (kernel=b8w picks it where legal; M0NN_REQUANT_MUL32 only,
  * else M0NN_ERR_QUANT): in_size <= 64 (else M0NN_ERR_SIZE), int8 weights in
  * groups of 4 output rows (a last group padded with zero rows), each group
- * holding for each pair p of inputs the 4 rows' little-endian int32 words
- * w[o][2p + 1] + 65536 * w[o][2p] (w[o][in_size] = 0 for an odd in_size),
- * 4-byte aligned; the same offset-binary input, read as x = u - 128, so the
- * bias folds the input zero point only: bias' = bias + input_offset *
- * sum_i (w[o][i] - wzp[o]). Exact when no row holds w[o][2p] = w[o][2p + 1] =
- * -128 (the generator's rule) and every accumulator fits int32. Two inputs per
- * multiply: 2.5 cycles per MAC in the ARMv6-M loop (docs/numerics.md). */
+ * holding for each pair (a, b) of inputs the 4 rows' little-endian int32 words
+ * w[o][b] + 65536 * w[o][a]; the pairs, ceil(in_size / 2) of them, are (4g,
+ * 4g + 2) and (4g + 1, 4g + 3) for each whole group of 4 inputs, then (a, a + 1)
+ * for the last in_size mod 4 (w[o][in_size] = 0 for an odd in_size); 4-byte
+ * aligned. The same offset-binary input (any alignment; a word-aligned one is
+ * staged faster), read as x = u - 128; input_offset must be 0 (else
+ * M0NN_ERR_OFFSET, like every blocked kernel): the bias holds the input zero
+ * point, bias' = bias + z_in * sum_i (w[o][i] - wzp[o]). Exact when no row holds
+ * w[o][a] = w[o][b] = -128 for a pair (a, b) (the generator's rule) and every
+ * accumulator fits int32. Two inputs per multiply: 2.5 cycles per MAC in the
+ * ARMv6-M loop (docs/numerics.md). */
 m0nn_status_t m0nn_fc_s8_b8p(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 /* The same three on packed 4-bit weights, for layers whose weights all lie in
  * [-8, 7] (trained at 4 bits): blocks of 8 rows, for each input one 32-bit

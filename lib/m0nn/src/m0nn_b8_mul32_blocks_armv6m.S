@@ -26,10 +26,8 @@
  * the bias 8 rows at a time (m0nn_fc_b8_mul32 sends a NULL bias block by
  * block). On return the job's weights, bias, multiplier, shift and output are
  * advanced; n_blocks is left.
- * The pairs layout replaces the S/H loop: once per call it stages the input
- * into the frame (after F_JOB) and keeps the loop's entry, the biases and the
- * weights in r8, r9 and r12; a block is one or two passes of 4 rows whose sums
- * go to the row-sum slots, then the same requantization.
+ * The pairs layout has a function of its own (at the end of this file): passes
+ * of 4 rows requantized from their registers.
  * Stack: [sp, #0..47] row sums (row r of a block at slot 8 - rows + r), then
  * the frame; the wide loop keeps x + n in r5 (it needs no mask), the byte
  * loop reads it at F_END.
@@ -106,9 +104,7 @@
     mov r7, r4                  /* H row 2 */
     .endm
 
-/* MUL32_BLOCKS name, wide: wide 0 the byte layout, 1 the wide one, 2 the
- * pairs layout (m0nn_armv6m_pairs.inc: the input staged once per call into
- * the frame, 4 rows a pass, two passes per block; F_END holds the loop's entry). */
+/* MUL32_BLOCKS name, wide: wide 0 the byte layout, 1 the wide one. */
     .macro MUL32_BLOCKS name, wide
     .set frame_bytes, FRAME
     .section .text.\name, "ax", %progbits
