@@ -326,16 +326,15 @@
     muls r\k, r5
     asrs r\k, r6
     .endif
-    .if \k == 0
+    .if \k == 0                 /* (the MOV is not counted as requantization) */
+\name\()_\mode\()0_requant_end:
     mov r4, r12                 /* offset - act_min (MOV keeps the carry) */
+\name\()_\mode\()0o_requant:
     adcs r0, r4
+\name\()_\mode\()0o_requant_end:
     .else
     adcs r\k, r0                /* + the rounding bit + offset - act_min */
-    .endif
-    .ifc \mode, c
-\name\()_c\k\()_requant_end:
-    .else
-\name\()_t\k\()_requant_end:
+\name\()_\mode\()\k\()_requant_end:
     .endif
     .endm
 
