@@ -306,55 +306,73 @@
     .equ P_STAGE, 28    /* the staged input, PAIRS_MAX words */
     .equ P_FRAME, P_STAGE + 4 * PAIRS_MAX
 
-/* PSCALE name, mode, k: rk = requant(rk) + offset - act_min, per channel
- * (mode c: multiplier and shift loaded from r5, r6, advanced) or per tensor
- * (t: r5 the multiplier, r6 the right shift). The offset comes from r12 for
- * k = 0, from r0 otherwise. ASRS by the right shift leaves its last bit out in
- * the carry, and ADCS adds it: the rounding of m0nn_requantize_mul32. */
-    .macro PSCALE name, mode, k
+/* PSCALE name, mode, tag, k: rk = requant(rk) + offset - act_min, per
+ * channel (mode c: multiplier and shift loaded from r5, r6, advanced) or per
+ * tensor (t: r5 the multiplier, r6 the right shift); tag names this copy's
+ * labels. The offset comes from r12 for k = 0, from r0 otherwise. ASRS by the
+ * right shift leaves its last bit out in the carry, and ADCS adds it: the
+ * rounding of m0nn_requantize_mul32. */
+    .macro PSCALE name, mode, tag, k
     .ifc \mode, c
     ldm r5!, {r4}
-\name\()_c\k\()m_requant:
+\name\()_\tag\k\()m_requant:
     muls r\k, r4
-\name\()_c\k\()m_requant_end:
+\name\()_\tag\k\()m_requant_end:
     ldm r6!, {r4}
-\name\()_c\k\()_requant:
+\name\()_\tag\k\()_requant:
     rsbs r4, r4, #0             /* right shift in [1, 31] */
     asrs r\k, r4
     .else
-\name\()_t\k\()_requant:
+\name\()_\tag\k\()_requant:
     muls r\k, r5
     asrs r\k, r6
     .endif
     .if \k == 0                 /* (the MOV is not counted as requantization) */
-\name\()_\mode\()0_requant_end:
+\name\()_\tag\()0_requant_end:
     mov r4, r12                 /* offset - act_min (MOV keeps the carry) */
-\name\()_\mode\()0o_requant:
+\name\()_\tag\()0o_requant:
     adcs r0, r4
-\name\()_\mode\()0o_requant_end:
+\name\()_\tag\()0o_requant_end:
     .else
     adcs r\k, r0                /* + the rounding bit + offset - act_min */
-\name\()_\mode\()\k\()_requant_end:
+\name\()_\tag\k\()_requant_end:
     .endif
     .endm
 
-/* PROW name, mode, k: row k of a pass (sum in rk): PSCALE, v cleared when
+/* PROW name, mode, tag, k: row k of a pass (sum in rk): PSCALE, v cleared when
  * negative, above act_max - act_min to its clamp (rare), stored at r7[k] +
  * act_min. 15 cycles per channel (16 for row 0), 11 per tensor (12). */
-    .macro PROW name, mode, k
-    PSCALE \name, \mode, \k
+    .macro PROW name, mode, tag, k
+    PSCALE \name, \mode, \tag, \k
     asrs r4, r\k, #31
     bics r\k, r4
     cmp r\k, r10
-    bhi .Lp_\mode\()_hi\k
-.Lp_\mode\()_back\k:
+    bhi .Lp_\tag\()_hi\k
+.Lp_\tag\()_back\k:
     add r\k, r11
     strb r\k, [r7, #\k]
     .endm
 
-/* PPASS name, mode: the pass loop, then the last pass of m < 4 rows. */
-    .macro PPASS name, mode
-.Lp_pass_\mode:
+/* PHI tag: the upper clamps of a copy of the rows (rare). */
+    .macro PHI tag
+.Lp_\tag\()_hi0:
+    mov r0, r10
+    b .Lp_\tag\()_back0
+.Lp_\tag\()_hi1:
+    mov r1, r10
+    b .Lp_\tag\()_back1
+.Lp_\tag\()_hi2:
+    mov r2, r10
+    b .Lp_\tag\()_back2
+.Lp_\tag\()_hi3:
+    mov r3, r10
+    b .Lp_\tag\()_back3
+    .endm
+
+/* PBODY name, mode, tag: one pass of 4 rows: the biases, the sequence, the
+ * rows from r0-r3, the pointers back to the frame. 31 cycles besides the
+ * sequence and the rows, with the loop test. */
+    .macro PBODY name, mode, tag
     mov r4, r9
     ldm r4!, {r0-r3}            /* the 4 biases: the sums' start */
     mov r9, r4
@@ -363,14 +381,27 @@
     str r5, [sp, #P_W]
     add r4, sp, #P_M
     ldm r4!, {r5, r6, r7}
-    PROW \name, \mode, 0
+    PROW \name, \mode, \tag, 0
     mov r0, r12
-    PROW \name, \mode, 1
-    PROW \name, \mode, 2
-    PROW \name, \mode, 3
+    PROW \name, \mode, \tag, 1
+    PROW \name, \mode, \tag, 2
+    PROW \name, \mode, \tag, 3
     adds r7, #4
     add r4, sp, #P_M
     stm r4!, {r5, r6, r7}
+    .endm
+
+/* PPASS name, mode, twice: the pass loop (twice 1: two passes an iteration,
+ * an odd count of passes entering at the second; 136 bytes for 3 cycles a
+ * pass, spent per channel, the usual mode), then the last pass of m < 4 rows. */
+    .macro PPASS name, mode, twice
+    PHI \mode
+.Lp_pass_\mode:
+    PBODY \name, \mode, \mode
+    .if \twice
+.Lp_pass2_\mode:
+    PBODY \name, \mode, \mode\()2
+    .endif
     ldr r4, [sp, #P_END]
     cmp r7, r4
     bne .Lp_pass_\mode
@@ -378,18 +409,9 @@
     cmp r7, r4
     bne .Lp_tail_\mode
     b .Lp_exit
-.Lp_\mode\()_hi0:
-    mov r0, r10
-    b .Lp_\mode\()_back0
-.Lp_\mode\()_hi1:
-    mov r1, r10
-    b .Lp_\mode\()_back1
-.Lp_\mode\()_hi2:
-    mov r2, r10
-    b .Lp_\mode\()_back2
-.Lp_\mode\()_hi3:
-    mov r3, r10
-    b .Lp_\mode\()_back3
+    .if \twice
+    PHI \mode\()2
+    .endif
 .Lp_tail_\mode:                 /* m = P_OUTEND - r7 rows (1-3) at r7 */
     mov r4, r9
     ldm r4!, {r0-r3}            /* a padded copy (m0nn_fc_b8_mul32_walk) */
@@ -403,7 +425,7 @@
     ldm r4!, {r5, r6, r7}
     add r1, sp, #P_STAGE
 1:  ldm r1!, {r0}
-    PSCALE \name\()_tail, \mode, 0
+    PSCALE \name, \mode, tail_\mode, 0
     asrs r4, r0, #31
     bics r0, r4
     cmp r0, r10
@@ -463,17 +485,24 @@ m0nn_b8p_mul32_blocks:
 1:  add r0, sp, #P_M
     stm r0!, {r1, r2, r6}
     mov r7, r6
+    subs r0, r5, r6             /* 4 x the full passes */
+    lsls r1, r0, #29            /* N: an odd count of them */
     cmp r3, #0
-    beq 2f
-    cmp r5, r6
-    bne .Lp_pass_c
+    beq 4f
+    cmp r0, #0
+    bne 2f
     b .Lp_tail_c                /* no full pass */
-2:  cmp r5, r6
-    bne .Lp_pass_t
+2:  cmp r1, #0
+    bge 3f
+    b .Lp_pass2_c
+3:  b .Lp_pass_c
+4:  cmp r0, #0
+    bne 5f
     b .Lp_tail_t
+5:  b .Lp_pass_t
 
-    PPASS m0nn_b8p_mul32_blocks, c
-    PPASS m0nn_b8p_mul32_blocks, t
+    PPASS m0nn_b8p_mul32_blocks, c, 1
+    PPASS m0nn_b8p_mul32_blocks, t, 0
 
 .Lp_exit:                       /* the job as m0nn_internal.h says: advanced */
     ldr r7, [sp, #P_JOB]

@@ -13,7 +13,7 @@ FUNCTIONS = {
     "m0nn_b8_dot_armv6m.o:.text.m0nn_b8_dot": 664,
     "m0nn_b8_dot_armv6m.o:.text.m0nn_b8w_dot": 848,
     "m0nn_b8_mul32_blocks_armv6m.o:.text.m0nn_b8_mul32_blocks": 1128,
-    "m0nn_b8_mul32_blocks_armv6m.o:.text.m0nn_b8p_mul32_blocks": 1692,
+    "m0nn_b8_mul32_blocks_armv6m.o:.text.m0nn_b8p_mul32_blocks": 1844,
     "m0nn_b8_mul32_blocks_armv6m.o:.text.m0nn_b8w_mul32_blocks": 1312,
     "m0nn_concat_s8.o:.text.m0nn_concat_s8": 132,
     "m0nn_conv_check.o:.text.m0nn_conv_s8_check": 404,
