@@ -290,7 +290,7 @@
  * sums in r0-r3 from the 4 biases) and the MUL32 requantization of its rows
  * straight from r0-r3, row 0 first: r0 then holds offset - act_min for the
  * ADCS of rows 1-3. A last pass of m = R mod 4 rows stores its sums over the
- * (then dead) stage and requantizes m of them in a loop (PTAIL).
+ * (then dead) stage and requantizes m of them in a loop (.Lp_tail_*).
  * Registers across passes: r8 the sequence's entry, r9 the biases (16 bytes a
  * pass), r10 act_max - act_min, r11 act_min, r12 offset - act_min; in the
  * frame the weights (P_W) and the rows' multiplier, shift and output pointers
