@@ -47,7 +47,7 @@ def version_guard(header: str) -> list[str]:
     """Stops a build that pairs this header with another version of m0nn's C library (its m0nn.h).
 
     >>> print(version_guard("net.h")[2])
-    #error "net.h is m0nn 0.2.3's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
+    #error "net.h is m0nn 0.2.4's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
     """
     return [
         '#include "m0nn.h"',

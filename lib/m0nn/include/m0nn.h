@@ -13,8 +13,8 @@
 
 /* The version of this library, equal to the m0nn package's (major * 10000 + minor * 100
  * + patch). Every generated header checks it: headers and library come from one m0nn. */
-#define M0NN_VERSION 203
-#define M0NN_VERSION_STRING "0.2.3"
+#define M0NN_VERSION 204
+#define M0NN_VERSION_STRING "0.2.4"
 
 #ifdef __cplusplus
 extern "C" {
