@@ -41,6 +41,13 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     if not project.is_dir():
         print(f"m0nn: error: there is no project folder {path_text(str(project))}", file=sys.stderr)
         return 1
+    if not (project / "platformio.ini").is_file():  # the pre-build step always runs in one
+        print(
+            f"m0nn prebuild: error: {path_text(str(project))} is not a PlatformIO project (no platformio.ini): "
+            "run it in the project folder, or name the folder",
+            file=sys.stderr,
+        )
+        return 1
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     try:
         options.check_known(given, "--option")

@@ -20,6 +20,7 @@ from m0nn.settings import Settings
 def _project(tmp_path: Path) -> Path:
     proj = tmp_path / "proj"
     (proj / "models").mkdir(parents=True)
+    (proj / "platformio.ini").write_text("[env]\n")  # `m0nn prebuild` runs only in a PlatformIO project
     for name in ("digits.onnx", "digits.test.npz", "tilt.onnx"):
         shutil.copy(MODELS / name, proj / "models" / name)
     return proj
@@ -679,8 +680,34 @@ def test_a_mistyped_project_folder_is_one_line(tmp_path: Path, capsys: pytest.Ca
     assert captured.err == f"m0nn: error: there is no project folder {tmp_path / 'nonexist'}\n"
     assert not (tmp_path / "nonexist").exists()
     (tmp_path / "empty" / "models").mkdir(parents=True)
+    (tmp_path / "empty" / "platformio.ini").write_text("[env]\n")
     assert cli(["prebuild", str(tmp_path / "empty")]) == 0
     assert capsys.readouterr().out.startswith("m0nn: no model in models/ (.onnx); nothing to generate (")
+
+
+@pytest.mark.parametrize("where", ["src", "bare"])
+def test_prebuild_outside_a_platformio_project_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """`m0nn prebuild` in a project's src/ (or any folder without platformio.ini) said "no model
+    in models/" and wrote lib/m0nn_models/m0nn_models_test.h there; it is one line, exit 1,
+    nothing written. The pre-build step of a build always has a platformio.ini."""
+    from m0nn.cli import main as cli
+
+    proj = _project(tmp_path)
+    folder = proj / "src" if where == "src" else tmp_path / "bare"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    for args in (["prebuild"], ["prebuild", str(folder)]):
+        assert cli(args) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            f"m0nn prebuild: error: {folder} is not a PlatformIO project (no platformio.ini): "
+            "run it in the project folder, or name the folder\n"
+        )
+        assert sorted(folder.iterdir()) == []
+    assert not (proj / "lib").exists()
 
 
 @pytest.mark.parametrize(

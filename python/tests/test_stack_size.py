@@ -286,6 +286,7 @@ def test_fc_budget_refuses_one_byte_less_ram_or_flash(tmp_path: Path, capsys: py
 
     proj = tmp_path / "proj"
     (proj / "models").mkdir(parents=True)
+    (proj / "platformio.ini").write_text("[env]\n")
     shutil.copy(MODELS / "digits.onnx", proj / "models" / "digits.onnx")
     model = configure(import_model(MODELS / "digits.onnx"), Settings())
     stack = model_stack_bytes(model)
