@@ -54,6 +54,7 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
         env_options = {**_project_options(project, args.environment, out, given), **given}
         selection, settings = build.read_options(lambda key, default: env_options.get(key, default))
         budget = build.read_budget(lambda key, default: env_options.get(key, default))
+        build.check_fp_gate(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1

@@ -655,6 +655,10 @@ def test_prebuild_command_without_platformio_refuses_references(tmp_path: Path) 
             "m0nn: error: custom_m0nn_int4, custom_m0nn_kernel: int4=force needs a blocked kernel",
         ),
         (["--option", "custom_m0nn_input_scale=tilt = -1"], "m0nn: error: custom_m0nn_input_scale: tilt: input scale"),
+        (
+            ["--option", "custom_m0nn_fp_gate=maybe"],
+            "m0nn: error: custom_m0nn_fp_gate: 'maybe' is not one of m0nn, strict, off",
+        ),
     ],
 )
 def test_bad_option_is_one_line_naming_it(
@@ -667,6 +671,40 @@ def test_bad_option_is_one_line_naming_it(
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.splitlines()) == 1 and captured.err.startswith(line), captured.err
     assert not (proj / "lib").exists()
+
+
+@pytest.mark.parametrize("environment", ["native", "m0_qemu"])
+def test_fp_gate_mode_is_checked_by_every_pre_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], environment: str
+) -> None:
+    """`custom_m0nn_fp_gate = maybe` was accepted on native and, on m0_qemu, passed the
+    pre-build ("up to date") to fail later in the builder: every environment's pre-build
+    refuses it in one line naming the option, before anything is written."""
+    from m0nn.plugin import build
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn_models"
+    assert build.regenerate(proj, {build.FP_GATE: "maybe"}, out, None, environment) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "m0nn: error: custom_m0nn_fp_gate: 'maybe' is not one of m0nn, strict, off\n"
+    assert not out.exists()
+    for mode in ("m0nn", "strict", "off", ""):
+        assert build.regenerate(proj, {build.FP_GATE: mode}, out, None, environment) == 0
+
+
+def test_fp_gate_modes_are_the_builders() -> None:
+    """The m0qemu builder cannot import m0nn: its fpgate.MODES and the pre-build's list agree."""
+    import importlib.util
+
+    from m0nn.plugin import build
+
+    path = Path(build.__file__).parents[1] / "pio" / "platforms" / "m0qemu" / "builder" / "fpgate.py"
+    spec = importlib.util.spec_from_file_location("fpgate", path)
+    assert spec is not None and spec.loader is not None
+    fpgate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fpgate)
+    assert build.FP_GATE_MODES == fpgate.MODES
 
 
 def test_a_mistyped_project_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

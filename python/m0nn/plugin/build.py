@@ -38,6 +38,8 @@ INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (se
 # The RAM/flash every model must fit (m0nn.budget.Budget): the option, else (in PlatformIO) the board
 # manifest's key.
 BUDGET = (("custom_m0nn_ram", "upload.maximum_ram_size"), ("custom_m0nn_flash", "upload.maximum_size"))
+FP_GATE = "custom_m0nn_fp_gate"  # the m0qemu builder's zero-FP gate; its fpgate.MODES (it cannot import m0nn)
+FP_GATE_MODES = ("m0nn", "strict", "off")
 
 
 def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
@@ -73,6 +75,14 @@ def read_budget(option: Callable[[str, str], str]) -> Budget:
         else:
             raise ValueError(f"{name}: {text!r} is not a byte count (a whole number above 0, e.g. 16384)")
     return Budget(*sizes)
+
+
+def check_fp_gate(option: Callable[[str, str], str]) -> None:
+    """ValueError naming `custom_m0nn_fp_gate` for a mode the m0qemu builder does not know:
+    checked by every environment's pre-build step, not only when an emulated M0 build links."""
+    mode = option(FP_GATE, "").strip()
+    if mode and mode not in FP_GATE_MODES:
+        raise ValueError(f"{FP_GATE}: {mode!r} is not one of {', '.join(FP_GATE_MODES)}")
 
 
 def _label(path: Path, project: Path) -> str:
@@ -125,6 +135,7 @@ def regenerate(
         options.check_known(env_options, f"[env:{environment}]" if environment else "the options")
         selection, settings = read_options(lambda key, default: env_options.get(key, default))
         budget = read_budget(lambda key, default: env_options.get(key, default))
+        check_fp_gate(lambda key, default: env_options.get(key, default))
     except ValueError as exc:
         print(f"m0nn: error: {exc}", file=sys.stderr)
         return 1
