@@ -50,7 +50,7 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
         return 1
     out = Path(args.out) if args.out else build.generated_dir(project / "lib")
     try:
-        options.check_known(given, "--option")
+        options.check_known(given, "--option", every=True)
         env_options = {**_project_options(project, args.environment, out, given), **given}
         selection, settings = build.read_options(lambda key, default: env_options.get(key, default))
         budget = build.read_budget(lambda key, default: env_options.get(key, default))

@@ -642,6 +642,11 @@ def test_prebuild_command_without_platformio_refuses_references(tmp_path: Path) 
             "m0nn knows custom_m0nn_models, custom_m0nn_kernel, custom_m0nn_requant, custom_m0nn_min_bits, "
             "custom_m0nn_int4, custom_m0nn_input_scale, custom_m0nn_ram, custom_m0nn_flash, custom_m0nn_fp_gate",
         ),
+        (
+            ["--option", "kernel=b8"],  # was ignored: "up to date", exit 0
+            "m0nn: error: unknown option kernel in --option (did you mean custom_m0nn_kernel?); m0nn knows ",
+        ),
+        (["--option", "colour=red"], "m0nn: error: unknown option colour in --option; m0nn knows custom_m0nn_models"),
         (["--option", "custom_m0nn_ram=16k"], "m0nn: error: custom_m0nn_ram: '16k' is not a byte count"),
         (["--option", "custom_m0nn_flash=-5"], "m0nn: error: custom_m0nn_flash: '-5' is not a byte count"),
         (["--option", "custom_m0nn_ram=0"], "m0nn: error: custom_m0nn_ram: '0' is not a byte count"),

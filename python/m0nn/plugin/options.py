@@ -40,15 +40,16 @@ def unknown_line(option: str, where: str) -> str:
     >>> unknown_line("custom_m0nn_kernl", "[env:m0_qemu]")  # doctest: +ELLIPSIS
     'unknown option custom_m0nn_kernl in [env:m0_qemu] (did you mean custom_m0nn_kernel?); ...'
     """
-    close = difflib.get_close_matches(option, KNOWN, n=1)
+    close = [PREFIX + option] if PREFIX + option in KNOWN else difflib.get_close_matches(option, KNOWN, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     return f"unknown option {option} in {where}{hint}; m0nn knows {', '.join(KNOWN)}"
 
 
-def check_known(options: dict[str, str], where: str) -> None:
-    """ValueError for the first option in `options` m0nn does not know."""
+def check_known(options: dict[str, str], where: str, every: bool = False) -> None:
+    """ValueError for the first option in `options` m0nn does not know: a custom_m0nn_* one,
+    or (`every`: options given to m0nn alone, as `m0nn prebuild --option`) any other."""
     for option in options:
-        if option.startswith(PREFIX) and option not in KNOWN:
+        if (every or option.startswith(PREFIX)) and option not in KNOWN:
             raise ValueError(unknown_line(option, where))
 
 
