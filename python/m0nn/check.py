@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 from m0nn.errors import M0nnError
 from m0nn.model import QModel
+from m0nn.names import path_text
+from m0nn.npz import read_xy
 from m0nn.reference import dequantize_output, fake_quant_layer, quantize_input, run_fake_quant, run_int
 
 
@@ -45,9 +47,11 @@ class CheckResult:
 def load_data(data: Path, labels: Path | None) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
     try:
         if data.suffix == ".npz":
-            with np.load(data) as z:  # an NpzFile holds the file open until closed
-                x = np.asarray(z["x"], dtype=np.float64)
-                y = np.asarray(z["y"]) if "y" in z.files else None
+            try:
+                stored, y = read_xy(data)
+            except ValueError as exc:  # read_xy's line names the problem, not the file
+                raise ValueError(f"{path_text(data)}: {exc}") from None
+            x = np.asarray(stored, dtype=np.float64)
         else:
             x, y = np.asarray(np.load(data), dtype=np.float64), None
         if labels is not None:

@@ -24,6 +24,7 @@ from m0nn.graph.generate import render_graph
 from m0nn.graph.importer import needs_graph
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, path_text
+from m0nn.npz import read_xy
 from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
@@ -48,12 +49,8 @@ def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | 
     class indices within int16 (the header's label type), or regression targets."""
     where = path_text(path)
     try:
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an .npz archive")
-        with data:
-            x = np.asarray(data["x"], dtype=np.float64)
-            y = np.asarray(data["y"]) if "y" in data.files else None
+        stored, y = read_xy(path)
+        x = np.asarray(stored, dtype=np.float64)
     except Exception as exc:  # numpy and zipfile raise many types for a damaged file
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise ModelError(f"{where}: cannot read test data (an .npz with `x` and optional `y`): {first}") from None

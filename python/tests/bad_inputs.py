@@ -574,7 +574,7 @@ def data_cases() -> list[Case]:
         _with_data("three_d_x", "the model takes", x=np.zeros((5, 6, 1), np.float32)),
         _with_data("no_x", "cannot read test data", x=None),
         _with_data("string_x", "cannot read test data", x=np.array([["a"] * 6] * 5)),
-        _with_data("object_x", "cannot read test data", x=np.array([[object()] * 6] * 5, dtype=object)),
+        _with_data("object_x", "which m0nn never loads", x=np.array([[object()] * 6] * 5, dtype=object)),
         _with_data("float64_x", "ok", x=x.astype(np.float64)),
         _with_data("huge_x", "ok", x=np.full((5, 6), 1e30, np.float32)),
         _with_data("bool_labels", "ok", y=np.array([True, False, True, False, True])),
@@ -598,6 +598,11 @@ def data_cases() -> list[Case]:
             np.save(f, x)
         return path
 
+    def text_npz(d: Path) -> Path:  # numpy's own error advised allow_pickle=True
+        path = mlp().save(d / "net.onnx")
+        (d / "net.test.npz").write_text("1,2,3,4,5,6\n")
+        return path
+
     def npz_dir(d: Path) -> Path:
         path = mlp().save(d / "net.onnx")
         (d / "net.test.npz").mkdir()
@@ -607,6 +612,7 @@ def data_cases() -> list[Case]:
         Case("data_corrupt_npz", corrupt_npz, "cannot read test data"),
         Case("data_empty_npz", empty_npz, "cannot read test data"),
         Case("data_npy_not_npz", npy_not_npz, "cannot read test data"),
+        Case("data_text_npz", text_npz, "cannot read test data (an .npz with `x` and optional `y`): not an .npz"),
         Case("data_directory", npz_dir, "ok"),  # not a file: no test data
     ]
     return cases

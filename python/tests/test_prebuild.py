@@ -712,6 +712,33 @@ def test_fp_gate_modes_are_the_builders() -> None:
     assert build.FP_GATE_MODES == fpgate.MODES
 
 
+@pytest.mark.parametrize("model", ["digits", "activity"])  # the FC and the graph path
+def test_test_data_that_is_not_an_npz_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str
+) -> None:
+    """A text file named hand.test.npz gave numpy's advice to pass allow_pickle (wrong for
+    untrusted input): one line naming the file and the problem; `m0nn check --data` alike."""
+    from m0nn.cli import main as cli
+
+    proj = tmp_path / "proj"
+    (proj / "models").mkdir(parents=True)
+    shutil.copy(MODELS / f"{model}.onnx", proj / "models" / "hand.onnx")
+    (proj / "models" / "hand.test.npz").write_text("0.1, 0.2, 0.3\n")
+    assert prebuild.run(proj) == 1
+    captured = capsys.readouterr()
+    assert "allow_pickle" not in captured.out + captured.err
+    (line,) = captured.err.splitlines()
+    assert line.startswith("m0nn: error: models/hand.onnx: "), line
+    assert "hand.test.npz: cannot read test data (an .npz with `x` and optional `y`): not an .npz archive" in line
+    assert not (proj / "lib").exists()
+    data = proj / "models" / "hand.test.npz"
+    assert cli(["check", str(proj / "models" / "hand.onnx"), "--data", str(data)]) == 1
+    captured = capsys.readouterr()
+    assert "allow_pickle" not in captured.out + captured.err
+    (line,) = captured.err.splitlines()
+    assert f"{data}: not an .npz archive" in line, line
+
+
 def test_a_mistyped_project_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`m0nn prebuild /no/such/dir` said "0 model(s) up to date" and exited 0; a project
     without models says there are none."""

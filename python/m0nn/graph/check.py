@@ -15,6 +15,8 @@ from m0nn.errors import M0nnError
 from m0nn.graph.importer import import_graph
 from m0nn.graph.ir import AddOp, ConvOp, FCOp, GModel, LutOp, Op, PoolOp, SoftmaxOp
 from m0nn.graph.reference import _nhwc, _pad, _windows, run_op
+from m0nn.names import path_text
+from m0nn.npz import read_xy
 from m0nn.quant import dequantize, quantize
 
 F64 = NDArray[np.float64]
@@ -125,9 +127,11 @@ def run_check(args: argparse.Namespace) -> int:
     model = configure_graph(import_graph(Path(args.model)), Settings(args.kernel, args.requant, args.min_bits))
     try:
         if str(args.data).endswith(".npz"):
-            with np.load(args.data) as z:  # an NpzFile holds the file open until closed
-                x = np.asarray(z["x"], dtype=np.float64)
-                y = np.asarray(z["y"]) if "y" in z.files else None
+            try:
+                stored, y = read_xy(args.data)
+            except ValueError as exc:  # read_xy's line names the problem, not the file
+                raise ValueError(f"{path_text(args.data)}: {exc}") from None
+            x = np.asarray(stored, dtype=np.float64)
         else:
             x, y = np.asarray(np.load(args.data), dtype=np.float64), None
         if args.labels:

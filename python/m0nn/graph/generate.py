@@ -19,6 +19,7 @@ from m0nn.graph.reference import quantize_input, run_all
 from m0nn.graph.stack_size import stack_bytes
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, comment_text, path_text
+from m0nn.npz import read_xy
 from m0nn.settings import Settings
 
 
@@ -52,10 +53,9 @@ def render_graph(
     data_path = model_path.with_name(model_path.stem + ".test.npz")
     if data_path.is_file():
         try:
-            with np.load(data_path) as data:  # an NpzFile holds the file open until closed
-                x = np.asarray(data["x"], dtype=np.float64)
-                y = np.asarray(data["y"]) if "y" in data.files else None
-        except (OSError, ValueError, KeyError) as exc:
+            stored, y = read_xy(data_path)
+            x = np.asarray(stored, dtype=np.float64)
+        except ValueError as exc:
             raise ModelError(f"{data_path}: cannot read test data (an .npz with `x` and optional `y`): {exc}") from exc
         if x.shape[0] < 1 or int(np.prod(x.shape[1:])) != model.input_size:
             raise ModelError(f"{data_path}: x has shape {list(x.shape)}, the model takes {model.input_size} values")
