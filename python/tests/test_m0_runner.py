@@ -119,6 +119,22 @@ def test_zero_fp_gate_mode_typo_stops_the_build_before_compiling(project: Path) 
 
 
 @needs_arm
+def test_upload_of_a_firmware_that_never_returns_names_the_timeout(tmp_path: Path, m0qemu: None) -> None:
+    """`-t upload` (QEMU) of an embedded `for(;;)` ended in `*** [upload] Error 124` after the
+    timeout with no line saying why: it names the timeout and its option."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.c").write_text('int main(void) { for (;;) { __asm__ volatile(""); } }\n')
+    (tmp_path / "platformio.ini").write_text(
+        "[env:m0]\nplatform = m0qemu\nboard = microbit_qemu\ncustom_m0qemu_timeout = 2\n"
+    )
+    result = pio("run", "-e", "m0", "-t", "upload", cwd=tmp_path, timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "m0qemu: the firmware did not return within 2 s (custom_m0qemu_timeout)" in log, log
+    assert "Traceback" not in log, log
+
+
+@needs_arm
 def test_zero_fp_gate_names_m0nns_own_object(tmp_path: Path, m0qemu: None) -> None:
     """A division inside a library called m0nn fails the default gate, naming its object."""
     lib = tmp_path / "lib" / "m0nn"

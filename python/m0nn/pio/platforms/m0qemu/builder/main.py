@@ -16,6 +16,7 @@ runner executes that file, so `pio test` needs no `test_testing_command`
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 
 from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
@@ -113,8 +114,21 @@ QEMU = [
 ]
 env.SetDefault(M0QEMU_TIMEOUT=env.GetProjectOption("custom_m0qemu_timeout", "120"))
 protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "qemu")
+
+
+def run_on_qemu(target, source, env):
+    """The image on QEMU; a firmware that never returns is stopped after $M0QEMU_TIMEOUT
+    seconds, and says so (timeout's 124 alone names neither the cause nor the option)."""
+    status = subprocess.call([env.subst(w) for w in QEMU] + [str(source[0])])
+    if status == 124:
+        sys.stderr.write(
+            "m0qemu: the firmware did not return within %s s (custom_m0qemu_timeout)\n" % env.subst("$M0QEMU_TIMEOUT")
+        )
+    return status
+
+
 if protocol == "qemu":
-    upload = env.Alias("upload", program, env.VerboseAction(" ".join(QEMU + ["$SOURCE"]), "Running $SOURCE on QEMU (micro:bit, Cortex-M0)"))
+    upload = env.Alias("upload", program, env.VerboseAction(run_on_qemu, "Running $SOURCE on QEMU (micro:bit, Cortex-M0)"))
 elif protocol == "pyocd":
     # pyOCD from PyPI (`pip install pyocd`): on PATH, else next to PlatformIO's Python.
     beside = os.path.join(os.path.dirname(sys.executable), "pyocd")
