@@ -41,7 +41,10 @@ def _cmd_prebuild(args: argparse.Namespace) -> int:
     if not project.is_dir():
         print(f"m0nn: error: there is no project folder {path_text(str(project))}", file=sys.stderr)
         return 1
-    if not (project / "platformio.ini").is_file():  # the pre-build step always runs in one
+    # Headers go to the project's lib/ unless --out names a folder: refuse a folder that is not
+    # a project (a typo, the project's src/). The pre-build's own call (m0nn.plugin.build) gives
+    # --out, as PlatformIO's project may keep its configuration elsewhere (pio run -c FILE).
+    if args.out is None and not (project / "platformio.ini").is_file():
         print(
             f"m0nn prebuild: error: {path_text(str(project))} is not a PlatformIO project (no platformio.ini): "
             "run it in the project folder, or name the folder",
