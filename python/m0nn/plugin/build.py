@@ -38,8 +38,7 @@ INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (se
 # The RAM/flash every model must fit (m0nn.budget.Budget): the option, else (in PlatformIO) the board
 # manifest's key.
 BUDGET = (("custom_m0nn_ram", "upload.maximum_ram_size"), ("custom_m0nn_flash", "upload.maximum_size"))
-FP_GATE = "custom_m0nn_fp_gate"  # the m0qemu builder's zero-FP gate; its fpgate.MODES (it cannot import m0nn)
-FP_GATE_MODES = ("m0nn", "strict", "off")
+FP_GATE = "custom_m0nn_fp_gate"  # the m0qemu builder's zero-FP gate: the modes are its fpgate.MODES
 
 
 def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
@@ -81,8 +80,23 @@ def check_fp_gate(option: Callable[[str, str], str]) -> None:
     """ValueError naming `custom_m0nn_fp_gate` for a mode the m0qemu builder does not know:
     checked by every environment's pre-build step, not only when an emulated M0 build links."""
     mode = option(FP_GATE, "").strip()
-    if mode and mode not in FP_GATE_MODES:
-        raise ValueError(f"{FP_GATE}: {mode!r} is not one of {', '.join(FP_GATE_MODES)}")
+    if mode:  # most projects leave it unset: the builder's module is read only when it is set
+        modes = fp_gate_modes()
+        if mode not in modes:
+            raise ValueError(f"{FP_GATE}: {mode!r} is not one of {', '.join(modes)}")
+
+
+def fp_gate_modes() -> tuple[str, ...]:
+    """The m0qemu builder's fpgate.MODES: the builder runs in PlatformIO's Python without m0nn,
+    so the list lives in its file and is read from there (one source)."""
+    import importlib.util
+
+    path = resources.platform_dir("m0qemu") / "builder" / "fpgate.py"
+    spec = importlib.util.spec_from_file_location("m0nn_fpgate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(module.MODES)
 
 
 def _label(path: Path, project: Path) -> str:
