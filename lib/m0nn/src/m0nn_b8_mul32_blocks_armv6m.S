@@ -355,18 +355,11 @@
 
 /* PHI tag: the upper clamps of a copy of the rows (rare). */
     .macro PHI tag
-.Lp_\tag\()_hi0:
-    mov r0, r10
-    b .Lp_\tag\()_back0
-.Lp_\tag\()_hi1:
-    mov r1, r10
-    b .Lp_\tag\()_back1
-.Lp_\tag\()_hi2:
-    mov r2, r10
-    b .Lp_\tag\()_back2
-.Lp_\tag\()_hi3:
-    mov r3, r10
-    b .Lp_\tag\()_back3
+    .irp k, 0, 1, 2, 3
+.Lp_\tag\()_hi\k:
+    mov r\k, r10
+    b .Lp_\tag\()_back\k
+    .endr
     .endm
 
 /* PBODY name, mode, tag: one pass of 4 rows: the biases, the sequence, the
