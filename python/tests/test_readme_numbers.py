@@ -166,3 +166,26 @@ def test_the_kernel_table_small_row() -> None:
     ratio = _cycles(mlp, SMALL) / _cycles(mlp, B8)
     expected = f"{code:,} bytes of lib/m0nn code for the 16-64-64-4 MLP (b8: {b8_code:,}), at {ratio:.1f}x b8's cycles"
     assert expected in row
+
+
+def test_entry_run_row() -> None:
+    """The entry's long run (docs/entry_run.md, a documented command): every target drew the same
+    4,000,000 calls and passed, and README's row carries its counts."""
+    lines = (ROOT / "docs" / "entry_run.md").read_text().splitlines()
+    runs = {
+        cells[0]: cells[1:]
+        for cells in (
+            [c.strip() for c in line.strip("|").split("|")]
+            for line in lines
+            if line.startswith("| native") or line.startswith("| m0_qemu")
+        )
+    }
+    assert sorted(runs) == ["m0_qemu", "native", "native_asan"]
+    counts = {tuple(int(c) for c in cells[:3]) for cells in runs.values()}
+    assert len(counts) == 1 and all(cells[3] == "6 of 6 passed" for cells in runs.values())
+    legal, refused, skipped = counts.pop()
+    assert legal + refused + skipped == 4 * 1_000_000
+    assert _value("the MUL32 blocked kernels' ARMv6-M entry").startswith(
+        f"{legal + refused + skipped:,} calls per target, native, ASan+UBSan and emulated M0"
+        f" ({legal:,} legal, {refused:,} refused, {skipped:,} skipped"
+    )
