@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from m0nn.errors import M0nnError
 from m0nn.model import QModel
 from m0nn.names import path_text
-from m0nn.npz import read_xy
+from m0nn.npz import read_data
 from m0nn.reference import dequantize_output, fake_quant_layer, quantize_input, run_fake_quant, run_int
 
 
@@ -44,24 +44,25 @@ class CheckResult:
     rmse: dict[str, float]
 
 
-def load_data(data: Path, labels: Path | None) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
+def load_data(
+    data: Path, labels: Path | None, model: QModel | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
+    """x [N, features] and y (or None) for `model` (npz.read_data; M0nnError `<file>: <problem>`):
+    y is N class indices (integers) or N targets per output."""
     try:
-        if data.suffix == ".npz":
-            try:
-                stored, y = read_xy(data)
-            except ValueError as exc:  # read_xy's line names the problem, not the file
-                raise ValueError(f"{path_text(data)}: {exc}") from None
-            x = np.asarray(stored, dtype=np.float64)
-        else:
-            x, y = np.asarray(np.load(data), dtype=np.float64), None
-        if labels is not None:
-            y = np.asarray(np.load(labels))
-    except (OSError, ValueError, KeyError) as exc:
-        raise M0nnError(f"cannot read data: {exc}") from exc
+        x, y = read_data(data, labels)
+    except ValueError as exc:
+        raise M0nnError(str(exc)) from None
     if x.ndim != 2:
-        raise M0nnError(f"{data}: data must be [N, features], got shape {list(x.shape)}")
-    if y is not None and len(y) != len(x):
-        raise M0nnError(f"{len(y)} labels for {len(x)} samples")
+        raise M0nnError(f"{path_text(data)}: the samples must be [N, features], got shape {list(x.shape)}")
+    if model is not None and x.shape[1] != model.input_size:
+        raise M0nnError(f"{path_text(data)}: data has {x.shape[1]} features, the model takes {model.input_size}")
+    classes = y is not None and np.issubdtype(y.dtype, np.integer) and y.ndim == 1  # as check() and report read them
+    if model is not None and y is not None and not classes and y.size != len(x) * model.output_size:
+        raise M0nnError(
+            f"{path_text(labels or data)}: labels of shape {list(y.shape)} are neither [N] class indices (integers) "
+            f"nor [N, {model.output_size}] targets"
+        )
     return x, y
 
 

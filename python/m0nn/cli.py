@@ -158,7 +158,7 @@ def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
 
     model_path = Path(args.model)
     model = import_model(model_path)
-    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None)
+    x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None, model)
     fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
     if args.fp32 and not fp32_path.is_file():
         raise M0nnError(f"{fp32_path}: no such file")

@@ -99,6 +99,114 @@ def test_check_prints_int8_then_fake_quant_for_fc_and_graph_models(capsys: pytes
         ], last
 
 
+class _Marker:
+    """Unpickling it creates a file: a test that nothing was unpickled."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.path), "w"))
+
+
+def _bad_npy(case: str, path: Path, marker: Path) -> str:
+    """Writes the bad file of `case` at `path`; the words its error line must hold."""
+    import numpy as np
+
+    x = np.load(MODELS / "digits.test.npz")["x"]
+    good = path.with_name("good.npy")
+    np.save(good, x)
+    if case == "text":
+        path.write_text("0.1, 0.2, 0.3\n")
+        return "not an .npy file"
+    if case == "npz named .npy":
+        with open(path, "wb") as f:
+            np.savez(f, x=x)
+        return "not an .npy file"
+    if case == "pickle":
+        import pickle
+
+        path.write_bytes(pickle.dumps([_Marker(marker)]))
+        return "not an .npy file"
+    if case == "object array":
+        np.save(path, np.array([_Marker(marker)], dtype=object), allow_pickle=True)
+        return "an array holds Python objects (pickled data), which m0nn never loads"
+    if case == "truncated":
+        path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+        return "Failed to read all data"
+    if case == "truncated header":
+        path.write_bytes(good.read_bytes()[:40])
+        return "reading array header"
+    if case == "one sample":
+        np.save(path, x[0])
+        return "the samples must be [N, features] with N >= 1, got shape [64]"
+    if case == "no samples":
+        np.save(path, x[:0])
+        return "the samples must be [N, features] with N >= 1, got shape [0, 64]"
+    if case == "strings":
+        np.save(path, x.astype(str))
+        return "have type <U"
+    if case == "NaN":
+        bad = x.copy()
+        bad[3, 5] = np.nan
+        np.save(path, bad)
+        return "the samples hold NaN or infinite values (first at row 3)"
+    if case == "missing":
+        return "No such file or directory"
+    raise AssertionError(case)
+
+
+NPY_CASES = ["text", "npz named .npy", "pickle", "object array", "truncated", "truncated header", "one sample",
+             "no samples", "strings", "NaN", "missing"]  # fmt: skip
+
+
+@pytest.mark.parametrize("model", ["digits", "activity"])  # the FC and the graph path
+@pytest.mark.parametrize("case", NPY_CASES)
+def test_check_data_npy_is_read_safely_and_a_bad_one_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, model: str
+) -> None:
+    """`m0nn check --data x.npy`: never unpickled, and a file that is not a whole numeric .npy
+    of [N, features] is `m0nn check: error: <file>: <problem>`, exit 1 (was numpy's advice to
+    pass allow_pickle, or a traceback)."""
+    data, marker = tmp_path / "x.npy", tmp_path / "marker"
+    words = _bad_npy(case, data, marker)
+    assert main(["check", str(MODELS / f"{model}.onnx"), "--data", str(data)]) == 1
+    line = _stderr_line(capsys)
+    assert line.startswith(f"m0nn check: error: {data}: ") and words in line, line
+    assert "allow_pickle" not in line and not marker.exists()
+
+
+@pytest.mark.parametrize("case", ["text", "object array", "truncated", "strings", "one value", "too few", "shape"])
+def test_check_labels_npy_is_read_safely_and_a_bad_one_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    """`m0nn check --data x.npy --labels y.npy`: the same for the labels, and labels that fit
+    neither class indices nor the model's outputs are one line, not a traceback."""
+    import numpy as np
+
+    stored = np.load(MODELS / "digits.test.npz")
+    data, labels, marker = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "marker"
+    if case in ("text", "object array", "truncated", "strings"):
+        words = _bad_npy(case, labels, marker)
+    elif case == "one value":
+        np.save(labels, np.int64(3))
+        words = "one value, not a label per sample (360)"
+    elif case == "too few":
+        np.save(labels, stored["y"][:5])
+        words = "5 labels for 360 samples"
+    else:
+        np.save(labels, np.stack([stored["y"], stored["y"]], axis=1))
+        words = "labels of shape [360, 2] are neither [N] class indices (integers) nor [N, 10] targets"
+    np.save(data, stored["x"])
+    assert main(["check", str(MODELS / "digits.onnx"), "--data", str(data), "--labels", str(labels)]) == 1
+    line = _stderr_line(capsys)
+    assert line.startswith(f"m0nn check: error: {labels}: ") and words in line, line
+    assert "allow_pickle" not in line and not marker.exists()
+    np.save(labels, stored["y"])  # good labels: the accuracy of the .npz's own y
+    assert main(["check", str(MODELS / "digits.onnx"), "--data", str(data), "--labels", str(labels)]) == 0
+    assert "int8 96.11%  fake-quant 96.11%" in capsys.readouterr().out
+
+
 def test_a_failed_compile_ends_in_one_line_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

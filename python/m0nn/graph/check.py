@@ -16,7 +16,7 @@ from m0nn.graph.importer import import_graph
 from m0nn.graph.ir import AddOp, ConvOp, FCOp, GModel, LutOp, Op, PoolOp, SoftmaxOp
 from m0nn.graph.reference import _nhwc, _pad, _windows, run_op
 from m0nn.names import path_text
-from m0nn.npz import read_xy
+from m0nn.npz import read_data
 from m0nn.quant import dequantize, quantize
 
 F64 = NDArray[np.float64]
@@ -126,19 +126,12 @@ def run_check(args: argparse.Namespace) -> int:
     # the integer path as the device runs it: the same settings as `m0nn gen`
     model = configure_graph(import_graph(Path(args.model)), Settings(args.kernel, args.requant, args.min_bits))
     try:
-        if str(args.data).endswith(".npz"):
-            try:
-                stored, y = read_xy(args.data)
-            except ValueError as exc:  # read_xy's line names the problem, not the file
-                raise ValueError(f"{path_text(args.data)}: {exc}") from None
-            x = np.asarray(stored, dtype=np.float64)
-        else:
-            x, y = np.asarray(np.load(args.data), dtype=np.float64), None
-        if args.labels:
-            y = np.asarray(np.load(args.labels))
-    except (OSError, ValueError, KeyError) as exc:
-        raise M0nnError(f"cannot read data: {exc}") from exc
+        x, y = read_data(Path(args.data), Path(args.labels) if args.labels else None)
+    except ValueError as exc:
+        raise M0nnError(str(exc)) from None
     if int(np.prod(x.shape[1:])) != model.input_size:
-        raise M0nnError(f"data has samples of shape {list(x.shape[1:])}, the model takes {model.input_size} values")
+        raise M0nnError(
+            f"{path_text(args.data)}: samples of shape {list(x.shape[1:])}, the model takes {model.input_size} values"
+        )
     print(check_graph(model, x, y, args.tol))
     return 0
