@@ -107,7 +107,7 @@ def _scons_module() -> Path:
         import SCons
     except ImportError as exc:
         raise SetupError(
-            "PlatformIO's registry is unreachable and this Python has no `scons` to build tool-scons from: "
+            "this Python has no `scons` to build PlatformIO's tool-scons from: "
             f"{sys.executable} -m pip install scons==4.11.1"
         ) from exc
     return Path(SCons.__file__).parent
@@ -278,10 +278,13 @@ def setup(force_offline: bool = False, pio: Pio | None = None) -> list[str]:
         lines.append("toolchain: arm-none-eabi-gcc and qemu-system-arm found")
     lines.append(install_m0qemu(pio))
     lines.append(write_install_note(pio))
-    if not force_offline and registry_reachable(pio):
+    if force_offline:  # the registry is not asked: say so, not that it failed
+        lines.append("PlatformIO registry not tried (--offline): providing local packages")
+    elif registry_reachable(pio):
         lines.append("PlatformIO registry reachable: using PlatformIO's own packages")
         return lines
-    lines.append("PlatformIO registry unreachable: providing local packages")
+    else:
+        lines.append("PlatformIO registry unreachable: providing local packages")
     lines.append(install_tool_scons(pio))
     lines.append(install_platform(pio, "native"))
     return lines

@@ -559,3 +559,31 @@ def test_pio_setup_warns_when_only_native_can_build(monkeypatch: pytest.MonkeyPa
         "warning: only `native` can build and test here; the m0_qemu environment needs "
         "m0nn-no-such-tool (apt-get install m0nn-no-such-package)"
     ]
+
+
+def test_pio_setup_offline_says_the_registry_was_not_tried(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`m0nn pio-setup --offline` never asks the registry, and says so: it printed "PlatformIO
+    registry unreachable" without having tried. Without --offline it asks once and says what it found."""
+    from m0nn import piosetup
+    from m0nn.cli import main as cli
+
+    asked: list[bool] = []
+
+    def reachable(pio: piosetup.Pio) -> bool:
+        asked.append(True)
+        return False
+
+    monkeypatch.setattr(piosetup, "registry_reachable", reachable)
+    assert cli(["pio-setup", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert not asked and "m0nn pio-setup: PlatformIO registry not tried (--offline): providing local packages\n" in out
+    assert "unreachable" not in out, out
+    assert cli(["pio-setup"]) == 0
+    out = capsys.readouterr().out
+    assert asked == [True] and "m0nn pio-setup: PlatformIO registry unreachable: providing local packages\n" in out
+    monkeypatch.setitem(sys.modules, "SCons", None)  # the line for a missing scons holds with --offline too
+    with pytest.raises(piosetup.SetupError) as exc:
+        piosetup._scons_module()
+    assert str(exc.value).startswith("this Python has no `scons` to build PlatformIO's tool-scons from: "), exc.value
