@@ -166,6 +166,16 @@ def _gone_copy(installed: Path, uri: str | None) -> bool:
     return ours and bool(uri) and str(uri).startswith("file://") and not Path(str(uri)[len("file://") :]).exists()
 
 
+def gone_tool_scons(folder: Path, record: str) -> str | None:
+    """The recorded source of the tool-scons package in `folder` when it is an older m0nn's
+    copy whose source is gone (`_gone_copy`), else None. record: its .piopm's text."""
+    try:
+        uri = json.loads(record)["spec"]["uri"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return str(uri) if _gone_copy(folder, uri) else None
+
+
 def _build_tool_scons(folder: Path, scons: Path, version: str) -> None:
     """A tool-scons package in `folder`: a copy of the SCons package, scons.py that runs it, and
     package.json. Built beside it and renamed into place: never half a package."""

@@ -220,13 +220,39 @@ def test_pio_setup_replaces_an_older_platform(tmp_path: Path, monkeypatch: pytes
     assert (source / "platform.json").is_file()  # the link's target is m0nn's own folder, untouched
 
 
+def install_old_tool_scons(tmp_path: Path, core: Path) -> Path:
+    """tool-scons as m0nn up to 0.2.3 installed it (piosetup.install_tool_scons before ddc0bcb): a
+    package built in a temporary folder from this Python's SCons, installed from it (file://), its
+    record's owner set to platformio, the folder then removed. Returns the package's (gone) folder."""
+    import json
+
+    import SCons
+    from platformio.dependencies import get_core_dependencies
+
+    version = str(get_core_dependencies()["tool-scons"]).lstrip("~^=")
+    old = tmp_path / "tmpabc123" / "tool-scons"  # what m0nn up to 0.2.3 installed, from a temporary folder
+    shutil.copytree(Path(SCons.__file__).parent, old / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
+    (old / "scons.py").write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+        "from SCons.Script import main\n"
+        "main()\n"
+    )
+    manifest = {"name": "tool-scons", "version": version, "description": "SCons from PyPI (m0nn offline setup)"}
+    (old / "package.json").write_text(json.dumps(manifest, indent=2))
+    ok(pio("pkg", "install", "-g", "-t", f"file://{old}", cwd=tmp_path, core=core))
+    piopm = core / "packages" / "tool-scons" / ".piopm"
+    data = json.loads(piopm.read_text())
+    data["spec"]["owner"] = "platformio"
+    piopm.write_text(json.dumps(data))
+    shutil.rmtree(old.parent)
+    return old
+
+
 def test_pio_setup_records_where_tool_scons_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Offline, `pio-setup` builds tool-scons in <core dir>/m0nn/tool-scons and installs a link to it:
     `pio pkg list -g` names that folder, which is there (an older m0nn's copy named the temporary folder
     it was built in, since removed: it is replaced), and PlatformIO finds it as platformio/tool-scons."""
-    import json
-
-    import SCons
     from platformio.dependencies import get_core_dependencies
 
     from m0nn import piosetup
@@ -234,15 +260,7 @@ def test_pio_setup_records_where_tool_scons_is(tmp_path: Path, monkeypatch: pyte
     core = tmp_path / "core"
     monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(core))
     version = str(get_core_dependencies()["tool-scons"]).lstrip("~^=")
-    old = tmp_path / "tmpabc123" / "tool-scons"  # what m0nn up to 0.2.3 installed, from a temporary folder
-    shutil.copytree(Path(SCons.__file__).parent, old / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
-    (old / "scons.py").write_text("from SCons.Script import main\nmain()\n")
-    manifest = {"name": "tool-scons", "version": version, "description": "SCons from PyPI (m0nn offline setup)"}
-    (old / "package.json").write_text(json.dumps(manifest))
-    ok(pio("pkg", "install", "-g", "-t", f"file://{old}", cwd=tmp_path, core=core))
-    piopm = core / "packages" / "tool-scons" / ".piopm"
-    piopm.write_text(piopm.read_text().replace('"owner": null', '"owner": "platformio"'))
-    shutil.rmtree(old.parent)
+    install_old_tool_scons(tmp_path, core)
 
     folder = core / "m0nn" / "tool-scons"
     line = piosetup.install_tool_scons(piosetup.find_pio())
@@ -251,6 +269,27 @@ def test_pio_setup_records_where_tool_scons_is(tmp_path: Path, monkeypatch: pyte
     assert f"tool-scons @ {version} (required: symlink://{folder})" in listing, listing
     assert "file://" not in listing and (folder / "scons.py").is_file() and (folder / "SCons").is_dir()
     assert piosetup.install_tool_scons(piosetup.find_pio()) == "tool-scons: already installed"
+
+
+def test_build_names_pio_setup_for_an_older_tool_scons(tmp_path: Path) -> None:
+    """After an upgrade from m0nn <= 0.2.3, PlatformIO's tool-scons is still the copy that m0nn installed
+    from a temporary folder since removed, until `m0nn pio-setup` (or `m0nn init`) replaces it. It still
+    builds; each build says so in one line naming the command; after the command, no line."""
+    core = tmp_path / "core"  # fresh: nothing but what `m0nn init` and the old install put there
+    proj = user_project(tmp_path / "firmware", core)
+    ok(m0nn("init", cwd=proj, core=core))
+    ok(pio("pkg", "uninstall", "-g", "-t", "tool-scons", cwd=proj, core=core))  # the link 0.2.4 installs
+    gone = install_old_tool_scons(tmp_path, core)
+    for _ in range(2):  # a changed model and the no-change path alike
+        log = ok(pio("run", "-e", "native", cwd=proj, core=core))
+        lines = [line for line in log.splitlines() if "tool-scons" in line]
+        assert lines == [
+            f"m0nn: note: PlatformIO's tool-scons is an older m0nn's copy, installed from file://{gone} "
+            f"(since removed); replace it with: {sys.executable} -m m0nn pio-setup"
+        ], log
+    assert "replaced an older copy" in ok(m0nn("pio-setup", cwd=proj, core=core))
+    log = ok(pio("run", "-e", "native", cwd=proj, core=core))
+    assert "tool-scons" not in log and "m0nn: 1 model(s) up to date" in log, log
 
 
 def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core: Path) -> None:

@@ -13,7 +13,8 @@ and m0nn's standard-library modules: the no-change path stays a few milliseconds
   outside PlatformIO's Python, generation runs in m0nn's own Python (`m0nn prebuild`).
 - Copies m0nn keeps in the project (this script, test/m0nn/) are compared with the
   installed m0nn's, and so is the m0qemu platform in PlatformIO's core dir: a stale
-  one stops the build with the command that updates it.
+  one stops the build with the command that updates it. An older m0nn's tool-scons
+  (a copy whose recorded source is gone) still builds: one line names `m0nn pio-setup`.
 - IDE dumps (IsIntegrationDump) only get the library; they never regenerate.
 """
 
@@ -141,6 +142,27 @@ def m0qemu_stale(env: Any) -> bool:
     return not platform_current(Path(env.PioPlatform().get_dir()))
 
 
+def old_tool_scons() -> str | None:
+    """The recorded source of the tool-scons running this build when it is an older m0nn's copy
+    (m0nn <= 0.2.3 installed it from a temporary folder, since removed; `m0nn pio-setup` replaces
+    it), else None. One file read on the no-change path: the package a `pio-setup` links
+    (symlink://) has no .piopm, PlatformIO's own records no file://; m0nn.piosetup is imported
+    only for one that does."""
+    where = getattr(sys.modules.get("SCons"), "__file__", None)  # <package>/SCons/__init__.py
+    if not where:
+        return None
+    folder = Path(where).parent.parent
+    try:
+        record = (folder / ".piopm").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if "file://" not in record:
+        return None
+    from m0nn.piosetup import gone_tool_scons
+
+    return gone_tool_scons(folder, record)
+
+
 def regenerate(
     project: Path, env_options: dict[str, str], out_dir: Path, python: str | None, environment: str | None = None
 ) -> int:
@@ -202,6 +224,12 @@ def configure(env: Any, python: str | None = None) -> None:
             f"update it (and m0nn's copies in the project) with: {command(python)} init {shlex.quote(str(project))}\n"
         )
         env.Exit(1)
+    gone = old_tool_scons()
+    if gone:  # it still builds: a note, once per build, until it is replaced
+        sys.stderr.write(
+            f"m0nn: note: PlatformIO's tool-scons is an older m0nn's copy, installed from {gone} (since removed); "
+            f"replace it with: {command(python)} pio-setup\n"
+        )
     out_dir = generated_dir(lib_dir)
     try:  # the options every environment shares, and typos, before anything is written
         options.check_project(config, _label(out_dir, project))
