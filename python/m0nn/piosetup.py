@@ -119,6 +119,46 @@ def install_tool_scons(pio: Pio) -> str:
     The package is built in <core dir>/m0nn/tool-scons and installed as a link to it (PlatformIO's
     `symlink://`, as the platforms), so what `pio pkg list -g` records as its source is where it
     is. An older m0nn's copy, installed from a temporary folder since gone, is replaced."""
+    version, installed, packages_dir = _tool_scons_state(pio)
+    if installed and not _gone_copy(Path(installed[0]), installed[1]):
+        return "tool-scons: already installed"
+    scons = _scons_module()
+    if installed:  # an older m0nn's copy, its recorded source a temporary folder since removed
+        _uninstall_tool_scons(pio)
+    folder = pio.core_dir / "m0nn" / TOOL_SCONS
+    _build_tool_scons(folder, scons, version)
+    result = pio.run("pkg", "install", "-g", "-t", f"tool-scons=symlink://{folder}")
+    if result.returncode != 0:
+        raise SetupError(f"installing tool-scons failed:\n{result.stdout}{result.stderr}")
+    # PlatformIO looks its core packages up as platformio/tool-scons.
+    link = packages_dir / "tool-scons.pio-link"
+    data = json.loads(link.read_text())
+    data["spec"]["owner"] = "platformio"
+    link.write_text(json.dumps(data))
+    what = ", replaced an older copy" if installed else ""
+    return f"tool-scons: installed {version} from SCons in {scons.parent} (a link to {folder}{what})"
+
+
+def remove_old_tool_scons(pio: Pio) -> str | None:
+    """With the registry reachable: an older m0nn's tool-scons copy (`_gone_copy`) is removed, so
+    that PlatformIO installs its own on the next build (it keeps a copy that meets its version);
+    a status line, or None when there is none."""
+    installed = _tool_scons_state(pio)[1]
+    if not installed or not _gone_copy(Path(installed[0]), installed[1]):
+        return None
+    _uninstall_tool_scons(pio)
+    return "tool-scons: removed an older m0nn's copy (PlatformIO installs its own on the next build)"
+
+
+def _uninstall_tool_scons(pio: Pio) -> None:
+    result = pio.run("pkg", "uninstall", "-g", "-t", "tool-scons")
+    if result.returncode != 0:
+        raise SetupError(f"removing the older tool-scons failed:\n{result.stdout}{result.stderr}")
+
+
+def _tool_scons_state(pio: Pio) -> tuple[str, list[str] | None, Path]:
+    """(the version PlatformIO requires, [folder, recorded source] of the installed tool-scons or
+    None, PlatformIO's packages dir)."""
     state = json.loads(
         pio.query(
             "import json\n"
@@ -133,26 +173,7 @@ def install_tool_scons(pio: Pio) -> str:
             " ProjectConfig.get_instance().get('platformio', 'packages_dir')]))\n"
         )
     )
-    version, installed, packages_dir = state[0].lstrip("~^="), state[1], Path(state[2])
-    if installed and not _gone_copy(Path(installed[0]), installed[1]):
-        return "tool-scons: already installed"
-    scons = _scons_module()
-    if installed:  # an older m0nn's copy, its recorded source a temporary folder since removed
-        result = pio.run("pkg", "uninstall", "-g", "-t", "tool-scons")
-        if result.returncode != 0:
-            raise SetupError(f"removing the older tool-scons failed:\n{result.stdout}{result.stderr}")
-    folder = pio.core_dir / "m0nn" / TOOL_SCONS
-    _build_tool_scons(folder, scons, version)
-    result = pio.run("pkg", "install", "-g", "-t", f"tool-scons=symlink://{folder}")
-    if result.returncode != 0:
-        raise SetupError(f"installing tool-scons failed:\n{result.stdout}{result.stderr}")
-    # PlatformIO looks its core packages up as platformio/tool-scons.
-    link = packages_dir / "tool-scons.pio-link"
-    data = json.loads(link.read_text())
-    data["spec"]["owner"] = "platformio"
-    link.write_text(json.dumps(data))
-    what = ", replaced an older copy" if installed else ""
-    return f"tool-scons: installed {version} from SCons in {scons.parent} (a link to {folder}{what})"
+    return state[0].lstrip("~^="), state[1], Path(state[2])
 
 
 def _gone_copy(installed: Path, uri: str | None) -> bool:
@@ -292,7 +313,8 @@ def setup(force_offline: bool = False, pio: Pio | None = None) -> list[str]:
         lines.append("PlatformIO registry not tried (--offline): providing local packages")
     elif registry_reachable(pio):
         lines.append("PlatformIO registry reachable: using PlatformIO's own packages")
-        return lines
+        removed = remove_old_tool_scons(pio)
+        return [*lines, removed] if removed else lines
     else:
         lines.append("PlatformIO registry unreachable: providing local packages")
     lines.append(install_tool_scons(pio))

@@ -271,6 +271,27 @@ def test_pio_setup_records_where_tool_scons_is(tmp_path: Path, monkeypatch: pyte
     assert piosetup.install_tool_scons(piosetup.find_pio()) == "tool-scons: already installed"
 
 
+def test_pio_setup_with_the_registry_removes_an_older_tool_scons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the registry reachable, `pio-setup` provides nothing of PlatformIO's, but an older m0nn's
+    tool-scons copy is removed (PlatformIO would keep it: it meets the version), so that PlatformIO
+    installs its own and the build's line about it stops; nothing else of PlatformIO's is touched."""
+    from m0nn import piosetup
+
+    core = tmp_path / "core"
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(core))
+    monkeypatch.setattr(piosetup, "registry_reachable", lambda pio: True)
+    install_old_tool_scons(tmp_path, core)
+    lines = piosetup.setup()
+    assert lines[-2:] == [
+        "PlatformIO registry reachable: using PlatformIO's own packages",
+        "tool-scons: removed an older m0nn's copy (PlatformIO installs its own on the next build)",
+    ], lines
+    assert "tool-scons" not in ok(pio("pkg", "list", "-g", cwd=tmp_path, core=core))
+    assert piosetup.setup()[-1] == "PlatformIO registry reachable: using PlatformIO's own packages"
+
+
 def test_build_names_pio_setup_for_an_older_tool_scons(tmp_path: Path) -> None:
     """After an upgrade from m0nn <= 0.2.3, PlatformIO's tool-scons is still the copy that m0nn installed
     from a temporary folder since removed, until `m0nn pio-setup` (or `m0nn init`) replaces it. It still
