@@ -416,6 +416,151 @@ static void test_kernels_refuse_null_params(void)
     }
 }
 
+/* Calls with several faults: each returns the first in its kernel's order
+ * (m0nn.h: "A call with several faults returns the first in its kernel's
+ * order"), the output untouched. The cases as data: the faults each call
+ * has, the status it must return. */
+enum {
+    F_INPUT_NULL = 1 << 0,
+    F_IN_SIZE_0 = 1 << 1,
+    F_OUT_SIZE_0 = 1 << 2,
+    F_INPUT_OFFSET = 1 << 3, /* input_offset 1: within m0nn_fc_s8's range, not 0 */
+    F_ACT_CROSSED = 1 << 4,  /* act_min 5 > act_max 4 */
+    F_PER_CHANNEL = 1 << 5,  /* per_channel 2 */
+    F_ZERO_POINT = 1 << 6,   /* the last channel's weight zero point 128 */
+    F_OTHER_MODE = 1 << 7,   /* requant: another mode than the kernel's */
+    F_IN_SIZE_65 = 1 << 8,   /* above _b8p's in_size limit (64) */
+    F_MISALIGNED = 1 << 9,   /* weights 2 bytes past a word boundary */
+    F_SHIFT_31 = 1 << 10,    /* the last channel's shift 31: outside every mode's range */
+    F_SHIFT_0 = 1 << 11      /* the last channel's shift 0: legal Q31, not for _q31_split */
+};
+
+typedef struct {
+    uint32_t faults;
+    m0nn_status_t expected;
+} fault_case_t;
+
+/* m0nn_fc_s8_b8, _b8w, _b8p, _b4 (m0nn_fc_b8_mul32_check) */
+static const fault_case_t mul32_order[] = {
+    {F_INPUT_NULL | F_IN_SIZE_0, M0NN_ERR_NULL},      {F_OUT_SIZE_0 | F_INPUT_OFFSET, M0NN_ERR_SIZE},
+    {F_ACT_CROSSED | F_PER_CHANNEL, M0NN_ERR_OFFSET}, {F_INPUT_OFFSET | F_PER_CHANNEL, M0NN_ERR_OFFSET},
+    {F_PER_CHANNEL | F_ZERO_POINT, M0NN_ERR_QUANT},   {F_ZERO_POINT | F_OTHER_MODE, M0NN_ERR_OFFSET},
+    {F_OTHER_MODE | F_MISALIGNED, M0NN_ERR_QUANT},    {F_MISALIGNED | F_SHIFT_31, M0NN_ERR_ALIGN},
+    {F_INPUT_OFFSET | F_SHIFT_31, M0NN_ERR_OFFSET},
+};
+/* m0nn_fc_s8_b8p's in_size limit, between the mode and the alignment */
+static const fault_case_t pairs_order[] = {
+    {F_OTHER_MODE | F_IN_SIZE_65, M0NN_ERR_QUANT},
+    {F_IN_SIZE_65 | F_MISALIGNED, M0NN_ERR_SIZE},
+};
+/* the _q31, _shift and _q31_split blocked kernels */
+static const fault_case_t walk_order[] = {
+    {F_OTHER_MODE | F_INPUT_NULL, M0NN_ERR_QUANT},    {F_INPUT_NULL | F_OUT_SIZE_0, M0NN_ERR_NULL},
+    {F_ACT_CROSSED | F_PER_CHANNEL, M0NN_ERR_OFFSET}, {F_PER_CHANNEL | F_ZERO_POINT, M0NN_ERR_QUANT},
+    {F_INPUT_OFFSET | F_SHIFT_31, M0NN_ERR_QUANT},    {F_INPUT_OFFSET | F_MISALIGNED, M0NN_ERR_OFFSET},
+    {F_SHIFT_31 | F_MISALIGNED, M0NN_ERR_QUANT},
+};
+/* _q31_split's own shift range, last */
+static const fault_case_t split_order[] = {
+    {F_MISALIGNED | F_SHIFT_0, M0NN_ERR_ALIGN},
+    {F_INPUT_OFFSET | F_SHIFT_0, M0NN_ERR_OFFSET},
+};
+
+static void check_fault_order(m0nn_fc_fn_t kernel, const char *name, const m0nn_fc_s8_params_t *good,
+                              const int8_t *input, const fault_case_t *cases, int32_t n_cases, int32_t other_mode)
+{
+    static int32_t s[MAX_OUT];
+    static int32_t z[MAX_OUT];
+    const int32_t n_quant = good->per_channel ? good->out_size : 1;
+    int8_t out[MAX_OUT + 1];
+    int32_t k;
+    int32_t i;
+    M0NN_ASSERT_EQ_INT(1, good->out_size <= MAX_OUT);
+    for (k = 0; k < n_cases; ++k) {
+        const uint32_t f = cases[k].faults;
+        m0nn_fc_s8_params_t p = *good;
+        m0nn_status_t got;
+        for (i = 0; i < n_quant; ++i) {
+            s[i] = good->shift[i];
+            z[i] = 0;
+        }
+        for (i = 0; i <= MAX_OUT; ++i) {
+            out[i] = 0x5a;
+        }
+        s[n_quant - 1] = (f & F_SHIFT_31) ? 31 : (f & F_SHIFT_0) ? 0 : s[n_quant - 1];
+        z[n_quant - 1] = (f & F_ZERO_POINT) ? 128 : 0;
+        p.shift = s;
+        p.weight_zero_point = (f & F_ZERO_POINT) ? z : p.weight_zero_point;
+        p.in_size = (f & F_IN_SIZE_0) ? 0 : (f & F_IN_SIZE_65) ? 65 : p.in_size;
+        p.out_size = (f & F_OUT_SIZE_0) ? 0 : p.out_size;
+        p.input_offset = (f & F_INPUT_OFFSET) ? 1 : p.input_offset;
+        p.act_min = (f & F_ACT_CROSSED) ? 5 : p.act_min;
+        p.act_max = (f & F_ACT_CROSSED) ? 4 : p.act_max;
+        p.per_channel = (f & F_PER_CHANNEL) ? 2 : p.per_channel;
+        p.requant = (f & F_OTHER_MODE) ? other_mode : p.requant;
+        p.weights = (f & F_MISALIGNED) ? (const void *)((const uint8_t *)p.weights + 2) : p.weights;
+        got = kernel(&p, (f & F_INPUT_NULL) ? NULL : input, out);
+        if (!m0nn_unit_eq_int(cases[k].expected, got, __LINE__, "status of a call with several faults") ||
+            !m0nn_unit_eq_int(1, untouched(out), __LINE__, "output untouched")) {
+            m0nn_unit_print(name);
+            m0nn_unit_print(" faults (F_ bits) ");
+            m0nn_unit_print_int((int32_t)f);
+            m0nn_unit_print("\n");
+            return;
+        }
+    }
+}
+
+#define N_CASES(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
+
+static void test_fc_blocked_kernels_return_the_first_fault_in_their_order(void)
+{
+    static const m0nn_fc_fn_t mul32[4] = {m0nn_fc_s8_b8, m0nn_fc_s8_b8w, m0nn_fc_s8_b4, m0nn_fc_s8_b8p};
+    static const m0nn_fc_fn_t q31[6] = {m0nn_fc_s8_b8_q31,       m0nn_fc_s8_b8w_q31,       m0nn_fc_s8_b4_q31,
+                                        m0nn_fc_s8_b8_q31_split, m0nn_fc_s8_b8w_q31_split, m0nn_fc_s8_b4_q31_split};
+    static const m0nn_fc_fn_t shift[3] = {m0nn_fc_s8_b8_shift, m0nn_fc_s8_b8w_shift, m0nn_fc_s8_b4_shift};
+    static const char *const mul32_names[4] = {"b8", "b8w", "b4", "b8p"};
+    static const char *const q31_names[6] = {"b8_q31",       "b8w_q31",       "b4_q31",
+                                             "b8_q31_split", "b8w_q31_split", "b4_q31_split"};
+    static const char *const shift_names[3] = {"b8_shift", "b8w_shift", "b4_shift"};
+    const golden_fc_b8p_case_t *pc = &golden_fc_b8p_cases[GOLDEN_FC_B8P_N_CASES - 1];
+    const golden_fc_case_t *by_mode[3] = {NULL, NULL, NULL}; /* a per-channel case of each mode */
+    int32_t i;
+    for (i = 0; i < GOLDEN_FC_N_CASES; ++i) {
+        const m0nn_fc_s8_params_t *p = &golden_fc_cases[i].params_b8;
+        if (by_mode[p->requant] == NULL && p->per_channel && p->out_size > 8) {
+            by_mode[p->requant] = &golden_fc_cases[i];
+        }
+    }
+    M0NN_ASSERT_EQ_INT(1, by_mode[M0NN_REQUANT_Q31] != NULL && by_mode[M0NN_REQUANT_MUL32] != NULL &&
+                              by_mode[M0NN_REQUANT_SHIFT] != NULL);
+    for (i = 0; i < 4; ++i) {
+        /* refusals only: no layout is read, so b4 and b8p take b8's case too */
+        const golden_fc_case_t *c = by_mode[M0NN_REQUANT_MUL32];
+        const m0nn_fc_s8_params_t *p = i == 1 ? &c->params_b8w : &c->params_b8;
+        check_fault_order(mul32[i], mul32_names[i], p, (const int8_t *)c->input_u8, mul32_order, N_CASES(mul32_order),
+                          M0NN_REQUANT_Q31);
+    }
+    check_fault_order(m0nn_fc_s8_b8p, "b8p", &pc->params, (const int8_t *)pc->input_u8, pairs_order,
+                      N_CASES(pairs_order), M0NN_REQUANT_Q31);
+    for (i = 0; i < 6; ++i) {
+        const golden_fc_case_t *c = by_mode[M0NN_REQUANT_Q31];
+        const m0nn_fc_s8_params_t *p = (i == 1 || i == 4) ? &c->params_b8w : &c->params_b8; /* b8w, b8w_q31_split */
+        check_fault_order(q31[i], q31_names[i], p, (const int8_t *)c->input_u8, walk_order, N_CASES(walk_order),
+                          M0NN_REQUANT_MUL32);
+        if (i >= 3) {
+            check_fault_order(q31[i], q31_names[i], p, (const int8_t *)c->input_u8, split_order, N_CASES(split_order),
+                              M0NN_REQUANT_MUL32);
+        }
+    }
+    for (i = 0; i < 3; ++i) {
+        const golden_fc_case_t *c = by_mode[M0NN_REQUANT_SHIFT];
+        const m0nn_fc_s8_params_t *p = i == 1 ? &c->params_b8w : &c->params_b8;
+        check_fault_order(shift[i], shift_names[i], p, (const int8_t *)c->input_u8, walk_order, N_CASES(walk_order),
+                          M0NN_REQUANT_MUL32);
+    }
+}
+
 int main(void)
 {
     int32_t i;
@@ -440,6 +585,7 @@ int main(void)
     M0NN_RUN_TEST(test_pairs_kernel_rejects_bad_arguments);
     M0NN_RUN_TEST(test_kernels_refuse_null_params);
     M0NN_RUN_TEST(test_mul32_blocked_kernels_refuse_every_bad_argument);
+    M0NN_RUN_TEST(test_fc_blocked_kernels_return_the_first_fault_in_their_order);
     M0NN_RUN_TEST(test_split_kernels_ran_on_enough_cases);
     M0NN_RUN_TEST(test_blocked_kernels_reject_input_offset_and_other_requant);
     M0NN_RUN_TEST(test_small_kernel_and_runner_reject_bad_arguments);

@@ -164,6 +164,28 @@ m0nn_status_t m0nn_fc_s8_b4_q31(const m0nn_fc_s8_params_t *params, const int8_t 
 m0nn_status_t m0nn_fc_s8_b4_shift(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 m0nn_status_t m0nn_fc_s8_b4_q31_split(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
+/* A call with several faults returns the first in its kernel's order.
+ * m0nn_fc_s8: M0NN_ERR_NULL (params, input, output, weights, shift, or
+ *   multiplier unless M0NN_REQUANT_SHIFT), M0NN_ERR_SIZE (in_size, out_size),
+ *   M0NN_ERR_OFFSET (input_offset, output_offset, act_min, act_max),
+ *   M0NN_ERR_QUANT (per_channel), M0NN_ERR_OFFSET (a weight zero point),
+ *   M0NN_ERR_QUANT (requant, the multipliers and shifts).
+ * The MUL32 blocked kernels (m0nn_fc_s8_b8, _b8w, _b8p, _b4), on every target
+ *   (on ARMv6-M the assembly entry hands every call it refuses to the C check):
+ *   M0NN_ERR_NULL (as m0nn_fc_s8), M0NN_ERR_SIZE (in_size, out_size),
+ *   M0NN_ERR_OFFSET (input_offset not 0, output_offset, act_min, act_max),
+ *   M0NN_ERR_QUANT (per_channel), M0NN_ERR_OFFSET (a weight zero point),
+ *   M0NN_ERR_QUANT (requant not MUL32), M0NN_ERR_SIZE (in_size above the
+ *   layout's limit: 64 for _b8p), M0NN_ERR_ALIGN (weights), M0NN_ERR_QUANT (a
+ *   shift outside [-31, -1] or a negative multiplier; checked last, before any
+ *   output byte is written).
+ * The _q31, _shift and _q31_split blocked kernels: M0NN_ERR_QUANT when requant
+ *   is not the kernel's mode (params not NULL; before any other check), then
+ *   m0nn_fc_s8's order, then M0NN_ERR_OFFSET (input_offset not 0),
+ *   M0NN_ERR_ALIGN (weights) and, for _q31_split, M0NN_ERR_QUANT (a shift
+ *   outside [-31, -1]).
+ * So input_offset 1 with an illegal shift is M0NN_ERR_OFFSET from
+ * m0nn_fc_s8_b8 but M0NN_ERR_QUANT from m0nn_fc_s8_b8_q31. */
 typedef m0nn_status_t (*m0nn_fc_fn_t)(const m0nn_fc_s8_params_t *params, const int8_t *input, int8_t *output);
 
 /* One layer of a model: the kernel that runs it, whether it reads offset-binary
