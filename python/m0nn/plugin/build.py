@@ -15,7 +15,8 @@ and m0nn's standard-library modules: the no-change path stays a few milliseconds
   installed m0nn's, and so is the m0qemu platform in PlatformIO's core dir: a stale
   one stops the build with the command that updates it. An older m0nn's tool-scons
   (a copy whose recorded source is gone) still builds: one line names `m0nn pio-setup`.
-- IDE dumps (IsIntegrationDump) only get the library; they never regenerate.
+- IDE dumps (IsIntegrationDump) only get the library; they never regenerate. Neither does
+  `pio run -t clean` / `-t cleanall`: nothing is checked or said, the clean always runs.
 """
 
 from __future__ import annotations
@@ -207,8 +208,8 @@ def configure(env: Any, python: str | None = None) -> None:
     lib_dir = Path(config.get("platformio", "lib_dir"))
     if not carries_library(lib_dir):
         env.Append(LIBSOURCE_DIRS=[str(resources.lib_storage())])
-    if env.IsIntegrationDump():
-        return
+    if env.IsIntegrationDump() or env.GetOption("clean"):
+        return  # `pio run -t clean` / `cleanall` (SCons' --clean; PlatformIO runs other targets in a second run)
     testing = env.get("PIOTEST_RUNNING_NAME", "").startswith(TEST_DIR + "/")
     stale = stale_copies(project, Path(config.get("platformio", "test_dir")), testing)
     if stale:
