@@ -28,7 +28,7 @@ from m0nn.npz import read_xy
 from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
-from m0nn.settings import Settings
+from m0nn.settings import Settings, graph_input_scale
 
 MAX_FEATURES = 65535  # in_size and out_size of a layer (m0nn_fc_s8_params_t, m0nn.h)
 MAX_TESTS = 100_000  # test vectors in a header
@@ -154,6 +154,8 @@ def _render(
     header, test_header = header_paths(model_path, out_dir)
     check_ownership(model_path, [p for p in (header, test_header) if p not in replace])
     if is_graph_model(model_path):
+        if settings.input_scale is not None:  # the raw conversions are the FC header's (codegen.io_block)
+            raise ModelError(graph_input_scale(where, model_path.stem, c_identifier(model_path.stem)))
         texts = render_graph(model_path, header, test_header, settings, budget)
         stale = (
             [] if test_header in texts or _model_line(test_header) != comment_text(model_path.name) else [test_header]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import shlex
 import sys
@@ -24,13 +25,15 @@ from m0nn.budget import Budget, Needs, check_budget, header_needs
 from m0nn.errors import ModelError
 from m0nn.files import write_files
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, one_line, path_text
-from m0nn.settings import Settings, parse_input_scales
+from m0nn.settings import Settings, graph_input_scale, parse_input_scales
 
 MODEL_SUFFIXES = (".onnx",)
 MODELS_LIB = "m0nn_models"  # a project's header folder when it does not carry lib/m0nn (m0nn.plugin.build)
 ALL_TESTS = "m0nn_models_test.h"  # in MODELS_LIB; no model gets this name: c_identifier never starts one with m0nn_
 CURRENT = "the sizes its current headers state (nothing regenerated)"  # the tail of a no-change budget error
 GENERATOR = f"m0nn {__version__}"
+TEST_DATA = ".test.npz"  # a model's test vectors: models/NAME.test.npz beside models/NAME.onnx
+GRAPH_MARK = "graph model:"  # in the first comment of a graph (conv) model's header
 
 
 def _sha256(path: Path) -> str:
@@ -231,6 +234,8 @@ def _run(
     except FileNotFoundError as exc:
         print(f"m0nn: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
+    for note in unused_files(project_dir, selection):
+        print(note)
     for m in list(models):
         try:
             c_identifier(m.stem, _label(m, project_dir))
@@ -259,11 +264,26 @@ def _run(
                 )
                 stale.remove((m, _))
                 break
+    own = _own_headers(project_dir, out_dir)
+    for m in models:  # a model whose header has the name of one of the project's: `#include` finds one of the two
+        label = _label(m, project_dir)
+        if (theirs := own.get(f"{names[label]}.h")) is not None:
+            errors.append(
+                f"m0nn: error: {label}: its header {_label(out_dir / f'{names[label]}.h', project_dir)} has the "
+                f"name of the project's {_label(theirs, project_dir)} (#include finds only one of them); "
+                f"rename the model; {_kept(out_dir / f'{names[label]}.h')}"
+            )
+            stale = [(n, r) for n, r in stale if n != m]
     orphans = _orphans(project_dir, out_dir, models, names, selection, headers)
     changed = {m for m, _ in stale}
     for m in models:  # the current headers against this environment's budget, as the generator checks them
         header = out_dir / f"{names[_label(m, project_dir)]}.h"
-        if m not in changed and (line := _over_budget(_label(m, project_dir), headers.text(header), budget)):
+        if m in changed:
+            continue
+        if per_model[m].input_scale is not None and GRAPH_MARK in (headers.text(header) or "")[:2000]:
+            refusal = graph_input_scale(_label(m, project_dir), m.stem, names[_label(m, project_dir)])
+            errors.append(f"m0nn: error: {refusal}; {CURRENT}")
+        elif line := _over_budget(_label(m, project_dir), headers.text(header), budget):
             errors.append(line)
     if not stale:
         if errors:  # bad names, budgets: said without the generator (which may need numpy and onnx)
@@ -323,6 +343,79 @@ def _run(
         print(f"m0nn:   wrote {_label(path, project_dir)}")
     _say_removed(orphans, project_dir)
     return 0
+
+
+def unused_files(project_dir: Path, selection: str = "") -> list[str]:
+    """One note line per file in models/ that no build uses: test vectors (NAME.test.npz) and fp32
+    references (fp32/NAME.onnx) without a models/NAME.onnx; and, when custom_m0nn_models does not
+    choose the models, a model file models/*.onnx misses (another case of the extension, a
+    subfolder other than fp32/). Said on every run, as the budget is: one listing of models/ (and
+    of its subfolders), no file read."""
+    models_dir = project_dir / "models"
+    try:
+        entries = list(os.scandir(models_dir))
+    except OSError:
+        return []
+    files = {e.name for e in entries if e.is_file()}
+    notes = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        label = _label(Path(entry.path), project_dir)
+        if entry.is_file():
+            if entry.name.endswith(TEST_DATA) and entry.name[: -len(TEST_DATA)] + ".onnx" not in files:
+                model = _label(models_dir / (entry.name[: -len(TEST_DATA)] + ".onnx"), project_dir)
+                notes.append(f"m0nn: note: {label} is not used: there is no {model} (renamed?)")
+            elif not selection.strip() and _other_case(entry.name):
+                notes.append(
+                    f"m0nn: note: {label} is not built: only models/*.onnx (lower case) are; rename it to "
+                    f"{path_text(Path(entry.name).stem)}.onnx, or list the models to build in custom_m0nn_models"
+                )
+        elif entry.is_dir():
+            try:
+                inner = sorted(e.name for e in os.scandir(entry.path) if e.is_file())
+            except OSError:
+                continue
+            for name in inner:
+                label = _label(Path(entry.path) / name, project_dir)
+                if entry.name == "fp32" and name.endswith(".onnx"):
+                    if name not in files:
+                        model = _label(models_dir / name, project_dir)
+                        notes.append(f"m0nn: note: {label} is not used: there is no {model} (renamed?)")
+                elif entry.name != "fp32" and not selection.strip() and Path(name).suffix.lower() in MODEL_SUFFIXES:
+                    notes.append(
+                        f"m0nn: note: {label} is not built: only models/*.onnx are; "
+                        "list the models to build in custom_m0nn_models to include it"
+                    )
+    return notes
+
+
+def _other_case(name: str) -> bool:
+    """A model file name whose extension is .onnx in another case (UP.ONNX)."""
+    suffix = Path(name).suffix
+    return suffix.lower() in MODEL_SUFFIXES and suffix not in MODEL_SUFFIXES
+
+
+def _own_headers(project_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """The project's own headers (include/, src/, lib/*/ and their src/, include/) by file name: a model
+    header of the same name would be shadowed. m0nn's folders (lib/m0nn, the header folder) are not
+    the project's. One listing per folder."""
+    lib = project_dir / "lib"
+    folders = [project_dir / "include", project_dir / "src"]
+    try:
+        libs = sorted(e.path for e in os.scandir(lib) if e.is_dir())
+    except OSError:
+        libs = []
+    for folder in map(Path, libs):
+        if folder.name != "m0nn" and not out_dir.is_relative_to(folder):
+            folders += [folder, folder / "src", folder / "include"]
+    found: dict[str, Path] = {}
+    for folder in folders:
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".h") and e.is_file())
+        except OSError:
+            continue
+        for name in names:
+            found.setdefault(name, folder / name)
+    return found
 
 
 def _all_tests(

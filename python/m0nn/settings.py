@@ -112,3 +112,16 @@ def parse_input_scales(text: str) -> dict[str, tuple[float, int]]:
             raise ValueError(f"{name}: {exc}") from None
         scales[name] = (scale, int(zero_text or 0))
     return scales
+
+
+def graph_input_scale(label: str, stem: str, name: str) -> str:
+    """The refusal of an input scale (custom_m0nn_input_scale, keyed by the file's `stem`) for a graph
+    (conv) model, C name `name`: its header has no raw conversions (those are codegen.io_block's).
+
+    >>> graph_input_scale("models/bars.onnx", "bars", "bars")[:84]
+    'models/bars.onnx: custom_m0nn_input_scale applies to fully connected models only (a '
+    """
+    return (
+        f"{label}: custom_m0nn_input_scale applies to fully connected models only (a graph model's header "
+        f"has no {name}_input_from_s16 or {name}_output_to_q16); remove {stem} from it"
+    )

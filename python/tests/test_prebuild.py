@@ -511,6 +511,7 @@ def test_headers_of_a_gone_model_are_removed(tmp_path: Path, capsys: pytest.Capt
     assert build.regenerate(proj, {}, out, None) == 0
     log = capsys.readouterr().out
     assert log.splitlines() == [
+        "m0nn: note: models/hand.test.npz is not used: there is no models/hand.onnx (renamed?)",
         "m0nn: removed lib/m0nn_models/hand.h, hand_test.h (models/hand.onnx is gone)",
         log.splitlines()[-1],
     ]
@@ -861,3 +862,89 @@ def test_clean_runs_no_pre_build(tmp_path: Path, target: str) -> None:
     assert result.returncode == 0 and "m0nn" not in log and _snapshot(gen) == before, log
     build = pio("run", "-e", "native", cwd=proj)  # the next build does it
     assert "regenerating models/digits.onnx (test data changed)" in build.stdout, build.stdout + build.stderr
+
+
+def test_files_no_build_uses_are_noted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Test vectors or an fp32 reference left behind by a renamed model, a model file with an
+    upper-case extension, one in a subfolder: one note line each, on every run (the no-change
+    path too); files that are used get none. custom_m0nn_models chooses the models itself: then
+    only the left-behind files are noted."""
+    proj = _project(tmp_path)
+    models = proj / "models"
+    (models / "fp32").mkdir()
+    (models / "sub").mkdir()
+    shutil.copy(models / "digits.test.npz", models / "blob.test.npz")
+    shutil.copy(models / "tilt.onnx", models / "fp32" / "blob.onnx")
+    shutil.copy(models / "tilt.onnx", models / "fp32" / "tilt.onnx")  # tilt's own: used by m0nn check
+    shutil.copy(models / "tilt.onnx", models / "UP.ONNX")
+    shutil.copy(models / "tilt.onnx", models / "sub" / "net.onnx")
+    notes = [
+        "m0nn: note: models/UP.ONNX is not built: only models/*.onnx (lower case) are; rename it to UP.onnx, "
+        "or list the models to build in custom_m0nn_models",
+        "m0nn: note: models/blob.test.npz is not used: there is no models/blob.onnx (renamed?)",
+        "m0nn: note: models/fp32/blob.onnx is not used: there is no models/blob.onnx (renamed?)",
+        "m0nn: note: models/sub/net.onnx is not built: only models/*.onnx are; "
+        "list the models to build in custom_m0nn_models to include it",
+    ]
+    for _ in range(2):  # generating, then the no-change path
+        assert prebuild.run(proj) == 0
+        out = capsys.readouterr().out
+        assert [x for x in out.splitlines() if "note" in x] == notes, out
+    assert "2 model(s) up to date" in out
+    assert sorted(_snapshot(proj / "lib" / "m0nn" / "generated")) == ["digits.h", "digits_test.h", "tilt.h"]
+    assert prebuild.run(proj, "models/digits.onnx, models/tilt.onnx") == 0
+    assert [x for x in capsys.readouterr().out.splitlines() if "note" in x] == notes[1:3]
+
+
+@pytest.mark.parametrize("folder", ["include", "src", "lib/board/src", "lib/board"])
+def test_model_named_like_a_project_header_is_refused(
+    tmp_path: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """models/config.onnx beside the project's own <folder>/config.h: `#include "config.h"` finds one of
+    the two. One line naming both, nothing written; when the header came later, the previous
+    headers are kept and the no-change path says the same."""
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    shutil.copy(proj / "models" / "tilt.onnx", proj / "models" / "config.onnx")
+    (proj / folder).mkdir(parents=True)
+    (proj / folder / "config.h").write_text("#define MY_BAUD 115200\n")
+    assert prebuild.run(proj) == 1
+    line = (
+        f"m0nn: error: models/config.onnx: its header lib/m0nn/generated/config.h has the name of the project's "
+        f"{folder}/config.h (#include finds only one of them); rename the model; "
+    )
+    assert capsys.readouterr().err == line + "no header written for it\n"
+    assert not out.exists()
+    (proj / folder / "config.h").rename(proj / "config.h")
+    assert prebuild.run(proj) == 0
+    before = _snapshot(out)
+    (proj / "config.h").rename(proj / folder / "config.h")
+    assert prebuild.run(proj) == 1
+    assert capsys.readouterr().err.endswith(line + "the previous headers are left as they were\n")
+    assert _snapshot(out) == before
+
+
+def test_input_scale_of_a_graph_model_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """custom_m0nn_input_scale for a conv (graph) model: its header has no raw conversions, so the
+    option is refused in one line (not recorded and ignored); headers an older m0nn wrote with it
+    are refused on the no-change path too. The FC model beside it keeps its conversions."""
+    proj = _project(tmp_path)
+    shutil.copy(MODELS / "activity.onnx", proj / "models" / "activity.onnx")
+    out = proj / "lib" / "m0nn" / "generated"
+    line = (
+        "m0nn: error: models/activity.onnx: custom_m0nn_input_scale applies to fully connected models only "
+        "(a graph model's header has no activity_input_from_s16 or activity_output_to_q16); remove activity from it"
+    )
+    assert prebuild.run(proj, input_scales="activity = 0.01, digits = 0.0625") == 1
+    assert capsys.readouterr().err == line + "; no header written for it\n"
+    assert not out.exists()
+    assert prebuild.run(proj, input_scales="digits = 0.0625") == 0
+    assert "digits_input_from_s16" in (out / "digits.h").read_text()
+    header = out / "activity.h"  # as m0nn 0.2.4 wrote it with the option
+    text = header.read_text()
+    recorded = f" * settings: {Settings().line()}"
+    header.write_text(text.replace(f"{recorded}\n", f"{recorded} input_scale=0.01 input_zero=0\n"))
+    before = _snapshot(out)
+    assert prebuild.run(proj, input_scales="activity = 0.01, digits = 0.0625") == 1
+    assert capsys.readouterr().err == f"{line}; {prebuild.CURRENT}\n"
+    assert _snapshot(out) == before
