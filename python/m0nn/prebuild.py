@@ -313,6 +313,8 @@ def _run(
         print(f"m0nn: regenerating {_label(model, project_dir)} ({reason})", flush=True)
     texts: dict[Path, str] = {}
     remove: list[Path] = []
+    announced = {path for paths, _ in orphans for path in paths}  # said by _say_removed
+    vanished: list[tuple[list[Path], str]] = []
     base = path_text(project_dir)
     for model, _ in stale:  # every header computed before any is written: all or nothing
         label = _label(model, project_dir)
@@ -331,11 +333,17 @@ def _run(
             continue
         texts.update(t)
         remove += gone
+        vanished += [  # its test data went after the staleness check (moved while this run generated)
+            ([path], f"{_label(model.with_name(model.stem + TEST_DATA), project_dir)} is gone")
+            for path in gone
+            if path not in announced
+        ]
     if errors:
         if texts:  # the "regenerating" lines above promised headers that are not written
             print(f"m0nn: nothing written: every model's headers wait for the {len(errors)} error(s) below", flush=True)
         return _fail(errors)
     orphans = [(left, why) for paths, why in orphans if (left := [p for p in paths if p not in texts])]  # replaced
+    orphans += vanished
     remove += [path for paths, _ in orphans for path in paths]
     aggregate = _all_tests(out_dir, [names[_label(m, project_dir)] for m in models], texts, remove, headers)
     write_files({**texts, **aggregate}, remove)

@@ -948,3 +948,34 @@ def test_input_scale_of_a_graph_model_is_refused(tmp_path: Path, capsys: pytest.
     assert prebuild.run(proj, input_scales="activity = 0.01, digits = 0.0625") == 1
     assert capsys.readouterr().err == f"{line}; {prebuild.CURRENT}\n"
     assert _snapshot(out) == before
+
+
+def test_test_data_moved_while_generating_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The .test.npz moved away (a rename) after the run found it changed and before the generator
+    reads it: <name>_test.h is removed with the same line as when it was gone from the start."""
+    import numpy as np
+
+    from m0nn import generate
+
+    proj = _project(tmp_path)
+    out = proj / "lib" / "m0nn" / "generated"
+    assert prebuild.run(proj) == 0
+    data = proj / "models" / "digits.test.npz"
+    xy = np.load(data)
+    np.savez(data, x=xy["x"][:10], y=xy["y"][:10])
+    render = generate.render
+
+    def render_after_a_rename(model: Path, *args: object, **kwargs: object) -> object:
+        if data.is_file():
+            data.rename(data.with_name("hand.test.npz"))  # the user's `mv`, mid-run
+        return render(model, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generate, "render", render_after_a_rename)
+    capsys.readouterr()
+    assert prebuild.run(proj) == 0
+    log = capsys.readouterr().out
+    assert "m0nn: regenerating models/digits.onnx (test data changed)\n" in log, log
+    assert "m0nn: removed lib/m0nn/generated/digits_test.h (models/digits.test.npz is gone)\n" in log, log
+    assert sorted(_snapshot(out)) == ["digits.h", "tilt.h"]
