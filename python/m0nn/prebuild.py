@@ -361,36 +361,39 @@ def unused_files(project_dir: Path, selection: str = "") -> list[str]:
     of its subfolders), no file read."""
     models_dir = project_dir / "models"
     try:
-        entries = list(os.scandir(models_dir))
+        entries = sorted(os.scandir(models_dir), key=lambda e: e.name)
     except OSError:
         return []
     files = {e.name for e in entries if e.is_file()}
+    everything = not selection.strip()
+
+    def label(*parts: str) -> str:
+        return _label(models_dir.joinpath(*parts), project_dir)
+
     notes = []
-    for entry in sorted(entries, key=lambda e: e.name):
-        label = _label(Path(entry.path), project_dir)
+    for entry in entries:
         if entry.is_file():
-            if entry.name.endswith(TEST_DATA) and entry.name[: -len(TEST_DATA)] + ".onnx" not in files:
-                model = _label(models_dir / (entry.name[: -len(TEST_DATA)] + ".onnx"), project_dir)
-                notes.append(f"m0nn: note: {label} is not used: there is no {model} (renamed?)")
-            elif not selection.strip() and _other_case(entry.name):
+            if entry.name.endswith(TEST_DATA) and (model := entry.name[: -len(TEST_DATA)] + ".onnx") not in files:
+                notes.append(f"m0nn: note: {label(entry.name)} is not used: there is no {label(model)} (renamed?)")
+            elif everything and _other_case(entry.name):
                 notes.append(
-                    f"m0nn: note: {label} is not built: only models/*.onnx (lower case) are; rename it to "
-                    f"{path_text(Path(entry.name).stem)}.onnx, or list the models to build in custom_m0nn_models"
+                    f"m0nn: note: {label(entry.name)} is not built: only models/*.onnx (lower case) are; rename it "
+                    f"to {path_text(Path(entry.name).stem)}.onnx, or list the models to build in custom_m0nn_models"
                 )
-        elif entry.is_dir():
+        elif entry.is_dir() and (entry.name == "fp32" or everything):
             try:
                 inner = sorted(e.name for e in os.scandir(entry.path) if e.is_file())
             except OSError:
                 continue
             for name in inner:
-                label = _label(Path(entry.path) / name, project_dir)
-                if entry.name == "fp32" and name.endswith(".onnx"):
-                    if name not in files:
-                        model = _label(models_dir / name, project_dir)
-                        notes.append(f"m0nn: note: {label} is not used: there is no {model} (renamed?)")
-                elif entry.name != "fp32" and not selection.strip() and Path(name).suffix.lower() in MODEL_SUFFIXES:
+                if entry.name == "fp32":
+                    if name.endswith(".onnx") and name not in files:
+                        notes.append(
+                            f"m0nn: note: {label('fp32', name)} is not used: there is no {label(name)} (renamed?)"
+                        )
+                elif os.path.splitext(name)[1].lower() in MODEL_SUFFIXES:
                     notes.append(
-                        f"m0nn: note: {label} is not built: only models/*.onnx are; "
+                        f"m0nn: note: {label(entry.name, name)} is not built: only models/*.onnx are; "
                         "list the models to build in custom_m0nn_models to include it"
                     )
     return notes
@@ -398,7 +401,7 @@ def unused_files(project_dir: Path, selection: str = "") -> list[str]:
 
 def _other_case(name: str) -> bool:
     """A model file name whose extension is .onnx in another case (UP.ONNX)."""
-    suffix = Path(name).suffix
+    suffix = os.path.splitext(name)[1]
     return suffix.lower() in MODEL_SUFFIXES and suffix not in MODEL_SUFFIXES
 
 
