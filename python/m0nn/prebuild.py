@@ -357,7 +357,7 @@ def unused_files(project_dir: Path, selection: str = "") -> list[str]:
     """One note line per file in models/ that no build uses: test vectors (NAME.test.npz) and fp32
     references (fp32/NAME.onnx) without a models/NAME.onnx; and, when custom_m0nn_models does not
     choose the models, a model file models/*.onnx misses (another case of the extension, a
-    subfolder other than fp32/). Said on every run, as the budget is: one listing of models/ (and
+    subfolder other than fp32/ and hidden ones). Said on every run, as the budget is: one listing of models/ (and
     of its subfolders), no file read."""
     models_dir = project_dir / "models"
     try:
@@ -380,7 +380,7 @@ def unused_files(project_dir: Path, selection: str = "") -> list[str]:
                     f"m0nn: note: {label(entry.name)} is not built: only models/*.onnx (lower case) are; rename it "
                     f"to {path_text(Path(entry.name).stem)}.onnx, or list the models to build in custom_m0nn_models"
                 )
-        elif entry.is_dir() and (entry.name == "fp32" or everything):
+        elif entry.is_dir() and (entry.name == "fp32" or (everything and not entry.name.startswith("."))):
             try:
                 inner = sorted(e.name for e in os.scandir(entry.path) if e.is_file())
             except OSError:

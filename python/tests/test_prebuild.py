@@ -878,6 +878,8 @@ def test_files_no_build_uses_are_noted(tmp_path: Path, capsys: pytest.CaptureFix
     shutil.copy(models / "tilt.onnx", models / "fp32" / "tilt.onnx")  # tilt's own: used by m0nn check
     shutil.copy(models / "tilt.onnx", models / "UP.ONNX")
     shutil.copy(models / "tilt.onnx", models / "sub" / "net.onnx")
+    (models / ".ipynb_checkpoints").mkdir()  # a hidden folder: a tool's, not the user's
+    shutil.copy(models / "tilt.onnx", models / ".ipynb_checkpoints" / "tilt-checkpoint.onnx")
     notes = [
         "m0nn: note: models/UP.ONNX is not built: only models/*.onnx (lower case) are; rename it to UP.onnx, "
         "or list the models to build in custom_m0nn_models",
