@@ -77,6 +77,26 @@ def pairs_legal(layer: FCLayer) -> bool:
     )
 
 
+def _q31_advice(kernel: str, bits: int | None) -> str:
+    """What to do about a layer MUL32 cannot run: q31, which kernel=small does not have,
+    so for it another kernel or (when MUL32 has `bits` bits at all) a lower min_bits.
+
+    >>> _q31_advice("b8", 6)
+    'use q31'
+    >>> _q31_advice("small", None)
+    'it needs q31, which kernel=small does not have: use kernel b8, b8w or ref'
+    """
+    if kernel != "small":
+        return "use q31"
+    other = "it needs q31, which kernel=small does not have: use kernel b8, b8w or ref"
+    if bits is None:
+        return other
+    return (
+        f"{other}, or lower min_bits (custom_m0nn_min_bits, --min-bits) to {bits}: "
+        "a coarser multiplier, check the accuracy with m0nn check"
+    )
+
+
 def configure(model: QModel, settings: Settings) -> QModel:
     """Set every layer's kernel and requantization (in place; returns the model)."""
     try:
@@ -109,7 +129,7 @@ def configure(model: QModel, settings: Settings) -> QModel:
             rq, bits = mul32(layer)
         except ModelError as exc:  # no width is provably exact: q31, or a clear refusal for mul32
             if requant == "mul32":
-                raise ModelError(f"layer {i} ({layer.name}): {exc}; use q31") from None
+                raise ModelError(f"layer {i} ({layer.name}): {exc}; {_q31_advice(kernel, None)}") from None
             layer.requant, layer.multiplier_bits = q31(layer), 31
             continue
         if bits >= min_bits:
@@ -117,7 +137,7 @@ def configure(model: QModel, settings: Settings) -> QModel:
         elif requant == "mul32":
             raise ModelError(
                 f"layer {i} ({layer.name}): the single 32-bit multiply leaves only {bits} multiplier bits "
-                f"(minimum {min_bits}); use q31"
+                f"(minimum {min_bits}); {_q31_advice(kernel, bits)}"
             )
         else:
             layer.requant, layer.multiplier_bits = q31(layer), 31

@@ -10,13 +10,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import MODELS, ROOT, needs_arm
+from onnx_layers import gemm_layer_model
 
 from m0nn import bench, cycles
 from m0nn.codegen import render_model_header
 from m0nn.errors import ModelError
 from m0nn.generate import generate
+from m0nn.onnx_import import import_model
 from m0nn.plan import configure
 from m0nn.settings import Settings
 
@@ -114,3 +117,35 @@ def test_small_refuses_what_it_cannot_run() -> None:
         configure(bench.synthetic_model("fc640x128", [640, 128], bench.SEED + 3), SMALL)
     with pytest.raises(ModelError, match="int4=force needs a blocked kernel"):
         configure(bench.synthetic_model("mlp", [16, 4], 1), Settings(kernel="small", int4="force"))
+
+
+def test_small_refusal_advises_what_works_for_small() -> None:
+    """A layer MUL32 cannot run at min_bits needs q31, which kernel=small lacks: the line
+    names the other kernels and the min_bits that would run it, and both pieces of advice
+    configure the model (TRIAL5 F20: it advised q31, which the next error forbade)."""
+    model = bench.synthetic_model("fc640x128", [640, 128], bench.SEED + 3)
+    with pytest.raises(ModelError) as info:
+        configure(model, SMALL)
+    line = str(info.value)
+    assert "\n" not in line and "use q31" not in line, line
+    assert "kernel=small does not have: use kernel b8, b8w or ref" in line, line
+    bits = int(line.split(" to ")[-1].split(":")[0])
+    assert f"leaves only {bits} multiplier bits" in line, line
+    assert configure(
+        bench.synthetic_model("fc640x128", [640, 128], bench.SEED + 3), Settings(kernel="small", min_bits=bits)
+    )
+    assert configure(bench.synthetic_model("fc640x128", [640, 128], bench.SEED + 3), Settings(kernel="ref"))
+    # the other kernels keep the q31 advice (they have it)
+    with pytest.raises(ModelError, match=r"\(minimum 10\); use q31$"):
+        configure(bench.synthetic_model("fc640x128", [640, 128], bench.SEED + 3), Settings(requant="mul32"))
+
+
+def test_small_refusal_without_any_mul32_width_names_the_other_kernels(tmp_path: Path) -> None:
+    """No MUL32 width is exact at all: lowering min_bits cannot help, so only the kernels are named."""
+    w = np.full((2, 130), 127, np.int8)
+    w[1, 1::2] = -127
+    path = gemm_layer_model(tmp_path / "m.onnx", w, 1 / 64, 1 / 8, 1 / (8 * 64 * 511.9))
+    with pytest.raises(ModelError) as info:
+        configure(import_model(path), SMALL)
+    assert str(info.value).endswith("it needs q31, which kernel=small does not have: use kernel b8, b8w or ref")
+    assert configure(import_model(path), Settings(kernel="b8")).layers[0].requant.mode == "q31"
