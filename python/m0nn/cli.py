@@ -282,7 +282,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from m0nn import report
+    from m0nn.errors import M0nnError
+    from m0nn.generate import is_graph_model
+    from m0nn.names import path_text
 
+    if is_graph_model(Path(args.model)):  # its requantization variants are the FC chain's (m0nn.plan)
+        raise M0nnError(
+            f"{path_text(args.model)}: m0nn report handles fully connected models only, this is a graph model "
+            "(conv, pooling or residual); m0nn check compares it operator by operator"
+        )
     model, x, y, fp32 = _model_and_data(args)
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
     rep = report.build_report(model, x, y, fp32, variants, cycles=not args.no_cycles)
@@ -352,7 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(p)
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("report", help="what each requantization precision costs on a model (table, plots)")
+    p = sub.add_parser(
+        "report", help="what each requantization precision costs on a fully connected model (table, plots)"
+    )
     _model_and_data_args(p)
     variants = "q31,mul32,mul32:12,mul32:8,mul32:6,mul32:4,pow2"
     p.add_argument("--variants", default=variants, help="comma-separated: q31, mul32, mul32:BITS, pow2")

@@ -39,3 +39,17 @@ def test_report_cli_writes_table_plots_and_summary(tmp_path: Path, capsys: pytes
         path = tmp_path / name
         assert path.is_file() and path.stat().st_size > 300
     assert (tmp_path / "tilt_metric.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_on_a_graph_model_is_one_line_fc_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A conv model is one line saying report takes FC models only (TRIAL5 F18: it said the
+    first Conv was an unsupported operator, of a model m0nn builds and checks); nothing written."""
+    model = MODELS / "digits_cnn.onnx"
+    out = tmp_path / "report"
+    assert main(["report", str(model), "--data", str(MODELS / "digits_cnn.test.npz"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"m0nn report: error: {model}: m0nn report handles fully connected models only, this is a graph model "
+        "(conv, pooling or residual); m0nn check compares it operator by operator"
+    ], err
+    assert not out.exists()
