@@ -44,36 +44,37 @@ class CheckResult:
     rmse: dict[str, float]
 
 
-def load_data(
-    data: Path, labels: Path | None, model: QModel | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
+def load_data(data: Path, labels: Path | None, model: QModel) -> tuple[NDArray[np.float64], NDArray[np.generic] | None]:
     """x [N, features] and y (or None) for `model` (npz.read_data; M0nnError `<file>: <problem>`):
     y is N class indices (integers) or N targets per output."""
     try:
-        x, y = read_data(data, labels)
+        return read_data(data, labels, (model.input_size,), model.output_size)
     except ValueError as exc:
         raise M0nnError(str(exc)) from None
-    if x.ndim != 2:
-        raise M0nnError(f"{path_text(data)}: the samples must be [N, features], got shape {list(x.shape)}")
-    if model is not None and x.shape[1] != model.input_size:
-        raise M0nnError(f"{path_text(data)}: data has {x.shape[1]} features, the model takes {model.input_size}")
-    classes = y is not None and np.issubdtype(y.dtype, np.integer) and y.ndim == 1  # as check() and report read them
-    if model is not None and y is not None and not classes and y.size != len(x) * model.output_size:
-        raise M0nnError(
-            f"{path_text(labels or data)}: labels of shape {list(y.shape)} are neither [N] class indices (integers) "
-            f"nor [N, {model.output_size}] targets"
-        )
-    return x, y
 
 
-def run_fp32(path: Path, x: NDArray[np.float64]) -> NDArray[np.float64]:
+def run_fp32(
+    path: Path, x: NDArray[np.float64], shape: tuple[int, ...] | None = None, outputs: int | None = None
+) -> NDArray[np.float64]:
     """The fp32 model through onnxruntime (optional: pip install 'm0nn[check]'; m0nn.cli says so
-    when it is missing)."""
+    when it is missing), fed x [N, features] as [N, *shape] (a conv model's input shape) and
+    giving [N, outputs]. A model onnxruntime cannot run on x, or one of another output size,
+    is M0nnError `<file>: <problem>`."""
     import onnxruntime as ort
 
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-    return np.asarray(sess.run(None, {name: x.astype(np.float32)})[0], dtype=np.float64)
+    feed = x.reshape(len(x), *shape) if shape else x
+    try:
+        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        name = sess.get_inputs()[0].name
+        out = np.asarray(sess.run(None, {name: feed.astype(np.float32)})[0], dtype=np.float64)
+    except Exception as exc:  # onnxruntime's own error types (Fail, InvalidArgument, ...), not one base class
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise M0nnError(f"{path_text(path)}: onnxruntime cannot run it on x {list(feed.shape)}: {first}") from None
+    if outputs is None:
+        return out
+    if out.size != len(x) * outputs:
+        raise M0nnError(f"{path_text(path)}: gives output shape {list(out.shape)}, the int8 model [N, {outputs}]")
+    return out.reshape(len(x), outputs)
 
 
 def check(

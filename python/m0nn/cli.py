@@ -146,29 +146,37 @@ def _cmd_gen(args: argparse.Namespace) -> int:
 
 
 def _model_and_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
-    """The imported model, the data (x, y) and the fp32 model's outputs (or None),
-    from the arguments `check` and `report` share. The fp32 model found beside the model
-    (fp32/<name>) is left out, with a note, when onnxruntime is missing; --fp32 needs it."""
-    from importlib.util import find_spec
-
-    from m0nn.check import load_data, run_fp32
-    from m0nn.errors import M0nnError, install_line
-    from m0nn.names import path_text
+    """The imported model, the data (x, y) and the fp32 model's outputs (or None, _fp32_outputs),
+    from the arguments `check` and `report` share."""
+    from m0nn.check import load_data
     from m0nn.onnx_import import import_model
 
-    model_path = Path(args.model)
-    model = import_model(model_path)
+    model = import_model(Path(args.model))
     x, y = load_data(Path(args.data), Path(args.labels) if args.labels else None, model)
+    return model, x, y, _fp32_outputs(args, x, (model.input_size,), model.output_size)
+
+
+def _fp32_outputs(args: argparse.Namespace, x: Any, shape: tuple[int, ...], outputs: int) -> Any:
+    """The fp32 model's outputs [N, outputs] for x (fed as [N, *shape]), or None: the model
+    given as --fp32, or fp32/<name> beside the model, left out with a note when onnxruntime
+    is missing (--fp32 needs it)."""
+    from importlib.util import find_spec
+
+    from m0nn.check import run_fp32
+    from m0nn.errors import M0nnError, install_line
+    from m0nn.names import path_text
+
+    model_path = Path(args.model)
     fp32_path = Path(args.fp32) if args.fp32 else model_path.parent / "fp32" / model_path.name
     if args.fp32 and not fp32_path.is_file():
         raise M0nnError(f"{fp32_path}: no such file")
     if not fp32_path.is_file():
-        return model, x, y, None
+        return None
     if not args.fp32 and find_spec("onnxruntime") is None:
         print(f"m0nn {args.command}: note: no fp32 column, {path_text(fp32_path)} is not run: "
               f"{install_line('onnxruntime')}", file=sys.stderr)  # fmt: skip
-        return model, x, y, None
-    return model, x, y, run_fp32(fp32_path, x)
+        return None
+    return run_fp32(fp32_path, x, shape, outputs)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -180,7 +188,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if is_graph_model(Path(args.model)):
         from m0nn.graph.check import run_check
 
-        return run_check(args)
+        return run_check(args, lambda x, shape, outputs: _fp32_outputs(args, x, shape, outputs))
 
     imported, x, y, fp32 = _model_and_data(args)
     # The integer path as the device runs it: the same settings as `m0nn gen`.

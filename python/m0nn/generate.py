@@ -24,14 +24,13 @@ from m0nn.graph.generate import render_graph
 from m0nn.graph.importer import needs_graph
 from m0nn.model import QModel, file_sha256
 from m0nn.names import c_identifier, check_unique, comment_text, file_message, path_text
-from m0nn.npz import read_xy
+from m0nn.npz import read_test_vectors
 from m0nn.onnx_import import import_model, load_onnx
 from m0nn.plan import configure
 from m0nn.reference import quantize_input, run_int
 from m0nn.settings import Settings, graph_input_scale
 
 MAX_FEATURES = 65535  # in_size and out_size of a layer (m0nn_fc_s8_params_t, m0nn.h)
-MAX_TESTS = 100_000  # test vectors in a header
 
 
 def test_data_path(model_path: Path) -> Path:
@@ -45,33 +44,12 @@ def header_paths(model_path: Path, out_dir: Path) -> tuple[Path, Path]:
 
 
 def load_test_data(path: Path, model: QModel) -> tuple[np.ndarray, np.ndarray | None]:
-    """x [N, input_size] finite floats, N >= 1; y (optional) N labels: integer
-    class indices within int16 (the header's label type), or regression targets."""
-    where = path_text(path)
+    """x [N, input_size] finite floats; y (optional) N labels: integer class indices
+    in [0, outputs), or regression targets (npz.read_test_vectors)."""
     try:
-        stored, y = read_xy(path)
-        x = np.asarray(stored, dtype=np.float64)
-    except Exception as exc:  # numpy and zipfile raise many types for a damaged file
-        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"{where}: cannot read test data (an .npz with `x` and optional `y`): {first}") from None
-    if x.ndim != 2 or x.shape[1] != model.input_size:
-        raise ModelError(f"{where}: x has shape {list(x.shape)}, the model takes [N, {model.input_size}]")
-    if not 1 <= x.shape[0] <= MAX_TESTS:
-        raise ModelError(f"{where}: x has {x.shape[0]} rows; a test header takes 1 to {MAX_TESTS}")
-    if not np.all(np.isfinite(x)):
-        row = int(np.argwhere(~np.isfinite(x))[0][0])
-        raise ModelError(f"{where}: x has NaN or infinite values (first at row {row})")
-    if y is not None:
-        if y.ndim == 0 or y.shape[0] != x.shape[0]:
-            n = y.size if y.ndim == 0 else y.shape[0]
-            raise ModelError(f"{where}: y has {n} labels for {x.shape[0]} rows of x")
-        if y.dtype.kind not in "iufb":
-            raise ModelError(f"{where}: y has type {y.dtype}, not numbers")
-        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-            raise ModelError(f"{where}: y has NaN or infinite values")
-        if y.dtype.kind in "iu" and y.size and (y.min() < -(2**15) or y.max() > 2**15 - 1):
-            raise ModelError(f"{where}: labels {int(y.min())}..{int(y.max())} do not fit int16")
-    return x, y
+        return read_test_vectors(path, (model.input_size,), model.output_size)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
 
 
 def check_limits(model: QModel, where: str) -> None:

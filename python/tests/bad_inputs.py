@@ -89,8 +89,9 @@ def mlp(sizes: tuple[int, ...] = (6, 5, 3), seed: int = 0, relu: bool = True) ->
 
 
 def write_test_data(path: Path, n_in: int = 6, rows: int = 5, seed: int = 0, **arrays: np.ndarray) -> Path:
+    """x [rows, n_in] and labels of the two classes every model here has at least."""
     rng = np.random.default_rng(seed)
-    data = {"x": rng.uniform(-1, 1, (rows, n_in)).astype(np.float32), "y": rng.integers(0, 3, rows).astype(np.int16)}
+    data = {"x": rng.uniform(-1, 1, (rows, n_in)).astype(np.float32), "y": rng.integers(0, 2, rows).astype(np.int16)}
     data.update(arrays)
     np.savez(path, **data)
     return path
@@ -551,6 +552,43 @@ def _with_data(id: str, expect: str, **arrays: object) -> Case:
     return Case(f"data_{id}", build, expect)
 
 
+def _conv_data(id: str, expect: str, **change: Callable[[np.ndarray], np.ndarray]) -> Case:
+    """The committed conv example `activity` (input [3, 32], 4 outputs) with 20 of its test
+    vectors, x given as [N, 3, 32] and `change`d (x, y)."""
+
+    def build(d: Path) -> Path:
+        stored = np.load(MODELS / "activity.test.npz")
+        data = {"x": stored["x"][:20].reshape(20, 3, 32), "y": stored["y"][:20]}
+        for k, f in change.items():
+            data[k] = f(data[k])
+        shutil.copy(MODELS / "activity.onnx", d / "act.onnx")
+        np.savez(d / "act.test.npz", **data)  # type: ignore[arg-type]
+        return d / "act.onnx"
+
+    return Case(f"data_conv_{id}", build, expect)
+
+
+def conv_data_cases() -> list[Case]:
+    """TRIAL5 F4: a conv model's x must be [N, *input shape] or flattened; any other shape
+    with the same element count (channels-last [N, 32, 3]) was silently flattened."""
+    return [
+        _conv_data("as_input_shape", "ok"),
+        _conv_data("flattened", "ok", x=lambda x: x.reshape(len(x), -1)),
+        _conv_data(
+            "channels_last",
+            "x has shape [20, 32, 3], the model takes [N, 3, 32] (or flattened [N, 96])",
+            x=lambda x: x.transpose(0, 2, 1),
+        ),  # fmt: skip
+        _conv_data("extra_axis", "x has shape [20, 3, 32, 1], the model takes", x=lambda x: x[..., None]),
+        _conv_data("wrong_size", "x has shape [20, 3, 31], the model takes", x=lambda x: x[..., :31]),
+        _conv_data("labels_beyond_outputs", "y has labels 4..7, the model has 4 outputs", y=lambda y: y % 4 + 4),
+        _conv_data(
+            "float_labels", "y has shape [20] (float32), the model has 4 outputs", y=lambda y: y.astype(np.float32)
+        ),  # fmt: skip
+        _conv_data("int_x", "x has type int16, not float inputs", x=lambda x: (x * 100).astype(np.int16)),
+    ]
+
+
 def data_cases() -> list[Case]:
     x = np.random.default_rng(1).uniform(-1, 1, (5, 6)).astype(np.float32)
     nan_x, inf_x = x.copy(), x.copy()
@@ -558,27 +596,49 @@ def data_cases() -> list[Case]:
     cases = [
         _with_data("ok", "ok"),
         _with_data("no_labels", "ok", y=None),
-        _with_data("float_labels", "ok", y=np.linspace(0, 1, 5)),
+        _with_data("float_targets", "ok", y=np.linspace(0, 1, 15).reshape(5, 3)),
+        # TRIAL5 F2: float y of the wrong shape was a traceback in m0nn check, labels of -1 in the header
+        _with_data(
+            "float_labels",
+            "y has shape [5] (float64), the model has 3 outputs: y must be integer labels "
+            "in [0, 3) of shape [N], or regression targets [N, 3]",
+            y=np.linspace(0, 1, 5),
+        ),  # fmt: skip
+        _with_data("float_targets_too_narrow", "y has shape [5, 2] (float32)", y=np.zeros((5, 2), np.float32)),
+        # TRIAL5 F3: labels the model's outputs cannot have, x already quantized or not numbers
+        _with_data(
+            "labels_beyond_outputs",
+            "y has labels 3..7, the model has 3 outputs: class indices must be in [0, 3)",
+            y=np.arange(5) + 3,
+        ),  # fmt: skip
+        _with_data("negative_labels", "y has labels -1..2", y=np.array([0, 1, -1, 2, 1])),
+        _with_data(
+            "int8_x", "x has type int8, not float inputs (already quantized?", x=np.zeros((5, 6), np.int8)
+        ),  # fmt: skip
+        _with_data("int32_x", "x has type int32, not float inputs", x=np.zeros((5, 6), np.int32)),
+        _with_data("bool_x", "x has type bool, not float inputs", x=np.zeros((5, 6), bool)),
+        _with_data("complex_x", "x has type complex64, not numbers", x=np.zeros((5, 6), np.complex64)),
         _with_data("nan_x", "NaN or infinite", x=nan_x),
         _with_data("inf_x", "NaN or infinite", x=inf_x),
         _with_data("nan_y", "NaN or infinite", y=np.array([0, 1, np.nan, 1, 0])),
         _with_data("too_many_labels", "6 labels for 5 rows", y=np.arange(6)),
         _with_data("too_few_labels", "4 labels for 5 rows", y=np.arange(4)),
         _with_data("scalar_label", "labels for 5 rows", y=np.array(3)),
-        _with_data("labels_beyond_int16", "do not fit int16", y=np.array([0, 1, 40000, 2, 1])),
-        _with_data("labels_below_int16", "do not fit int16", y=np.array([0, 1, -40000, 2, 1], np.int64)),
+        _with_data("labels_beyond_int16", "y has labels 0..40000", y=np.array([0, 1, 40000, 2, 1])),
+        _with_data("labels_below_int16", "y has labels -40000..2", y=np.array([0, 1, -40000, 2, 1], np.int64)),
         _with_data("string_labels", "not numbers", y=np.array(["a", "b", "c", "d", "e"])),
         _with_data("zero_rows", "rows", x=np.zeros((0, 6), np.float32), y=np.zeros(0, np.int16)),
         _with_data("wrong_width", "the model takes", x=np.zeros((5, 7), np.float32)),
         _with_data("one_d_x", "the model takes", x=np.zeros(6, np.float32), y=np.zeros(1, np.int16)),
         _with_data("three_d_x", "the model takes", x=np.zeros((5, 6, 1), np.float32)),
         _with_data("no_x", "cannot read test data", x=None),
-        _with_data("string_x", "cannot read test data", x=np.array([["a"] * 6] * 5)),
+        _with_data("string_x", "x has type <U1, not numbers", x=np.array([["a"] * 6] * 5)),
+        _with_data("numeric_string_x", "x has type <U32, not numbers", x=x.astype(str)),
         _with_data("object_x", "which m0nn never loads", x=np.array([[object()] * 6] * 5, dtype=object)),
         _with_data("float64_x", "ok", x=x.astype(np.float64)),
         _with_data("huge_x", "ok", x=np.full((5, 6), 1e30, np.float32)),
         _with_data("bool_labels", "ok", y=np.array([True, False, True, False, True])),
-        _with_data("uint8_labels", "ok", y=np.arange(5, dtype=np.uint8)),
+        _with_data("uint8_labels", "ok", y=np.arange(5, dtype=np.uint8) % 3),
         _with_data("one_row", "ok", x=x[:1], y=np.zeros(1, np.int16)),
     ]
 
@@ -740,6 +800,7 @@ def all_cases() -> list[Case]:
         + numeric_cases()
         + name_cases()
         + data_cases()
+        + conv_data_cases()
         + external_cases()
         + (hostile_cases())
     )

@@ -10,6 +10,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bad_inputs import CASES_MIN, Case, all_cases, mlp, write_test_data
 from conftest import ROOT
@@ -18,6 +19,7 @@ from m0nn import prebuild
 from m0nn.cli import main as cli
 from m0nn.generate import generate
 from m0nn.names import path_text
+from m0nn.npz import check_vectors
 
 CASES = all_cases()
 # The pre-build runs a representative part (every third item, every name, test-data
@@ -310,3 +312,13 @@ def test_bad_models_through_platformio(tmp_path: Path) -> None:
         lines = [line for line in text.splitlines() if line.startswith("m0nn: error")]
         assert len(lines) == 1 and runs[what] in lines[0], (what, text)
         assert _snapshot(gen) == before, what
+
+
+def test_labels_within_a_wide_models_outputs_must_still_fit_int16() -> None:
+    """The test header stores labels as int16: a model of more than 32768 outputs may have
+    labels in its range that int16 cannot hold."""
+    x, y = np.zeros((2, 6), np.float32), np.array([3, 40000])
+    with pytest.raises(ValueError, match=r"^t.npz: labels 3..40000 do not fit int16$"):
+        check_vectors(x, y, (6,), 50000, "t.npz")
+    kept = check_vectors(x, np.array([3, 2**15 - 1]), (6,), 50000, "t.npz")[1]
+    assert kept is not None and kept.tolist() == [3, 2**15 - 1]

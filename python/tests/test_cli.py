@@ -3,6 +3,7 @@ repository, optional dependencies missing, a user's project instead of m0nn's re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tomllib
 from conftest import MODELS, ROOT, needs_arm
@@ -88,15 +90,41 @@ def test_check_without_onnxruntime_leaves_out_the_fp32_column(
     )
 
 
-def test_check_prints_int8_then_fake_quant_for_fc_and_graph_models(capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("digits", "digits_cnn"):  # an FC model, a graph model
-        assert main(["check", str(MODELS / f"{name}.onnx"), "--data", str(MODELS / f"{name}.test.npz")]) == 0
-        last = capsys.readouterr().out.splitlines()[-1]
-        assert last.split()[:1] == ["accuracy:"] and [w for w in last.split() if not w.endswith("%")][1:] == [
-            *(["fp32"] if name == "digits" else []),
-            "int8",
-            "fake-quant",
-        ], last
+def test_check_prints_fp32_int8_then_fake_quant_for_fc_and_graph_models(capsys: pytest.CaptureFixture[str]) -> None:
+    """fp32/<name>.onnx beside the model gives the fp32 column, for a graph model too (TRIAL5
+    F13: it was ignored there, an explicit --fp32 as well): the trained model's recorded
+    accuracy, whether found or named."""
+    for name in ("digits", "digits_cnn", "activity"):  # an FC model, two graph models
+        fp32 = json.loads((MODELS / f"{name}.json").read_text())["fp32_accuracy"]
+        for extra in ([], ["--fp32", str(MODELS / "fp32" / f"{name}.onnx")]):
+            argv = ["check", str(MODELS / f"{name}.onnx"), "--data", str(MODELS / f"{name}.test.npz"), *extra]
+            assert main(argv) == 0
+            last = capsys.readouterr().out.splitlines()[-1]
+            words = last.split()
+            assert words[0] == "accuracy:" and words[1::2] == ["fp32", "int8", "fake-quant"], last
+            assert words[2] == f"{100 * fp32:.2f}%", (name, last)
+
+
+def test_check_of_a_graph_model_with_targets_prints_rmse_and_refuses_an_fp32_model_it_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression targets [N, outputs] give the RMSE line (the graph check printed nothing for
+    them); an fp32 model of another input shape is one line naming it."""
+    from m0nn.check import run_fp32
+
+    x = np.load(MODELS / "activity.test.npz")["x"]
+    targets = run_fp32(MODELS / "fp32" / "activity.onnx", x, (3, 32), 4)  # the fp32 model's own outputs
+    np.savez(tmp_path / "t.npz", x=x, y=targets.astype(np.float32))
+    assert main(["check", str(MODELS / "activity.onnx"), "--data", str(tmp_path / "t.npz")]) == 0
+    words = capsys.readouterr().out.splitlines()[-1].split()
+    assert words[0] == "rmse:" and words[1::2] == ["fp32", "int8", "fake-quant"], words
+    fp32, int8, fake_quant = (float(v) for v in words[2::2])  # QAT moved the outputs from the fp32 model's
+    assert fp32 < 1e-5 and int8 > 0 and abs(int8 - fake_quant) < 0.1 * int8, words
+    wrong = MODELS / "fp32" / "digits_cnn.onnx"
+    argv = ["check", str(MODELS / "activity.onnx"), "--data", str(tmp_path / "t.npz"), "--fp32", str(wrong)]
+    assert main(argv) == 1
+    line = _stderr_line(capsys)
+    assert line.startswith(f"m0nn check: error: {wrong}: onnxruntime cannot run it on x [400, 3, 32]: "), line
 
 
 class _Marker:
@@ -109,11 +137,10 @@ class _Marker:
         return (open, (str(self.path), "w"))
 
 
-def _bad_npy(case: str, path: Path, marker: Path) -> str:
-    """Writes the bad file of `case` at `path`; the words its error line must hold."""
-    import numpy as np
-
-    x = np.load(MODELS / "digits.test.npz")["x"]
+def _bad_npy(case: str, path: Path, marker: Path, model: str = "digits") -> str:
+    """Writes the bad file of `case` at `path` from `model`'s test vectors; the words its
+    error line must hold."""
+    x = np.load(MODELS / f"{model}.test.npz")["x"]
     good = path.with_name("good.npy")
     np.save(good, x)
     if case == "text":
@@ -139,18 +166,18 @@ def _bad_npy(case: str, path: Path, marker: Path) -> str:
         return "reading array header"
     if case == "one sample":
         np.save(path, x[0])
-        return "the samples must be [N, features] with N >= 1, got shape [64]"
+        return f"x has shape [{x.shape[1]}], the model takes [N, "
     if case == "no samples":
         np.save(path, x[:0])
-        return "the samples must be [N, features] with N >= 1, got shape [0, 64]"
+        return "x has 0 rows"
     if case == "strings":
         np.save(path, x.astype(str))
-        return "have type <U"
+        return "has type <U32, not numbers"
     if case == "NaN":
         bad = x.copy()
         bad[3, 5] = np.nan
         np.save(path, bad)
-        return "the samples hold NaN or infinite values (first at row 3)"
+        return "x has NaN or infinite values (first at row 3)"
     if case == "missing":
         return "No such file or directory"
     raise AssertionError(case)
@@ -169,7 +196,7 @@ def test_check_data_npy_is_read_safely_and_a_bad_one_is_one_line(
     of [N, features] is `m0nn check: error: <file>: <problem>`, exit 1 (was numpy's advice to
     pass allow_pickle, or a traceback)."""
     data, marker = tmp_path / "x.npy", tmp_path / "marker"
-    words = _bad_npy(case, data, marker)
+    words = _bad_npy(case, data, marker, model)
     assert main(["check", str(MODELS / f"{model}.onnx"), "--data", str(data)]) == 1
     line = _stderr_line(capsys)
     assert line.startswith(f"m0nn check: error: {data}: ") and words in line, line
@@ -182,21 +209,22 @@ def test_check_labels_npy_is_read_safely_and_a_bad_one_is_one_line(
 ) -> None:
     """`m0nn check --data x.npy --labels y.npy`: the same for the labels, and labels that fit
     neither class indices nor the model's outputs are one line, not a traceback."""
-    import numpy as np
-
     stored = np.load(MODELS / "digits.test.npz")
     data, labels, marker = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "marker"
     if case in ("text", "object array", "truncated", "strings"):
         words = _bad_npy(case, labels, marker)
     elif case == "one value":
         np.save(labels, np.int64(3))
-        words = "one value, not a label per sample (360)"
+        words = "y has 1 labels for 360 rows of x"
     elif case == "too few":
         np.save(labels, stored["y"][:5])
-        words = "5 labels for 360 samples"
+        words = "y has 5 labels for 360 rows of x"
     else:
         np.save(labels, np.stack([stored["y"], stored["y"]], axis=1))
-        words = "labels of shape [360, 2] are neither [N] class indices (integers) nor [N, 10] targets"
+        words = (
+            "y has shape [360, 2] (int16), the model has 10 outputs: y must be integer labels in [0, 10) "
+            "of shape [N], or regression targets [N, 10]"
+        )
     np.save(data, stored["x"])
     assert main(["check", str(MODELS / "digits.onnx"), "--data", str(data), "--labels", str(labels)]) == 1
     line = _stderr_line(capsys)
@@ -205,6 +233,56 @@ def test_check_labels_npy_is_read_safely_and_a_bad_one_is_one_line(
     np.save(labels, stored["y"])  # good labels: the accuracy of the .npz's own y
     assert main(["check", str(MODELS / "digits.onnx"), "--data", str(data), "--labels", str(labels)]) == 0
     assert "int8 96.11%  fake-quant 96.11%" in capsys.readouterr().out
+
+
+# TRIAL5 F2-F4 through `m0nn check` (the pre-build and `m0nn gen` meet the same check,
+# m0nn.npz.check_vectors: bad_inputs.data_cases and conv_data_cases)
+CHECK_NPZ_CASES = {
+    "float y x0.3": (lambda x, y: (x, y.astype(np.float32) * 0.3), "y has shape [{n}] (float32), the model has {o} "
+                     "outputs: y must be integer labels in [0, {o}) of shape [N], or regression targets [N, {o}]"),
+    "float y +0.5": (lambda x, y: (x, y + 0.5), "y has shape [{n}] (float64), the model has {o} outputs"),
+    "labels +7": (lambda x, y: (x, y + 7), "y has labels 7..{top}, the model has {o} outputs: class indices must be "
+                  "in [0, {o}) (regression targets: save y as floats, [N, {o}])"),
+    "int8 x": (lambda x, y: ((x * 10).astype(np.int8), y), "x has type int8, not float inputs (already quantized?"),
+    "string x": (lambda x, y: (x.astype(str), y), "x has type <U32, not numbers (x: float inputs)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("model", ["digits", "activity"])  # the FC and the graph path
+@pytest.mark.parametrize("case", list(CHECK_NPZ_CASES))
+def test_check_refuses_test_vectors_that_do_not_fit_the_model_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, model: str
+) -> None:
+    """float targets of the wrong shape were a traceback (F2), labels beyond the outputs an
+    accuracy of 0% and quantized or string x accepted (F3)."""
+    stored = np.load(MODELS / f"{model}.test.npz")
+    edit, words = CHECK_NPZ_CASES[case]
+    x, y = edit(stored["x"], stored["y"])
+    np.savez(tmp_path / "bad.npz", x=x, y=y)
+    outputs = int(stored["y"].max()) + 1
+    assert main(["check", str(MODELS / f"{model}.onnx"), "--data", str(tmp_path / "bad.npz")]) == 1
+    line = _stderr_line(capsys)
+    expect = words.format(n=len(y), o=outputs, top=outputs - 1 + 7)
+    assert line.startswith(f"m0nn check: error: {tmp_path / 'bad.npz'}: ") and expect in line, line
+
+
+def test_check_of_a_conv_model_takes_x_as_its_input_shape_or_flattened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """activity takes [N, 3, 32]: x so shaped or flattened gives the same numbers, x
+    channels-last ([N, 32, 3], as many values) is refused naming both shapes (F4)."""
+    stored = np.load(MODELS / "activity.test.npz")
+    x = stored["x"].reshape(-1, 3, 32)
+    outs = []
+    for name, data in (("flat", x.reshape(len(x), -1)), ("shaped", x), ("channels_last", x.transpose(0, 2, 1))):
+        np.savez(tmp_path / f"{name}.npz", x=data, y=stored["y"])
+        rc = main(["check", str(MODELS / "activity.onnx"), "--data", str(tmp_path / f"{name}.npz")])
+        outs.append((rc, capsys.readouterr()))
+    assert outs[0][0] == outs[1][0] == 0 and outs[0][1].out == outs[1][1].out
+    assert outs[2][0] == 1 and outs[2][1].err.splitlines() == [
+        f"m0nn check: error: {tmp_path / 'channels_last.npz'}: x has shape [{len(x)}, 32, 3], "
+        "the model takes [N, 3, 32] (or flattened [N, 96])"
+    ]
 
 
 def test_a_failed_compile_ends_in_one_line_not_a_traceback(

@@ -6,6 +6,7 @@ beyond tolerance is where to look."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ from m0nn.errors import M0nnError
 from m0nn.graph.importer import import_graph
 from m0nn.graph.ir import AddOp, ConvOp, FCOp, GModel, LutOp, Op, PoolOp, SoftmaxOp
 from m0nn.graph.reference import _nhwc, _pad, _windows, run_op
-from m0nn.names import path_text
 from m0nn.npz import read_data
 from m0nn.quant import dequantize, quantize
 
@@ -76,8 +76,11 @@ def float_op(model: GModel, op: Op, xs: list[I64]) -> I64:
     return run_op(model, op, dict(zip(op.inputs, xs, strict=True)))  # exact operators
 
 
-def check_graph(model: GModel, x: F64, y: NDArray[np.generic] | None, tolerance: int) -> str:
-    from m0nn.graph.reference import quantize_input, run_all
+def check_graph(model: GModel, x: F64, y: NDArray[np.generic] | None, tolerance: int, fp32: F64 | None = None) -> str:
+    """The per-operator table, then accuracy (class labels) or RMSE (targets) of the fp32
+    outputs (when given), the int8 path and the fake-quant path."""
+    from m0nn.graph.reference import dequantize_output, quantize_input, run_all
+    from m0nn.report import metric
 
     x_q = quantize_input(model, x)
     outs, out_i = run_all(model, x_q)
@@ -112,26 +115,32 @@ def check_graph(model: GModel, x: F64, y: NDArray[np.generic] | None, tolerance:
     agree = int((out_i.argmax(1) == out_f.argmax(1)).sum())
     worst = int(np.abs(out_i - out_f).max())
     lines.append(f"end to end: argmax agrees on {agree}/{len(x)}, largest output difference {worst} LSB")
-    if y is not None and np.issubdtype(np.asarray(y).dtype, np.integer) and np.asarray(y).ndim == 1:
-        acc_i = float((out_i.argmax(1) == y).mean())
-        acc_f = float((out_f.argmax(1) == y).mean())
-        lines.append(f"accuracy: int8 {100 * acc_i:.2f}%  fake-quant {100 * acc_f:.2f}%")  # as m0nn.check's
+    if y is not None:  # as m0nn.check's format_result
+        paths = {} if fp32 is None else {"fp32": fp32}
+        paths |= {"int8": dequantize_output(model, out_i), "fake-quant": dequantize_output(model, out_f)}
+        scores = {k: metric(v, y) for k, v in paths.items()}
+        if next(iter(scores.values()))[0] == "accuracy":
+            lines.append("accuracy: " + "  ".join(f"{k} {100 * v:.2f}%" for k, (_, v) in scores.items()))
+        else:
+            lines.append("rmse: " + "  ".join(f"{k} {v:.5f}" for k, (_, v) in scores.items()))
     return "\n".join(lines)
 
 
-def run_check(args: argparse.Namespace) -> int:
+def run_check(
+    args: argparse.Namespace, fp32_outputs: Callable[[F64, tuple[int, ...], int], F64 | None] = lambda *_: None
+) -> int:
+    """`m0nn check` of a graph model; fp32_outputs(x, input shape, outputs): the fp32
+    model's outputs for x, or None (m0nn.cli: --fp32, or fp32/<name> beside the model)."""
     from m0nn.graph.configure import configure_graph
     from m0nn.settings import Settings
 
     # the integer path as the device runs it: the same settings as `m0nn gen`
     model = configure_graph(import_graph(Path(args.model)), Settings(args.kernel, args.requant, args.min_bits))
     try:
-        x, y = read_data(Path(args.data), Path(args.labels) if args.labels else None)
+        x, y = read_data(
+            Path(args.data), Path(args.labels) if args.labels else None, model.input_shape, model.output_size
+        )
     except ValueError as exc:
         raise M0nnError(str(exc)) from None
-    if int(np.prod(x.shape[1:])) != model.input_size:
-        raise M0nnError(
-            f"{path_text(args.data)}: samples of shape {list(x.shape[1:])}, the model takes {model.input_size} values"
-        )
-    print(check_graph(model, x, y, args.tol))
+    print(check_graph(model, x, y, args.tol, fp32_outputs(x, model.input_shape, model.output_size)))
     return 0

@@ -19,7 +19,7 @@ from m0nn.graph.reference import quantize_input, run_all
 from m0nn.graph.stack_size import stack_bytes
 from m0nn.model import file_sha256
 from m0nn.names import c_identifier, comment_text, path_text
-from m0nn.npz import read_xy
+from m0nn.npz import read_test_vectors
 from m0nn.settings import Settings
 
 
@@ -53,12 +53,9 @@ def render_graph(
     data_path = model_path.with_name(model_path.stem + ".test.npz")
     if data_path.is_file():
         try:
-            stored, y = read_xy(data_path)
-            x = np.asarray(stored, dtype=np.float64)
+            x, y = read_test_vectors(data_path, model.input_shape, model.output_size)
         except ValueError as exc:
-            raise ModelError(f"{data_path}: cannot read test data (an .npz with `x` and optional `y`): {exc}") from exc
-        if x.shape[0] < 1 or int(np.prod(x.shape[1:])) != model.input_size:
-            raise ModelError(f"{data_path}: x has shape {list(x.shape)}, the model takes {model.input_size} values")
+            raise ModelError(str(exc)) from None
         x_q = quantize_input(model, x)
         outs, out = run_all(model, x_q)
         labels = y if y is not None and y.ndim == 1 and np.issubdtype(y.dtype, np.integer) else None

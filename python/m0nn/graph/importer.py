@@ -184,7 +184,8 @@ class GraphImporter(_Importer):
         dims = [d.dim_value if d.HasField("dim_value") else 1 for d in inputs[0].type.tensor_type.shape.dim]
         if len(dims) < 2 or len(dims) > 4:
             raise ModelError(f"input '{inputs[0].name}' has shape {dims}; expected [N, F], [N, C, L] or [N, C, H, W]")
-        self.vals[inputs[0].name] = FloatInput(tuple(dims[1:]))
+        self.input_shape = tuple(dims[1:])
+        self.vals[inputs[0].name] = FloatInput(self.input_shape)
 
     # -- tensors -------------------------------------------------------------------
     def new_tensor(
@@ -277,7 +278,7 @@ class GraphImporter(_Importer):
             out = flat
         if self.tensors[out].buf == self.tensors[self.input_tid].buf:
             raise ModelError("the graph output is its input: nothing to run")
-        return GModel(name, self.tensors, self.ops, self.input_tid, out)
+        return GModel(name, self.tensors, self.ops, self.input_tid, out, onnx_input=self.input_shape)
 
     def fold_shape(self, node: onnx.NodeProto) -> bool:
         """Shape, and what reads a shape value (m0nn.graph.shape_fold), evaluated here."""

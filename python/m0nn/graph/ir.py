@@ -179,6 +179,7 @@ class GModel:
     sha256: str = ""
     producer: str = ""
     external: list[tuple[str, str]] = field(default_factory=list)  # external-data files: (path, sha256)
+    onnx_input: tuple[int, ...] = ()  # the ONNX input's shape without the batch axis (empty: the input tensor's)
 
     def tensor(self, tid: int) -> Tensor:
         return self.tensors[tid]
@@ -190,6 +191,12 @@ class GModel:
     @property
     def output_tensor(self) -> Tensor:
         return self.tensors[self.output]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """What the model takes per sample, as in the ONNX model: (F,), (C, L) or (C, H, W)
+        (its input tensor may be that flattened, transposed to channels-last by an operator)."""
+        return self.onnx_input or self.input_tensor.shape
 
     @property
     def input_size(self) -> int:
