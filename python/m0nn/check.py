@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from m0nn.errors import M0nnError
 from m0nn.model import QModel
 from m0nn.names import path_text
-from m0nn.npz import read_data
+from m0nn.npz import first_line, read_data
 from m0nn.reference import dequantize_output, fake_quant_layer, quantize_input, run_fake_quant, run_int
 
 
@@ -68,8 +68,8 @@ def run_fp32(
         name = sess.get_inputs()[0].name
         out = np.asarray(sess.run(None, {name: feed.astype(np.float32)})[0], dtype=np.float64)
     except Exception as exc:  # onnxruntime's own error types (Fail, InvalidArgument, ...), not one base class
-        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise M0nnError(f"{path_text(path)}: onnxruntime cannot run it on x {list(feed.shape)}: {first}") from None
+        why = first_line(exc)
+        raise M0nnError(f"{path_text(path)}: onnxruntime cannot run it on x {list(feed.shape)}: {why}") from None
     if outputs is None:
         return out
     if out.size != len(x) * outputs:

@@ -36,14 +36,15 @@ def _one_line() -> Iterator[None]:
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise ValueError(PICKLED) from None
-        raise ValueError(_first_line(exc)) from None
+        raise ValueError(first_line(exc)) from None
     except OSError as exc:  # an unreadable file: the caller names it, the line says why
-        raise ValueError(exc.strerror or _first_line(exc)) from None
+        raise ValueError(exc.strerror or first_line(exc)) from None
     except (KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged archive
-        raise ValueError(_first_line(exc)) from None
+        raise ValueError(first_line(exc)) from None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception's message as one line of at most 200 characters (its type's name when empty)."""
     return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
