@@ -24,7 +24,7 @@ NOT_NPZ = "not an .npz archive (numpy.savez writes one: a zip of .npy arrays)"
 NOT_NPY = "not an .npy file (numpy.save writes one)"
 NPY_MAGIC = b"\x93NUMPY"
 PICKLED = "an array holds Python objects (pickled data), which m0nn never loads"
-NUMBERS = "biuf"  # the dtype kinds data and labels may have: bool, int, uint, float
+NUMBERS = "biuf"  # dtype kinds of numbers: bool, int, uint, float (y may be any; x must be float)
 MAX_TESTS = 100_000  # test vectors in a header
 
 
