@@ -3,7 +3,9 @@
 Compiles the board support in ../bsp (vector table, startup, and the board's
 output: semihosting, or the nRF51 UART for board microbit_bare) with the project,
 links with the board's linker script, runs the zero-FP gate (fpgate.py;
-`custom_m0nn_fp_gate = m0nn | strict | off`) and writes an Intel HEX copy of the
+`custom_m0nn_fp_gate = m0nn | strict | off`), checks that static RAM leaves the
+stack the linked models state (ramcheck.py; the bounds come from m0nn's pre-build
+step) and writes an Intel HEX copy of the
 image. The `upload` target runs the image on `qemu-system-arm -M microbit`
 (protocol qemu) or flashes a real BBC micro:bit v1 (board microbit_bare): with
 pyOCD (protocol pyocd) or by copying the .hex onto its DAPLink drive (protocol
@@ -27,6 +29,7 @@ board = env.BoardConfig()
 platform_dir = platform.get_dir()
 sys.path.insert(0, os.path.join(platform_dir, "builder"))
 import fpgate  # noqa: E402  (lives next to this file)
+import ramcheck  # noqa: E402
 
 cpu = ["-mcpu=%s" % board.get("build.cpu", "cortex-m0"), "-mthumb"]
 # The board's output: semihosting (QEMU) or the nRF51 UART (a real micro:bit); bsp/m0qemu.c
@@ -100,6 +103,31 @@ def zero_fp_gate(target, source, env):
 
 if GATE_MODE != "off":
     env.AddPostAction(program, env.VerboseAction(zero_fp_gate, "Zero-FP gate on $TARGET"))
+
+def ram_check(target, source, env):
+    """Static RAM + the stack of the models the image links against the RAM (ramcheck.py).
+    The bounds (C name -> <NAME>_STACK_SIZE) are what m0nn's pre-build step put in
+    M0NN_STACK_BOUNDS; a build without m0nn's pre-build has none and nothing to check."""
+    bounds = env.get("M0NN_STACK_BOUNDS") or {}
+    if not bounds:
+        return 0
+    option = env.GetProjectOption("custom_m0nn_ram", "").strip()
+    if option.isdigit():
+        ram, where = int(option), "custom_m0nn_ram"
+    else:
+        ram, where = int(board.get("upload.maximum_ram_size", 16384)), "board %s" % env.subst("$BOARD")
+    try:
+        line = ramcheck.check(str(target[0]), ram, where, dict(bounds))
+    except Exception as exc:  # an unreadable image: the build stops
+        sys.stderr.write("m0nn: error: RAM check: %s\n" % exc)
+        return 1
+    if line:
+        sys.stderr.write(line + "\n")
+        return 1
+    return 0
+
+
+env.AddPostAction(program, env.VerboseAction(ram_check, "Checking RAM: static + the models' stack"))
 
 hexfile = env.Command(
     os.path.join("$BUILD_DIR", "${PROGNAME}.hex"),
