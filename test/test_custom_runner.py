@@ -36,6 +36,12 @@ class CustomTestRunner(UnityTestRunner):
         env.Append(CPPDEFINES=["M0NN_UNIT_TESTING"])
         return env
 
+    def on_testing_line_output(self, line):
+        # Unity's runner shows a program's other lines only with -v; m0nn's own lines (no QEMU, ...) always
+        if not self.options.verbose and line.startswith("m0nn: "):
+            click.echo(line, nl=False)
+        super().on_testing_line_output(line)
+
     def stage_testing(self):
         if self.options.without_testing:
             return None

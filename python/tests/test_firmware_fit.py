@@ -79,3 +79,34 @@ def test_ramcheck_reads_the_prologue_of_the_entry_frames() -> None:
     assert ramcheck.prologue_bytes(bytes.fromhex("90b5" "85b0" "00af")) == 32
     assert ramcheck.prologue_bytes(bytes.fromhex("10b5" "00f0")) == 8  # push {r4, lr}; bl
     assert ramcheck.prologue_bytes(b"") == 0
+
+
+def path_without(tmp_path: Path, missing: str) -> str:
+    """A PATH of links to every program on this PATH but `missing`."""
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for program in Path(folder).glob("*") if Path(folder).is_dir() else []:
+            if program.name != missing and not (bin_dir / program.name).exists():
+                (bin_dir / program.name).symlink_to(program)
+    return str(bin_dir)
+
+
+@needs_arm
+def test_without_qemu_the_upload_and_the_tests_say_so(tmp_path: Path, core: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No qemu-system-arm on PATH (a CI image with the toolchain only): `-t upload` and `pio test`
+    name it and its Debian package in one m0nn line (PlatformIO's runner showed nothing)."""
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    proj = user_project(tmp_path / "fw", core)
+    ok(m0nn("init", "--no-setup", cwd=proj, core=core))
+    monkeypatch.setenv("PATH", path_without(tmp_path, "qemu-system-arm"))
+    line = (
+        "m0nn: error: qemu-system-arm is not on PATH: the m0qemu platform runs its images on it; "
+        "install it with: sudo apt-get install qemu-system-arm"
+    )
+    for args in (("run", "-e", "m0_qemu", "-t", "upload"), ("test", "-e", "m0_qemu")):
+        result = pio(*args, cwd=proj, core=core)
+        log = result.stdout + result.stderr
+        assert result.returncode != 0 and line in log.splitlines(), log

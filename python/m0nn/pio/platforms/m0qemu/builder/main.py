@@ -144,9 +144,20 @@ env.SetDefault(M0QEMU_TIMEOUT=env.GetProjectOption("custom_m0qemu_timeout", "120
 protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "qemu")
 
 
+# Without QEMU, `timeout` fails with status 127 and PlatformIO's test runner shows none of
+# its stderr: the upload and the test program (write_runner) say this line instead.
+NO_QEMU = (
+    "m0nn: error: qemu-system-arm is not on PATH: the m0qemu platform runs its images on it; "
+    "install it with: sudo apt-get install qemu-system-arm"
+)
+
+
 def run_on_qemu(target, source, env):
     """The image on QEMU; a firmware that never returns is stopped after $M0QEMU_TIMEOUT
     seconds, and says so (timeout's 124 alone names neither the cause nor the option)."""
+    if shutil.which("qemu-system-arm") is None:
+        sys.stderr.write(NO_QEMU + "\n")
+        return 127
     status = subprocess.call([env.subst(w) for w in QEMU] + [str(source[0])])
     if status == 124:
         sys.stderr.write(
@@ -206,6 +217,8 @@ def write_runner(target, source, env):
     """$BUILD_DIR/program: runs the image beside it on QEMU (what `pio test` executes)."""
     with open(str(target[0]), "w") as f:
         f.write("#!/bin/sh\n# Written by the m0qemu platform: runs the image on QEMU's micro:bit.\n")
+        # stdout: what PlatformIO's test runner shows
+        f.write("command -v qemu-system-arm >/dev/null 2>&1 || { echo %s; exit 127; }\n" % shlex.quote(NO_QEMU))
         if io == "semihosting":
             words = [env.subst(w) for w in QEMU]
             f.write('exec %s "$(dirname "$0")/program.elf"\n' % " ".join(shlex.quote(w) for w in words))
@@ -222,7 +235,7 @@ runner = env.Command(
     [program, hexfile],
     env.VerboseAction(write_runner, "Writing $TARGET (runs the image on QEMU)"),
 )
-env.Depends(runner, env.Value(env.subst("$M0QEMU_TIMEOUT")))
+env.Depends(runner, [env.Value(env.subst("$M0QEMU_TIMEOUT")), env.Value(NO_QEMU)])
 
 size = env.Alias("size", program, env.VerboseAction("$SIZEPRINTCMD", "Size of $SOURCE"))
 AlwaysBuild(size)
