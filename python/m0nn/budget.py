@@ -16,12 +16,18 @@ from m0nn.graph.code_size import code_bytes, data_bytes, fc_code_bytes
 from m0nn.graph.kinds import HANDLER
 
 
+DEFAULT_FROM = "m0nn's default, the micro:bit's; set {option} for another target"
+
+
 @dataclass(frozen=True)
 class Budget:
-    """RAM and flash of the target, in bytes (default: the emulated micro:bit, m0_qemu)."""
+    """RAM and flash of the target, in bytes (default: the emulated micro:bit, m0_qemu), and
+    where each number comes from, as the error line names it (the option, the board, or m0nn's default)."""
 
     ram: int = 16 * 1024
     flash: int = 256 * 1024
+    ram_from: str = DEFAULT_FROM.format(option="custom_m0nn_ram")
+    flash_from: str = DEFAULT_FROM.format(option="custom_m0nn_flash")
 
 
 def check_budget(name: str, ram: dict[str, int], flash_data: int, flash_code: int, budget: Budget) -> None:
@@ -33,12 +39,12 @@ def check_budget(name: str, ram: dict[str, int], flash_data: int, flash_code: in
     if ram_needed > budget.ram:
         parts = " + ".join(f"{k} {v}" for k, v in ram.items())
         raise ModelError(
-            f"{name}: needs {ram_needed} bytes of RAM ({parts}), the target has {budget.ram} (custom_m0nn_ram)"
+            f"{name}: needs {ram_needed} bytes of RAM ({parts}), the target has {budget.ram} ({budget.ram_from})"
         )
     if flash_needed > budget.flash:
         raise ModelError(
             f"{name}: needs about {flash_needed} bytes of flash (model data {flash_data} + lib/m0nn code "
-            f"{flash_code}), the target has {budget.flash} (custom_m0nn_flash)"
+            f"{flash_code}), the target has {budget.flash} ({budget.flash_from})"
         )
 
 

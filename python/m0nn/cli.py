@@ -98,7 +98,7 @@ def _project_options(project: Path, environment: str | None, out: Path, given: d
         board = _board(project, config, name)
         for option, key in build.BUDGET:
             if not values.get(option, "").strip() and board is not None and str(board.get(key, "")):
-                values[option] = str(board.get(key, ""))
+                values[option] = build.board_value(str(board.get(key, "")), config.get(f"env:{name}", "board"))
     return values
 
 

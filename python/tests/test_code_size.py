@@ -203,7 +203,9 @@ def test_budget_refuses_one_byte_less_flash_than_data_plus_code(tmp_path: Path) 
     need = data + code
     header.unlink()
     with pytest.raises(ModelError) as exc:
-        generate_graph(path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need - 1))
+        generate_graph(
+            path, header, test_header, Settings(), Budget(ram=1 << 20, flash=need - 1, flash_from="custom_m0nn_flash")
+        )
     assert str(exc.value) == (
         f"{path}: needs about {need} bytes of flash (model data {data} + lib/m0nn code "
         f"{code}), the target has {need - 1} (custom_m0nn_flash)"

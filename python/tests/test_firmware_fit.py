@@ -76,8 +76,8 @@ def test_static_ram_plus_the_models_stack_must_fit(tmp_path: Path, core: Path) -
 
 
 def test_ramcheck_reads_the_prologue_of_the_entry_frames() -> None:
-    assert ramcheck.prologue_bytes(bytes.fromhex("90b5" "85b0" "00af")) == 32
-    assert ramcheck.prologue_bytes(bytes.fromhex("10b5" "00f0")) == 8  # push {r4, lr}; bl
+    assert ramcheck.prologue_bytes(bytes.fromhex("90b585b000af")) == 32
+    assert ramcheck.prologue_bytes(bytes.fromhex("10b500f0")) == 8  # push {r4, lr}; bl
     assert ramcheck.prologue_bytes(b"") == 0
 
 
@@ -95,7 +95,9 @@ def path_without(tmp_path: Path, missing: str) -> str:
 
 
 @needs_arm
-def test_without_qemu_the_upload_and_the_tests_say_so(tmp_path: Path, core: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_qemu_the_upload_and_the_tests_say_so(
+    tmp_path: Path, core: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No qemu-system-arm on PATH (a CI image with the toolchain only): `-t upload` and `pio test`
     name it and its Debian package in one m0nn line (PlatformIO's runner showed nothing)."""
     ok(m0nn("pio-setup", cwd=tmp_path, core=core))

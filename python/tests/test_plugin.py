@@ -367,7 +367,7 @@ def test_gone_models_and_project_options_through_platformio(tmp_path: Path, core
     board = "[env:m0_qemu]\nboard_upload.maximum_ram_size = 300\n"
     ini.write_text(ini.read_text().replace("[env:m0_qemu]\n", board, 1))
     small = m0nn("prebuild", "-e", "m0_qemu", cwd=proj, core=core)
-    assert small.returncode == 1 and "the target has 300 (custom_m0nn_ram)" in small.stderr, small.stderr
+    assert small.returncode == 1 and "the target has 300 (board microbit_qemu)" in small.stderr, small.stderr
     assert "m0nn: 1 model(s) up to date" in ok(m0nn("prebuild", "-e", "native", cwd=proj, core=core))
 
     shim = proj / "extra_scripts" / "m0nn_prebuild.py"

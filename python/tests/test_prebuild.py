@@ -390,7 +390,7 @@ def test_pio_run_regenerates_changed_model_only(tmp_path: Path, m0qemu: None) ->
     (proj / "platformio.ini").write_text(ini.replace("[env:m0_qemu]\n", board, 1))
     smaller = pio("run", "-e", "m0_qemu", cwd=proj)
     assert smaller.returncode != 0
-    assert "the target has 1000 (custom_m0nn_ram)" in smaller.stdout + smaller.stderr
+    assert "the target has 1000 (board microbit_qemu)" in smaller.stdout + smaller.stderr
     assert _snapshot(gen) == after
     (proj / "platformio.ini").write_text(ini)
 
@@ -981,3 +981,26 @@ def test_test_data_moved_while_generating_is_said(
     assert "m0nn: regenerating models/digits.onnx (test data changed)\n" in log, log
     assert "m0nn: removed lib/m0nn/generated/digits_test.h (models/digits.test.npz is gone)\n" in log, log
     assert sorted(_snapshot(out)) == ["digits.h", "tilt.h"]
+
+
+@pytest.mark.parametrize(
+    ("options", "source"),
+    [
+        ({}, "m0nn's default, the micro:bit's; set custom_m0nn_ram for another target"),  # native: no option, no board
+        ({"custom_m0nn_ram": "16384"}, "custom_m0nn_ram"),
+        ({"custom_m0nn_ram": "16384 (board microbit_qemu)"}, "board microbit_qemu"),  # as the build passes a manifest's
+    ],
+)
+def test_budget_line_says_where_its_number_comes_from(options: dict[str, str], source: str) -> None:
+    """The option, the board's manifest, or m0nn's default: never `(custom_m0nn_ram)` for a number
+    the project did not set (the host, native, has no board and takes the default)."""
+    from m0nn.budget import check_budget
+    from m0nn.errors import ModelError
+    from m0nn.plugin.build import read_budget
+
+    budget = read_budget(lambda key, default: options.get(key, default))
+    with pytest.raises(ModelError) as exc:
+        check_budget("models/big.onnx", {"arena": 20000}, 0, 0, budget)
+    assert str(exc.value).endswith(f"the target has 16384 ({source})"), exc.value
+    flash = budget.flash_from
+    assert flash == ("m0nn's default, the micro:bit's; set custom_m0nn_flash for another target"), flash

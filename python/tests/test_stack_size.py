@@ -264,7 +264,9 @@ def test_budget_refuses_one_byte_less_ram_than_arena_io_and_stack(tmp_path: Path
     need = arena + model.input_size + model.output_size + stack
     header.unlink()
     with pytest.raises(ModelError) as exc:
-        generate_graph(path, header, test_header, Settings(), Budget(ram=need - 1, flash=1 << 20))
+        generate_graph(
+            path, header, test_header, Settings(), Budget(ram=need - 1, flash=1 << 20, ram_from="custom_m0nn_ram")
+        )
     assert str(exc.value) == (
         f"{path}: needs {need} bytes of RAM (arena {arena} + input {model.input_size} + output "
         f"{model.output_size} + stack {stack}), the target has {need - 1} (custom_m0nn_ram)"

@@ -39,8 +39,16 @@ ALL_TESTS = prebuild.ALL_TESTS  # m0nn_models_test.h: written by m0nn.prebuild, 
 TEST_DIR = "m0nn"  # test/m0nn/: the suites and harness `m0nn init` scaffolds
 INPUT_SCALE = "custom_m0nn_input_scale"  # per model: the raw sensor's scale (settings.parse_input_scales)
 # The RAM/flash every model must fit (m0nn.budget.Budget): the option, else (in PlatformIO) the board
-# manifest's key.
+# manifest's key, passed on as the option's value in the form board_value() writes (the error line names it).
 BUDGET = (("custom_m0nn_ram", "upload.maximum_ram_size"), ("custom_m0nn_flash", "upload.maximum_size"))
+BOARD_VALUE = re.compile(r"^(\d+) \(board ([^()]+)\)$")
+
+
+def board_value(size: str, board: str) -> str:
+    """A budget option's value taken from board `board`'s manifest: '262144 (board microbit_qemu)'."""
+    return f"{size} (board {board})"
+
+
 FP_GATE = "custom_m0nn_fp_gate"  # the m0qemu builder's zero-FP gate: the modes are its fpgate.MODES
 
 
@@ -67,16 +75,26 @@ def read_options(option: Callable[[str, str], str]) -> tuple[str, Settings]:
 def read_budget(option: Callable[[str, str], str]) -> Budget:
     """The RAM and flash every model must fit, from `custom_m0nn_ram` / `custom_m0nn_flash`
     (bytes; an unset one keeps Budget()'s). Raises ValueError naming the option."""
-    sizes = []
-    for (name, _), default in zip(BUDGET, (Budget().ram, Budget().flash), strict=True):
+    default = Budget()
+    sizes: list[int] = []
+    sources: list[str] = []
+    for (name, _), size, source in zip(
+        BUDGET, (default.ram, default.flash), (default.ram_from, default.flash_from), strict=True
+    ):
         text = option(name, "").strip()
+        board = BOARD_VALUE.match(text)
         if not text:
-            sizes.append(default)
+            sizes.append(size)
+            sources.append(source)
+        elif board and int(board.group(1)) > 0:
+            sizes.append(int(board.group(1)))
+            sources.append(f"board {board.group(2)}")
         elif text.isdigit() and int(text) > 0:
             sizes.append(int(text))
+            sources.append(name)
         else:
             raise ValueError(f"{name}: {text!r} is not a byte count (a whole number above 0, e.g. 16384)")
-    return Budget(*sizes)
+    return Budget(sizes[0], sizes[1], sources[0], sources[1])
 
 
 def check_fp_gate(option: Callable[[str, str], str]) -> None:
@@ -243,7 +261,7 @@ def configure(env: Any, python: str | None = None) -> None:
     board = env.BoardConfig() if env.subst("$BOARD") else None
     for option, key in BUDGET:
         if not env_options.get(option, "").strip() and board and str(board.get(key, "")):
-            env_options[option] = str(board.get(key, ""))
+            env_options[option] = board_value(str(board.get(key, "")), env.subst("$BOARD"))
     status = regenerate(project, env_options, out_dir, python, env["PIOENV"])
     if status:
         env.Exit(status)
