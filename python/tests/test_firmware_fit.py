@@ -112,3 +112,43 @@ def test_without_qemu_the_upload_and_the_tests_say_so(
         result = pio(*args, cwd=proj, core=core)
         log = result.stdout + result.stderr
         assert result.returncode != 0 and line in log.splitlines(), log
+
+
+STRICT_MAIN = """/* A project that compiles with ISO C's warnings as errors, using an FC and a conv model. */
+#include "digits.h"
+#include "digits_cnn.h"
+
+int main(void)
+{
+    static int8_t arena[DIGITS_CNN_ARENA_SIZE + DIGITS_ARENA_SIZE] M0NN_ALIGN4;
+    int8_t input[DIGITS_CNN_INPUT_SIZE] = {0};
+    int8_t output[DIGITS_CNN_OUTPUT_SIZE];
+    return digits_run(input, output, arena) == M0NN_OK && digits_cnn_run(input, output, arena) == M0NN_OK ? 0 : 1;
+}
+"""
+STRICT_FLAGS = "build_flags = -std=c99 -Wall -Wextra -Werror -pedantic -Wcast-align"
+
+
+@needs_arm
+def test_m0nns_sources_build_under_a_projects_strict_flags(tmp_path: Path, core: Path) -> None:
+    """A project's build_flags also compile m0nn's library and the m0qemu board support:
+    -pedantic and -Wcast-align with -Werror (common in firmware projects) break neither, on the
+    emulated micro:bit, the bare-metal one (UART output) and the host."""
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    proj = user_project(tmp_path / "fw", core)
+    (proj / "models" / "digits_cnn.onnx").write_bytes((MODELS / "digits_cnn.onnx").read_bytes())
+    (proj / "src" / "main.c").write_text(STRICT_MAIN)
+    ok(m0nn("init", "--no-setup", cwd=proj, core=core))
+    ini = proj / "platformio.ini"
+    envs = {
+        "strict_qemu": "platform = m0qemu\nboard = microbit_qemu",
+        "strict_bare": "platform = m0qemu\nboard = microbit_bare",
+    }
+    envs["strict_host"] = "platform = native"
+    ini.write_text(
+        ini.read_text()
+        + "".join(f"\n[env:{name}]\n{body}\ntest_framework = custom\n{STRICT_FLAGS}\n" for name, body in envs.items())
+    )
+    for name in envs:
+        log = ok(pio("run", "-e", name, cwd=proj, core=core))
+        assert "warning" not in log, log

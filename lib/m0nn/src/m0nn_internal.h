@@ -171,10 +171,11 @@ static inline void m0nn_b8_job_block_done(m0nn_b8_job_t *job, const int32_t *acc
         const int32_t y = m0nn_requantize_mul32(a, *job->multiplier, -*job->shift) + job->offset_minus_min;
         m0nn_store_byte(job->output++,
                         (uint32_t)y > (uint32_t)job->span ? (y < 0 ? 0 : job->span) + job->act_min : y + job->act_min);
-        job->multiplier = (const int32_t *)((const uint8_t *)job->multiplier + job->step);
-        job->shift = (const int32_t *)((const uint8_t *)job->shift + job->step);
+        /* the steps are whole words: through void * (a project's -Wcast-align sees no narrower cast) */
+        job->multiplier = (const int32_t *)(const void *)((const uint8_t *)job->multiplier + job->step);
+        job->shift = (const int32_t *)(const void *)((const uint8_t *)job->shift + job->step);
     }
-    job->bias = (const int32_t *)((const uint8_t *)job->bias + job->bias_step);
+    job->bias = (const int32_t *)(const void *)((const uint8_t *)job->bias + job->bias_step);
     --job->n_blocks;
 }
 

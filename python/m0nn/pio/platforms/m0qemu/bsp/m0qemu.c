@@ -8,7 +8,7 @@
 
 #include "m0qemu.h"
 
-extern uint32_t __stack_top;
+extern void __stack_top(void); /* not code: the initial stack pointer (ldscripts) */
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end;
 extern int main(void);
 
@@ -44,11 +44,14 @@ void m0qemu_reset(void)
     m0qemu_exit(main());
 }
 
-__attribute__((section(".vectors"), used)) static const void *const vectors[16] = {
-    &__stack_top,
-    (const void *)m0qemu_reset,
-    (const void *)m0qemu_fault,
-    (const void *)m0qemu_fault,
+/* A table of function pointers (the stack top too: a linker symbol, declared as a function so that
+ * no entry converts between object and function pointers, which ISO C and a project's -pedantic forbid). */
+typedef void (*m0qemu_vector_t)(void);
+__attribute__((section(".vectors"), used)) static const m0qemu_vector_t vectors[16] = {
+    __stack_top,  /* initial stack pointer */
+    m0qemu_reset, /* Reset */
+    m0qemu_fault, /* NMI */
+    m0qemu_fault, /* HardFault */
     0,
     0,
     0,
@@ -56,11 +59,11 @@ __attribute__((section(".vectors"), used)) static const void *const vectors[16] 
     0,
     0,
     0,
-    (const void *)m0qemu_fault,
+    m0qemu_fault, /* SVCall */
     0,
     0,
-    (const void *)m0qemu_fault,
-    (const void *)m0qemu_fault,
+    m0qemu_fault, /* PendSV */
+    m0qemu_fault, /* SysTick */
 };
 
 /* -nostdlib leaves these out; gcc may still emit calls to them for struct copies
