@@ -22,6 +22,9 @@ Options (platformio.ini), all optional:
 
   custom_m0nn_ram = 16384, custom_m0nn_flash = 262144   (the budget every model must fit;
                                                          default: the board's manifest, else these)
+  custom_m0nn_test_models = models/a.onnx               (per environment: the models m0nn's suite,
+                                                         test/m0nn/test_models, tests; default: all
+                                                         with test vectors)
 """
 
 import importlib.util

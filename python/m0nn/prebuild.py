@@ -454,16 +454,22 @@ def _all_tests(
         if after(out_dir / f"{name}_test.h") is None:
             continue
         graph = "graph model:" in (after(out_dir / f"{name}.h") or "")[:2000]
-        lines += [
+        up = name.upper()
+        lines += [  # custom_m0nn_test_models (per environment) defines M0NN_TESTS_SELECTED and M0NN_TESTS_OF_<NAME>
+            f"#if !defined(M0NN_TESTS_SELECTED) || defined(M0NN_TESTS_OF_{up})",
             f'#include "{name}.h"',
             f'#include "{name}_test.h"',
             f"#define M0NN_TEST_MODEL {name}",
-            f"#define M0NN_TEST_MODEL_UP {name.upper()}",
+            f"#define M0NN_TEST_MODEL_UP {up}",
             f'#include "{"graph_model_test_body.h" if graph else "model_test_body.h"}"',
             "#undef M0NN_TEST_MODEL",
             "#undef M0NN_TEST_MODEL_UP",
+            f"#define M0NN_RUN_TESTS_OF_{up}() run_tests_{name}()",
+            "#else",
+            f"#define M0NN_RUN_TESTS_OF_{up}() ((void)0)",
+            "#endif",
         ]
-        runs.append(f"run_tests_{name}();")
+        runs.append(f"M0NN_RUN_TESTS_OF_{up}();")
     lines += ["", f"#define M0NN_MODELS_RUN_TESTS() do {{ {' '.join(runs)} }} while (0)", "", "#endif", ""]
     text = "\n".join(lines)
     path = out_dir / ALL_TESTS

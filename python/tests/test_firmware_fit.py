@@ -152,3 +152,104 @@ def test_m0nns_sources_build_under_a_projects_strict_flags(tmp_path: Path, core:
     for name in envs:
         log = ok(pio("run", "-e", name, cwd=proj, core=core))
         assert "warning" not in log, log
+
+
+def wide_model(path: Path, n_in: int, n_out: int, seed: int) -> None:
+    """A one-layer QDQ model with n_in x n_out int8 weights (flash to fill) and 4 test vectors."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    w_scale = rng.uniform(0.0005, 0.001, n_out).astype(np.float32)
+    s_in = np.float32(0.02)
+    arrays = {
+        "s_in": s_in,
+        "zp_in": np.array(0, dtype=np.int8),
+        "w_q": rng.integers(-127, 128, size=(n_in, n_out)).astype(np.int8),
+        "w_scale": w_scale,
+        "w_zp": np.zeros(n_out, dtype=np.int8),
+        "b_q": rng.integers(-500, 500, size=n_out).astype(np.int32),
+        "b_scale": (s_in * w_scale).astype(np.float32),
+        "b_zp": np.zeros(n_out, dtype=np.int32),
+        "s_out": np.float32(0.05),
+        "zp_out": np.array(0, dtype=np.int8),
+    }
+    nodes = [
+        helper.make_node("QuantizeLinear", ["input", "s_in", "zp_in"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "s_in", "zp_in"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["w_q", "w_scale", "w_zp"], ["w"], axis=1),
+        helper.make_node("DequantizeLinear", ["b_q", "b_scale", "b_zp"], ["b"], axis=0),
+        helper.make_node("MatMul", ["xd", "w"], ["mm"]),
+        helper.make_node("Add", ["mm", "b"], ["lin"]),
+        helper.make_node("QuantizeLinear", ["lin", "s_out", "zp_out"], ["yq"]),
+        helper.make_node("DequantizeLinear", ["yq", "s_out", "zp_out"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "wide",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", n_in])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", n_out])],
+        [numpy_helper.from_array(a, n) for n, a in arrays.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    np.savez(path.with_suffix(".test.npz"), x=rng.normal(size=(4, n_in)).astype(np.float32), y=np.arange(4))
+
+
+@needs_arm
+def test_test_image_of_models_that_each_fit(tmp_path: Path, core: Path) -> None:
+    """Three models of ~100 KB that each fit the micro:bit, all with test vectors: m0nn's test
+    image cannot hold them together. `pio test -e m0_qemu` stops before the link with one m0nn
+    line naming the models and their sizes (not ld's `region 'FLASH' overflowed`);
+    custom_m0nn_test_models in that environment tests two of them, and the firmware build and
+    native's suite are untouched. A path that is no model is one line naming the option."""
+    ok(m0nn("pio-setup", cwd=tmp_path, core=core))
+    proj = user_project(tmp_path / "fw", core)
+    for seed, name in enumerate(("big1", "big2", "big3")):
+        wide_model(proj / "models" / f"{name}.onnx", 1000, 100, seed)
+    ok(m0nn("init", "--no-setup", cwd=proj, core=core))
+    result = pio("test", "-e", "m0_qemu", cwd=proj, core=core)
+    log = result.stdout + result.stderr
+    errors = [x for x in log.splitlines() if x.startswith("m0nn: error")]
+    assert result.returncode != 0 and len(errors) == 1 and "overflowed" not in log, log
+    assert re.fullmatch(
+        r"m0nn: error: m0nn's test image \(every model with test vectors\) links big1 \(model data (\d+) \+ test "
+        r"vectors (\d+)\), big2 \(model data \1 \+ test vectors \2\), big3 \(model data \1 \+ test vectors \2\), "
+        r"digits \(model data \d+ \+ test vectors \d+\) \+ lib/m0nn code \d+: at least (\d+) bytes of flash, the target "
+        r"has 262144 \(board microbit_qemu\); test fewer at once: custom_m0nn_test_models = models/<name>.onnx, ... "
+        r"in this environment \(README, Options\)",
+        errors[0],
+    ), errors[0]
+    ini = proj / "platformio.ini"
+    text = ini.read_text()
+    ini.write_text(text.replace("[env:m0_qemu]\n", "[env:m0_qemu]\ncustom_m0nn_test_models = models/big4.onnx\n", 1))
+    wrong = pio("run", "-e", "m0_qemu", cwd=proj, core=core)
+    assert wrong.returncode != 0 and wrong.stderr.startswith(
+        "m0nn: error: custom_m0nn_test_models: models/big4.onnx is not one of the project's models "
+        "(models/big1.onnx, models/big2.onnx, models/big3.onnx, models/digits.onnx)"
+    ), wrong.stderr
+    two = "[env:m0_qemu]\ncustom_m0nn_test_models = models/big1.onnx,\n    models/big3.onnx\n"
+    ini.write_text(text.replace("[env:m0_qemu]\n", two, 1))
+    log = ok(pio("test", "-e", "m0_qemu", cwd=proj, core=core))
+    assert "8 test cases: 8 succeeded" in log and "test_big3_every_output_equals_the_reference" in log, log
+    assert "test_big2_" not in log and "test_digits_" not in log, log
+
+
+def test_one_model_whose_test_vectors_overflow_is_told_to_use_fewer() -> None:
+    """One model: its own budget passes (model data + code), its test vectors do not fit beside it."""
+    from conftest import ROOT
+
+    from m0nn.budget import Budget, header_needs
+    from m0nn.plugin import test_image
+
+    out = ROOT / "lib" / "m0nn" / "generated"
+    needs = header_needs((out / "digits.h").read_text())
+    assert needs is not None
+    budget = Budget(flash=needs.flash_data + needs.flash_code + 100, flash_from="custom_m0nn_flash")
+    line = test_image.overflow(out, ["digits"], budget, selected=False)
+    assert line is not None and line.endswith(
+        f"the target has {budget.flash} (custom_m0nn_flash); fewer test vectors in models/digits.test.npz make it fit"
+    ), line
+    assert test_image.overflow(out, ["digits"], Budget(), selected=False) is None

@@ -530,7 +530,7 @@ def test_generation_in_m0nns_own_python(tmp_path: Path) -> None:
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "settings: kernel=b8w" in (out / "tilt.h").read_text()
-    assert "run_tests_tilt();" in (out / build.ALL_TESTS).read_text()
+    assert "M0NN_RUN_TESTS_OF_TILT();" in (out / build.ALL_TESTS).read_text()
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert again.returncode == 0 and "1 model(s) up to date" in again.stdout, again.stdout + again.stderr

@@ -28,7 +28,7 @@ from m0nn.settings import Settings
 
 PREFIX = "custom_m0nn_"
 SHARED = ("models", "kernel", "requant", "min_bits", "int4", "input_scale")  # what the headers record
-PER_ENV = ("ram", "flash", "fp_gate")
+PER_ENV = ("ram", "flash", "fp_gate", "test_models")
 KNOWN = tuple(PREFIX + name for name in SHARED + PER_ENV)
 DEFAULTS = {name: str(getattr(Settings(), name)) for name in ("kernel", "requant", "min_bits", "int4")}
 SHIM = "m0nn_prebuild.py"  # resources.SHIM: an environment runs m0nn when its extra_scripts name it
