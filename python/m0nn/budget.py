@@ -15,7 +15,6 @@ from m0nn.errors import ModelError
 from m0nn.graph.code_size import code_bytes, data_bytes, fc_code_bytes
 from m0nn.graph.kinds import HANDLER
 
-
 DEFAULT_FROM = "m0nn's default, the micro:bit's; set {option} for another target"
 
 

@@ -217,9 +217,9 @@ def test_test_image_of_models_that_each_fit(tmp_path: Path, core: Path) -> None:
     assert re.fullmatch(
         r"m0nn: error: m0nn's test image \(every model with test vectors\) links big1 \(model data (\d+) \+ test "
         r"vectors (\d+)\), big2 \(model data \1 \+ test vectors \2\), big3 \(model data \1 \+ test vectors \2\), "
-        r"digits \(model data \d+ \+ test vectors \d+\) \+ lib/m0nn code \d+: at least (\d+) bytes of flash, the target "
-        r"has 262144 \(board microbit_qemu\); test fewer at once: custom_m0nn_test_models = models/<name>.onnx, ... "
-        r"in this environment \(README, Options\)",
+        r"digits \(model data \d+ \+ test vectors \d+\) \+ lib/m0nn code \d+: at least (\d+) bytes of flash, "
+        r"the target has 262144 \(board microbit_qemu\); test fewer at once: custom_m0nn_test_models = "
+        r"models/<name>.onnx, ... in this environment \(README, Options\)",
         errors[0],
     ), errors[0]
     ini = proj / "platformio.ini"

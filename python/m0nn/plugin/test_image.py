@@ -75,8 +75,9 @@ def overflow(out_dir: Path, names: list[str], budget: Budget, selected: bool) ->
         advice = f"test fewer at once: {OPTION} = models/<name>.onnx, ... in this environment (README, Options)"
     else:
         advice = f"fewer test vectors in models/{parts[0][0]}.test.npz make it fit"
+    which = f"the models {OPTION} names" if selected else "every model with test vectors"
     return (
-        f"m0nn: error: m0nn's test image ({'the models ' + OPTION + ' names' if selected else 'every model with test vectors'}) "
+        f"m0nn: error: m0nn's test image ({which}) "
         f"links {shown} + lib/m0nn code {code}: at least {total} bytes of flash, the target has {budget.flash} "
         f"({budget.flash_from}); {advice}"
     )
