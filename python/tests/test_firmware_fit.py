@@ -242,14 +242,14 @@ def test_one_model_whose_test_vectors_overflow_is_told_to_use_fewer() -> None:
     from conftest import ROOT
 
     from m0nn.budget import Budget, header_needs
-    from m0nn.plugin import test_image
+    from m0nn.plugin import suite_image
 
     out = ROOT / "lib" / "m0nn" / "generated"
     needs = header_needs((out / "digits.h").read_text())
     assert needs is not None
     budget = Budget(flash=needs.flash_data + needs.flash_code + 100, flash_from="custom_m0nn_flash")
-    line = test_image.overflow(out, ["digits"], budget, selected=False)
+    line = suite_image.overflow(out, ["digits"], budget, selected=False)
     assert line is not None and line.endswith(
         f"the target has {budget.flash} (custom_m0nn_flash); fewer test vectors in models/digits.test.npz make it fit"
     ), line
-    assert test_image.overflow(out, ["digits"], Budget(), selected=False) is None
+    assert suite_image.overflow(out, ["digits"], Budget(), selected=False) is None

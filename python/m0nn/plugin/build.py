@@ -31,7 +31,7 @@ from typing import Any
 
 from m0nn import __version__, prebuild
 from m0nn.budget import Budget
-from m0nn.plugin import options, resources, test_image
+from m0nn.plugin import options, resources, suite_image
 from m0nn.settings import SettingError, Settings
 
 MODELS_LIB = prebuild.MODELS_LIB
@@ -267,16 +267,16 @@ def configure(env: Any, python: str | None = None) -> None:
         env.Exit(status)
     try:  # custom_m0nn_test_models checked on every build (a typo fails at once), applied when testing
         models = prebuild.find_models(project, env_options.get("custom_m0nn_models", ""))
-        tested, selected = test_image.tested(project, models, env_options.get(test_image.OPTION, ""), out_dir)
+        tested, selected = suite_image.tested(project, models, env_options.get(suite_image.OPTION, ""), out_dir)
     except ValueError as exc:
         sys.stderr.write(f"m0nn: error: {exc}\n")
         env.Exit(1)
     if testing:
         if selected:
-            env.Append(CPPDEFINES=test_image.defines(tested))
+            env.Append(CPPDEFINES=suite_image.defines(tested))
         budget = read_budget(lambda key, default: env_options.get(key, default))
         if budget.flash_from != Budget().flash_from:  # a real target (the host, native, has no flash limit)
-            line = test_image.overflow(out_dir, tested, budget, selected)
+            line = suite_image.overflow(out_dir, tested, budget, selected)
             if line:
                 sys.stderr.write(line + "\n")
                 env.Exit(1)
