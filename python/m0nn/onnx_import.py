@@ -553,7 +553,25 @@ def load_onnx(path: Path) -> tuple[onnx.ModelProto, list[str]]:
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ModelError(f"{path_text(path)}: not a valid ONNX model ({display(first, 200)})") from exc
+    if is_float_model(model):
+        raise ModelError(f"{path_text(path)}: {FLOAT_MODEL}")
     return model, files
+
+
+FLOAT_MODEL = (
+    "a float model (no QuantizeLinear/DequantizeLinear): m0nn needs a QDQ int8 model "
+    "(m0nn.train.export_qdq_onnx after QAT, or onnxruntime quantize_static)"
+)
+
+
+def is_float_model(model: onnx.ModelProto) -> bool:
+    """No quantizing operator at all (what torch.onnx.export of an fp32 network or
+    m0nn.train.export_fp32_onnx writes): neither QDQ nor onnxruntime's QOperator
+    (QLinear*) or integer (MatMulInteger, DynamicQuantizeLinear) forms."""
+    return not any(
+        "Quantize" in n.op_type or n.op_type.startswith("QLinear") or n.op_type.endswith("Integer")
+        for n in model.graph.node
+    )
 
 
 def _c_name(path: Path) -> str:

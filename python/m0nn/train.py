@@ -112,11 +112,57 @@ def check_supported(model: nn.Module) -> None:
         from m0nn import train_conv
 
         train_conv.check_supported(model)
+        check_no_functional_relu(model)
         return
     for name, module in model.named_modules():
         if not isinstance(module, SUPPORTED_MODULES) and module is not model:
             kinds = ", ".join(c.__name__ for c in SUPPORTED_MODULES)
             raise ModelError(f"module '{name}' ({type(module).__name__}) is not supported; supported: {kinds}")
+    check_no_functional_relu(model)
+
+
+# A ReLU called as a function in forward: torch's fusion sees only modules, so
+# the layer before it stays unfused and its float output reaches the next layer.
+_RELU_FUNCTIONS = (torch.relu, torch.relu_, nn.functional.relu, nn.functional.relu_)
+_RELU_METHODS = ("relu", "relu_")
+
+
+def check_no_functional_relu(model: nn.Module) -> None:
+    """Raise ModelError when forward calls F.relu (torch.relu, x.relu()) instead
+    of an nn.ReLU module, found by tracing forward symbolically (torch.fx) before
+    any training. A forward torch.fx cannot trace (data-dependent control flow)
+    is left to the export's check (qdq_export.check_exported)."""
+    import torch.fx
+
+    tracer = torch.fx.Tracer()
+    tracer.record_stack_traces = True
+    try:
+        graph = tracer.trace(model)
+    except Exception:  # noqa: BLE001 - untraceable forward: the export still checks the graph
+        return
+    for node in graph.nodes:
+        called = (node.op == "call_function" and node.target in _RELU_FUNCTIONS) or (
+            node.op == "call_method" and node.target in _RELU_METHODS
+        )
+        if not called:
+            continue
+        where = _user_line(str(node.meta.get("stack_trace") or ""))
+        raise ModelError(
+            f"{type(model).__name__}.forward calls a functional ReLU{where}: use nn.ReLU() modules in an "
+            "nn.Sequential next to the Linear/Conv (F.relu in forward cannot be fused)"
+        )
+
+
+def _user_line(stack: str) -> str:
+    """' (file.py:17)' for the innermost frame of a traced call, or ''."""
+    import re
+
+    torch_dir = str(Path(torch.__file__).parent)
+    frames = [f for f in re.findall(r'File "([^"]+)", line (\d+)', stack) if not f[0].startswith(torch_dir)]
+    if not frames:
+        return ""
+    file, line = frames[-1]
+    return f" ({path_text(Path(file).name)}:{line})"
 
 
 def require_quant_stub(model: nn.Module) -> None:
@@ -189,6 +235,65 @@ def to_tensors(x: NDArray[np.floating], y: NDArray[np.generic], loss: str) -> tu
     return xt, yt
 
 
+def _shape(a: NDArray[np.generic] | torch.Tensor, rows: str = "N") -> str:
+    return "[" + ", ".join([rows, *(str(d) for d in a.shape[1:])]) + "]"
+
+
+def check_data(model: nn.Module, x: NDArray[np.generic], y: NDArray[np.generic], loss: str) -> None:
+    """Raise ModelError (one line) when x or y does not fit the model and the loss:
+    x one row per sample that the model runs on, y one row per row of x, class
+    labels in [0, outputs) for loss='ce', targets of the output's shape for 'mse'.
+    The model runs once, on a copy in eval mode, on x's first rows (nothing it
+    holds changes: a QAT model's observers see nothing)."""
+    import copy
+
+    _loss_fn(loss)
+    xa, ya = np.asarray(x), np.asarray(y)
+    if xa.dtype.kind not in "biuf" or ya.dtype.kind not in "biuf":
+        bad, arr = ("x", xa) if xa.dtype.kind not in "biuf" else ("y", ya)
+        raise ModelError(f"{bad} must be a numeric array, it holds {arr.dtype}")
+    if xa.ndim < 2:
+        raise ModelError(f"x has shape {list(xa.shape)}: give one row per sample, [N, features] (or [N, C, L], ...)")
+    if ya.ndim == 0 or len(ya) != len(xa):
+        raise ModelError(f"y has shape {list(ya.shape)} for {len(xa)} rows of x: give one label or target per row")
+    probe = copy.deepcopy(model).eval()
+    try:
+        with torch.no_grad():
+            out = probe(torch.as_tensor(xa[:2], dtype=torch.float32))
+    except ModelError:
+        raise
+    except Exception as exc:
+        first = next((m for m in probe.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))), None)
+        takes = ""
+        if isinstance(first, nn.Linear):
+            takes = f"; its first layer (Linear) takes {first.in_features} features"
+        elif isinstance(first, (nn.Conv1d, nn.Conv2d)):
+            takes = f"; its first layer ({type(first).__name__}) takes {first.in_channels} channels"
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelError(f"x has shape {_shape(xa)}: the model does not run on it ({why}){takes}") from None
+    outputs = int(np.prod(out.shape[1:]))
+    if loss == "ce":
+        if ya.ndim != 1:
+            raise ModelError(
+                f"loss='ce' needs y of class labels [N] (integers in [0, {outputs})); y of shape {_shape(ya)} "
+                "looks like float targets, which need loss='mse'"
+            )
+        if ya.dtype.kind == "f" and not np.all(np.isfinite(ya) & (ya == np.round(ya))):
+            raise ModelError(
+                "loss='ce' needs integer class labels in y, it holds fractions; float targets need loss='mse'"
+            )
+        if out.ndim == 2 and len(ya) and (ya.min() < 0 or ya.max() >= outputs):
+            raise ModelError(
+                f"y has labels from {ya.min():g} to {ya.max():g}, the model has {outputs} outputs: "
+                f"loss='ce' needs labels in [0, {outputs})"
+            )
+    elif tuple(ya.shape[1:]) != tuple(out.shape[1:]):
+        labels = "; class labels [N] need loss='ce'" if ya.ndim == 1 and ya.dtype.kind in "biu" else ""
+        raise ModelError(
+            f"loss='mse' needs y of shape {_shape(out)} (float targets), y has shape {_shape(ya)}{labels}"
+        )
+
+
 def training_cpu() -> dict[str, object]:
     """Fix the thread count; return what decides the trained bits besides the seed."""
     torch.set_num_threads(TRAIN_THREADS)
@@ -201,6 +306,7 @@ def training_cpu() -> dict[str, object]:
 
 def train_fp32(model: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
     check_supported(model)
+    check_data(model, x, y, cfg.loss)
     training_cpu()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -243,6 +349,7 @@ def calibrate(qat: nn.Module, x: NDArray[np.floating], batch_size: int = 256) ->
 
 
 def train_qat(qat: nn.Module, x: NDArray[np.floating], y: NDArray[np.generic], cfg: TrainConfig) -> nn.Module:
+    check_data(qat, x, y, cfg.loss)
     training_cpu()
     torch.manual_seed(cfg.seed + 1)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
@@ -304,6 +411,11 @@ def export_qdq_onnx(qat: nn.Module, in_features: int | Sequence[int], path: Path
     from m0nn.qdq_export import check_exported, scalar_qparams
     from m0nn.train_conv import input_example, uses_conv_path
 
+    if not any(isinstance(m, tq.FakeQuantizeBase) for m in qat.modules()):
+        raise ModelError(
+            f"{path_text(path)}: {type(qat).__name__} is not prepared for QAT (no fake quantization): "
+            "export the model prepare_qat/train_qat returned"
+        )
     qat = copy.deepcopy(qat).eval()
     qat.apply(tq.disable_observer)
     for _, module in qat.named_modules():
