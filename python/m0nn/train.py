@@ -289,9 +289,7 @@ def check_data(model: nn.Module, x: NDArray[np.generic], y: NDArray[np.generic],
             )
     elif tuple(ya.shape[1:]) != tuple(out.shape[1:]):
         labels = "; class labels [N] need loss='ce'" if ya.ndim == 1 and ya.dtype.kind in "biu" else ""
-        raise ModelError(
-            f"loss='mse' needs y of shape {_shape(out)} (float targets), y has shape {_shape(ya)}{labels}"
-        )
+        raise ModelError(f"loss='mse' needs y of shape {_shape(out)} (float targets), y has shape {_shape(ya)}{labels}")
 
 
 def training_cpu() -> dict[str, object]:

@@ -245,4 +245,5 @@ def test_float_models_are_named_by_the_pre_build(
         shutil.copy(path, proj / "models" / path.name)
     assert prebuild.run(proj) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [f"m0nn: error: models/{n}.onnx: {FLOAT_LINE}; no header written for it" for n in ("barsf", "blobf")]
+    want = [f"m0nn: error: models/{n}.onnx: {FLOAT_LINE}; no header written for it" for n in ("barsf", "blobf")]
+    assert lines == want
