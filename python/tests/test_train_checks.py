@@ -53,9 +53,11 @@ def test_readme_training_snippets_run_as_written(tmp_path: Path, monkeypatch: py
     """Step 1's MLP block on the data its comment describes (numpy x [N, 6], class labels y [N]),
     then the conv block in the same scope on x [N, 3, 32]; both export models m0nn imports.
     Only the epochs are cut (TrainConfig's defaults, 60 + 30, as the snippet leaves them: ~30 s)."""
+    import onnx
+
     import m0nn.train
     from m0nn.graph.importer import import_graph
-    from m0nn.onnx_import import import_model
+    from m0nn.onnx_import import import_model, is_float_model
 
     monkeypatch.setattr(m0nn.train, "TrainConfig", lambda **kw: TrainConfig(**{"epochs": 2, "qat_epochs": 1, **kw}))
     monkeypatch.chdir(tmp_path)
@@ -64,6 +66,7 @@ def test_readme_training_snippets_run_as_written(tmp_path: Path, monkeypatch: py
     scope: dict[str, object] = {"x": x, "y": y}
     exec(compile(_readme_block("MLP(6, [24, 24], 3)"), "README.md", "exec"), scope)
     assert import_model(tmp_path / "models" / "mynet.onnx").layers[-1].out_size == 3
+    assert is_float_model(onnx.load(str(tmp_path / "models" / "fp32" / "mynet.onnx")))  # m0nn check's fp32 column
     xc = np.random.default_rng(1).normal(size=(32, 3, 32)).astype(np.float32)
     scope.update(x=xc, y=(xc[:, 0, :4].sum(axis=1) > 0).astype(np.int64) + 2 * (xc[:, 1, 0] > 0))
     exec(compile(_readme_block("from m0nn.train_conv import QNet"), "README.md", "exec"), scope)
