@@ -59,11 +59,27 @@ void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job)
         const uint32_t hi = i + 1 < job->in_size ? (uint32_t)job->input[i + 1] - 128u : 0u;
         x[p++] = ((uint32_t)job->input[i] - 128u) + (hi << 16);
     }
-    while (job->n_blocks > 0) {
-        int32_t acc[8];
-        m0nn_b8p_dot(x, pairs, job->weights, job->rows, acc);
-        job->weights += (job->rows > 4 ? 32 : 16) * pairs;
-        m0nn_b8_job_block_done(job, acc, 0);
+    {
+        /* R = n_blocks * rows outputs in groups of 4 rows, as the assembly's
+         * passes: a last group of R mod 4 rows reads only its own biases; the
+         * job's rows, n_blocks and bias_step are left as they were */
+        const int32_t rows = job->rows;
+        const int32_t n_blocks = job->n_blocks;
+        const int32_t bias_step = job->bias_step;
+        int32_t left = n_blocks * rows;
+        while (left > 0) {
+            int32_t acc[8];
+            job->rows = left < 4 ? left : 4;
+            job->bias_step = 4 * job->rows;
+            job->n_blocks = 1;
+            m0nn_b8p_dot(x, pairs, job->weights, 4, acc);
+            job->weights += 16 * pairs;
+            left -= job->rows;
+            m0nn_b8_job_block_done(job, acc, 0);
+        }
+        job->rows = rows;
+        job->n_blocks = n_blocks;
+        job->bias_step = bias_step;
     }
 }
 

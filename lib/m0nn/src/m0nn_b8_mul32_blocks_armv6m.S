@@ -406,9 +406,16 @@
     PHI \mode\()2
     .endif
 .Lp_tail_\mode:                 /* m = P_OUTEND - r7 rows (1-3) at r7 */
-    mov r4, r9
-    ldm r4!, {r0-r3}            /* a padded copy (m0nn_fc_b8_mul32_walk) */
-    mov r9, r4
+    ldr r4, [sp, #P_OUTEND]
+    subs r4, r4, r7
+    mov r6, r9
+    ldm r6!, {r0}               /* m biases: none read past the caller's */
+    cmp r4, #2
+    blo 1f
+    ldm r6!, {r1}
+    beq 1f
+    ldm r6!, {r2}
+1:  mov r9, r6                  /* (the padding rows' sums are never stored) */
     ldr r5, [sp, #P_W]
     blx r8
     str r5, [sp, #P_W]

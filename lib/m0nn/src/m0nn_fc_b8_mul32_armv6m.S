@@ -1,6 +1,7 @@
 /* m0nn_fc_b8_mul32 for ARMv6-M: see m0nn_internal.h. The usual layer of
  * m0nn_fc_s8_b8, _b8w, _b8p and _b4 (every argument legal, a bias, no weight
- * zero point, whole blocks of 8 rows or, with reads4, one of 4) is checked and
+ * zero point, whole blocks of 8 rows or, with reads4, one of 4; with pairs any
+ * out_size, as out_size blocks of 1 row) is checked and
  * its job (m0nn_b8_job_t) filled here, the fields loaded by LDM and stored
  * by STM where they lie together; the table check (m0nn_mul32_tables_bad)
  * runs last, before the block loop writes any output. Any other call, and
@@ -124,23 +125,19 @@ m0nn_fc_b8_mul32:               /* r0 p, r1 input, r2 output, r3 kernel */
     movs r0, #0                 /* M0NN_OK */
     add sp, #68
     pop {r4-r7, pc}
-.Lrest:                         /* the full blocks, then a partial last one from a padded copy of its biases */
-    ldr r0, [sp, #64]
-    mov r1, sp
-    movs r2, r4
-    movs r3, #0                 /* sum(x): read with a weight zero point only */
-    bl m0nn_fc_b8_mul32_rest
-    movs r0, #0
-    add sp, #68
-    pop {r4-r7, pc}
-.Lfour:                         /* one block of 4 rows, where the loop reads 4 biases */
-    movs r1, #0
-    subs r1, #1                 /* n_blocks -1: m0nn_fc_b8_mul32_rest's layer */
+.Lfour:                         /* a partial last block */
+    ldr r0, [sp, #60]
+    ldr r1, [r0, #8]            /* pairs: */
+    movs r3, #1
+    cmp r1, #0
+    beq 3f
+    movs r1, r2                 /* out_size blocks of 1 row: one call, one stage */
+    b .Lshape
+3:  subs r1, #1                 /* n_blocks -1: m0nn_fc_b8_mul32_rest's layer */
     movs r3, #8                 /* rows (of its full blocks) */
     cmp r2, #4
     bne .Lshape
-    ldr r0, [sp, #60]
-    ldr r0, [r0, #4]            /* reads4 */
+    ldr r0, [r0, #4]            /* reads4: one block of 4 rows, where the loop reads 4 biases */
     cmp r0, #0
     beq .Lshape
     movs r1, #1                 /* one block */
@@ -161,6 +158,15 @@ m0nn_fc_b8_mul32:               /* r0 p, r1 input, r2 output, r3 kernel */
     push {r3}
     mov r3, r12
     pop {pc}
+.Lrest:                         /* the full blocks, then a partial last one from a padded copy of its biases */
+    ldr r0, [sp, #64]
+    mov r1, sp
+    movs r2, r4
+    movs r3, #0                 /* sum(x): read with a weight zero point only */
+    bl m0nn_fc_b8_mul32_rest
+    movs r0, #0
+    add sp, #68
+    pop {r4-r7, pc}
     .ltorg
     .size m0nn_fc_b8_mul32, . - m0nn_fc_b8_mul32
 #endif

@@ -76,12 +76,16 @@ m0nn_status_t m0nn_fc_b8_mul32(const m0nn_fc_s8_params_t *p, const int8_t *input
     job.rows = 8;
     job.n_blocks = p->out_size >> 3;
     if (job.bias == 0 || p->weight_zero_point != 0 || (p->out_size & 7) != 0) {
-        if (!kernel->reads4 || job.bias == 0 || p->weight_zero_point != 0 || p->out_size != 4) {
+        if (job.bias != 0 && p->weight_zero_point == 0 && kernel->pairs) {
+            job.rows = 1; /* the pairs loop reads no bias past out_size: one call, one stage */
+            job.n_blocks = p->out_size;
+        } else if (kernel->reads4 && job.bias != 0 && p->weight_zero_point == 0 && p->out_size == 4) {
+            job.rows = 4; /* one block of 4 rows reads the caller's 4 biases */
+            job.n_blocks = 1;
+        } else {
             m0nn_fc_b8_mul32_rest(p, &job, kernel, sum);
             return M0NN_OK;
         }
-        job.rows = 4; /* one block of 4 rows reads the caller's 4 biases */
-        job.n_blocks = 1;
     }
     kernel->blocks(&job); /* the usual layer: every block at once */
     return M0NN_OK;

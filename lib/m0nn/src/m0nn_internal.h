@@ -155,7 +155,7 @@ typedef struct {
     int32_t offset_minus_min;  /* 40: output_offset - act_min */
     int32_t span;              /* 44: act_max - act_min */
     int32_t act_min;           /* 48 */
-    int32_t rows;              /* 52: outputs per block: 8, or 1..7 for a last block (<= 4: a 4-row block) */
+    int32_t rows;              /* 52: outputs per block: 8, or 1..7 for a last block (<= 4: a 4-row block; pairs: 1) */
     int32_t bias_step;         /* 56: 32 or 0 (bytes) */
 } m0nn_b8_job_t;
 
@@ -197,8 +197,13 @@ void m0nn_b8w_mul32_blocks(m0nn_b8_job_t *job); /* the wide layout */
  * in_size <= M0NN_B8P_MAX_IN; the input any alignment (a word-aligned one is
  * staged faster). Exact when no row has w[a] = w[b] = -128 for a pair (a, b)
  * (the generator's rule, m0nn.layout.pairs_fit) and the final accumulator fits
- * int32. ARMv6-M assembly in m0nn_b8_mul32_blocks_armv6m.S
- * (m0nn_armv6m_pairs.inc); portable C in m0nn_b8_mul32_blocks.c. */
+ * int32. The call's R = n_blocks * rows outputs run as groups of 4 rows from
+ * one staging of the input (any R >= 1: m0nn_fc_b8_mul32 passes a layer whose
+ * out_size is not a multiple of 8 as out_size blocks of 1 row); a last group of
+ * R mod 4 rows reads only its R mod 4 biases. The job's bias advances by 4 R
+ * bytes (bias_step is not read), rows and n_blocks are left. ARMv6-M assembly
+ * in m0nn_b8_mul32_blocks_armv6m.S (m0nn_armv6m_pairs.inc); portable C in
+ * m0nn_b8_mul32_blocks.c. */
 void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
 
 /* m0nn_fc_s8_b8, _b8w, _b4 and _b8p (MUL32): the checks
@@ -212,13 +217,16 @@ void m0nn_b8p_mul32_blocks(m0nn_b8_job_t *job);
  * each fed a copy of its biases (less z * sum(x)); the ARMv6-M loops step the
  * bias by 8 rows per block. pairs: the pairs layout (m0nn_b8p_mul32_blocks):
  * no correction, in_size <= M0NN_B8P_MAX_IN (else M0NN_ERR_SIZE), a weight
- * zero point z applied as -z * sum(u - 128). Each kernel passes its constant
+ * zero point z applied as -z * sum(u - 128); with a bias and no weight zero
+ * point any out_size is one call (out_size blocks of 1 row), so the input is
+ * staged once per layer; a NULL bias or a weight zero point still goes block
+ * by block (a stage per block). Each kernel passes its constant
  * descriptor (offsets fixed: the ARMv6-M entry reads them). On ARMv6-M
  * m0nn_fc_b8_mul32 is assembly (m0nn_fc_b8_mul32_armv6m.S) for the usual
  * layer whose arguments are all legal, and m0nn_fc_b8_mul32_c, the portable C
  * (m0nn_fc_s8_b8.c), for every other call: a refused one (its status in
  * m0nn_fc_b8_mul32_check's order), a weight zero point, a NULL bias, a
- * partial last block but a single block of 4 rows. */
+ * partial last block but a single block of 4 rows or the pairs layout's. */
 typedef void (*m0nn_b8_blocks_fn_t)(m0nn_b8_job_t *job);
 typedef struct {
     m0nn_b8_blocks_fn_t blocks; /* 0 */
