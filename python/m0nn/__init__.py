@@ -2,7 +2,7 @@
 
 import re
 
-__version__ = "0.2.4"
+__version__ = "0.2.5"
 
 
 def c_version(version: str = __version__) -> int:

@@ -47,7 +47,7 @@ def version_guard(header: str) -> list[str]:
     """Stops a build that pairs this header with another version of m0nn's C library (its m0nn.h).
 
     >>> print(version_guard("net.h")[2])
-    #error "net.h is m0nn 0.2.4's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
+    #error "net.h is m0nn 0.2.5's, m0nn.h is another version: regenerate it: pio run (or m0nn gen)"
     """
     return [
         '#include "m0nn.h"',
@@ -392,7 +392,8 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
         f"#define {up}_INPUT_ZERO_POINT ({model.input_zero_point})",
         f"#define {up}_OUTPUT_ZERO_POINT ({model.output_zero_point})",
         "/* Bytes of the activation arena: the largest pair of activations held at once (with a blocked",
-        f" * first layer, the model input converted to offset-binary counts). Stack: at most {up}_STACK_SIZE",
+        " * first layer, the model input converted to offset-binary counts; under m0nn_model_run each",
+        f" * rounded up to 4 bytes, so that every layer's input is aligned). Stack: at most {up}_STACK_SIZE",
         f" * bytes from the call of {p}_run (the frames of {runner} and the deepest call chain of this",
         " * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */",
         f"#define {up}_ARENA_SIZE {model.arena_size()}",
@@ -412,7 +413,8 @@ def render_model_header(model: QModel, settings: str, input_scale: float | None 
         f"static const m0nn_model_t {p}_model = {{{up}_N_LAYERS, {up}_ARENA_SIZE, {p}_layers}};",
         "",
         f"/* Runs the model: input {up}_INPUT_SIZE values, output {up}_OUTPUT_SIZE values, arena",
-        f" * {up}_ARENA_SIZE bytes of scratch (any alignment; M0NN_ALIGN4 makes the input conversion faster).",
+        f" * {up}_ARENA_SIZE bytes of scratch (any alignment; declare it M0NN_ALIGN4: every layer then reads",
+        " * its input by word where it can).",
         " * Returns M0NN_OK or an m0nn_status_t. */",
         f"static inline m0nn_status_t {p}_run(const int8_t *input, int8_t *output, void *arena)",
         "{",

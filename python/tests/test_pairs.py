@@ -209,3 +209,70 @@ def test_mixed_model_on_the_emulated_m0_equals_the_reference() -> None:
                 work / "bench.elf",
             )  # fmt: skip
             cycles.trace_pcs(elf, work)  # raises unless the image exits 0: the output equals the reference
+
+
+ALIGN_MAIN = """#include <stdint.h>
+#include "bench.h"
+
+static int32_t calls;
+static int32_t misaligned;
+
+/* m0nn_fc_s8_b8p, recording whether the runner handed it a word-aligned input */
+static m0nn_status_t b8p_checked(const m0nn_fc_s8_params_t *p, const int8_t *input, int8_t *output)
+{{
+    ++calls;
+    misaligned += ((uintptr_t)input & 3u) != 0;
+    return m0nn_fc_s8_b8p(p, input, output);
+}}
+
+int main(void)
+{{
+    static int8_t arena[BENCH_ARENA_SIZE] M0NN_ALIGN4;
+    static const int8_t input[BENCH_INPUT_SIZE] = {{{x}}};
+    static const int8_t expected[BENCH_OUTPUT_SIZE] = {{{y}}};
+    int8_t out[BENCH_OUTPUT_SIZE];
+    m0nn_layer_t layers[BENCH_N_LAYERS];
+    m0nn_model_t model = bench_model;
+    int32_t i;
+    for (i = 0; i < BENCH_N_LAYERS; ++i) {{
+        layers[i] = bench_layers[i];
+        if (layers[i].run == m0nn_fc_s8_b8p) {{
+            layers[i].run = b8p_checked;
+        }}
+    }}
+    model.layers = layers;
+    if (m0nn_model_run(&model, input, out, arena) != M0NN_OK) {{
+        return 2;
+    }}
+    for (i = 0; i < BENCH_OUTPUT_SIZE; ++i) {{
+        if (out[i] != expected[i]) {{
+            return 3;
+        }}
+    }}
+    return calls == {calls} && misaligned == 0 ? 0 : 1;
+}}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs a host C compiler")
+def test_every_b8p_layer_reads_a_word_aligned_input(tmp_path: Path) -> None:
+    """The arena offsets that feed pairs layers are multiples of 4 (the staging by
+    word): out sizes of every residue mod 4 at the arena's end (the model input
+    18, the odd layers' 6 and 9), the generated ARENA_SIZE, m0nn_model_run's
+    placement, an aligned arena; checked on the pointers the kernel receives."""
+    model = configure(bench.synthetic_model("align", [18, 10, 6, 14, 9, 5], bench.SEED), WIDE)
+    assert [la.kernel for la in model.layers] == ["b8p"] * 5
+    assert model.arena_size() % 4 == 0
+    x = np.random.default_rng(5).integers(-128, 128, model.input_size).astype(np.int8)
+    y = run_int(model, x[None, :])[-1][0]
+    (tmp_path / "bench.h").write_text(render_model_header(model, WIDE.line()))
+    (tmp_path / "main.c").write_text(
+        ALIGN_MAIN.format(x=", ".join(map(str, x)), y=", ".join(map(str, y)), calls=len(model.layers))
+    )
+    lib = ROOT / "lib" / "m0nn"
+    srcs = [str(p) for p in sorted((lib / "src").glob("*.c"))]
+    flags = ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+             "-fno-sanitize-recover=all", f"-I{lib / 'include'}", f"-I{lib / 'src'}", f"-I{tmp_path}"]  # fmt: skip
+    exe = tmp_path / "main"
+    subprocess.run(["gcc", *flags, *srcs, str(tmp_path / "main.c"), "-o", str(exe)], check=True)
+    assert subprocess.run([str(exe)], timeout=60).returncode == 0

@@ -13,8 +13,8 @@
 
 /* The version of this library, equal to the m0nn package's (major * 10000 + minor * 100
  * + patch). Every generated header checks it: headers and library come from one m0nn. */
-#define M0NN_VERSION 204
-#define M0NN_VERSION_STRING "0.2.4"
+#define M0NN_VERSION 205
+#define M0NN_VERSION_STRING "0.2.5"
 
 #ifdef __cplusplus
 extern "C" {
@@ -201,9 +201,13 @@ typedef struct {
  * activations between layers live in the caller's arena of arena_size bytes:
  * even-numbered layers write at its start, odd-numbered ones at its end. When
  * the first layer reads offset-binary input, the model's int8 input is first
- * converted into the end of the arena. arena_size = the largest sum of two
- * adjacent activations held at once (>= 0; 0 for one layer reading int8,
- * which needs no arena: it may then be NULL). */
+ * converted into the end of the arena. A tensor at the end starts at a
+ * multiple of 4 bytes from the arena's start (arena_size - n rounded down), so
+ * with a 4-byte aligned arena (M0NN_ALIGN4) every layer's input is aligned.
+ * arena_size >= the largest sum of two adjacent activations held at once,
+ * each rounded up to 4 bytes (what the generator states; checked: a smaller
+ * one is M0NN_ERR_SIZE); 0 for one layer reading int8, which needs no arena:
+ * it may then be NULL. m0nn_model_run_small does not round. */
 typedef struct {
     int32_t n_layers;
     int32_t arena_size;
@@ -214,7 +218,8 @@ typedef struct {
 void m0nn_to_offset_binary(const int8_t *in, uint8_t *out, int32_t n);
 
 /* 4-byte alignment: required for blocked weight arrays (the ARMv6-M loops read
- * them by word); for an arena it lets the input conversion work by word. */
+ * them by word); for an arena it lets the input conversion and the pairs
+ * kernel's input staging work by word. */
 #if defined(__GNUC__) || defined(__clang__)
 #define M0NN_ALIGN4 __attribute__((aligned(4)))
 #else
@@ -226,7 +231,8 @@ void m0nn_to_offset_binary(const int8_t *in, uint8_t *out, int32_t n);
 typedef void (*m0nn_observer_t)(void *ctx, int32_t layer, const int8_t *output, int32_t size);
 
 /* Runs `model` on input (layers[0].in_size values) into output
- * (layers[n-1].out_size values). arena: model->arena_size bytes, any alignment.
+ * (layers[n-1].out_size values). arena: model->arena_size bytes, any alignment
+ * (4-byte aligned: every layer reads its input by word where it can).
  * Checks the layer chain and the arena once; then the first failing layer's
  * status is returned. observer may be NULL (m0nn_model_run passes NULL). */
 m0nn_status_t m0nn_model_run_observed(const m0nn_model_t *model, const int8_t *input, int8_t *output, void *arena,

@@ -2,6 +2,12 @@
 
 #include "m0nn_internal.h"
 
+/* Where a tensor of n bytes (0 <= n <= size) at the end of an arena of size
+ * bytes starts: size - n rounded down to a multiple of 4, so that with a
+ * 4-byte aligned arena every layer's input is word-aligned (the pairs kernel
+ * stages it by word). */
+#define M0NN_AT_END(size, n) (((size) - (n)) & ~(int32_t)3)
+
 /* The runner, inline in both entries with a constant observer: m0nn_model_run
  * (NULL) has no observer code and no call through a second function. */
 static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_t *model, const int8_t *input,
@@ -28,32 +34,39 @@ static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_
     if ((last != first || first->input_u8) && base == 0) {
         return M0NN_ERR_NULL;
     }
-    /* The chain and the arena are checked once, before any layer runs. */
+    /* The chain and the arena are checked once, before any layer runs: a
+     * tensor at the end starts at a multiple of 4 bytes (M0NN_AT_END), clear
+     * of the one at the start held with it. */
     for (layer = first; layer != last; ++layer) {
         const int32_t a = layer->params.out_size;
         if (layer[1].params.in_size != a || a < 0 || a > size) {
             return M0NN_ERR_SIZE;
         }
-        if (layer + 1 != last && a + layer[1].params.out_size > size) {
-            return M0NN_ERR_SIZE;
+        if (layer + 1 != last) {
+            const int32_t b = layer[1].params.out_size;
+            const int32_t at_end = odd ? a : b;
+            if (b < 0 || b > size || (odd ? b : a) > M0NN_AT_END(size, at_end)) {
+                return M0NN_ERR_SIZE;
+            }
         }
+        odd ^= 1;
     }
+    odd = 0;
     if (first->input_u8) {
         /* The first layer reads offset-binary input: convert the model's input
          * into the end of the arena, clear of the first layer's output at its start. */
         const int32_t n = first->params.in_size;
-        const int32_t held = n + (last != first ? first->params.out_size : 0);
-        if (n < 1 || held > size) {
+        if (n < 1 || n > size || (last != first ? first->params.out_size : 0) > M0NN_AT_END(size, n)) {
             return M0NN_ERR_SIZE;
         }
-        x = base + (size - n);
+        x = base + M0NN_AT_END(size, n);
         m0nn_to_offset_binary(input, (uint8_t *)x, n);
     }
     /* even layers write at the arena's start, odd ones at its end; the last
      * one, out of the loop, to output (a one-layer model keeps nothing live
      * across its call) */
     for (layer = first; layer != last; ++layer) {
-        int8_t *const y = odd ? base + (size - layer->params.out_size) : base;
+        int8_t *const y = odd ? base + M0NN_AT_END(size, layer->params.out_size) : base;
         m0nn_status_t status;
         if (layer->run == NULL) {
             return M0NN_ERR_NULL;
