@@ -380,10 +380,10 @@ static void record_outputs(void *ctx, int32_t layer, const int8_t *output, int32
 static void test_model_chains_layers_through_arena(void)
 {
     m0nn_layer_t layers[3];
-    m0nn_model_t model = {3, 6, NULL}; /* 2 bytes, 2 more at the end rounded to a word: 6 */
+    m0nn_model_t model = {3, 8, NULL}; /* two tensors of 2 bytes, each rounded up to a word */
     const int8_t x[2] = {-7, 9};
     int8_t y[2];
-    int8_t arena[6] M0NN_ALIGN4;
+    int8_t arena[8] M0NN_ALIGN4;
     const int8_t *where[3] = {NULL, NULL, NULL};
     int32_t seen = 0;
     int32_t l;
@@ -396,7 +396,7 @@ static void test_model_chains_layers_through_arena(void)
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, arena, count_layers, &seen));
     M0NN_ASSERT_EQ_S8(x, y, 2);
     M0NN_ASSERT_EQ_INT(1 + 2 + 3, seen);
-    /* the odd layer's output at the end starts on a word: arena + (6 - 2 rounded down to 4) */
+    /* the odd layer's output at the end starts on a word: arena + (8 - 2 rounded down to 4) */
     M0NN_ASSERT_EQ_INT(M0NN_OK, m0nn_model_run_observed(&model, x, y, arena, record_outputs, (void *)where));
     M0NN_ASSERT_EQ_INT(0, where[0] - arena);
     M0NN_ASSERT_EQ_INT(4, where[1] - arena);
@@ -420,11 +420,11 @@ static void test_model_chains_layers_through_arena(void)
 static void test_model_rejects_small_arena_and_broken_chain(void)
 {
     m0nn_layer_t layers[3];
-    m0nn_model_t small = {3, 5, NULL}; /* 2 + 2 bytes fit, but the end's 2 would start at 0 */
-    m0nn_model_t model = {3, 6, NULL};
+    m0nn_model_t small = {3, 7, NULL}; /* 2 + 2 bytes, but not 4 + 4 */
+    m0nn_model_t model = {3, 8, NULL};
     const int8_t x[2] = {1, 2};
     int8_t y[2];
-    int8_t arena[6] M0NN_ALIGN4;
+    int8_t arena[8] M0NN_ALIGN4;
     int32_t seen = 0;
     int32_t l;
     for (l = 0; l < 3; ++l) {

@@ -7,6 +7,10 @@
  * 4-byte aligned arena every layer's input is word-aligned (the pairs kernel
  * stages it by word). */
 #define M0NN_AT_END(size, n) (((size) - (n)) & ~(int32_t)3)
+/* n bytes rounded up to whole words, unsigned (a negative out_size is refused
+ * where its own layer's is checked; a sum of two wraps only for sizes above
+ * 2^31 - 4, which no kernel accepts: M0NN_MAX_SIZE). */
+#define M0NN_WORDS(n) (((uint32_t)(n) + 3u) & ~3u)
 
 /* The runner, inline in both entries with a constant observer: m0nn_model_run
  * (NULL) has no observer code and no call through a second function. */
@@ -34,29 +38,25 @@ static inline M0NN_ALWAYS_INLINE m0nn_status_t m0nn_model_body(const m0nn_model_
     if ((last != first || first->input_u8) && base == 0) {
         return M0NN_ERR_NULL;
     }
-    /* The chain and the arena are checked once, before any layer runs: a
-     * tensor at the end starts at a multiple of 4 bytes (M0NN_AT_END), clear
-     * of the one at the start held with it. */
+    /* The chain and the arena are checked once, before any layer runs: each
+     * two tensors held at once, rounded up to 4 bytes, fit, so a tensor at the
+     * end starting at a multiple of 4 (M0NN_AT_END) is clear of the one at the
+     * start. */
     for (layer = first; layer != last; ++layer) {
         const int32_t a = layer->params.out_size;
         if (layer[1].params.in_size != a || a < 0 || a > size) {
             return M0NN_ERR_SIZE;
         }
-        if (layer + 1 != last) {
-            const int32_t b = layer[1].params.out_size;
-            const int32_t at_end = odd ? a : b;
-            if (b < 0 || b > size || (odd ? b : a) > M0NN_AT_END(size, at_end)) {
-                return M0NN_ERR_SIZE;
-            }
+        if (layer + 1 != last && M0NN_WORDS(a) + M0NN_WORDS(layer[1].params.out_size) > (uint32_t)size) {
+            return M0NN_ERR_SIZE;
         }
-        odd ^= 1;
     }
-    odd = 0;
     if (first->input_u8) {
         /* The first layer reads offset-binary input: convert the model's input
          * into the end of the arena, clear of the first layer's output at its start. */
         const int32_t n = first->params.in_size;
-        if (n < 1 || n > size || (last != first ? first->params.out_size : 0) > M0NN_AT_END(size, n)) {
+        const uint32_t held = M0NN_WORDS(n) + (last != first ? M0NN_WORDS(first->params.out_size) : 0u);
+        if (n < 1 || held > (uint32_t)size) {
             return M0NN_ERR_SIZE;
         }
         x = base + M0NN_AT_END(size, n);
