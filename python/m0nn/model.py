@@ -102,24 +102,24 @@ class QModel:
 
     def arena_size(self) -> int:
         """Bytes of the ping-pong arena: the largest pair of activations held at
-        once (a single one when there is no pair); 0 for one layer that reads
-        int8. A first layer that reads offset-binary input (the blocked kernel)
-        also holds the converted model input next to its output. Under
-        m0nn_model_run (every kernel but `small`) each activation takes whole
-        words: the runner starts a tensor at the arena's end on a multiple of 4
-        bytes, so that with an aligned arena every layer's input is aligned.
+        once (a single one when there is no pair), each rounded up to whole
+        words; 0 for one layer that reads int8. A first layer that reads
+        offset-binary input (the blocked kernel) also holds the converted model
+        input next to its output. m0nn_model_run starts a tensor at the arena's
+        end on a multiple of 4 bytes, so with an aligned arena every layer's
+        input is aligned; the size is the same for m0nn_model_run_small (which
+        does not need the rounding), so a model runs under either runner.
 
         >>> from m0nn.bench import synthetic_model
         >>> from m0nn.plan import configure
         >>> from m0nn.settings import Settings
         >>> m = synthetic_model("m", [16, 10, 6, 4], 0)
         >>> configure(m, Settings(kernel="b8w")).arena_size(), configure(m, Settings(kernel="small")).arena_size()
-        (28, 16)
+        (28, 20)
         """
-        words = not all(layer.kernel == "small" for layer in self.layers)  # codegen.model_runner's rule
 
         def size(n: int) -> int:
-            return (n + 3) & ~3 if words else n
+            return (n + 3) & ~3
 
         inner = [size(layer.out_size) for layer in self.layers[:-1]]
         held = [a + b for a, b in zip(inner, inner[1:], strict=False)] + inner

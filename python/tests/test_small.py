@@ -47,6 +47,15 @@ int main(void)
                 return 1;
             }}
         }}
+        /* the stated arena also holds the tensors as m0nn_model_run places them (word-rounded) */
+        if (m0nn_model_run(&{name}_model, {name}_test_inputs[n], out, arena) != M0NN_OK) {{
+            return 4;
+        }}
+        for (i = 0; i < {up}_OUTPUT_SIZE; ++i) {{
+            if (out[i] != {name}_test_expected[n][i]) {{
+                return 5;
+            }}
+        }}
     }}
     return arena[{up}_ARENA_SIZE] == 0x5a && out[{up}_OUTPUT_SIZE] == 0x5a ? 0 : 3;
 }}
@@ -149,3 +158,27 @@ def test_small_refusal_without_any_mul32_width_names_the_other_kernels(tmp_path:
         configure(import_model(path), SMALL)
     assert str(info.value).endswith("it needs q31, which kernel=small does not have: use kernel b8, b8w or ref")
     assert configure(import_model(path), Settings(kernel="b8")).layers[0].requant.mode == "q31"
+
+
+def test_small_arena_suits_both_runners_on_the_host(tmp_path: Path) -> None:
+    """A small model's ARENA_SIZE (widths 10 and 6: not whole words) also holds its tensors
+    where m0nn_model_run puts them (rounded to words), so its header runs under either runner."""
+    if shutil.which("gcc") is None:
+        pytest.skip("no host gcc")
+    model = configure(bench.synthetic_model("odd", [6, 10, 6, 3], bench.SEED), SMALL)
+    (tmp_path / "bench.h").write_text(render_model_header(model, SMALL.line()))
+    main = tmp_path / "main.c"
+    main.write_text(
+        '#include "bench.h"\nint main(void)\n{\n    static int8_t arena[BENCH_ARENA_SIZE] M0NN_ALIGN4;\n'
+        "    static const int8_t x[BENCH_INPUT_SIZE] = {1, -2, 3, -4, 5, -6};\n"
+        "    int8_t y[BENCH_OUTPUT_SIZE];\n    int8_t z[BENCH_OUTPUT_SIZE];\n    int i;\n"
+        "    if (bench_run(x, y, arena) != M0NN_OK || m0nn_model_run(&bench_model, x, z, arena) != M0NN_OK) {\n"
+        "        return 1;\n    }\n    for (i = 0; i < BENCH_OUTPUT_SIZE; ++i) {\n"
+        "        if (y[i] != z[i]) {\n            return 2;\n        }\n    }\n    return 0;\n}\n"
+    )
+    exe = tmp_path / "a.out"
+    flags = ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+             "-fno-sanitize-recover=all"]  # fmt: skip
+    incs = [f"-I{d}" for d in (LIB / "include", LIB / "src", tmp_path)]
+    subprocess.run(["gcc", *flags, *incs, *map(str, _library_c()), str(main), "-o", str(exe)], check=True)
+    assert subprocess.run([str(exe)], timeout=60).returncode == 0

@@ -26,8 +26,8 @@
 #define TILT_INPUT_ZERO_POINT (-10)
 #define TILT_OUTPUT_ZERO_POINT (0)
 /* Bytes of the activation arena: the largest pair of activations held at once (with a blocked
- * first layer, the model input converted to offset-binary counts; under m0nn_model_run each
- * rounded up to 4 bytes, so that every layer's input is aligned). Stack: at most TILT_STACK_SIZE
+ * first layer, the model input converted to offset-binary counts), each rounded up to 4 bytes
+ * (m0nn_model_run keeps every layer's input aligned). Stack: at most TILT_STACK_SIZE
  * bytes from the call of tilt_run (the frames of m0nn_model_run and the deepest call chain of this
  * model's kernels, gcc -O2 Cortex-M0, m0nn.graph.stack_size). */
 #define TILT_ARENA_SIZE 64

@@ -207,7 +207,8 @@ typedef struct {
  * arena_size >= the largest sum of two adjacent activations held at once,
  * each rounded up to 4 bytes (what the generator states; checked: a smaller
  * one is M0NN_ERR_SIZE); 0 for one layer reading int8, which needs no arena:
- * it may then be NULL. m0nn_model_run_small does not round. */
+ * it may then be NULL. m0nn_model_run_small places tensors without rounding
+ * and accepts the same size. */
 typedef struct {
     int32_t n_layers;
     int32_t arena_size;
