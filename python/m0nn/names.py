@@ -98,6 +98,10 @@ RESERVED_HEADERS = frozenset(
     ]
 )
 
+# Headers of m0nn's board support (the m0qemu platform's bsp/, on the include path of
+# its builds): a model named like one would replace it for the user's firmware.
+BSP_HEADERS = frozenset(["m0qemu", "m0qemu_io_semihosting", "m0qemu_io_nrf51_uart"])
+
 # The longest identifier whose file names (<name>_test.h, and the model file
 # itself) stay within the 255 bytes of a file name on every common file system.
 MAX_NAME = 240
@@ -224,6 +228,8 @@ def c_identifier(stem: str, where: str | None = None) -> str:
         raise ModelError(f"{what}: names starting with 'm0nn' belong to the library (m0nn.h); rename the model")
     if ident in RESERVED_HEADERS:
         raise ModelError(f"{what}: '{ident}.h' would shadow a header of the build (<{ident}.h>); rename the model")
+    if ident in BSP_HEADERS:
+        raise ModelError(f"{what}: '{ident}.h' would shadow m0nn's board-support header {ident}.h; rename the model")
     if ident.endswith("_test"):
         raise ModelError(
             f"{what}: '{ident}.h' is the name of a test-data header (<model>_test.h); "

@@ -5,6 +5,7 @@ as it was (other models' headers included)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import warnings
@@ -17,9 +18,11 @@ from conftest import ROOT
 
 from m0nn import prebuild
 from m0nn.cli import main as cli
+from m0nn.errors import ModelError
 from m0nn.generate import generate
-from m0nn.names import path_text
+from m0nn.names import BSP_HEADERS, c_identifier, path_text
 from m0nn.npz import check_vectors
+from m0nn.plugin import resources
 
 CASES = all_cases()
 # The pre-build runs a representative part (every third item, every name, test-data
@@ -322,3 +325,19 @@ def test_labels_within_a_wide_models_outputs_must_still_fit_int16() -> None:
         check_vectors(x, y, (6,), 50000, "t.npz")
     kept = check_vectors(x, np.array([3, 2**15 - 1]), (6,), 50000, "t.npz")[1]
     assert kept is not None and kept.tolist() == [3, 2**15 - 1]
+
+
+def test_documented_names_are_the_real_ones() -> None:
+    """Every `X.onnx` -> `name` example in docs/numerics.md and README.md is what the
+    generator makes of that file name (or the name it refuses as a shadowing header);
+    every header of m0nn's board support is a refused name."""
+    for doc, least in (("docs/numerics.md", 7), ("README.md", 3)):
+        examples = re.findall(r"`([^`]+)\.onnx` ->\s+`(\w+)`", (ROOT / doc).read_text(encoding="utf-8"))
+        assert len(examples) >= least, (doc, examples)
+        for stem, name in examples:
+            try:
+                assert c_identifier(stem) == name, (doc, stem)
+            except ModelError as e:
+                assert "would shadow" in str(e) and f"'{name}.h'" in str(e), (doc, stem, e)
+    bsp = {p.stem for p in (resources.platform_dir("m0qemu") / "bsp").glob("*.h")}
+    assert bsp == set(BSP_HEADERS)
