@@ -56,7 +56,8 @@ class Needs:
     flash_code: int
 
 
-_GRAPH_ENTRY = re.compile(r"^    \[M0NN_OP_\w+\] = (m0nn_op_\w+),$", re.M)  # m0nn.graph.emit: the kinds table
+# m0nn.graph.emit: the kinds table's entries (positional; headers of earlier builds designated them)
+_GRAPH_ENTRY = re.compile(r"^    (?:\[M0NN_OP_\w+\] = )?(m0nn_op_\w+),(?: /\* M0NN_OP_\w+ \*/)?$", re.M)
 _FC_KERNEL = re.compile(r"^    \{(m0nn_fc_s8\w*), [01],$", re.M)  # m0nn.codegen: a layer's entry
 _FC_RUNNER = re.compile(r"^    return (m0nn_model_run\w*)\(&\w+_model, ", re.M)
 

@@ -34,6 +34,77 @@ int main(void)
 }
 """
 
+MAIN_CPP = r"""// The user's firmware in C++: a fully connected model (digits), a conv model (activity),
+// classes with virtual functions, a global with a constructor, and the board's output.
+#include "activity.h"
+#include "activity_test.h"
+#include "digits.h"
+#include "digits_test.h"
+#include "m0nn.h"
+#ifdef M0QEMU
+#include "m0qemu.h"
+#else
+#include <cstdio>
+static void m0qemu_puts(const char *s) { std::fputs(s, stdout); }
+#endif
+
+namespace {
+volatile int32_t seed = -1;
+struct Tally {
+    int32_t checked;
+    Tally() : checked(seed) {} // dynamic initialization: the startup code runs it before main
+};
+Tally tally;
+
+alignas(4) int8_t arena[DIGITS_ARENA_SIZE > ACTIVITY_ARENA_SIZE ? DIGITS_ARENA_SIZE : ACTIVITY_ARENA_SIZE];
+
+class Model {
+  public:
+    virtual m0nn_status_t run(const int8_t *in, int8_t *out) const = 0;
+};
+class Digits : public Model {
+    m0nn_status_t run(const int8_t *in, int8_t *out) const override { return digits_run(in, out, arena); }
+};
+class Activity : public Model {
+    m0nn_status_t run(const int8_t *in, int8_t *out) const override { return activity_run(in, out, arena); }
+};
+
+bool same(const Model &m, const int8_t *inputs, const int8_t *expected, int32_t n_in, int32_t n_out)
+{
+    int8_t out[16];
+    for (int32_t t = 0; t < 20; ++t) {
+        if (m.run(inputs + t * n_in, out) != M0NN_OK) {
+            return false;
+        }
+        for (int32_t k = 0; k < n_out; ++k) {
+            if (out[k] != expected[t * n_out + k]) {
+                return false;
+            }
+        }
+        ++tally.checked;
+    }
+    return true;
+}
+} // namespace
+
+int main()
+{
+    if (tally.checked != -1) {
+        m0qemu_puts("c++ firmware: the global's constructor did not run\n");
+        return 2;
+    }
+    tally.checked = 0;
+    const Digits digits;
+    const Activity activity;
+    const bool ok =
+        same(digits, digits_test_inputs[0], digits_test_expected[0], DIGITS_INPUT_SIZE, DIGITS_OUTPUT_SIZE) &&
+        same(activity, activity_test_inputs[0], activity_test_expected[0], ACTIVITY_INPUT_SIZE, ACTIVITY_OUTPUT_SIZE);
+    m0qemu_puts(ok && tally.checked == 40 ? "c++ firmware: 40 of 40 outputs equal the reference\n"
+                                          : "c++ firmware: FAILED\n");
+    return ok ? 0 : 1;
+}
+"""
+
 
 def run(*args: str, cwd: Path, core: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PLATFORMIO_CORE_DIR=str(core), PLATFORMIO_DISABLE_PROGRESSBAR="true")
@@ -137,6 +208,34 @@ def test_two_projects_keep_their_own_settings(tmp_path: Path, core: Path) -> Non
     log = ok(pio("test", "-e", "m0_qemu", cwd=a, core=core))
     assert "4 test cases: 4 succeeded" in log, log
     assert snapshot(b) == b_files
+
+
+@needs_arm
+def test_cpp_firmware_on_the_host_and_on_qemu(tmp_path: Path, core: Path) -> None:
+    """A C++ firmware (src/main.cpp): a fully connected and a conv model with their test headers,
+    classes with virtual functions, a global with a constructor, m0qemu_puts; built and run on
+    the host and on QEMU, also with the project's -fexceptions (libgcc's unwinder then needs the
+    linker script's exception index: 4-byte aligned 8-byte entries between __exidx_start/_end)."""
+    proj = user_project(tmp_path / "cpp", core)
+    (proj / "src" / "main.c").unlink()
+    (proj / "src" / "main.cpp").write_text(MAIN_CPP)
+    for name in ("activity.onnx", "activity.test.npz"):
+        shutil.copy(MODELS / name, proj / "models" / name)
+    ok(m0nn("init", cwd=proj, core=core))
+    ini = proj / "platformio.ini"
+    ini.write_text(ini.read_text() + "\n[env:m0_qemu_exceptions]\nextends = env:m0_qemu\nbuild_flags = -fexceptions\n")
+    said = "c++ firmware: 40 of 40 outputs equal the reference"
+    ok(pio("run", "-e", "native", cwd=proj, core=core))
+    assert said in ok(run(str(proj / ".pio" / "build" / "native" / "program"), cwd=proj, core=core))
+    for env in ("m0_qemu", "m0_qemu_exceptions"):
+        log = ok(pio("run", "-e", env, "-t", "upload", cwd=proj, core=core))
+        assert said in log, log
+        nm = ok(run("arm-none-eabi-nm", str(proj / ".pio" / "build" / env / "program.elf"), cwd=proj, core=core))
+        at = {line.split()[2]: int(line.split()[0], 16) for line in nm.splitlines() if len(line.split()) == 3}
+        assert at["__init_array_end"] - at["__init_array_start"] == 4, at  # Tally's constructor
+        exidx = at["__exidx_end"] - at["__exidx_start"]
+        assert at["__exidx_start"] % 4 == 0 and exidx % 8 == 0, at
+        assert (exidx > 0) == (env == "m0_qemu_exceptions"), at  # m0qemu builds C++ with -fno-exceptions
 
 
 def readme_own_m0qemu_env() -> str:

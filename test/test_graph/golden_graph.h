@@ -75,10 +75,19 @@ static const m0nn_op_t g_conv1d_ops[G_CONV1D_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 256, 0, 256, &g_conv1d_o2_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_conv1d_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_conv1d_graph = {G_CONV1D_N_OPS, G_CONV1D_ARENA_SIZE, G_CONV1D_INPUT_SIZE, G_CONV1D_OUTPUT_SIZE, g_conv1d_ops, 10, g_conv1d_kinds};
@@ -608,11 +617,19 @@ static const m0nn_op_t g_conv1d_edges_ops[G_CONV1D_EDGES_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 30, 0, 30, &g_conv1d_edges_o3_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_conv1d_edges_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_conv1d_edges_graph = {G_CONV1D_EDGES_N_OPS, G_CONV1D_EDGES_ARENA_SIZE, G_CONV1D_EDGES_INPUT_SIZE, G_CONV1D_EDGES_OUTPUT_SIZE, g_conv1d_edges_ops, 10, g_conv1d_edges_kinds};
@@ -884,10 +901,19 @@ static const m0nn_op_t g_conv2d_ops[G_CONV2D_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 176, M0NN_AT_NONE, M0NN_AT_OUTPUT, 84, 0, 84, &g_conv2d_o3_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_conv2d_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_conv2d_graph = {G_CONV2D_N_OPS, G_CONV2D_ARENA_SIZE, G_CONV2D_INPUT_SIZE, G_CONV2D_OUTPUT_SIZE, g_conv2d_ops, 10, g_conv2d_kinds};
@@ -1337,11 +1363,19 @@ static const m0nn_op_t g_depthwise_ops[G_DEPTHWISE_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 54, 0, 54, &g_depthwise_o4_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_depthwise_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    m0nn_op_depthwise_conv, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_depthwise_graph = {G_DEPTHWISE_N_OPS, G_DEPTHWISE_ARENA_SIZE, G_DEPTHWISE_INPUT_SIZE, G_DEPTHWISE_OUTPUT_SIZE, g_depthwise_ops, 10, g_depthwise_kinds};
@@ -1867,11 +1901,19 @@ static const m0nn_op_t g_depthwise_bands_ops[G_DEPTHWISE_BANDS_N_OPS] = {
     {M0NN_OP_AVGPOOL, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 150, 0, 5, &g_depthwise_bands_o5_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_depthwise_bands_kinds[10] = {
-    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    NULL, /* M0NN_OP_CONV */
+    m0nn_op_depthwise_conv, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_depthwise_bands_graph = {G_DEPTHWISE_BANDS_N_OPS, G_DEPTHWISE_BANDS_ARENA_SIZE, G_DEPTHWISE_BANDS_INPUT_SIZE, G_DEPTHWISE_BANDS_OUTPUT_SIZE, g_depthwise_bands_ops, 10, g_depthwise_bands_kinds};
@@ -2959,13 +3001,19 @@ static const m0nn_op_t g_pools_ops[G_POOLS_N_OPS] = {
     {M0NN_OP_FC, 92, M0NN_AT_NONE, M0NN_AT_OUTPUT, 6, 0, 4, &g_pools_o7_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_pools_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_pools_graph = {G_POOLS_N_OPS, G_POOLS_ARENA_SIZE, G_POOLS_INPUT_SIZE, G_POOLS_OUTPUT_SIZE, g_pools_ops, 10, g_pools_kinds};
@@ -3767,13 +3815,19 @@ static const m0nn_op_t g_residual_ops[G_RESIDUAL_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 5, &g_residual_o6_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_residual_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_ADD] = m0nn_op_add,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    m0nn_op_add, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_residual_graph = {G_RESIDUAL_N_OPS, G_RESIDUAL_ARENA_SIZE, G_RESIDUAL_INPUT_SIZE, G_RESIDUAL_OUTPUT_SIZE, g_residual_ops, 10, g_residual_kinds};
@@ -4205,12 +4259,19 @@ static const m0nn_op_t g_concat_ops[G_CONCAT_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 216, M0NN_AT_NONE, M0NN_AT_OUTPUT, 36, 0, 36, &g_concat_o7_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_concat_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_LUT] = m0nn_op_lut,
-    [M0NN_OP_CONCAT] = m0nn_op_concat,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    m0nn_op_concat, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_concat_graph = {G_CONCAT_N_OPS, G_CONCAT_ARENA_SIZE, G_CONCAT_INPUT_SIZE, G_CONCAT_OUTPUT_SIZE, g_concat_ops, 10, g_concat_kinds};
@@ -4689,10 +4750,17 @@ static const m0nn_op_t g_softmax_ops[G_SOFTMAX_N_OPS] = {
     {M0NN_OP_SOFTMAX, 16, M0NN_AT_NONE, M0NN_AT_OUTPUT, 10, 0, 10, &g_softmax_o2_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_softmax_kinds[8] = {
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_SOFTMAX] = m0nn_op_softmax,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    m0nn_op_softmax, /* M0NN_OP_SOFTMAX */
 };
 
 static const m0nn_graph_t g_softmax_graph = {G_SOFTMAX_N_OPS, G_SOFTMAX_ARENA_SIZE, G_SOFTMAX_INPUT_SIZE, G_SOFTMAX_OUTPUT_SIZE, g_softmax_ops, 8, g_softmax_kinds};
@@ -4965,12 +5033,14 @@ static const m0nn_op_t g_cnn_ops[G_CNN_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 10, &g_cnn_o4_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_cnn_kinds[5] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
 };
 
 static const m0nn_graph_t g_cnn_graph = {G_CNN_N_OPS, G_CNN_ARENA_SIZE, G_CNN_INPUT_SIZE, G_CNN_OUTPUT_SIZE, g_cnn_ops, 5, g_cnn_kinds};
@@ -5351,9 +5421,16 @@ static const m0nn_op_t g_sigmoid_ops[G_SIGMOID_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_sigmoid_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_sigmoid_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_sigmoid_graph = {G_SIGMOID_N_OPS, G_SIGMOID_ARENA_SIZE, G_SIGMOID_INPUT_SIZE, G_SIGMOID_OUTPUT_SIZE, g_sigmoid_ops, 7, g_sigmoid_kinds};
@@ -5470,9 +5547,16 @@ static const m0nn_op_t g_tanh_ops[G_TANH_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_tanh_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_tanh_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_tanh_graph = {G_TANH_N_OPS, G_TANH_ARENA_SIZE, G_TANH_INPUT_SIZE, G_TANH_OUTPUT_SIZE, g_tanh_ops, 7, g_tanh_kinds};
@@ -5589,9 +5673,16 @@ static const m0nn_op_t g_leakyrelu_ops[G_LEAKYRELU_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_leakyrelu_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_leakyrelu_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_leakyrelu_graph = {G_LEAKYRELU_N_OPS, G_LEAKYRELU_ARENA_SIZE, G_LEAKYRELU_INPUT_SIZE, G_LEAKYRELU_OUTPUT_SIZE, g_leakyrelu_ops, 7, g_leakyrelu_kinds};
@@ -5708,9 +5799,16 @@ static const m0nn_op_t g_hardsigmoid_ops[G_HARDSIGMOID_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_hardsigmoid_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_hardsigmoid_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_hardsigmoid_graph = {G_HARDSIGMOID_N_OPS, G_HARDSIGMOID_ARENA_SIZE, G_HARDSIGMOID_INPUT_SIZE, G_HARDSIGMOID_OUTPUT_SIZE, g_hardsigmoid_ops, 7, g_hardsigmoid_kinds};
@@ -5827,9 +5925,16 @@ static const m0nn_op_t g_hardswish_ops[G_HARDSWISH_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_hardswish_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_hardswish_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_hardswish_graph = {G_HARDSWISH_N_OPS, G_HARDSWISH_ARENA_SIZE, G_HARDSWISH_INPUT_SIZE, G_HARDSWISH_OUTPUT_SIZE, g_hardswish_ops, 7, g_hardswish_kinds};
@@ -5946,9 +6051,16 @@ static const m0nn_op_t g_elu_ops[G_ELU_N_OPS] = {
     {M0NN_OP_LUT, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_elu_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_elu_kinds[7] = {
-    [M0NN_OP_LUT] = m0nn_op_lut,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    m0nn_op_lut, /* M0NN_OP_LUT */
 };
 
 static const m0nn_graph_t g_elu_graph = {G_ELU_N_OPS, G_ELU_ARENA_SIZE, G_ELU_INPUT_SIZE, G_ELU_OUTPUT_SIZE, g_elu_ops, 7, g_elu_kinds};
@@ -6065,9 +6177,17 @@ static const m0nn_op_t g_softmax1_ops[G_SOFTMAX1_N_OPS] = {
     {M0NN_OP_SOFTMAX, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 16, &g_softmax1_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_softmax1_kinds[8] = {
-    [M0NN_OP_SOFTMAX] = m0nn_op_softmax,
+    NULL, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    m0nn_op_softmax, /* M0NN_OP_SOFTMAX */
 };
 
 static const m0nn_graph_t g_softmax1_graph = {G_SOFTMAX1_N_OPS, G_SOFTMAX1_ARENA_SIZE, G_SOFTMAX1_INPUT_SIZE, G_SOFTMAX1_OUTPUT_SIZE, g_softmax1_ops, 8, g_softmax1_kinds};
@@ -6332,12 +6452,14 @@ static const m0nn_op_t g_cnn_q31_ops[G_CNN_Q31_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 10, &g_cnn_q31_o4_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_cnn_q31_kinds[5] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
 };
 
 static const m0nn_graph_t g_cnn_q31_graph = {G_CNN_Q31_N_OPS, G_CNN_Q31_ARENA_SIZE, G_CNN_Q31_INPUT_SIZE, G_CNN_Q31_OUTPUT_SIZE, g_cnn_q31_ops, 5, g_cnn_q31_kinds};
@@ -6765,10 +6887,19 @@ static const m0nn_op_t g_conv2d_q31_ops[G_CONV2D_Q31_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 176, M0NN_AT_NONE, M0NN_AT_OUTPUT, 84, 0, 84, &g_conv2d_q31_o3_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_conv2d_q31_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_conv2d_q31_graph = {G_CONV2D_Q31_N_OPS, G_CONV2D_Q31_ARENA_SIZE, G_CONV2D_Q31_INPUT_SIZE, G_CONV2D_Q31_OUTPUT_SIZE, g_conv2d_q31_ops, 10, g_conv2d_q31_kinds};
@@ -7218,11 +7349,19 @@ static const m0nn_op_t g_depthwise_q31_ops[G_DEPTHWISE_Q31_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 54, 0, 54, &g_depthwise_q31_o4_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_depthwise_q31_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    m0nn_op_depthwise_conv, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_depthwise_q31_graph = {G_DEPTHWISE_Q31_N_OPS, G_DEPTHWISE_Q31_ARENA_SIZE, G_DEPTHWISE_Q31_INPUT_SIZE, G_DEPTHWISE_Q31_OUTPUT_SIZE, g_depthwise_q31_ops, 10, g_depthwise_q31_kinds};
@@ -7677,10 +7816,19 @@ static const m0nn_op_t g_conv1d_pow2_ops[G_CONV1D_POW2_N_OPS] = {
     {M0NN_OP_TRANSPOSE, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 256, 0, 256, &g_conv1d_pow2_o2_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_conv1d_pow2_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    NULL, /* M0NN_OP_FC */
+    NULL, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    NULL, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_conv1d_pow2_graph = {G_CONV1D_POW2_N_OPS, G_CONV1D_POW2_ARENA_SIZE, G_CONV1D_POW2_INPUT_SIZE, G_CONV1D_POW2_OUTPUT_SIZE, g_conv1d_pow2_ops, 10, g_conv1d_pow2_kinds};
@@ -8298,13 +8446,19 @@ static const m0nn_op_t g_residual_pow2_ops[G_RESIDUAL_POW2_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 5, &g_residual_pow2_o6_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_residual_pow2_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_ADD] = m0nn_op_add,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    NULL, /* M0NN_OP_AVGPOOL */
+    m0nn_op_add, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t g_residual_pow2_graph = {G_RESIDUAL_POW2_N_OPS, G_RESIDUAL_POW2_ARENA_SIZE, G_RESIDUAL_POW2_INPUT_SIZE, G_RESIDUAL_POW2_OUTPUT_SIZE, g_residual_pow2_ops, 10, g_residual_pow2_kinds};
@@ -8667,9 +8821,10 @@ static const m0nn_op_t g_lanes_odd_ops[G_LANES_ODD_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 210, 0, 312, &g_lanes_odd_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_odd_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_odd_graph = {G_LANES_ODD_N_OPS, G_LANES_ODD_ARENA_SIZE, G_LANES_ODD_INPUT_SIZE, G_LANES_ODD_OUTPUT_SIZE, g_lanes_odd_ops, 1, g_lanes_odd_kinds};
@@ -9296,9 +9451,10 @@ static const m0nn_op_t g_lanes_odd_q31_ops[G_LANES_ODD_Q31_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 210, 0, 312, &g_lanes_odd_q31_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_odd_q31_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_odd_q31_graph = {G_LANES_ODD_Q31_N_OPS, G_LANES_ODD_Q31_ARENA_SIZE, G_LANES_ODD_Q31_INPUT_SIZE, G_LANES_ODD_Q31_OUTPUT_SIZE, g_lanes_odd_q31_ops, 1, g_lanes_odd_q31_kinds};
@@ -9878,9 +10034,10 @@ static const m0nn_op_t g_lanes_narrow_ops[G_LANES_NARROW_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 38, 0, 9, &g_lanes_narrow_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_narrow_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_narrow_graph = {G_LANES_NARROW_N_OPS, G_LANES_NARROW_ARENA_SIZE, G_LANES_NARROW_INPUT_SIZE, G_LANES_NARROW_OUTPUT_SIZE, g_lanes_narrow_ops, 1, g_lanes_narrow_kinds};
@@ -10031,9 +10188,10 @@ static const m0nn_op_t g_lanes_dilated_q31_ops[G_LANES_DILATED_Q31_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 135, 0, 120, &g_lanes_dilated_q31_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_dilated_q31_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_dilated_q31_graph = {G_LANES_DILATED_Q31_N_OPS, G_LANES_DILATED_Q31_ARENA_SIZE, G_LANES_DILATED_Q31_INPUT_SIZE, G_LANES_DILATED_Q31_OUTPUT_SIZE, g_lanes_dilated_q31_ops, 1, g_lanes_dilated_q31_kinds};
@@ -10391,9 +10549,10 @@ static const m0nn_op_t g_lanes_tiles_ops[G_LANES_TILES_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 840, 0, 960, &g_lanes_tiles_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_tiles_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_tiles_graph = {G_LANES_TILES_N_OPS, G_LANES_TILES_ARENA_SIZE, G_LANES_TILES_INPUT_SIZE, G_LANES_TILES_OUTPUT_SIZE, g_lanes_tiles_ops, 1, g_lanes_tiles_kinds};
@@ -12095,9 +12254,10 @@ static const m0nn_op_t g_lanes_extreme_ops[G_LANES_EXTREME_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 72, 0, 288, &g_lanes_extreme_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_extreme_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_extreme_graph = {G_LANES_EXTREME_N_OPS, G_LANES_EXTREME_ARENA_SIZE, G_LANES_EXTREME_INPUT_SIZE, G_LANES_EXTREME_OUTPUT_SIZE, g_lanes_extreme_ops, 1, g_lanes_extreme_kinds};
@@ -12549,9 +12709,10 @@ static const m0nn_op_t g_lanes_extreme_zp_ops[G_LANES_EXTREME_ZP_N_OPS] = {
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 240, 0, 180, &g_lanes_extreme_zp_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_extreme_zp_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_extreme_zp_graph = {G_LANES_EXTREME_ZP_N_OPS, G_LANES_EXTREME_ZP_ARENA_SIZE, G_LANES_EXTREME_ZP_INPUT_SIZE, G_LANES_EXTREME_ZP_OUTPUT_SIZE, g_lanes_extreme_zp_ops, 1, g_lanes_extreme_zp_kinds};
@@ -13052,9 +13213,10 @@ static const m0nn_op_t g_lanes_pointwise_pow2_ops[G_LANES_POINTWISE_POW2_N_OPS] 
     {M0NN_OP_CONV, M0NN_AT_INPUT, M0NN_AT_NONE, M0NN_AT_OUTPUT, 240, 0, 480, &g_lanes_pointwise_pow2_o0_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t g_lanes_pointwise_pow2_kinds[1] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
+    m0nn_op_conv, /* M0NN_OP_CONV */
 };
 
 static const m0nn_graph_t g_lanes_pointwise_pow2_graph = {G_LANES_POINTWISE_POW2_N_OPS, G_LANES_POINTWISE_POW2_ARENA_SIZE, G_LANES_POINTWISE_POW2_INPUT_SIZE, G_LANES_POINTWISE_POW2_OUTPUT_SIZE, g_lanes_pointwise_pow2_ops, 1, g_lanes_pointwise_pow2_kinds};

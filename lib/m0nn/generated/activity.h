@@ -210,15 +210,19 @@ static const m0nn_op_t activity_ops[ACTIVITY_N_OPS] = {
     {M0NN_OP_FC, 0, M0NN_AT_NONE, M0NN_AT_OUTPUT, 16, 0, 4, &activity_o8_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t activity_kinds[10] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_DEPTHWISE_CONV] = m0nn_op_depthwise_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
-    [M0NN_OP_AVGPOOL] = m0nn_op_avgpool,
-    [M0NN_OP_ADD] = m0nn_op_add,
-    [M0NN_OP_TRANSPOSE] = m0nn_op_transpose,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    m0nn_op_depthwise_conv, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
+    m0nn_op_avgpool, /* M0NN_OP_AVGPOOL */
+    m0nn_op_add, /* M0NN_OP_ADD */
+    NULL, /* M0NN_OP_LUT */
+    NULL, /* M0NN_OP_SOFTMAX */
+    NULL, /* M0NN_OP_CONCAT */
+    m0nn_op_transpose, /* M0NN_OP_TRANSPOSE */
 };
 
 static const m0nn_graph_t activity_graph = {ACTIVITY_N_OPS, ACTIVITY_ARENA_SIZE, ACTIVITY_INPUT_SIZE, ACTIVITY_OUTPUT_SIZE, activity_ops, 10, activity_kinds};

@@ -229,11 +229,13 @@ static const m0nn_op_t digits_cnn_ops[DIGITS_CNN_N_OPS] = {
     {M0NN_OP_FC, 256, M0NN_AT_NONE, M0NN_AT_OUTPUT, 64, 0, 10, &digits_cnn_o4_params},
 };
 
-/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */
+/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t
+ * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */
 static const m0nn_op_fn_t digits_cnn_kinds[4] = {
-    [M0NN_OP_CONV] = m0nn_op_conv,
-    [M0NN_OP_FC] = m0nn_op_fc,
-    [M0NN_OP_MAXPOOL] = m0nn_op_maxpool,
+    m0nn_op_conv, /* M0NN_OP_CONV */
+    NULL, /* M0NN_OP_DEPTHWISE_CONV */
+    m0nn_op_fc, /* M0NN_OP_FC */
+    m0nn_op_maxpool, /* M0NN_OP_MAXPOOL */
 };
 
 static const m0nn_graph_t digits_cnn_graph = {DIGITS_CNN_N_OPS, DIGITS_CNN_ARENA_SIZE, DIGITS_CNN_INPUT_SIZE, DIGITS_CNN_OUTPUT_SIZE, digits_cnn_ops, 4, digits_cnn_kinds};

@@ -290,9 +290,10 @@ def render_graph_header(model: GModel, settings: str, banner: str, fast: bool = 
         *table,
         "};",
         "",
-        "/* the entry m0nn_graph_run calls for each operator kind this model has (the others are not linked) */",
+        "/* the entry m0nn_graph_run calls for each operator kind this model has, indexed by m0nn_op_kind_t",
+        " * (NULL: a kind it lacks, not linked); positional, not designated, so C++ takes it too */",
         f"static const m0nn_op_fn_t {p}_kinds[{n_kinds}] = {{",
-        *(f"    [{KIND[k]}] = {HANDLER[k]}," for k in KIND if k in used),
+        *(f"    {HANDLER[k] if k in used else 'NULL'}, /* {KIND[k]} */" for k in list(KIND)[:n_kinds]),
         "};",
         "",
         f"static const m0nn_graph_t {p}_graph = {{{up}_N_OPS, {up}_ARENA_SIZE, {up}_INPUT_SIZE, {up}_OUTPUT_SIZE, "

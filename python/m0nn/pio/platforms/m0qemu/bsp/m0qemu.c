@@ -10,6 +10,8 @@
 
 extern void __stack_top(void); /* not code: the initial stack pointer (ldscripts) */
 extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end;
+typedef void (*m0qemu_init_fn)(void);
+extern const m0qemu_init_fn __init_array_start[], __init_array_end[];
 extern int main(void);
 
 void m0qemu_reset(void) __attribute__((noreturn));
@@ -32,6 +34,7 @@ void m0qemu_reset(void)
 {
     uint32_t *dst = &__data_start;
     const uint32_t *src = &__data_load;
+    const m0qemu_init_fn *init;
     while (dst < &__data_end) {
         *dst++ = *src++;
     }
@@ -41,7 +44,20 @@ void m0qemu_reset(void)
 #ifdef M0QEMU_NRF51_UART
     m0qemu_io_init(); /* semihosting needs no set-up */
 #endif
+    /* C++ globals' constructors, after .data and .bss and the output are ready */
+    for (init = __init_array_start; init < __init_array_end; ++init) {
+        (*init)();
+    }
     m0qemu_exit(main());
+}
+
+/* C++: the vtable entry of a pure virtual function, called only by a bug (no C++ runtime
+ * library gives one under -nostdlib). */
+void __cxa_pure_virtual(void) __attribute__((noreturn));
+void __cxa_pure_virtual(void)
+{
+    m0qemu_puts("m0qemu:0:pure_virtual:FAIL: pure virtual function called\n");
+    m0qemu_exit(3);
 }
 
 /* A table of function pointers (the stack top too: a linker symbol, declared as a function so that

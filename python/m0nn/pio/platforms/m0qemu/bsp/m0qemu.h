@@ -15,6 +15,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Write a NUL-terminated string (semihosting: SYS_WRITE0; UART: each "\n" is
  * sent as "\r\n", what serial terminals expect). */
 void m0qemu_puts(const char *s);
@@ -30,5 +34,9 @@ void m0qemu_exit(int32_t code) __attribute__((noreturn));
 
 /* Called by the startup code before main in UART images (clock and UART set-up). */
 void m0qemu_io_init(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -62,6 +62,9 @@ env.Replace(LDSCRIPT_PATH=os.path.join(platform_dir, "ldscripts", board.get("bui
 env.Append(
     ASFLAGS=cpu + ["-x", "assembler-with-cpp"],
     CCFLAGS=cpu + ["-ffunction-sections", "-fdata-sections", "-ffreestanding"],
+    # C++ without its runtime library (-nostdlib: no libsupc++): exceptions and RTTI would
+    # need it; a project's build_flags come later and may turn them back on.
+    CXXFLAGS=["-fno-exceptions", "-fno-rtti"],
     LINKFLAGS=cpu
     + ["-nostartfiles", "-nostdlib", "-Wl,--gc-sections", "-Xlinker", "-Map=" + MAP_FILE, "-Wl,--cref"],
     LIBS=["gcc"],
