@@ -545,6 +545,37 @@ def test_user_unity_environment_does_not_see_the_model_tests(tmp_path: Path) -> 
     assert config.get("env:host", "test_framework") == "unity"
 
 
+def test_readme_says_why_a_new_environment_wants_unity(tmp_path: Path) -> None:
+    """What README says of an environment added after `m0nn init`, as PlatformIO's `pio run` decides
+    it (platformio.package.commands.install: the env's test framework is installed when test/ has
+    suites): one without `test_framework = custom` wants Unity (offline: HTTPClientError), one with
+    it nothing; `[env]` stays without it (it would take the user's own Unity suites)."""
+    from platformio.project.config import ProjectConfig
+    from platformio.test.helpers import list_test_names
+    from platformio.test.result import TestSuite
+    from platformio.test.runners.factory import TestRunnerFactory
+
+    ini = tmp_path / "platformio.ini"
+    ini.write_text("[env:host]\nplatform = native\n")
+    assert init.run(tmp_path, setup=False) == 0
+    mine = "platform = m0qemu\nboard = microbit_qemu\n"
+    ini.write_text(ini.read_text() + f"\n[env:mine]\n{mine}\n[env:mine_custom]\n{mine}test_framework = custom\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        config = ProjectConfig(str(ini))
+        assert list_test_names(config)  # m0nn init's test/m0nn/test_models: PlatformIO installs frameworks
+        deps = {e: TestRunnerFactory.new(TestSuite(e, "*"), config).EXTRA_LIB_DEPS for e in ("mine", "mine_custom")}
+    finally:
+        os.chdir(cwd)
+    assert not config.has_option("env", "test_framework")
+    assert not deps["mine_custom"] and len(deps["mine"]) == 1, deps
+    readme = " ".join((ROOT / "README.md").read_text().split()).replace(" @ ", "@")  # the log's "Unity @ ^2.6.1"
+    said = f"Installing {deps['mine'][0].replace(' ', '')}"
+    assert said in readme and "Every environment you add needs `test_framework = custom`" in readme
+    assert "HTTPClientError" in readme[readme.index(said) :][:200]
+
+
 def test_init_tells_every_step_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
