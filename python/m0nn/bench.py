@@ -20,11 +20,15 @@ priced with the board's wait states and clock.
 
 from __future__ import annotations
 
+import copy
 import json
+import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -273,22 +277,49 @@ def flash_reads(elf: Path, pcs: list[int]) -> dict[str, int]:
     return {"fetch": fetch, "literal": literal, "data": len(mem.flash_reads) - literal}
 
 
-def run_all(project: Path) -> list[Result]:
-    results = []
-    all_cases = cases(project)
-    for i, (label, model, variants) in enumerate(all_cases, start=1):
-        for variant, settings in variants.items():
-            start = time.monotonic()
-            with tempfile.TemporaryDirectory(prefix="m0nn_bench_") as tmp:
-                r = measure(label, variant, model, settings, Path(tmp))
-            print(
-                f"[{i}/{len(all_cases)}] {label:<20} {variant:<10} {r.cycles['M0/1']:>9} cycles "
-                f"{r.per_mac:6.2f}/MAC ({time.monotonic() - start:.1f}s)",
-                file=sys.stderr,
-                flush=True,
-            )
-            results.append(r)
-    return results
+def _measure_one(label: str, variant: str, model: QModel, settings: Settings) -> tuple[Result, float]:
+    """One row of the table in its own temporary folder (a worker process's task)."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="m0nn_bench_") as tmp:
+        r = measure(label, variant, model, settings, Path(tmp))
+    return r, time.monotonic() - start
+
+
+def run_all(project: Path, jobs: int | None = None) -> list[Result]:
+    """Every case and variant, in the table's order. Each row is built, traced and counted on its
+    own (a copy of the model configured for that row), so the rows run in `jobs` processes (default:
+    one per CPU) and the results do not depend on how many."""
+    tasks = [
+        (i, label, variant, model, settings)
+        for i, (label, model, variants) in enumerate(cases(project), start=1)
+        for variant, settings in variants.items()
+    ]
+    n_cases = tasks[-1][0] if tasks else 0
+    results: list[Result | None] = [None] * len(tasks)
+
+    def done(k: int, r: Result, seconds: float) -> None:
+        results[k] = r
+        print(
+            f"[{tasks[k][0]}/{n_cases}] {r.case:<20} {r.variant:<10} {r.cycles['M0/1']:>9} cycles "
+            f"{r.per_mac:6.2f}/MAC ({seconds:.1f}s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    jobs = max(1, min(len(tasks), jobs or os.cpu_count() or 1))
+    if jobs == 1:
+        for k, (_, label, variant, model, settings) in enumerate(tasks):
+            done(k, *_measure_one(label, variant, copy.deepcopy(model), settings))
+    else:
+        # spawn: the workers start clean (no copy of the parent's threads, e.g. torch's under pytest)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {
+                pool.submit(_measure_one, label, variant, model, settings): k
+                for k, (_, label, variant, model, settings) in enumerate(tasks)
+            }
+            for future in as_completed(futures):
+                done(futures[future], *future.result())
+    return [r for r in results if r is not None]
 
 
 def render_markdown(results: list[Result]) -> str:
